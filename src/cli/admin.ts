@@ -1,0 +1,48 @@
+import type { Config } from "../platform/config.js";
+import { createLogger } from "../platform/logger.js";
+import { systemActor } from "../services/context.js";
+import { createServices } from "../services/index.js";
+import { openStorage } from "../storage/database.js";
+import { migrateToLatest } from "../storage/migrate.js";
+
+/** `dirigent migrate` and `dirigent admin …`: one-off maintenance commands against the database. */
+export async function adminCommand(
+  config: Config,
+  command: "migrate" | "admin",
+  sub: string | undefined,
+  flags: { username?: string | undefined; password?: string | undefined },
+): Promise<number> {
+  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const applied = await migrateToLatest(storage.db, storage.dialect);
+    if (command === "migrate") {
+      process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "The database is up to date.\n");
+      return 0;
+    }
+    if (sub !== "reset-password" || !flags.username || !flags.password) {
+      process.stderr.write("Usage: dirigent admin reset-password --username NAME --password PASSWORD\n");
+      return 1;
+    }
+    const services = createServices({
+      db: storage.db,
+      dialect: storage.dialect,
+      clock: { now: () => new Date() },
+      config,
+      logger: createLogger("warn"),
+    });
+    const admin = await storage.db
+      .selectFrom("system_admins")
+      .select("id")
+      .where("username", "=", flags.username.toLowerCase())
+      .executeTakeFirst();
+    if (!admin) {
+      process.stderr.write(`No system administrator named "${flags.username}".\n`);
+      return 1;
+    }
+    await services.administrators.resetPassword({ ...systemActor, name: "cli" }, admin.id, flags.password);
+    process.stdout.write(`The password of "${flags.username}" was set; its sessions have ended.\n`);
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}

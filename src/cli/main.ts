@@ -1,0 +1,105 @@
+import { parseArgs } from "node:util";
+import { ConfigError, parseConfig } from "../platform/config.js";
+import { createLogger } from "../platform/logger.js";
+import { adminCommand } from "./admin.js";
+import { startServer } from "./serve.js";
+
+const usage = `Usage: dirigent <command> [options]
+
+Commands:
+  serve                 Start the HTTP API, the web UI and the background services
+  migrate               Bring the database schema up to date and exit
+  admin reset-password  Set a system administrator's password (--username, --password)
+
+Options (each also an environment variable, see README):
+  --port N              DIRIGENT_PORT (default 8080)
+  --host ADDR           DIRIGENT_HOST (default 127.0.0.1)
+  --data-dir DIR        DIRIGENT_DATA_DIR (default ./data)
+  --database-url URL    DATABASE_URL (PostgreSQL; default SQLite in the data dir)
+  -h, --help            Show this help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      "database-url": { type: "string" },
+      username: { type: "string" },
+      password: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(usage);
+    return command || values.help ? 0 : 1;
+  }
+  const config = parseConfig(process.env, {
+    ...(values.port !== undefined && { DIRIGENT_PORT: values.port }),
+    ...(values.host !== undefined && { DIRIGENT_HOST: values.host }),
+    ...(values["data-dir"] !== undefined && { DIRIGENT_DATA_DIR: values["data-dir"] }),
+    ...(values["database-url"] !== undefined && { DATABASE_URL: values["database-url"] }),
+  });
+
+  switch (command) {
+    case "serve":
+      return serve(config);
+    case "migrate":
+    case "admin":
+      return adminCommand(config, command, sub, { username: values.username, password: values.password });
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
+      return 1;
+  }
+}
+
+async function serve(config: ReturnType<typeof parseConfig>): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, { logger });
+  const lines = [
+    "",
+    `  Dirigent is running at ${config.publicUrl === `http://${config.host}:${config.port}` ? server.url : config.publicUrl}`,
+    `  Storage: ${server.storage.description}`,
+    "  Sign in as system administrator `admin`",
+  ];
+  if (server.generatedAdminPassword) {
+    lines.push(
+      `  with the generated password: ${server.generatedAdminPassword}`,
+      "  (shown once; change it under Profile)",
+    );
+  } else {
+    lines.push("  with its password (DIRIGENT_ADMIN_PASSWORD, or the one printed at first start).");
+  }
+  lines.push(`  API documentation: ${server.url}/api/docs`, "");
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await server.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  return new Promise<number>(() => {});
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(`dirigent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../http/app.js";
+import { systemClock } from "../platform/clock.js";
+import type { Config } from "../platform/config.js";
+import { createLogger, type Logger } from "../platform/logger.js";
+import { generatePassword } from "../services/identity/secrets.js";
+import { createServices, type Services } from "../services/index.js";
+import { openStorage, type StorageHandle } from "../storage/database.js";
+import { migrateToLatest } from "../storage/migrate.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  storage: StorageHandle;
+  /** The URL the server listens on (with the real port when 0 was asked for). */
+  url: string;
+  /** The first administrator's generated password, when this start created it and none was configured. */
+  generatedAdminPassword: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens storage, migrates, creates the first administrator when the database is empty, and listens. */
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger; webRoot?: string } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const applied = await migrateToLatest(storage.db, storage.dialect);
+    if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+    const services = createServices({ db: storage.db, dialect: storage.dialect, clock: systemClock, config, logger });
+    const password = config.adminPassword ?? generatePassword();
+    const created = await services.administrators.bootstrap(password);
+    const app = await buildApp({ config, logger, services, ...(options.webRoot && { webRoot: options.webRoot }) });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    return {
+      app,
+      services,
+      storage,
+      url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      generatedAdminPassword: created && !config.adminPassword ? password : null,
+      async close() {
+        await app.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Config } from "../platform/config.js";
+import type { Logger } from "../platform/logger.js";
+import type { Services } from "../services/index.js";
+import { ProblemType } from "../shared/problem-types.js";
+import { installErrorHandling, sendProblem } from "./problem.js";
+import { authRoutes } from "./routes/auth.js";
+import { healthRoutes } from "./routes/health.js";
+import { hostRoutes } from "./routes/host/index.js";
+import { meRoutes } from "./routes/me.js";
+import { orgRoutes } from "./routes/org/index.js";
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  /** Folder of the built web UI; defaults to web/dist of this checkout. */
+  webRoot?: string;
+}
+
+/** Largest JSON body any endpoint accepts (package uploads get their own limit later). */
+const bodyLimit = 256 * 1024;
+
+export const defaultWebRoot = fileURLToPath(new URL("../../web/dist", import.meta.url));
+
+/** Builds the HTTP server: API under /api/v1, OpenAPI at /api/docs, and the web UI at /. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, services } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit,
+    trustProxy: config.trustProxy,
+    // Route params and query strings beyond this are certainly not ours.
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest("auth", null);
+  installErrorHandling(app);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Mantine sets style attributes at run time.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  await app.register(rateLimit, { global: false });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Dirigent API",
+        version: "1",
+        description:
+          "The HTTP API of Dirigent. Errors are application/problem+json with a stable `type`. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/token or a personal access token.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(authRoutes, { services, config });
+      await api.register(meRoutes, { services });
+      await api.register(hostRoutes, { services, prefix: "/host" });
+      await api.register(orgRoutes, { services });
+    },
+    { prefix: "/api/v1" },
+  );
+
+  await serveWebUi(app, options.webRoot ?? defaultWebRoot);
+  return app;
+}
+
+/**
+ * Serves the built SPA. Any GET outside /api that is not a file gets index.html so client-side
+ * routes survive a reload; everything else keeps the problem+json 404.
+ */
+async function serveWebUi(app: FastifyInstance, root: string): Promise<void> {
+  const index = path.join(root, "index.html");
+  if (!fs.existsSync(index)) {
+    app.log.warn({ root }, "web UI not built (run `npm run build:web`); serving the API only");
+    return;
+  }
+  await app.register(fastifyStatic, { root, prefix: "/", wildcard: false, index: false });
+  const html = fs.readFileSync(index, "utf8");
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split("?")[0] ?? "/";
+    if (request.method === "GET" && !url.startsWith("/api/") && !path.extname(url)) {
+      return reply.type("text/html; charset=utf-8").header("Cache-Control", "no-cache").send(html);
+    }
+    return sendProblem(reply, {
+      type: ProblemType.notFound,
+      title: "Not found",
+      status: 404,
+      detail: `No endpoint ${request.method} ${url}.`,
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { AppError, MaintenanceError } from "../domain/errors.js";
+import { type FieldError, type Problem, ProblemType } from "../shared/problem-types.js";
+
+/** Sends an application/problem+json answer. */
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.status(problem.status).type("application/problem+json").send(problem);
+}
+
+export function problemFromAppError(error: AppError): Problem {
+  return {
+    type: error.type,
+    title: error.title,
+    status: error.status,
+    ...(error.detail !== undefined && { detail: error.detail }),
+    ...error.extensions,
+  };
+}
+
+/**
+ * The one place where errors become HTTP answers. Known errors keep their status and stable
+ * type; framework errors (bad JSON, wrong content type, oversized body) become 4xx problems;
+ * everything else is logged with its stack and answered with a bare 500.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError) {
+      if (error instanceof MaintenanceError) reply.header("Retry-After", String(error.retryAfterSeconds));
+      return sendProblem(reply, problemFromAppError(error));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return sendProblem(reply, {
+        type: ProblemType.validationFailed,
+        title: "Validation failed",
+        status: 400,
+        detail: `The request ${error.validationContext ?? "input"} is invalid.`,
+        errors: error.validation.flatMap(fieldErrors),
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413 || error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendProblem(reply, {
+        type: ProblemType.payloadTooLarge,
+        title: "Payload too large",
+        status: 413,
+        detail: "The request body is too large.",
+      });
+    }
+    if (status === 415 || error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendProblem(reply, {
+        type: ProblemType.unsupportedMediaType,
+        title: "Unsupported media type",
+        status: 415,
+        detail: "Send the request body as application/json.",
+      });
+    }
+    if (status === 429) {
+      return sendProblem(reply, {
+        type: ProblemType.rateLimited,
+        title: "Too many requests",
+        status: 429,
+        detail: "Too many attempts. Wait a minute and try again.",
+      });
+    }
+    if (status >= 400 && status < 500) {
+      // Malformed JSON, an empty body where one is needed, and similar framework-level errors.
+      return sendProblem(reply, {
+        type: ProblemType.validationFailed,
+        title: "Bad request",
+        status: 400,
+        detail:
+          error.code === "FST_ERR_CTP_EMPTY_JSON_BODY"
+            ? "The request body is empty."
+            : "The request body is not valid JSON.",
+        errors: [{ path: "body", message: error.message }],
+      });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return sendProblem(reply, {
+      type: ProblemType.internal,
+      title: "Internal server error",
+      status: 500,
+      detail: "Something went wrong on our side. The error was logged.",
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: ProblemType.notFound,
+      title: "Not found",
+      status: 404,
+      detail: `No endpoint ${request.method} ${request.url.split("?")[0]}.`,
+    }),
+  );
+}
+
+interface ZodValidationItem {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns one zod issue into field errors; unknown keys become one error per key. */
+function fieldErrors(item: ZodValidationItem): FieldError[] {
+  const base = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
+  if (item.keyword === "unrecognized_keys" && Array.isArray(item.params?.keys)) {
+    return (item.params.keys as string[]).map((key) => ({
+      path: base ? `${base}.${key}` : key,
+      message: "is not a known field",
+    }));
+  }
+  return [{ path: base || "body", message: humanMessage(item) }];
+}
+
+function humanMessage(item: ZodValidationItem): string {
+  const msg = item.message ?? "is invalid";
+  // zod's "Invalid input: expected string, received undefined" is a missing field.
+  if (/received undefined$/.test(msg)) return "is required";
+  return msg;
+}

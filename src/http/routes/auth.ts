@@ -1,0 +1,110 @@
+import type { FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Config } from "../../platform/config.js";
+import type { Services } from "../../services/index.js";
+import { clientOf, principalOf, requireAuth, sessionCookie } from "../auth.js";
+import { password, principalSchema, problems, text } from "../schemas.js";
+
+const adminCredentials = z.object({ username: text(100), password }).strict();
+const userCredentials = z.object({ organization: text(100), email: text(254), password }).strict();
+const credentials = z.union([adminCredentials, userCredentials]);
+
+/**
+ * Login and token routes. Each is rate-limited per client address and account, on top of the
+ * account lock-out, so neither one address nor a botnet can try passwords quickly.
+ */
+export const authRoutes: FastifyPluginAsyncZod<{ services: Services; config: Config }> = async (
+  app,
+  { services, config },
+) => {
+  const rateLimit = {
+    max: config.loginRateLimit,
+    timeWindow: "1 minute",
+    hook: "preHandler" as const,
+    keyGenerator: (request: FastifyRequest) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const account = [body.username, body.organization, body.email].filter((v) => typeof v === "string").join("/");
+      return `${request.ip}|${account.toLowerCase()}`;
+    },
+  };
+
+  app.post(
+    "/auth/token",
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Exchanges credentials for a bearer token",
+        description:
+          "A system administrator sends `username` and `password`; an organization user sends `organization` (the slug), `email` and `password`.",
+        body: credentials,
+        response: {
+          200: z.object({ accessToken: z.string(), tokenType: z.literal("Bearer"), expiresIn: z.number() }),
+          ...problems(400, 401, 429, 503),
+        },
+      },
+    },
+    async (request) => {
+      const issued = await services.auth.login(request.body, "bearer", clientOf(request));
+      return { accessToken: issued.token, tokenType: "Bearer" as const, expiresIn: issued.expiresIn };
+    },
+  );
+
+  app.post(
+    "/auth/login",
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Signs in to the web UI (sets the session cookie)",
+        body: credentials,
+        response: {
+          200: z.object({ principal: principalSchema, csrfToken: z.string() }),
+          ...problems(400, 401, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const issued = await services.auth.login(request.body, "session", clientOf(request));
+      reply.setCookie(sessionCookie, issued.token, {
+        path: "/",
+        httpOnly: true,
+        sameSite: "strict",
+        secure: config.secureCookies,
+        maxAge: config.sessionTtlSeconds,
+      });
+      return { principal: issued.principal, csrfToken: issued.csrfToken ?? "" };
+    },
+  );
+
+  app.get(
+    "/auth/session",
+    {
+      preHandler: requireAuth(services),
+      schema: {
+        tags: ["auth"],
+        summary: "The signed-in principal and the session's CSRF token",
+        response: { 200: z.object({ principal: principalSchema, csrfToken: z.string().nullable() }), ...problems(401) },
+      },
+    },
+    async (request) => ({ principal: principalOf(request), csrfToken: request.auth?.tokenRow.csrf_token ?? null }),
+  );
+
+  app.post(
+    "/auth/logout",
+    {
+      preHandler: requireAuth(services),
+      schema: {
+        tags: ["auth"],
+        summary: "Ends the current session or revokes the bearer token",
+        response: { 204: z.null(), ...problems(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      if (request.auth) await services.auth.logout(request.auth.tokenRow.id);
+      reply.clearCookie(sessionCookie, { path: "/" });
+      return reply.status(204).send(null);
+    },
+  );
+};

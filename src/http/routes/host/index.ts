@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../../../services/index.js";
+import { MaintenancePhase } from "../../../shared/maintenance.js";
+import { requireAuth, requireSystemAdmin } from "../../auth.js";
+import { problems } from "../../schemas.js";
+import { registerAuditRoutes } from "../audit.js";
+import { administratorRoutes } from "./administrators.js";
+import { maintenanceRoutes } from "./maintenance.js";
+import { organizationRoutes } from "./organizations.js";
+import { settingsRoutes } from "./settings.js";
+
+/** Everything under /api/v1/host: system administrators only. */
+export const hostRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.addHook("preHandler", requireAuth(services));
+  app.addHook("preHandler", requireSystemAdmin);
+
+  app.get(
+    "/dashboard",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "Counts for the host portal's dashboard",
+        response: {
+          200: z.object({
+            organizations: z.object({ total: z.number(), active: z.number(), disabled: z.number() }),
+            tenants: z.object({ total: z.number() }),
+            users: z.object({ total: z.number() }),
+            administrators: z.object({ total: z.number(), active: z.number() }),
+            maintenance: z.object({
+              phase: z.enum([MaintenancePhase.none, MaintenancePhase.draining, MaintenancePhase.suspended]),
+            }),
+          }),
+          ...problems(401, 403),
+        },
+      },
+    },
+    async () => ({
+      ...(await services.organizations.dashboard()),
+      maintenance: { phase: await services.maintenance.hostPhase() },
+    }),
+  );
+
+  await app.register(administratorRoutes, { services });
+  await app.register(organizationRoutes, { services });
+  await app.register(maintenanceRoutes, { services });
+  await app.register(settingsRoutes, { services });
+  registerAuditRoutes(app, services, { path: "", tag: "host", scopeOf: async () => ({ scope: "host" }) });
+};

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { securitySettingsSchema } from "../../../domain/password-policy.js";
+import type { Services } from "../../../services/index.js";
+import { actorOf } from "../../auth.js";
+import { problems } from "../../schemas.js";
+
+/** Host settings: the security policy (the e-mail settings arrive with the e-mail area). */
+export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    "/settings/security",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "Password policy and login lock-out",
+        response: { 200: securitySettingsSchema, ...problems(401, 403) },
+      },
+    },
+    async () => services.security.get(),
+  );
+
+  app.put(
+    "/settings/security",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "Replaces the password policy and login lock-out settings",
+        body: securitySettingsSchema,
+        response: { 200: securitySettingsSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => services.security.update(actorOf(request), request.body),
+  );
+};

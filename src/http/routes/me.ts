@@ -1,0 +1,108 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../../services/index.js";
+import { actorOf, principalOf, requireAuth } from "../auth.js";
+import { idParam, locale, password, principalSchema, problems, text } from "../schemas.js";
+
+const personalToken = z.object({
+  id: z.number(),
+  name: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});
+
+/** The caller's own profile, password and personal access tokens. */
+export const meRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.addHook("preHandler", requireAuth(services));
+
+  app.get(
+    "/me",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "The signed-in principal",
+        response: { 200: principalSchema, ...problems(401) },
+      },
+    },
+    async (request) => principalOf(request),
+  );
+
+  app.patch(
+    "/me",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "Updates the caller's display name or language",
+        body: z.object({ name: text(200).optional(), locale: locale.optional() }).strict(),
+        response: { 200: principalSchema, ...problems(400, 401) },
+      },
+    },
+    async (request) => services.profile.update(actorOf(request), principalOf(request), request.body),
+  );
+
+  app.post(
+    "/me/password",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "Changes the caller's password (other sessions end)",
+        body: z.object({ currentPassword: password, newPassword: password }).strict(),
+        response: { 204: z.null(), ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      await services.auth.changeOwnPassword(
+        actorOf(request),
+        principalOf(request),
+        request.body,
+        request.auth?.tokenRow.id ?? null,
+      );
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    "/me/tokens",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "The caller's personal access tokens (without their values)",
+        response: { 200: z.object({ items: z.array(personalToken) }), ...problems(401) },
+      },
+    },
+    async (request) => ({ items: await services.auth.listPersonalTokens(principalOf(request)) }),
+  );
+
+  app.post(
+    "/me/tokens",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "Creates a personal access token; its value is shown in this answer only",
+        body: z.object({ name: text(100), expiresInDays: z.number().int().min(1).max(3650).optional() }).strict(),
+        response: { 201: personalToken.extend({ token: z.string() }), ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const token = await services.auth.createPersonalToken(actorOf(request), principalOf(request), request.body);
+      return reply.status(201).send(token);
+    },
+  );
+
+  app.delete(
+    "/me/tokens/:id",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "Revokes a personal access token",
+        params: idParam,
+        response: { 204: z.null(), ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await services.auth.revokePersonalToken(actorOf(request), principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,239 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../../../services/index.js";
+import { actorOf, orgForRequest, principalOf, requireAuth } from "../../auth.js";
+import {
+  accountStatus,
+  email,
+  idCursor,
+  locale,
+  orgParam,
+  orgRole,
+  pageQuery,
+  password,
+  problems,
+  text,
+} from "../../schemas.js";
+import { registerAuditRoutes } from "../audit.js";
+import { tenantBody, tenantChanges, tenantParams, tenantSchema } from "../host/organizations.js";
+
+const orgUser = z.object({
+  id: z.number(),
+  email: z.string(),
+  name: z.string(),
+  role: orgRole,
+  status: accountStatus,
+  locale,
+  hasPassword: z.boolean(),
+  createdAt: z.string(),
+  lastLoginAt: z.string().nullable(),
+});
+
+const userParams = z.object({ org: z.string().min(1).max(100), id: z.coerce.number().int().positive() }).strict();
+
+/**
+ * Everything under /api/v1/orgs/{org}: the organization as its members see it, and the
+ * administration its organization administrators do (users, tenants, audit log).
+ */
+export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.addHook("preHandler", requireAuth(services));
+  const member = (request: Parameters<typeof orgForRequest>[1], ref: string) =>
+    orgForRequest(services, request, ref, { adminOnly: false });
+  const admin = (request: Parameters<typeof orgForRequest>[1], ref: string) =>
+    orgForRequest(services, request, ref, { adminOnly: true });
+
+  app.get(
+    "/orgs/:org",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "The organization as its own users see it",
+        params: orgParam,
+        response: {
+          200: z.object({
+            id: z.number(),
+            name: z.string(),
+            slug: z.string(),
+            status: accountStatus,
+            createdAt: z.string(),
+          }),
+          ...problems(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const org = await member(request, request.params.org);
+      return { id: org.id, name: org.name, slug: org.slug, status: org.status, createdAt: org.created_at };
+    },
+  );
+
+  app.get(
+    "/orgs/:org/users",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Lists the organization's users",
+        params: orgParam,
+        querystring: z.object({ limit: pageQuery.limit, cursor: idCursor }).strict(),
+        response: {
+          200: z.object({ items: z.array(orgUser), nextCursor: z.string().nullable() }),
+          ...problems(401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const org = await admin(request, request.params.org);
+      return services.users.list(org.id, request.query.limit, request.query.cursor);
+    },
+  );
+
+  app.post(
+    "/orgs/:org/users",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Creates a user in the organization",
+        description: "Without `password` the user is invited and sets one through the invitation e-mail.",
+        params: orgParam,
+        body: z
+          .object({
+            email,
+            name: text(200).optional(),
+            role: orgRole.optional(),
+            password: password.optional(),
+            locale: locale.optional(),
+          })
+          .strict(),
+        response: { 201: orgUser, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const org = await admin(request, request.params.org);
+      return reply.status(201).send(await services.users.create(actorOf(request), org.id, request.body));
+    },
+  );
+
+  app.patch(
+    "/orgs/:org/users/:id",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Edits, disables or enables a user, or changes their role",
+        description:
+          "The last active organization administrator cannot be demoted or disabled (409 `last-administrator`).",
+        params: userParams,
+        body: z
+          .object({
+            name: text(200).optional(),
+            role: orgRole.optional(),
+            status: accountStatus.optional(),
+            locale: locale.optional(),
+          })
+          .strict(),
+        response: { 200: orgUser, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const org = await admin(request, request.params.org);
+      return services.users.update(actorOf(request), org.id, request.params.id, request.body);
+    },
+  );
+
+  app.delete(
+    "/orgs/:org/users/:id",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Deletes a user",
+        params: userParams,
+        response: { 204: z.null(), ...problems(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const org = await admin(request, request.params.org);
+      await services.users.delete(actorOf(request), org.id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    "/orgs/:org/tenants",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Lists the organization's tenants",
+        params: orgParam,
+        response: { 200: z.object({ items: z.array(tenantSchema) }), ...problems(401, 404) },
+      },
+    },
+    async (request) => {
+      const org = await member(request, request.params.org);
+      return { items: await services.organizations.listTenants(org.id) };
+    },
+  );
+
+  app.post(
+    "/orgs/:org/tenants",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Creates a tenant",
+        params: orgParam,
+        body: tenantBody,
+        response: { 201: tenantSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const org = await admin(request, request.params.org);
+      return reply
+        .status(201)
+        .send(await services.organizations.createTenant(actorOf(request), org.id, request.body.name));
+    },
+  );
+
+  app.get(
+    "/orgs/:org/tenants/:tenant",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "One tenant (by id or name)",
+        description: "Answers 503 while the tenant is under maintenance (organization users only).",
+        params: tenantParams,
+        response: { 200: tenantSchema, ...problems(401, 404, 503) },
+      },
+    },
+    async (request) => {
+      const org = await member(request, request.params.org);
+      const tenant = await services.organizations.getTenant(org.id, request.params.tenant);
+      if (principalOf(request).kind === "user") await services.maintenance.assertUserMayProceed(tenant.id);
+      return tenant;
+    },
+  );
+
+  app.patch(
+    "/orgs/:org/tenants/:tenant",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Renames, disables or enables a tenant",
+        params: tenantParams,
+        body: tenantChanges,
+        response: { 200: tenantSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const org = await admin(request, request.params.org);
+      return services.organizations.updateTenant(actorOf(request), org.id, request.params.tenant, request.body);
+    },
+  );
+
+  registerAuditRoutes(app, services, {
+    path: "/orgs/:org",
+    tag: "organization",
+    params: orgParam,
+    scopeOf: async (request) => {
+      const org = await admin(request, (request.params as { org: string }).org);
+      return { scope: "org", orgId: org.id };
+    },
+  });
+};

@@ -1,0 +1,105 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting Dirigent reads from its environment, declared once. Nothing else in the code
+ * reads `process.env`: the CLI parses this schema at start-up, reports every problem at once,
+ * freezes the result and passes it down. Runtime settings (SMTP, maintenance, password policy)
+ * live in the database, not here.
+ */
+const envSchema = z.object({
+  /** TCP port of the HTTP server (API, UI, robot connections). */
+  DIRIGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Interface to listen on. Loopback by default: listening beyond it is an explicit choice. */
+  DIRIGENT_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Folder for the SQLite database, the master key and other local state. */
+  DIRIGENT_DATA_DIR: z.string().min(1).default("./data"),
+  /** PostgreSQL connection string; when absent Dirigent uses SQLite in the data folder. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  /** Base URL of this installation as users reach it; used for links in e-mails. */
+  DIRIGENT_PUBLIC_URL: z.url().optional(),
+  /** Password of the first system administrator `admin`; generated and printed once when absent. */
+  DIRIGENT_ADMIN_PASSWORD: z.string().min(1).optional(),
+  /** Log level of the application log. */
+  DIRIGENT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Lifetime of bearer tokens from POST /api/v1/auth/token, in seconds. */
+  DIRIGENT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(3600),
+  /** Lifetime of an idle UI session, in seconds. */
+  DIRIGENT_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(43_200),
+  /** Login and token requests allowed per client address and account per minute. */
+  DIRIGENT_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Set the `Secure` flag on the session cookie (turn on behind HTTPS). Default: when the public URL is https. */
+  DIRIGENT_SECURE_COOKIES: z.enum(["true", "false"]).optional(),
+  /** Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log). */
+  DIRIGENT_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: string;
+  adminPassword: string | undefined;
+  logLevel: z.infer<typeof envSchema>["DIRIGENT_LOG_LEVEL"];
+  tokenTtlSeconds: number;
+  sessionTtlSeconds: number;
+  loginRateLimit: number;
+  secureCookies: boolean;
+  trustProxy: boolean;
+}>;
+
+/** The variables the schema knows, with their one-line descriptions, for `--help` and the README. */
+export const configVariables = Object.keys(envSchema.shape);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment (and flag overrides, which win) into a frozen Config, reporting all problems together. */
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Record<keyof z.infer<typeof envSchema>, string>> = {},
+): Config {
+  const input: Record<string, string> = {};
+  for (const key of configVariables) {
+    const value = overrides[key as keyof typeof overrides] ?? env[key];
+    // An empty variable means "not set", as in most twelve-factor tools.
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const publicUrl = (e.DIRIGENT_PUBLIC_URL ?? `http://${displayHost(e.DIRIGENT_HOST)}:${e.DIRIGENT_PORT}`).replace(
+    /\/+$/,
+    "",
+  );
+  return Object.freeze({
+    port: e.DIRIGENT_PORT,
+    host: e.DIRIGENT_HOST,
+    dataDir: path.resolve(e.DIRIGENT_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl,
+    adminPassword: e.DIRIGENT_ADMIN_PASSWORD,
+    logLevel: e.DIRIGENT_LOG_LEVEL,
+    tokenTtlSeconds: e.DIRIGENT_TOKEN_TTL_SECONDS,
+    sessionTtlSeconds: e.DIRIGENT_SESSION_TTL_SECONDS,
+    loginRateLimit: e.DIRIGENT_LOGIN_RATE_LIMIT,
+    secureCookies:
+      e.DIRIGENT_SECURE_COOKIES !== undefined ? e.DIRIGENT_SECURE_COOKIES === "true" : publicUrl.startsWith("https:"),
+    trustProxy: e.DIRIGENT_TRUST_PROXY === "true",
+  });
+}
+
+function displayHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}

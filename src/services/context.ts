@@ -1,0 +1,41 @@
+import type { Clock } from "../platform/clock.js";
+import type { Config } from "../platform/config.js";
+import type { Logger } from "../platform/logger.js";
+import type { Db } from "../storage/database.js";
+import type { DialectHelpers } from "../storage/dialect.js";
+import type { PrincipalKind } from "../storage/schema.js";
+
+/** What every service is built with. */
+export interface ServiceContext {
+  db: Db;
+  dialect: DialectHelpers;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+}
+
+/** Who performs an action, and from where: written into every audit row. */
+export interface Actor {
+  kind: PrincipalKind | "system";
+  id: number | null;
+  name: string;
+  /** The organization of a user actor. */
+  orgId: number | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const systemActor: Actor = { kind: "system", id: null, name: "system", orgId: null, ip: null, userAgent: null };
+
+/** A page of a list endpoint. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Turns `limit + 1` fetched rows into a page whose cursor is the last item's id. */
+export function toPage<T extends { id: number }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
+}

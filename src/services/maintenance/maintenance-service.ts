@@ -1,0 +1,261 @@
+import { AuditAction, AuditComponent } from "../../domain/audit.js";
+import { ConflictError, MaintenanceError, NotFoundError } from "../../domain/errors.js";
+import { isoNow } from "../../platform/clock.js";
+import { canMoveMaintenance, MaintenancePhase } from "../../shared/maintenance.js";
+import { ProblemType } from "../../shared/problem-types.js";
+import type { Db } from "../../storage/database.js";
+import type { MaintenanceWindowRow } from "../../storage/schema.js";
+import type { AuditService } from "../audit/audit-service.js";
+import type { Actor, ServiceContext } from "../context.js";
+
+/** Seconds a client is told to wait before retrying during maintenance. */
+export const maintenanceRetryAfterSeconds = 120;
+
+export interface MaintenanceWindow {
+  id: number;
+  phase: MaintenancePhase;
+  tenantId: number | null;
+  killJobs: boolean;
+  startedAt: string;
+  startedBy: string;
+  jobStopsAttempted: number;
+  jobKillsAttempted: number;
+  triggersSkipped: number;
+}
+
+export interface MaintenanceState {
+  phase: MaintenancePhase;
+  current: MaintenanceWindow | null;
+  tenants: {
+    tenantId: number;
+    tenantName: string;
+    orgId: number;
+    orgSlug: string;
+    orgName: string;
+    phase: MaintenancePhase;
+    window: MaintenanceWindow;
+  }[];
+  log: { phase: MaintenancePhase; actorName: string; createdAt: string; tenantId: number | null }[];
+}
+
+/**
+ * Maintenance mode (orchestrator-spec §2.5) for the whole installation or one tenant. A scope
+ * is under maintenance while it has an open window (ended_at null); a unique index allows at
+ * most one open window per scope, and every phase change is a conditional update.
+ */
+export class MaintenanceService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly audit: AuditService,
+  ) {}
+
+  async state(): Promise<MaintenanceState> {
+    const db = this.ctx.db;
+    const open = await db.selectFrom("maintenance_windows").selectAll().where("ended_at", "is", null).execute();
+    const host = open.find((w) => w.tenant_id === null);
+    const tenantWindows = open.filter((w) => w.tenant_id !== null);
+    const tenants =
+      tenantWindows.length === 0
+        ? []
+        : await db
+            .selectFrom("tenants as t")
+            .innerJoin("organizations as o", "o.id", "t.org_id")
+            .select(["t.id", "t.name", "o.id as org_id", "o.slug", "o.name as org_name"])
+            .where(
+              "t.id",
+              "in",
+              tenantWindows.map((w) => w.tenant_id as number),
+            )
+            .execute();
+    const log = await db
+      .selectFrom("maintenance_events as e")
+      .innerJoin("maintenance_windows as w", "w.id", "e.window_id")
+      .select(["e.phase", "e.actor_name", "e.created_at", "w.tenant_id"])
+      .orderBy("e.id", "desc")
+      .limit(200)
+      .execute();
+    return {
+      phase: host?.phase ?? MaintenancePhase.none,
+      current: host ? presentWindow(host) : null,
+      tenants: tenants.map((t) => {
+        const w = tenantWindows.find((x) => x.tenant_id === t.id) as MaintenanceWindowRow;
+        return {
+          tenantId: t.id,
+          tenantName: t.name,
+          orgId: t.org_id,
+          orgSlug: t.slug,
+          orgName: t.org_name,
+          phase: w.phase,
+          window: presentWindow(w),
+        };
+      }),
+      log: log.map((e) => ({
+        phase: e.phase,
+        actorName: e.actor_name,
+        createdAt: e.created_at,
+        tenantId: e.tenant_id,
+      })),
+    };
+  }
+
+  async start(
+    actor: Actor,
+    input: { phase: "draining" | "suspended"; killJobs?: boolean | undefined; tenantId?: number | undefined },
+  ): Promise<MaintenanceState> {
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const tenant = input.tenantId === undefined ? null : await this.findTenant(tx, input.tenantId);
+      const open = await this.openWindow(tx, input.tenantId ?? null);
+      const from = open?.phase ?? MaintenancePhase.none;
+      if (!canMoveMaintenance(from, input.phase)) throw transitionConflict(from, input.phase);
+      const now = isoNow(this.ctx.clock);
+      let windowId: number;
+      if (!open) {
+        try {
+          const row = await tx
+            .insertInto("maintenance_windows")
+            .values({
+              tenant_id: input.tenantId ?? null,
+              phase: input.phase,
+              kill_jobs: input.killJobs ? 1 : 0,
+              started_at: now,
+              started_by: actor.name,
+            })
+            .returning("id")
+            .executeTakeFirstOrThrow();
+          windowId = row.id;
+        } catch (error) {
+          // Another administrator started maintenance for this scope a moment ago.
+          if (this.ctx.dialect.isUniqueViolation(error))
+            throw transitionConflict(MaintenancePhase.draining, input.phase);
+          throw error;
+        }
+      } else {
+        const moved = await tx
+          .updateTable("maintenance_windows")
+          .set({ phase: input.phase, kill_jobs: input.killJobs ? 1 : open.kill_jobs })
+          .where("id", "=", open.id)
+          .where("phase", "=", open.phase)
+          .where("ended_at", "is", null)
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) === 0) throw transitionConflict(from, input.phase);
+        windowId = open.id;
+      }
+      await tx
+        .insertInto("maintenance_events")
+        .values({ window_id: windowId, phase: input.phase, actor_name: actor.name, created_at: now })
+        .execute();
+      await this.audit.record(
+        tx,
+        actor,
+        { scope: "host" },
+        {
+          component: AuditComponent.maintenance,
+          action: AuditAction.start,
+          target: tenant
+            ? { type: "tenant", id: tenant.id, name: tenant.name }
+            : { type: "host", id: "host", name: "Host" },
+          before: { phase: from },
+          after: { phase: input.phase, killJobs: input.killJobs ?? false },
+        },
+      );
+    });
+    return this.state();
+  }
+
+  async end(actor: Actor, input: { tenantId?: number | undefined }): Promise<MaintenanceState> {
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const tenant = input.tenantId === undefined ? null : await this.findTenant(tx, input.tenantId);
+      const open = await this.openWindow(tx, input.tenantId ?? null);
+      if (!open) throw transitionConflict(MaintenancePhase.none, MaintenancePhase.none);
+      const now = isoNow(this.ctx.clock);
+      const ended = await tx
+        .updateTable("maintenance_windows")
+        .set({ ended_at: now, ended_by: actor.name })
+        .where("id", "=", open.id)
+        .where("ended_at", "is", null)
+        .executeTakeFirst();
+      if (Number(ended.numUpdatedRows) === 0) throw transitionConflict(MaintenancePhase.none, MaintenancePhase.none);
+      await tx
+        .insertInto("maintenance_events")
+        .values({ window_id: open.id, phase: MaintenancePhase.none, actor_name: actor.name, created_at: now })
+        .execute();
+      await this.audit.record(
+        tx,
+        actor,
+        { scope: "host" },
+        {
+          component: AuditComponent.maintenance,
+          action: AuditAction.end,
+          target: tenant
+            ? { type: "tenant", id: tenant.id, name: tenant.name }
+            : { type: "host", id: "host", name: "Host" },
+          before: { phase: open.phase },
+          after: { phase: MaintenancePhase.none },
+        },
+      );
+    });
+    return this.state();
+  }
+
+  /** The phase in force for the whole installation. */
+  async hostPhase(db: Db = this.ctx.db): Promise<MaintenancePhase> {
+    return (await this.openWindow(db, null))?.phase ?? MaintenancePhase.none;
+  }
+
+  /**
+   * Throws a 503 problem when an organization user may not proceed: the whole installation is
+   * under maintenance, or the tenant the request touches is. System administrators are never stopped.
+   */
+  async assertUserMayProceed(tenantId?: number): Promise<void> {
+    const windows = await this.ctx.db
+      .selectFrom("maintenance_windows")
+      .select("tenant_id")
+      .where("ended_at", "is", null)
+      .where((eb) =>
+        tenantId === undefined
+          ? eb("tenant_id", "is", null)
+          : eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]),
+      )
+      .execute();
+    if (windows.length === 0) return;
+    const scope = windows.some((w) => w.tenant_id === null) ? "host" : "tenant";
+    throw new MaintenanceError(maintenanceRetryAfterSeconds, scope);
+  }
+
+  private openWindow(db: Db, tenantId: number | null) {
+    return db
+      .selectFrom("maintenance_windows")
+      .selectAll()
+      .where("ended_at", "is", null)
+      .where("tenant_id", tenantId === null ? "is" : "=", tenantId)
+      .executeTakeFirst();
+  }
+
+  private async findTenant(db: Db, tenantId: number) {
+    const tenant = await db.selectFrom("tenants").select(["id", "name"]).where("id", "=", tenantId).executeTakeFirst();
+    if (!tenant) throw new NotFoundError("The tenant");
+    return tenant;
+  }
+}
+
+function transitionConflict(from: MaintenancePhase, to: MaintenancePhase): ConflictError {
+  const detail =
+    from === MaintenancePhase.none && to === MaintenancePhase.none
+      ? "Maintenance mode is not active."
+      : `Maintenance cannot move from ${from} to ${to}.`;
+  return new ConflictError(detail, ProblemType.invalidStateTransition, { from, to });
+}
+
+function presentWindow(w: MaintenanceWindowRow): MaintenanceWindow {
+  return {
+    id: w.id,
+    phase: w.phase,
+    tenantId: w.tenant_id,
+    killJobs: w.kill_jobs === 1,
+    startedAt: w.started_at,
+    startedBy: w.started_by,
+    jobStopsAttempted: w.job_stops_attempted,
+    jobKillsAttempted: w.job_kills_attempted,
+    triggersSkipped: w.triggers_skipped,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Stable `type` values of every problem+json answer. Clients (the UI, scripts) branch on these,
+ * so a slug, once shipped, never changes meaning. docs/problems.md describes each.
+ */
+export const ProblemType = {
+  validationFailed: "validation-failed",
+  invalidCredentials: "invalid-credentials",
+  authenticationRequired: "authentication-required",
+  forbidden: "forbidden",
+  csrfFailed: "csrf-failed",
+  notFound: "not-found",
+  conflict: "conflict",
+  alreadyExists: "already-exists",
+  lastAdministrator: "last-administrator",
+  invalidStateTransition: "invalid-state-transition",
+  maintenance: "maintenance",
+  rateLimited: "rate-limited",
+  payloadTooLarge: "payload-too-large",
+  unsupportedMediaType: "unsupported-media-type",
+  internal: "internal-error",
+} as const;
+
+export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];
+
+export interface FieldError {
+  /** JSON-pointer-like dotted path of the invalid field, e.g. `admin.email`. */
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: ProblemType;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}

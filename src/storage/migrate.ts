@@ -1,0 +1,31 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { DialectHelpers } from "./dialect.js";
+import * as m0001 from "./migrations/0001_foundation.js";
+
+/** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
+const migrations = { "0001_foundation": m0001 } as const;
+
+class BundledMigrations implements MigrationProvider {
+  constructor(private readonly dialect: DialectHelpers) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, m] of Object.entries(migrations)) {
+      out[name] = { up: (db) => m.up(db, this.dialect) };
+    }
+    return out;
+  }
+}
+
+/**
+ * Brings the schema up to date. Kysely's migrator holds a lock while it runs (an advisory
+ * transaction lock on PostgreSQL, the write lock on SQLite), so a second node starting at the
+ * same time waits, then finds nothing left to do.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema.
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new BundledMigrations(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new Error("Database migration failed", { cause: error });
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

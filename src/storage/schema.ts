@@ -1,0 +1,156 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
+import type { MaintenancePhase } from "../shared/maintenance.js";
+
+/**
+ * The database schema as Kysely sees it, for SQLite and PostgreSQL alike.
+ * Timestamps are ISO-8601 UTC text in both (see dialect.ts for why); JSON is text.
+ */
+export interface Database {
+  system_admins: SystemAdminTable;
+  organizations: OrganizationTable;
+  tenants: TenantTable;
+  users: UserTable;
+  auth_tokens: AuthTokenTable;
+  audit_logs: AuditLogTable;
+  maintenance_windows: MaintenanceWindowTable;
+  maintenance_events: MaintenanceEventTable;
+  host_settings: HostSettingTable;
+}
+
+type Id = Generated<number>;
+type Timestamp = string;
+
+export interface SystemAdminTable {
+  id: Id;
+  username: string;
+  name: string;
+  email: string | null;
+  password_hash: string;
+  status: AccountStatus;
+  locale: Locale;
+  failed_logins: ColumnType<number, number | undefined, number>;
+  locked_until: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrganizationTable {
+  id: Id;
+  name: string;
+  slug: string;
+  status: AccountStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TenantTable {
+  id: Id;
+  org_id: number;
+  name: string;
+  status: AccountStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UserTable {
+  id: Id;
+  org_id: number;
+  email: string;
+  name: string;
+  /** Null while the user has not set a password yet (invited). */
+  password_hash: string | null;
+  role: OrgRole;
+  status: AccountStatus;
+  locale: Locale;
+  failed_logins: ColumnType<number, number | undefined, number>;
+  locked_until: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type PrincipalKind = "admin" | "user";
+export type AuthTokenKind = "session" | "bearer" | "personal";
+
+export interface AuthTokenTable {
+  id: Id;
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: string;
+  kind: AuthTokenKind;
+  principal_kind: PrincipalKind;
+  principal_id: number;
+  /** The organization of a user principal, so disabling or deleting an org cuts its tokens at once. */
+  org_id: number | null;
+  name: string | null;
+  /** CSRF token bound to a UI session (null for bearer and personal tokens). */
+  csrf_token: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export type AuditScope = "host" | "org";
+
+export interface AuditLogTable {
+  id: Id;
+  scope: AuditScope;
+  org_id: number | null;
+  actor_kind: PrincipalKind | "system";
+  actor_id: number | null;
+  actor_name: string;
+  component: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  target_name: string | null;
+  /** JSON of the values before and after, secrets already masked. */
+  before_json: string | null;
+  after_json: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+}
+
+export interface MaintenanceWindowTable {
+  id: Id;
+  /** Null = the whole installation. */
+  tenant_id: number | null;
+  phase: Exclude<MaintenancePhase, "none">;
+  kill_jobs: ColumnType<number, number | undefined, number>;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  started_by: string;
+  ended_by: string | null;
+  job_stops_attempted: ColumnType<number, number | undefined, number>;
+  job_kills_attempted: ColumnType<number, number | undefined, number>;
+  triggers_skipped: ColumnType<number, number | undefined, number>;
+}
+
+export interface MaintenanceEventTable {
+  id: Id;
+  window_id: number;
+  phase: MaintenancePhase;
+  actor_name: string;
+  created_at: Timestamp;
+}
+
+export interface HostSettingTable {
+  key: string;
+  value_json: string;
+  updated_at: Timestamp;
+}
+
+export type SystemAdminRow = Selectable<SystemAdminTable>;
+export type OrganizationRow = Selectable<OrganizationTable>;
+export type TenantRow = Selectable<TenantTable>;
+export type UserRow = Selectable<UserTable>;
+export type AuthTokenRow = Selectable<AuthTokenTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
+export type NewAuditLog = Insertable<AuditLogTable>;
+export type MaintenanceWindowRow = Selectable<MaintenanceWindowTable>;
+export type UserUpdate = Updateable<UserTable>;
