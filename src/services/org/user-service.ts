@@ -147,6 +147,27 @@ export class UserService {
     });
   }
 
+  /** Sets a user's password (also for an invited user who has none yet); their sessions end. */
+  async setPassword(actor: Actor, orgId: number, id: number, password: string): Promise<void> {
+    await this.auth.assertPasswordAcceptable(password, "password");
+    const passwordHash = await hashPassword(password);
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const user = await this.find(tx, orgId, id);
+      await tx
+        .updateTable("users")
+        .set({ password_hash: passwordHash, failed_logins: 0, locked_until: null, updated_at: isoNow(this.ctx.clock) })
+        .where("id", "=", id)
+        .where("org_id", "=", orgId)
+        .execute();
+      await this.auth.revokeAllTokens(tx, "user", id);
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.users,
+        action: AuditAction.resetPassword,
+        target: target(user),
+      });
+    });
+  }
+
   async delete(actor: Actor, orgId: number, id: number): Promise<void> {
     await this.ctx.db.transaction().execute(async (tx) => {
       const before = await this.find(tx, orgId, id);

@@ -139,6 +139,24 @@ export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     },
   );
 
+  app.post(
+    "/orgs/:org/users/:id/password",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Sets a user's password (their sessions end)",
+        params: userParams,
+        body: z.object({ password }).strict(),
+        response: { 204: z.null(), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const org = await admin(request, request.params.org);
+      await services.users.setPassword(actorOf(request), org.id, request.params.id, request.body.password);
+      return reply.status(204).send(null);
+    },
+  );
+
   app.delete(
     "/orgs/:org/users/:id",
     {
