@@ -118,5 +118,7 @@ function humanMessage(item: ZodValidationItem): string {
   const msg = item.message ?? "is invalid";
   // zod's "Invalid input: expected string, received undefined" is a missing field.
   if (/received undefined$/.test(msg)) return "is required";
+  const type = /^Invalid input: expected (\w+), received \w+$/.exec(msg);
+  if (type) return `must be ${/^[aeiou]/.test(type[1] ?? "") ? "an" : "a"} ${type[1]}`;
   return msg;
 }
