@@ -1,5 +1,6 @@
 import type { Config } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
+import { loadMasterKey } from "../platform/master-key.js";
 import { systemActor } from "../services/context.js";
 import { createServices } from "../services/index.js";
 import { openStorage } from "../storage/database.js";
@@ -19,17 +20,27 @@ export async function adminCommand(
       process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "The database is up to date.\n");
       return 0;
     }
+    const services = createServices(
+      {
+        db: storage.db,
+        dialect: storage.dialect,
+        clock: { now: () => new Date() },
+        config,
+        logger: createLogger("warn"),
+      },
+      loadMasterKey({ key: config.masterKey, previous: config.masterKeyPrevious, dataDir: config.dataDir }),
+    );
+    if (sub === "rotate-master-key") {
+      const changed = await services.emailSettings.reencryptSecrets();
+      process.stdout.write(`Re-encrypted ${changed} secret(s) under the current master key.\n`);
+      return 0;
+    }
     if (sub !== "reset-password" || !flags.username || !flags.password) {
-      process.stderr.write("Usage: dirigent admin reset-password --username NAME --password PASSWORD\n");
+      process.stderr.write(
+        "Usage: dirigent admin reset-password --username NAME --password PASSWORD\n       dirigent admin rotate-master-key\n",
+      );
       return 1;
     }
-    const services = createServices({
-      db: storage.db,
-      dialect: storage.dialect,
-      clock: { now: () => new Date() },
-      config,
-      logger: createLogger("warn"),
-    });
     const admin = await storage.db
       .selectFrom("system_admins")
       .select("id")

@@ -10,6 +10,7 @@ Commands:
   serve                 Start the HTTP API, the web UI and the background services
   migrate               Bring the database schema up to date and exit
   admin reset-password  Set a system administrator's password (--username, --password)
+  admin rotate-master-key  Re-encrypt stored secrets under DIRIGENT_MASTER_KEY (see docs/email.md)
 
 Options (each also an environment variable, see README):
   --port N              DIRIGENT_PORT (default 8080)

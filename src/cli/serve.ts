@@ -1,8 +1,11 @@
 import type { FastifyInstance } from "fastify";
+import { Mailer } from "../background/mailer.js";
+import { startPeriodic } from "../background/periodic.js";
 import { buildApp } from "../http/app.js";
 import { systemClock } from "../platform/clock.js";
 import type { Config } from "../platform/config.js";
 import { createLogger, type Logger } from "../platform/logger.js";
+import { loadMasterKey } from "../platform/master-key.js";
 import { generatePassword } from "../services/identity/secrets.js";
 import { createServices, type Services } from "../services/index.js";
 import { openStorage, type StorageHandle } from "../storage/database.js";
@@ -16,6 +19,8 @@ export interface RunningServer {
   url: string;
   /** The first administrator's generated password, when this start created it and none was configured. */
   generatedAdminPassword: string | null;
+  /** The outbox sender of this node, when it runs one. */
+  mailer: Mailer | null;
   close(): Promise<void>;
 }
 
@@ -29,11 +34,20 @@ export async function startServer(
   try {
     const applied = await migrateToLatest(storage.db, storage.dialect);
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-    const services = createServices({ db: storage.db, dialect: storage.dialect, clock: systemClock, config, logger });
+    const masterKey = loadMasterKey({
+      key: config.masterKey,
+      previous: config.masterKeyPrevious,
+      dataDir: config.dataDir,
+    });
+    const services = createServices(
+      { db: storage.db, dialect: storage.dialect, clock: systemClock, config, logger },
+      masterKey,
+    );
     const password = config.adminPassword ?? generatePassword();
     const created = await services.administrators.bootstrap(password);
     const app = await buildApp({ config, logger, services, ...(options.webRoot && { webRoot: options.webRoot }) });
     await app.listen({ port: config.port, host: config.host });
+    const background = startBackground(config, services, logger);
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -43,8 +57,10 @@ export async function startServer(
       storage,
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       generatedAdminPassword: created && !config.adminPassword ? password : null,
+      mailer: background.mailer,
       async close() {
         await app.close();
+        await background.stop();
         await storage.close();
       },
     };
@@ -52,4 +68,25 @@ export async function startServer(
     await storage.close();
     throw error;
   }
+}
+
+/** Starts the background services this node runs (DIRIGENT_SERVICES): the mailer and the sweepers. */
+function startBackground(config: Config, services: Services, logger: Logger) {
+  const runs = (name: string) => config.services.has("all") || config.services.has(name);
+  const mailer = runs("mail")
+    ? new Mailer(services.ctx, services.emailSettings, services.masterKey, (l) => services.notifications.onWake(l), {
+        pollMs: config.mailPollMs,
+      })
+    : null;
+  mailer?.start();
+  const licenseNotices = runs("sweepers")
+    ? startPeriodic("license-notices", 3_600_000, () => services.licenses.sendDueNotices(), logger)
+    : null;
+  return {
+    mailer,
+    async stop() {
+      await mailer?.stop();
+      await licenseNotices?.stop();
+    },
+  };
 }

@@ -8,6 +8,9 @@ export const AuditComponent = {
   settings: "Settings",
   authentication: "Authentication",
   tokens: "Tokens",
+  email: "E-mail",
+  licenses: "Licenses",
+  announcements: "Announcements",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -25,6 +28,12 @@ export const AuditAction = {
   start: "Start",
   end: "End",
   revoke: "Revoke",
+  testEmail: "Test E-mail",
+  resend: "Resend",
+  send: "Send",
+  invite: "Invite",
+  passwordResetRequest: "Password Reset Request",
+  allocate: "Allocate",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

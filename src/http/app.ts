@@ -12,8 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { Config } from "../platform/config.js";
 import type { Logger } from "../platform/logger.js";
 import type { Services } from "../services/index.js";
-import { ProblemType } from "../shared/problem-types.js";
-import { installErrorHandling, sendProblem } from "./problem.js";
+import { installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
@@ -43,6 +42,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Route params and query strings beyond this are certainly not ours.
     routerOptions: { maxParamLength: 200 },
   });
+  // The API speaks JSON only: a text/plain body would reach the schemas as a string and fail
+  // there with a misleading 400; without its parser it gets 415 unsupported-media-type.
+  app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("auth", null);
@@ -96,12 +98,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 /**
  * Serves the built SPA. Any GET outside /api that is not a file gets index.html so client-side
- * routes survive a reload; everything else keeps the problem+json 404.
+ * routes survive a reload; everything else keeps the problem+json 404. Fastify allows one
+ * not-found handler per instance, so this function sets it in both cases.
  */
 async function serveWebUi(app: FastifyInstance, root: string): Promise<void> {
   const index = path.join(root, "index.html");
   if (!fs.existsSync(index)) {
     app.log.warn({ root }, "web UI not built (run `npm run build:web`); serving the API only");
+    app.setNotFoundHandler(sendNoEndpoint);
     return;
   }
   await app.register(fastifyStatic, { root, prefix: "/", wildcard: false, index: false });
@@ -111,11 +115,6 @@ async function serveWebUi(app: FastifyInstance, root: string): Promise<void> {
     if (request.method === "GET" && !url.startsWith("/api/") && !path.extname(url)) {
       return reply.type("text/html; charset=utf-8").header("Cache-Control", "no-cache").send(html);
     }
-    return sendProblem(reply, {
-      type: ProblemType.notFound,
-      title: "Not found",
-      status: 404,
-      detail: `No endpoint ${request.method} ${url}.`,
-    });
+    return sendNoEndpoint(request, reply);
   });
 }

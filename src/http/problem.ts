@@ -84,15 +84,16 @@ export function installErrorHandling(app: FastifyInstance): void {
       detail: "Something went wrong on our side. The error was logged.",
     });
   });
+}
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: ProblemType.notFound,
-      title: "Not found",
-      status: 404,
-      detail: `No endpoint ${request.method} ${request.url.split("?")[0]}.`,
-    }),
-  );
+/** The answer for a path no route serves (the app sets one not-found handler, see buildApp). */
+export function sendNoEndpoint(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, {
+    type: ProblemType.notFound,
+    title: "Not found",
+    status: 404,
+    detail: `No endpoint ${request.method} ${request.url.split("?")[0]}.`,
+  });
 }
 
 interface ZodValidationItem {
@@ -105,6 +106,22 @@ interface ZodValidationItem {
 /** Turns one zod issue into field errors; unknown keys become one error per key. */
 function fieldErrors(item: ZodValidationItem): FieldError[] {
   const base = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
+  if (item.keyword === "invalid_union" && Array.isArray(item.params?.errors)) {
+    // A union (admin or user credentials) fails as a whole with a bare "Invalid input"; report the
+    // fields of the alternative the caller came closest to, i.e. the one with the fewest issues.
+    const branches = item.params.errors as { code: string; path: PropertyKey[]; message: string }[][];
+    const closest = branches.reduce((best, b) => (b.length < best.length ? b : best));
+    if (closest.length > 0) {
+      return closest.flatMap((issue) =>
+        fieldErrors({
+          keyword: issue.code,
+          instancePath: [item.instancePath, ...issue.path.map(String)].join("/").replace(/\/+/g, "/"),
+          message: issue.message,
+          params: issue as unknown as Record<string, unknown>,
+        }),
+      );
+    }
+  }
   if (item.keyword === "unrecognized_keys" && Array.isArray(item.params?.keys)) {
     return (item.params.keys as string[]).map((key) => ({
       path: base ? `${base}.${key}` : key,

@@ -33,6 +33,14 @@ const envSchema = z.object({
   DIRIGENT_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Set the `Secure` flag on the session cookie (turn on behind HTTPS). Default: when the public URL is https. */
   DIRIGENT_SECURE_COOKIES: z.enum(["true", "false"]).optional(),
+  /** Master key (32 bytes, base64) for secrets at rest; default: generated into <data dir>/master.key. Set it on every node of a PostgreSQL cluster. */
+  DIRIGENT_MASTER_KEY: z.string().min(1).optional(),
+  /** Earlier master keys (comma-separated) that still decrypt, during a key rotation. */
+  DIRIGENT_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
+  /** Which background services this node runs (comma-separated): `mail`, `sweepers`, or `all`. */
+  DIRIGENT_SERVICES: z.string().default("all"),
+  /** How often the mailer polls the outbox, in milliseconds (new mail also wakes it at once). */
+  DIRIGENT_MAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log). */
   DIRIGENT_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
@@ -50,6 +58,10 @@ export type Config = Readonly<{
   loginRateLimit: number;
   secureCookies: boolean;
   trustProxy: boolean;
+  masterKey: string | undefined;
+  masterKeyPrevious: string | undefined;
+  services: ReadonlySet<string>;
+  mailPollMs: number;
 }>;
 
 /** The variables the schema knows, with their one-line descriptions, for `--help` and the README. */
@@ -96,6 +108,14 @@ export function parseConfig(
     secureCookies:
       e.DIRIGENT_SECURE_COOKIES !== undefined ? e.DIRIGENT_SECURE_COOKIES === "true" : publicUrl.startsWith("https:"),
     trustProxy: e.DIRIGENT_TRUST_PROXY === "true",
+    masterKey: e.DIRIGENT_MASTER_KEY,
+    masterKeyPrevious: e.DIRIGENT_MASTER_KEY_PREVIOUS,
+    mailPollMs: e.DIRIGENT_MAIL_POLL_MS,
+    services: new Set(
+      e.DIRIGENT_SERVICES.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   });
 }
 

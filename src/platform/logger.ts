@@ -26,8 +26,11 @@ const redactPaths = [
   'res.headers["set-cookie"]',
 ];
 
-/** Token-shaped values are masked even under innocent keys (a token pasted into a name field, say). */
-const tokenPattern = /\b(dg[tps]_[A-Za-z0-9_-]{16,})/g;
+/**
+ * Token-shaped values are masked even under innocent keys (a token pasted into a name field, say),
+ * in messages and in error stacks: the finished line is scanned just before it is written.
+ */
+const tokenPattern = /\b(dg[tpsl]_[A-Za-z0-9_-]{16,})/g;
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -39,6 +42,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           const masked = args.map((a) => (typeof a === "string" ? a.replace(tokenPattern, "[redacted]") : a));
           return method.apply(this, masked as Parameters<typeof method>);
         },
+        streamWrite: (line) => line.replace(tokenPattern, "[redacted]"),
       },
     },
     destination,

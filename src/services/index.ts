@@ -1,30 +1,48 @@
+import type { MasterKey } from "../platform/master-key.js";
+import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AuditService } from "./audit/audit-service.js";
 import type { ServiceContext } from "./context.js";
+import { EmailSettingsService } from "./email/email-settings-service.js";
+import { NotificationService } from "./email/notification-service.js";
+import { OutboxService } from "./email/outbox-service.js";
+import { OAuthTokens } from "./email/transport.js";
 import { AdministratorService } from "./host/administrator-service.js";
 import { OrganizationService } from "./host/organization-service.js";
 import { SecuritySettingsService } from "./host/security-settings-service.js";
+import { AccountLinksService } from "./identity/account-links-service.js";
 import { AuthService } from "./identity/auth-service.js";
 import { ProfileService } from "./identity/profile-service.js";
+import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the services together; the one place that knows their dependencies. */
-export function createServices(ctx: ServiceContext) {
+export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const audit = new AuditService(ctx);
+  const notifications = new NotificationService(ctx, masterKey);
+  const emailSettings = new EmailSettingsService(ctx, audit, masterKey, new OAuthTokens());
   const security = new SecuritySettingsService(ctx, audit);
-  const maintenance = new MaintenanceService(ctx, audit);
+  const maintenance = new MaintenanceService(ctx, audit, notifications);
   const auth = new AuthService(ctx, audit, security, maintenance);
+  const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
   return {
     ctx,
+    masterKey,
     audit,
     security,
     maintenance,
     auth,
+    accountLinks,
+    notifications,
+    emailSettings,
+    outbox: new OutboxService(ctx, audit, () => notifications.wakeSoon()),
+    licenses: new LicenseService(ctx, audit, notifications),
+    announcements: new AnnouncementService(ctx, audit, notifications),
     profile: new ProfileService(ctx, audit),
     administrators: new AdministratorService(ctx, audit, auth),
-    organizations: new OrganizationService(ctx, audit, auth),
-    users: new UserService(ctx, audit, auth),
+    organizations: new OrganizationService(ctx, audit, auth, accountLinks),
+    users: new UserService(ctx, audit, auth, accountLinks),
   };
 }

@@ -13,6 +13,7 @@ export const ProblemType = {
   alreadyExists: "already-exists",
   lastAdministrator: "last-administrator",
   invalidStateTransition: "invalid-state-transition",
+  invalidLink: "invalid-link",
   maintenance: "maintenance",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",

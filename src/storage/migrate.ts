@@ -1,9 +1,10 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import type { DialectHelpers } from "./dialect.js";
 import * as m0001 from "./migrations/0001_foundation.js";
+import * as m0002 from "./migrations/0002_email.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
-const migrations = { "0001_foundation": m0001 } as const;
+const migrations = { "0001_foundation": m0001, "0002_email": m0002 } as const;
 
 class BundledMigrations implements MigrationProvider {
   constructor(private readonly dialect: DialectHelpers) {}

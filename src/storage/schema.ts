@@ -16,6 +16,11 @@ export interface Database {
   maintenance_windows: MaintenanceWindowTable;
   maintenance_events: MaintenanceEventTable;
   host_settings: HostSettingTable;
+  email_settings: EmailSettingsTable;
+  email_outbox: EmailOutboxTable;
+  account_tokens: AccountTokenTable;
+  tenant_licenses: TenantLicenseTable;
+  announcements: AnnouncementTable;
 }
 
 type Id = Generated<number>;
@@ -154,3 +159,83 @@ export type AuditLogRow = Selectable<AuditLogTable>;
 export type NewAuditLog = Insertable<AuditLogTable>;
 export type MaintenanceWindowRow = Selectable<MaintenanceWindowTable>;
 export type UserUpdate = Updateable<UserTable>;
+
+export interface EmailSettingsTable {
+  id: Id;
+  org_id: number | null;
+  /** `custom` for the host row; `inherit` or `custom` for an organization. */
+  mode: "inherit" | "custom";
+  /** The non-secret fields as JSON (see services/email/settings.ts). */
+  settings_json: string;
+  /** Secrets, encrypted under the master key. */
+  smtp_password_enc: string | null;
+  oauth_client_secret_enc: string | null;
+  updated_at: Timestamp;
+  updated_by: string;
+}
+
+export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "held";
+
+export interface EmailOutboxTable {
+  id: Id;
+  /** The organization whose effective settings send this mail; null = host settings. */
+  org_id: number | null;
+  template: string;
+  locale: Locale;
+  to_address: string;
+  to_name: string | null;
+  data_json: string;
+  /** The rendered subject, kept for lists. */
+  subject: string | null;
+  status: OutboxStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  retry_until: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  last_smtp_code: number | null;
+  message_id: string | null;
+  settings_source: string | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AccountTokenTable {
+  id: Id;
+  token_hash: string;
+  purpose: "password-reset" | "invitation";
+  principal_kind: PrincipalKind;
+  principal_id: number;
+  org_id: number | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface TenantLicenseTable {
+  tenant_id: number;
+  robot_slots: number;
+  expires_at: Timestamp | null;
+  notified_stage: string | null;
+  updated_at: Timestamp;
+}
+
+export interface AnnouncementTable {
+  id: Id;
+  kind: "product-update" | "planned-maintenance";
+  subject_en: string;
+  body_en: string;
+  subject_de: string;
+  body_de: string;
+  /** JSON array of organization ids; null = every organization. */
+  org_ids_json: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+  recipient_count: number | null;
+}
+
+export type EmailOutboxRow = Selectable<EmailOutboxTable>;
+export type EmailSettingsRow = Selectable<EmailSettingsTable>;

@@ -35,16 +35,19 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   }
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: postgresUrl });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  return { url: url.toString(), drop: () => dropPostgresDatabase(url.toString()) };
+}
+
+/** Drops a database made by createPostgresDatabase, even while servers are still connected to it. */
+export async function dropPostgresDatabase(databaseUrl: string): Promise<void> {
+  if (!postgresUrl) throw new Error("DIRIGENT_TEST_DATABASE_URL is not set");
+  const name = new URL(databaseUrl).pathname.slice(1);
+  if (!/^dirigent_t_[0-9a-f]+$/.test(name)) throw new Error(`Refusing to drop ${name}: not a test database`);
+  const c = new pg.Client({ connectionString: postgresUrl });
+  await c.connect();
+  try {
+    await c.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await c.end();
+  }
 }

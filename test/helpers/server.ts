@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { type RunningServer, startServer } from "../../src/cli/serve.js";
 import { parseConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";
-import { createPostgresDatabase, type TestDatabase } from "./database.js";
+import { createPostgresDatabase, dropPostgresDatabase, type TestDatabase } from "./database.js";
 
 export const testAdminPassword = "Admin-Passw0rd!";
 
@@ -17,19 +17,33 @@ export interface TestServer {
   /** Every line the server logged, for tests that check what never appears in logs. */
   logs: string[];
   dataDir: string;
-  stop(): Promise<void>;
+  /** The PostgreSQL database this server uses (undefined on SQLite). */
+  databaseUrl: string | undefined;
+  /** Stops the server and removes its data (data folder, PostgreSQL database) unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface TestServerOptions {
+  database?: TestDatabase;
+  env?: Record<string, string>;
+  /**
+   * Start on existing data instead of fresh data: the data folder of an earlier server (a restart)
+   * and, for PostgreSQL, its database URL (a restart, or a second node on the same database).
+   */
+  reuse?: { dataDir: string; databaseUrl?: string | undefined };
+  /** Folder of the web UI to serve instead of web/dist. */
+  webRoot?: string;
 }
 
 /**
  * Starts a real Dirigent server on 127.0.0.1, port 0, with a fresh SQLite file (or a fresh
  * PostgreSQL database) and the built web UI. `env` overrides configuration variables.
  */
-export async function startTestServer(
-  options: { database?: TestDatabase; env?: Record<string, string> } = {},
-): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? "sqlite";
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-test-"));
-  const pgDb = database === "postgres" ? await createPostgresDatabase() : null;
+  const dataDir = options.reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-test-"));
+  let databaseUrl = options.reuse?.databaseUrl;
+  if (database === "postgres" && !databaseUrl) databaseUrl = (await createPostgresDatabase()).url;
   const config = parseConfig({
     DIRIGENT_PORT: "0",
     DIRIGENT_HOST: "127.0.0.1",
@@ -37,7 +51,7 @@ export async function startTestServer(
     DIRIGENT_ADMIN_PASSWORD: testAdminPassword,
     DIRIGENT_LOG_LEVEL: "info",
     DIRIGENT_LOGIN_RATE_LIMIT: "1000",
-    ...(pgDb && { DATABASE_URL: pgDb.url }),
+    ...(databaseUrl && { DATABASE_URL: databaseUrl }),
     ...options.env,
   });
   const logs: string[] = [];
@@ -47,18 +61,35 @@ export async function startTestServer(
       done();
     },
   });
-  const server = await startServer(config, { logger: createLogger(config.logLevel, sink) });
+  const removeData = async () => {
+    if (databaseUrl) await dropPostgresDatabase(databaseUrl);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer(config, {
+      logger: createLogger(config.logLevel, sink),
+      ...(options.webRoot && { webRoot: options.webRoot }),
+    });
+  } catch (error) {
+    if (!options.reuse) await removeData();
+    throw error;
+  }
+  let closed = false;
   return {
     url: server.url,
-    adminPassword: config.adminPassword ?? testAdminPassword,
+    adminPassword: config.adminPassword ?? server.generatedAdminPassword ?? testAdminPassword,
     database,
     server,
     logs,
     dataDir,
-    async stop() {
-      await server.close();
-      await pgDb?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+    databaseUrl,
+    async stop(stopOptions = {}) {
+      if (!closed) {
+        closed = true;
+        await server.close();
+      }
+      if (!stopOptions.keepData) await removeData();
     },
   };
 }

@@ -78,6 +78,80 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; config: Con
     },
   );
 
+  app.post(
+    "/auth/password-recovery",
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Sends a password-reset link (valid 60 minutes) to the account, if it exists",
+        description:
+          "Always 202, whether or not the account exists. Without `organization` it looks for a system administrator with that e-mail. `emailDelivery` says whether e-mail can be sent at all (else: ask an administrator).",
+        body: z.object({ organization: text(100).optional(), email: text(254) }).strict(),
+        response: { 202: z.object({ emailDelivery: z.enum(["available", "unavailable"]) }), ...problems(400, 429) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(await services.accountLinks.requestRecovery(request.body, clientOf(request))),
+  );
+
+  app.post(
+    "/auth/password-reset",
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Sets a new password with a reset link's token; the token is then spent and all sessions end",
+        body: z.object({ token: z.string().min(1).max(200), password }).strict(),
+        response: { 204: z.null(), ...problems(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      await services.accountLinks.resetPassword(request.body.token, request.body.password, clientOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/auth/invitation",
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Describes an invitation (who and which organization) before it is accepted",
+        body: z.object({ token: z.string().min(1).max(200) }).strict(),
+        response: {
+          200: z.object({
+            email: z.string(),
+            name: z.string(),
+            organization: z.object({ name: z.string(), slug: z.string() }),
+            expiresAt: z.string(),
+          }),
+          ...problems(400, 429),
+        },
+      },
+    },
+    async (request) => services.accountLinks.describeInvitation(request.body.token),
+  );
+
+  app.post(
+    "/auth/accept-invitation",
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Accepts an invitation by setting the first password (and optionally the name)",
+        body: z.object({ token: z.string().min(1).max(200), password, name: text(200).optional() }).strict(),
+        response: { 204: z.null(), ...problems(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { token, password: pw, name } = request.body;
+      await services.accountLinks.acceptInvitation(token, pw, name, clientOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
   app.get(
     "/auth/session",
     {

@@ -14,7 +14,8 @@ const personalToken = z.object({
 
 /** The caller's own profile, password and personal access tokens. */
 export const meRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.addHook("preHandler", requireAuth(services));
+  // preValidation: who may call comes before what was sent (an anonymous caller gets 401, not 400).
+  app.addHook("preValidation", requireAuth(services));
 
   app.get(
     "/me",

@@ -9,6 +9,7 @@ import { countAll } from "../../storage/dialect.js";
 import type { OrganizationRow, TenantRow } from "../../storage/schema.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type Page, type ServiceContext, toPage } from "../context.js";
+import type { AccountLinksService } from "../identity/account-links-service.js";
 import type { AuthService } from "../identity/auth-service.js";
 import { hashPassword } from "../identity/passwords.js";
 
@@ -56,6 +57,7 @@ export class OrganizationService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly auth: AuthService,
+    private readonly accountLinks: AccountLinksService,
   ) {}
 
   async list(filter: { q?: string | undefined }, limit: number, cursor?: number): Promise<Page<OrganizationSummary>> {
@@ -154,6 +156,8 @@ export class OrganizationService {
           })
           .returning(["id", "email", "name", "role", "locale"])
           .executeTakeFirstOrThrow();
+        // Without a password the first administrator is invited by e-mail to set one.
+        if (passwordHash === null) await this.accountLinks.invite(tx, user.id);
         await this.audit.record(
           tx,
           actor,

@@ -7,6 +7,7 @@ import type { Db } from "../../storage/database.js";
 import type { MaintenanceWindowRow } from "../../storage/schema.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
+import type { NotificationService } from "../email/notification-service.js";
 
 /** Seconds a client is told to wait before retrying during maintenance. */
 export const maintenanceRetryAfterSeconds = 120;
@@ -47,6 +48,7 @@ export class MaintenanceService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
+    private readonly notifications: NotificationService,
   ) {}
 
   async state(): Promise<MaintenanceState> {
@@ -100,7 +102,13 @@ export class MaintenanceService {
 
   async start(
     actor: Actor,
-    input: { phase: "draining" | "suspended"; killJobs?: boolean | undefined; tenantId?: number | undefined },
+    input: {
+      phase: "draining" | "suspended";
+      killJobs?: boolean | undefined;
+      tenantId?: number | undefined;
+      /** E-mail the administrators of the affected organizations. */
+      notify?: boolean | undefined;
+    },
   ): Promise<MaintenanceState> {
     await this.ctx.db.transaction().execute(async (tx) => {
       const tenant = input.tenantId === undefined ? null : await this.findTenant(tx, input.tenantId);
@@ -144,6 +152,9 @@ export class MaintenanceService {
         .insertInto("maintenance_events")
         .values({ window_id: windowId, phase: input.phase, actor_name: actor.name, created_at: now })
         .execute();
+      if (input.notify) {
+        await this.notifyAdmins(tx, tenant, "maintenance-started", { phase: input.phase, startedAt: now });
+      }
       await this.audit.record(
         tx,
         actor,
@@ -162,7 +173,10 @@ export class MaintenanceService {
     return this.state();
   }
 
-  async end(actor: Actor, input: { tenantId?: number | undefined }): Promise<MaintenanceState> {
+  async end(
+    actor: Actor,
+    input: { tenantId?: number | undefined; notify?: boolean | undefined },
+  ): Promise<MaintenanceState> {
     await this.ctx.db.transaction().execute(async (tx) => {
       const tenant = input.tenantId === undefined ? null : await this.findTenant(tx, input.tenantId);
       const open = await this.openWindow(tx, input.tenantId ?? null);
@@ -179,6 +193,7 @@ export class MaintenanceService {
         .insertInto("maintenance_events")
         .values({ window_id: open.id, phase: MaintenancePhase.none, actor_name: actor.name, created_at: now })
         .execute();
+      if (input.notify) await this.notifyAdmins(tx, tenant, "maintenance-ended", { endedAt: now });
       await this.audit.record(
         tx,
         actor,
@@ -222,6 +237,25 @@ export class MaintenanceService {
     throw new MaintenanceError(maintenanceRetryAfterSeconds, scope);
   }
 
+  /** Queues a maintenance notice to the administrators of every organization, or of the tenant's. */
+  private async notifyAdmins(
+    db: Db,
+    tenant: { id: number; name: string; org_id: number } | null,
+    template: "maintenance-started" | "maintenance-ended",
+    data: Record<string, unknown>,
+  ) {
+    const admins = await this.notifications.orgAdministrators(db, tenant ? [tenant.org_id] : null);
+    for (const orgId of new Set(admins.map((a) => a.orgId))) {
+      await this.notifications.notify(
+        db,
+        admins.filter((a) => a.orgId === orgId),
+        template,
+        { ...data, tenantName: tenant?.name ?? null },
+        { orgId },
+      );
+    }
+  }
+
   private openWindow(db: Db, tenantId: number | null) {
     return db
       .selectFrom("maintenance_windows")
@@ -232,7 +266,11 @@ export class MaintenanceService {
   }
 
   private async findTenant(db: Db, tenantId: number) {
-    const tenant = await db.selectFrom("tenants").select(["id", "name"]).where("id", "=", tenantId).executeTakeFirst();
+    const tenant = await db
+      .selectFrom("tenants")
+      .select(["id", "name", "org_id"])
+      .where("id", "=", tenantId)
+      .executeTakeFirst();
     if (!tenant) throw new NotFoundError("The tenant");
     return tenant;
   }

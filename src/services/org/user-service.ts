@@ -7,6 +7,7 @@ import type { Db } from "../../storage/database.js";
 import type { UserRow } from "../../storage/schema.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type Page, type ServiceContext, toPage } from "../context.js";
+import type { AccountLinksService } from "../identity/account-links-service.js";
 import type { AuthService } from "../identity/auth-service.js";
 import { hashPassword } from "../identity/passwords.js";
 
@@ -50,6 +51,7 @@ export class UserService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly auth: AuthService,
+    private readonly accountLinks: AccountLinksService,
   ) {}
 
   async list(orgId: number, limit: number, cursor?: number): Promise<Page<OrgUser>> {
@@ -87,6 +89,8 @@ export class UserService {
           .returningAll()
           .executeTakeFirstOrThrow();
         const user = presentUser(row);
+        // Without a password the user is invited by e-mail to set one.
+        if (passwordHash === null) await this.accountLinks.invite(tx, row.id);
         await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
           component: AuditComponent.users,
           action: AuditAction.create,

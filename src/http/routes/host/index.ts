@@ -6,14 +6,18 @@ import { requireAuth, requireSystemAdmin } from "../../auth.js";
 import { problems } from "../../schemas.js";
 import { registerAuditRoutes } from "../audit.js";
 import { administratorRoutes } from "./administrators.js";
+import { announcementRoutes } from "./announcements.js";
+import { hostEmailRoutes } from "./email.js";
+import { licenseRoutes } from "./licenses.js";
 import { maintenanceRoutes } from "./maintenance.js";
 import { organizationRoutes } from "./organizations.js";
 import { settingsRoutes } from "./settings.js";
 
 /** Everything under /api/v1/host: system administrators only. */
 export const hostRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.addHook("preHandler", requireAuth(services));
-  app.addHook("preHandler", requireSystemAdmin);
+  // preValidation: who may call comes before what was sent (an anonymous caller gets 401, not 400).
+  app.addHook("preValidation", requireAuth(services));
+  app.addHook("preValidation", requireSystemAdmin);
 
   app.get(
     "/dashboard",
@@ -45,5 +49,8 @@ export const hostRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   await app.register(organizationRoutes, { services });
   await app.register(maintenanceRoutes, { services });
   await app.register(settingsRoutes, { services });
+  await app.register(hostEmailRoutes, { services });
+  await app.register(licenseRoutes, { services });
+  await app.register(announcementRoutes, { services });
   registerAuditRoutes(app, services, { path: "", tag: "host", scopeOf: async () => ({ scope: "host" }) });
 };

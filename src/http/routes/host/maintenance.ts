@@ -61,6 +61,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
             phase: z.enum([MaintenancePhase.draining, MaintenancePhase.suspended]),
             killJobs: z.boolean().optional(),
             tenantId: z.number().int().positive().optional(),
+            notify: z.boolean().optional().describe("E-mail the affected organizations' administrators"),
           })
           .strict(),
         response: { 200: state, ...problems(400, 401, 403, 404, 409) },
@@ -75,7 +76,10 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       schema: {
         tags: ["host"],
         summary: "Ends maintenance of the installation or of one tenant",
-        body: z.object({ tenantId: z.number().int().positive().optional() }).strict().default({}),
+        body: z
+          .object({ tenantId: z.number().int().positive().optional(), notify: z.boolean().optional() })
+          .strict()
+          .default({}),
         response: { 200: state, ...problems(400, 401, 403, 404, 409) },
       },
     },

@@ -16,6 +16,7 @@ import {
 } from "../../schemas.js";
 import { registerAuditRoutes } from "../audit.js";
 import { tenantBody, tenantChanges, tenantParams, tenantSchema } from "../host/organizations.js";
+import { orgEmailRoutes } from "./email.js";
 
 const orgUser = z.object({
   id: z.number(),
@@ -36,7 +37,8 @@ const userParams = z.object({ org: z.string().min(1).max(100), id: z.coerce.numb
  * administration its organization administrators do (users, tenants, audit log).
  */
 export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.addHook("preHandler", requireAuth(services));
+  // preValidation: who may call comes before what was sent (an anonymous caller gets 401, not 400).
+  app.addHook("preValidation", requireAuth(services));
   const member = (request: Parameters<typeof orgForRequest>[1], ref: string) =>
     orgForRequest(services, request, ref, { adminOnly: false });
   const admin = (request: Parameters<typeof orgForRequest>[1], ref: string) =>
@@ -244,6 +246,8 @@ export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       return services.organizations.updateTenant(actorOf(request), org.id, request.params.tenant, request.body);
     },
   );
+
+  await app.register(orgEmailRoutes, { services });
 
   registerAuditRoutes(app, services, {
     path: "/orgs/:org",

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../../../services/index.js";
+import { actorOf } from "../../auth.js";
+import { problems } from "../../schemas.js";
+
+export const licenseSchema = z.object({
+  tenantId: z.number(),
+  tenantName: z.string(),
+  tenantStatus: z.string(),
+  orgId: z.number(),
+  orgSlug: z.string(),
+  orgName: z.string(),
+  robotSlots: z.number().nullable(),
+  expiresAt: z.string().nullable(),
+  daysLeft: z.number().nullable(),
+  updatedAt: z.string().nullable(),
+});
+
+/** Host portal → Licenses: robot slots and expiry per tenant. */
+export const licenseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    "/licenses",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "License allocation of every tenant",
+        response: { 200: z.object({ items: z.array(licenseSchema) }), ...problems(401, 403) },
+      },
+    },
+    async () => ({ items: await services.licenses.list() }),
+  );
+
+  app.put(
+    "/licenses/:tenantId",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "Allocates robot runtime slots and an optional expiry date to a tenant",
+        description:
+          "Organization administrators are e-mailed 30, 7 and 1 days before the expiry and when it has passed.",
+        params: z.object({ tenantId: z.coerce.number().int().positive() }).strict(),
+        body: z
+          .object({
+            robotSlots: z.number().int().min(0).max(100_000),
+            expiresAt: z.iso
+              .datetime({ offset: true, message: "must be an ISO-8601 date-time" })
+              .transform((v) => new Date(v).toISOString())
+              .nullable(),
+          })
+          .strict(),
+        response: { 200: licenseSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => services.licenses.allocate(actorOf(request), request.params.tenantId, request.body),
+  );
+};
