@@ -87,7 +87,18 @@ export class Mailer {
   async runOnce(): Promise<number> {
     await this.sweepLeases();
     const rows = await this.claim();
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    // Settings are resolved once per organization per round: still "the settings in force at
+    // send time", without a query and a decryption for every message.
+    const settingsByOrg = new Map<number | null, Promise<EffectiveSettings | null>>();
+    const settingsFor = (orgId: number | null) => {
+      let eff = settingsByOrg.get(orgId);
+      if (!eff) {
+        eff = this.settings.effective(this.ctx.db, orgId);
+        settingsByOrg.set(orgId, eff);
+      }
+      return eff;
+    };
+    await Promise.all(rows.map((row) => this.deliver(row, settingsFor)));
     this.closeIdleTransports();
     return rows.length;
   }
@@ -168,10 +179,13 @@ export class Mailer {
     if (n > 0) this.ctx.logger.warn({ messages: n }, "returned messages of a stopped sender to the queue");
   }
 
-  private async deliver(row: EmailOutboxRow): Promise<void> {
+  private async deliver(
+    row: EmailOutboxRow,
+    settingsFor: (orgId: number | null) => Promise<EffectiveSettings | null>,
+  ): Promise<void> {
     let eff: EffectiveSettings | null = null;
     try {
-      eff = await this.settings.effective(this.ctx.db, row.org_id);
+      eff = await settingsFor(row.org_id);
       if (!eff) {
         await this.finish(row, { status: "held", last_error: "E-mail is not configured." });
         return;

@@ -1,0 +1,185 @@
+import fs from "node:fs";
+import type net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
+import { Mailer } from "../src/background/mailer.js";
+import { startServer } from "../src/cli/serve.js";
+import { parseConfig } from "../src/platform/config.js";
+import { createLogger } from "../src/platform/logger.js";
+import { systemActor } from "../src/services/context.js";
+import { renderEmail } from "../src/services/email/templates.js";
+import { freshPostgres } from "./foundation.js";
+
+/**
+ * E-mail throughput: messages per second from the outbox (claimed, rendered per recipient,
+ * sent, recorded) through a local SMTP sink, next to nodemailer sending the same messages
+ * directly with a pooled transport (5 connections) in the same run. Target ratio ≥ 0.8.
+ */
+const messages = Number(process.env.BENCH_EMAIL_MESSAGES ?? 2000);
+
+async function startSink() {
+  let received = 0;
+  let onCount: (() => void) | null = null;
+  const server = new SMTPServer({
+    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: true,
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on("data", () => {});
+      stream.on("end", () => {
+        received += 1;
+        onCount?.();
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    port: (server.server.address() as net.AddressInfo).port,
+    get received() {
+      return received;
+    },
+    reset() {
+      received = 0;
+    },
+    until(n: number) {
+      return new Promise<void>((resolve) => {
+        onCount = () => {
+          if (received >= n) resolve();
+        };
+        onCount();
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function direct(port: number): Promise<number> {
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 5,
+    maxMessages: 500,
+  });
+  const mail = renderEmail(
+    "password-changed",
+    "en",
+    { name: "Bench", changedAt: new Date().toISOString() },
+    { publicUrl: "http://127.0.0.1", secret: null },
+  );
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: messages }, (_, i) =>
+      transport.sendMail({
+        from: { name: "Dirigent", address: "noreply@bench.test" },
+        to: `user${i}@bench.test`,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  transport.close();
+  return messages / seconds;
+}
+
+async function viaOutbox(
+  port: number,
+  sink: Awaited<ReturnType<typeof startSink>>,
+  databaseUrl: string | undefined,
+): Promise<number> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-bench-mail-"));
+  const quiet = new Writable({ write: (_c, _e, done) => done() });
+  const config = parseConfig({
+    DIRIGENT_PORT: "0",
+    DIRIGENT_DATA_DIR: dataDir,
+    DIRIGENT_ADMIN_PASSWORD: "Bench-Passw0rd!",
+    // No mailer yet: the rows are queued first, then one mailer drains them while we time it.
+    DIRIGENT_SERVICES: "api",
+    ...(databaseUrl && { DATABASE_URL: databaseUrl }),
+  });
+  const server = await startServer(config, { logger: createLogger("error", quiet) });
+  try {
+    const { services } = server;
+    await services.emailSettings.putHost(systemActor, {
+      enabled: true,
+      smtpHost: "127.0.0.1",
+      smtpPort: port,
+      secureConnection: false,
+      fromAddress: "noreply@bench.test",
+      fromDisplayName: "Dirigent",
+    });
+    for (let i = 0; i < messages; i += 500) {
+      const batch = Array.from({ length: Math.min(500, messages - i) }, (_, j) => ({
+        address: `user${i + j}@bench.test`,
+        locale: "en" as const,
+      }));
+      await services.notifications.notify(
+        services.ctx.db,
+        batch,
+        "password-changed",
+        { name: "Bench", changedAt: new Date().toISOString() },
+        { orgId: null },
+      );
+    }
+    sink.reset();
+    const mailer = new Mailer(
+      services.ctx,
+      services.emailSettings,
+      services.masterKey,
+      (l) => services.notifications.onWake(l),
+      { pollMs: 50 },
+    );
+    const started = performance.now();
+    mailer.start();
+    await sink.until(messages);
+    const seconds = (performance.now() - started) / 1000;
+    await mailer.stop();
+    return messages / seconds;
+  } finally {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the e-mail benchmark and prints its table. */
+export async function benchEmail(pgUrl: string | undefined): Promise<void> {
+  const sink = await startSink();
+  try {
+    const rows: [string, number, number][] = [];
+    // The baseline runs right before and right after each outbox run and is averaged, so load
+    // changes on the machine during the run affect both sides alike.
+    const measure = async (label: string, databaseUrl: string | undefined) => {
+      const before = await direct(sink.port);
+      const outbox = await viaOutbox(sink.port, sink, databaseUrl);
+      const after = await direct(sink.port);
+      rows.push([label, outbox, (before + after) / 2]);
+    };
+    await measure("SQLite", undefined);
+    if (pgUrl) {
+      const db = await freshPostgres(pgUrl);
+      try {
+        await measure("PostgreSQL", db.url);
+      } finally {
+        await db.drop();
+      }
+    }
+    console.log(`\n## E-mail — ${messages} messages through a local SMTP sink, 5 pooled connections\n`);
+    console.log(
+      "| database | outbox → SMTP msg/s | nodemailer direct, pooled (baseline) msg/s | ratio (target ≥ 0.8) |",
+    );
+    console.log("|---|---|---|---|");
+    for (const [label, outbox, base] of rows) {
+      console.log(`| ${label} | ${outbox.toFixed(0)} | ${base.toFixed(0)} | ${(outbox / base).toFixed(2)} |`);
+    }
+  } finally {
+    await sink.close();
+  }
+}
