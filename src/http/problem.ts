@@ -35,7 +35,7 @@ export function installErrorHandling(app: FastifyInstance): void {
         title: "Validation failed",
         status: 400,
         detail: `The request ${error.validationContext ?? "input"} is invalid.`,
-        errors: error.validation.flatMap(fieldErrors),
+        errors: error.validation.flatMap((item) => fieldErrors(item, validatedInput(request, error.validationContext))),
       });
     }
     const status = error.statusCode ?? 500;
@@ -103,8 +103,19 @@ interface ZodValidationItem {
   params?: Record<string, unknown>;
 }
 
-/** Turns one zod issue into field errors; unknown keys become one error per key. */
-function fieldErrors(item: ZodValidationItem): FieldError[] {
+/** The part of the request a validation error is about (body, params or query string). */
+function validatedInput(request: FastifyRequest, context: string | undefined): unknown {
+  if (context === "params") return request.params;
+  if (context === "querystring") return request.query;
+  if (context === "headers") return request.headers;
+  return request.body;
+}
+
+/**
+ * Turns one zod issue into field errors; unknown keys become one error per key, and a field
+ * absent from `input` is "required" whatever the schema's own message (enums say "Invalid option").
+ */
+function fieldErrors(item: ZodValidationItem, input: unknown): FieldError[] {
   const base = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
   if (item.keyword === "invalid_union" && Array.isArray(item.params?.errors)) {
     // A union (admin or user credentials) fails as a whole with a bare "Invalid input"; report the
@@ -113,12 +124,15 @@ function fieldErrors(item: ZodValidationItem): FieldError[] {
     const closest = branches.reduce((best, b) => (b.length < best.length ? b : best));
     if (closest.length > 0) {
       return closest.flatMap((issue) =>
-        fieldErrors({
-          keyword: issue.code,
-          instancePath: [item.instancePath, ...issue.path.map(String)].join("/").replace(/\/+/g, "/"),
-          message: issue.message,
-          params: issue as unknown as Record<string, unknown>,
-        }),
+        fieldErrors(
+          {
+            keyword: issue.code,
+            instancePath: [item.instancePath, ...issue.path.map(String)].join("/").replace(/\/+/g, "/"),
+            message: issue.message,
+            params: issue as unknown as Record<string, unknown>,
+          },
+          input,
+        ),
       );
     }
   }
@@ -128,7 +142,17 @@ function fieldErrors(item: ZodValidationItem): FieldError[] {
       message: "is not a known field",
     }));
   }
-  return [{ path: base || "body", message: humanMessage(item) }];
+  const missing = base !== "" && valueAt(input, base.split(".")) === undefined;
+  return [{ path: base || "body", message: missing ? "is required" : humanMessage(item) }];
+}
+
+function valueAt(input: unknown, path: string[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 function humanMessage(item: ZodValidationItem): string {

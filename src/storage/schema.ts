@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
+import type { OutboxStatus } from "../shared/outbox.js";
 
 /**
  * The database schema as Kysely sees it, for SQLite and PostgreSQL alike.
@@ -173,8 +174,6 @@ export interface EmailSettingsTable {
   updated_at: Timestamp;
   updated_by: string;
 }
-
-export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "held";
 
 export interface EmailOutboxTable {
   id: Id;

@@ -6,6 +6,7 @@ import type { EmailSettingsInput } from "../../services/email/email-settings-ser
 import { emailSettingsInput } from "../../services/email/email-settings-service.js";
 import type { OutboxScope } from "../../services/email/outbox-service.js";
 import type { Services } from "../../services/index.js";
+import { outboxStatuses } from "../../shared/outbox.js";
 import { actorOf } from "../auth.js";
 import { email, pageQuery, problems } from "../schemas.js";
 
@@ -35,7 +36,7 @@ const testResult = z.object({
   hint: z.string().optional(),
 });
 
-const outboxStatus = z.enum(["queued", "sending", "sent", "failed", "held"]);
+const outboxStatus = z.enum(outboxStatuses);
 const outboxMessage = z.object({
   id: z.number(),
   orgId: z.number().nullable(),

@@ -1,9 +1,10 @@
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { addSeconds } from "../../platform/clock.js";
+import type { OutboxStatus } from "../../shared/outbox.js";
 import type { Db } from "../../storage/database.js";
 import { countAll } from "../../storage/dialect.js";
-import type { EmailOutboxRow, OutboxStatus } from "../../storage/schema.js";
+import type { EmailOutboxRow } from "../../storage/schema.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, Page, ServiceContext } from "../context.js";
 import { retryWindowSeconds } from "./notification-service.js";
