@@ -76,6 +76,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const mailer = runs("mail")
     ? new Mailer(services.ctx, services.emailSettings, services.masterKey, (l) => services.notifications.onWake(l), {
         pollMs: config.mailPollMs,
+        leaseSeconds: config.mailLeaseSeconds,
       })
     : null;
   mailer?.start();

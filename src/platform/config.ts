@@ -41,6 +41,8 @@ const envSchema = z.object({
   DIRIGENT_SERVICES: z.string().default("all"),
   /** How often the mailer polls the outbox, in milliseconds (new mail also wakes it at once). */
   DIRIGENT_MAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** How long a sender holds claimed e-mails before another sender may take them over (a crashed node), in seconds. */
+  DIRIGENT_MAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log). */
   DIRIGENT_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
@@ -62,6 +64,7 @@ export type Config = Readonly<{
   masterKeyPrevious: string | undefined;
   services: ReadonlySet<string>;
   mailPollMs: number;
+  mailLeaseSeconds: number;
 }>;
 
 /** The variables the schema knows, with their one-line descriptions, for `--help` and the README. */
@@ -111,6 +114,7 @@ export function parseConfig(
     masterKey: e.DIRIGENT_MASTER_KEY,
     masterKeyPrevious: e.DIRIGENT_MASTER_KEY_PREVIOUS,
     mailPollMs: e.DIRIGENT_MAIL_POLL_MS,
+    mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
     services: new Set(
       e.DIRIGENT_SERVICES.split(",")
         .map((s) => s.trim())
