@@ -1,0 +1,120 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { describe, it } from "vitest";
+
+/**
+ * The Chromium to drive: `CHROME_PATH` when set (and only that one: a wrong path is reported,
+ * not papered over), else Debian's `/usr/bin/chromium` (`apt-get install -y chromium`).
+ * Undefined when it does not exist — browsers cannot be downloaded on these machines (TESTING.md).
+ */
+export function findChromium(): string | undefined {
+  const candidate = process.env.CHROME_PATH || "/usr/bin/chromium";
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+/** Flags from TESTING.md: headless, no sandbox (root in containers), nothing that calls out. */
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Per-test budget: a browser journey of several pages on a shared 2-core machine. */
+export const BROWSER_TEST_TIMEOUT = 120_000;
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** Closes the browser and removes its profile folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Chromium with a fresh profile (its own cookies and localStorage), so two sessions are
+ * two independent users. `locale` sets the browser's language (`navigator.language`).
+ */
+export async function launchBrowser(
+  executablePath: string,
+  options: { locale?: string } = {},
+): Promise<BrowserSession> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-chromium-"));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: chromiumArgs,
+      acceptDownloads: true,
+      locale: options.locale ?? "en-US",
+      viewport: { width: 1360, height: 900 },
+    });
+  } catch (error) {
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `describe` for suites that need Chromium. Without one the suite is skipped with a one-line
+ * reason — except in CI (`CI=true`), where a missing browser is a failure, never a silent skip.
+ */
+export function describeWithChromium(name: string, body: (executablePath: string) => void): void {
+  const executablePath = findChromium();
+  if (executablePath) {
+    describe(name, () => body(executablePath));
+    return;
+  }
+  const reason = process.env.CHROME_PATH
+    ? `CHROME_PATH=${process.env.CHROME_PATH} does not exist`
+    : "no Chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROME_PATH)";
+  if (process.env.CI === "true") {
+    describe(name, () => {
+      it("has a Chromium to run in", () => {
+        throw new Error(`Browser tests cannot run in CI: ${reason}`);
+      });
+    });
+    return;
+  }
+  // The reporter lists skipped files without their suite names, so say why once, in one line.
+  console.warn(`Skipping browser suite "${name}": ${reason}`);
+  describe.skip(`${name} [skipped: ${reason}]`, () => body(""));
+}
+
+/** Signs in on the login page as a system administrator and waits for the host dashboard. */
+export async function signInAsAdmin(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login?as=admin`);
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(`${baseUrl}/host`);
+}
+
+/** Fills the organization sign-in form and submits it (the caller waits for what should follow). */
+export async function submitOrganizationSignIn(
+  page: Page,
+  baseUrl: string,
+  credentials: { organization: string; email: string; password: string },
+): Promise<void> {
+  await page.goto(`${baseUrl}/login?as=organization`);
+  await page.locator('input[name="organization"]').fill(credentials.organization);
+  await page.locator('input[name="email"]').fill(credentials.email);
+  await page.locator('input[name="password"]').fill(credentials.password);
+  await page.getByTestId("login-submit").click();
+}

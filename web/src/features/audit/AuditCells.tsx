@@ -1,0 +1,45 @@
+import { Stack, Text } from "@mantine/core";
+import { useTranslation } from "react-i18next";
+import type { AuditEntry } from "../../api/types";
+
+export function ActorCell({ entry }: { entry: AuditEntry }) {
+  const { t } = useTranslation();
+  if (!entry.actor)
+    return (
+      <Text size="sm" c="dimmed">
+        {t("audit.system")}
+      </Text>
+    );
+  return (
+    <Stack gap={0}>
+      <Text size="sm">{entry.actor.name ?? `#${entry.actor.id ?? "?"}`}</Text>
+      <Text size="xs" c="dimmed">
+        {actorKindLabel(entry.actor.kind, t)}
+      </Text>
+    </Stack>
+  );
+}
+
+export function actorKindLabel(kind: string, t: ReturnType<typeof useTranslation>["t"]): string {
+  if (kind === "admin") return t("audit.actorKind.admin");
+  if (kind === "user") return t("audit.actorKind.user");
+  if (kind === "system") return t("audit.actorKind.system");
+  return kind;
+}
+
+export function TargetCell({ entry }: { entry: AuditEntry }) {
+  if (!entry.target)
+    return (
+      <Text size="sm" c="dimmed">
+        —
+      </Text>
+    );
+  return (
+    <Stack gap={0}>
+      <Text size="sm">{entry.target.name ?? `#${entry.target.id ?? "?"}`}</Text>
+      <Text size="xs" c="dimmed">
+        {entry.target.type}
+      </Text>
+    </Stack>
+  );
+}

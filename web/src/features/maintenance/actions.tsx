@@ -1,0 +1,134 @@
+import { Button, Checkbox, Group } from "@mantine/core";
+import { IconPlayerPause, IconPlayerPlay, IconPlayerStop } from "@tabler/icons-react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { hostApi } from "../../api/endpoints";
+import type { MaintenancePhase, MaintenanceState } from "../../api/types";
+import type { ConfirmRequest } from "../../components/ConfirmModal";
+
+function KillJobsOption({ onChange }: { onChange: (value: boolean) => void }) {
+  const { t } = useTranslation();
+  const [checked, setChecked] = useState(false);
+  return (
+    <Checkbox
+      label={t("maintenance.killJobs")}
+      description={t("maintenance.killJobsHint")}
+      checked={checked}
+      onChange={(e) => {
+        setChecked(e.currentTarget.checked);
+        onChange(e.currentTarget.checked);
+      }}
+      data-testid="kill-jobs"
+    />
+  );
+}
+
+/**
+ * Start/suspend/end actions for the installation (no tenant) or one tenant, each behind a
+ * confirmation that says what the phase does.
+ */
+export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const killJobs = useRef(false);
+
+  const apply = async (call: Promise<MaintenanceState>) => {
+    const state = await call;
+    if (state && typeof state === "object" && "phase" in state)
+      queryClient.setQueryData(["host", "maintenance"], state);
+    await queryClient.invalidateQueries({ queryKey: ["host", "maintenance"] });
+    await queryClient.invalidateQueries({ queryKey: ["host", "dashboard"] });
+  };
+
+  return {
+    startDraining(scope: { tenantId?: number; label: string }) {
+      confirm({
+        title: t("maintenance.confirmDrainTitle", { scope: scope.label }),
+        message: t("maintenance.confirmDrainBody"),
+        confirmLabel: t("maintenance.startDraining"),
+        color: "orange",
+        action: () => apply(hostApi.startMaintenance({ phase: "draining", tenantId: scope.tenantId })),
+        successMessage: t("maintenance.drainingStarted"),
+      });
+    },
+    suspend(scope: { tenantId?: number; label: string }) {
+      killJobs.current = false;
+      confirm({
+        title: t("maintenance.confirmSuspendTitle", { scope: scope.label }),
+        message: t("maintenance.confirmSuspendBody"),
+        extra: <KillJobsOption onChange={(value) => (killJobs.current = value)} />,
+        confirmLabel: t("maintenance.suspend"),
+        color: "red",
+        action: () =>
+          apply(hostApi.startMaintenance({ phase: "suspended", killJobs: killJobs.current, tenantId: scope.tenantId })),
+        successMessage: t("maintenance.suspended"),
+      });
+    },
+    end(scope: { tenantId?: number; label: string }) {
+      confirm({
+        title: t("maintenance.confirmEndTitle", { scope: scope.label }),
+        message: t("maintenance.confirmEndBody"),
+        confirmLabel: t("maintenance.end"),
+        color: "teal",
+        action: () => apply(hostApi.endMaintenance({ tenantId: scope.tenantId })),
+        successMessage: t("maintenance.ended"),
+      });
+    },
+  };
+}
+
+export type Actions = ReturnType<typeof useMaintenanceActions>;
+
+/** The buttons that are valid from `phase` (none → draining → suspended → none). */
+export function PhaseButtons({
+  phase,
+  scope,
+  actions,
+  size = "sm",
+}: {
+  phase: MaintenancePhase;
+  scope: { tenantId?: number; label: string };
+  actions: Actions;
+  size?: "xs" | "sm";
+}) {
+  const { t } = useTranslation();
+  return (
+    <Group gap="xs">
+      {phase === "none" ? (
+        <Button
+          size={size}
+          color="orange"
+          leftSection={<IconPlayerPause size={16} />}
+          onClick={() => actions.startDraining(scope)}
+          data-testid="start-draining"
+        >
+          {t("maintenance.startDraining")}
+        </Button>
+      ) : null}
+      {phase === "draining" ? (
+        <Button
+          size={size}
+          color="red"
+          variant="light"
+          leftSection={<IconPlayerStop size={16} />}
+          onClick={() => actions.suspend(scope)}
+          data-testid="suspend"
+        >
+          {t("maintenance.suspend")}
+        </Button>
+      ) : null}
+      {phase !== "none" ? (
+        <Button
+          size={size}
+          color="teal"
+          leftSection={<IconPlayerPlay size={16} />}
+          onClick={() => actions.end(scope)}
+          data-testid="end-maintenance"
+        >
+          {t("maintenance.end")}
+        </Button>
+      ) : null}
+    </Group>
+  );
+}

@@ -1,0 +1,243 @@
+import { Button, Group, Modal, SimpleGrid, Stack, TextInput } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { orgApi } from "../../api/endpoints";
+import type { Locale, OrgRole, OrgUser } from "../../api/types";
+import { FormError } from "../../components/feedback";
+import { LocaleSelect } from "../../components/LocaleSelect";
+import { PasswordField } from "../../components/PasswordField";
+import { SegmentedField } from "../../components/SegmentedField";
+import { currentLocale } from "../../i18n";
+import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../../lib/errors";
+import { useOpenKey } from "../../lib/useOpenKey";
+
+function RoleField({ value, onChange, error }: { value: OrgRole; onChange: (role: OrgRole) => void; error?: string }) {
+  const { t } = useTranslation();
+  return (
+    <SegmentedField
+      label={t("fields.role")}
+      value={value}
+      onChange={onChange}
+      error={error}
+      data={[
+        { value: "user", label: t("roles.user") },
+        { value: "org_admin", label: t("roles.org_admin") },
+      ]}
+      testId="user-role"
+    />
+  );
+}
+
+function StatusField({
+  value,
+  onChange,
+  error,
+}: {
+  value: OrgUser["status"];
+  onChange: (s: OrgUser["status"]) => void;
+  error?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <SegmentedField
+      label={t("fields.status")}
+      value={value}
+      onChange={onChange}
+      error={error}
+      data={[
+        { value: "active", label: t("status.active") },
+        { value: "disabled", label: t("status.disabled") },
+      ]}
+      testId="user-status"
+    />
+  );
+}
+
+const CREATE_FIELDS = ["email", "name", "role", "password", "locale"] as const;
+
+function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const errors = useFormErrors(CREATE_FIELDS);
+  const [pending, setPending] = useState(false);
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<OrgRole>("user");
+  const [password, setPassword] = useState("");
+  const [locale, setLocale] = useState<Locale>(currentLocale);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const local: FieldErrors = {};
+    if (!email.trim()) local.email = t("validation.required");
+    else if (!/^\S+@\S+\.\S+$/.test(email.trim())) local.email = t("validation.email");
+    if (Object.keys(local).length) {
+      errors.setFormError(null);
+      errors.setFieldErrors(local);
+      focusFirstInvalid(formRef.current, local);
+      return;
+    }
+    errors.clear();
+    setPending(true);
+    try {
+      const user = await orgApi.createUser(org, {
+        email: email.trim(),
+        name: name.trim() || undefined,
+        role,
+        password: password || undefined,
+        locale,
+      });
+      await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
+      notifications.show({ color: "teal", message: t("users.created", { name: user.email }) });
+      onClose();
+    } catch (error) {
+      focusFirstInvalid(formRef.current, errors.show(error));
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <form ref={formRef} onSubmit={submit} noValidate data-testid="create-user-form">
+      <Stack gap="md">
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <TextInput
+            name="email"
+            type="email"
+            label={t("fields.email")}
+            value={email}
+            onChange={(e) => {
+              setEmail(e.currentTarget.value);
+              errors.clearField("email");
+            }}
+            error={errors.fieldErrors.email}
+            required
+            data-autofocus
+          />
+          <TextInput
+            name="name"
+            label={t("fields.name")}
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={errors.fieldErrors.name}
+          />
+        </SimpleGrid>
+        <RoleField value={role} onChange={setRole} error={errors.fieldErrors.role} />
+        <PasswordField
+          name="password"
+          label={t("users.initialPassword")}
+          description={t("organizations.adminPasswordHint")}
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => {
+            setPassword(e.currentTarget.value);
+            errors.clearField("password");
+          }}
+          error={errors.fieldErrors.password}
+        />
+        <LocaleSelect value={locale} onChange={setLocale} error={errors.fieldErrors.locale} />
+        <FormError message={errors.formError} type={errors.formErrorType} />
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={onClose} disabled={pending}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={pending} data-testid="create-user-submit">
+            {t("users.create")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+const EDIT_FIELDS = ["name", "role", "status", "locale"] as const;
+
+function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onClose: () => void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const errors = useFormErrors(EDIT_FIELDS);
+  const [pending, setPending] = useState(false);
+  const [name, setName] = useState(user.name);
+  const [role, setRole] = useState<OrgRole>(user.role);
+  const [status, setStatus] = useState<OrgUser["status"]>(user.status);
+  const [locale, setLocale] = useState<Locale>(user.locale);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    errors.clear();
+    setPending(true);
+    try {
+      await orgApi.updateUser(org, user.id, {
+        name: name.trim() !== user.name ? name.trim() : undefined,
+        role: role !== user.role ? role : undefined,
+        status: status !== user.status ? status : undefined,
+        locale: locale !== user.locale ? locale : undefined,
+      });
+      await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
+      notifications.show({ color: "teal", message: t("common.saved") });
+      onClose();
+    } catch (error) {
+      errors.show(error);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="edit-user-form">
+      <Stack gap="md">
+        <TextInput label={t("fields.email")} value={user.email} disabled readOnly />
+        <TextInput
+          name="name"
+          label={t("fields.name")}
+          value={name}
+          onChange={(e) => {
+            setName(e.currentTarget.value);
+            errors.clearField("name");
+          }}
+          error={errors.fieldErrors.name}
+          data-autofocus
+        />
+        <RoleField value={role} onChange={setRole} error={errors.fieldErrors.role} />
+        <StatusField value={status} onChange={setStatus} error={errors.fieldErrors.status} />
+        <LocaleSelect value={locale} onChange={setLocale} error={errors.fieldErrors.locale} />
+        <FormError message={errors.formError} type={errors.formErrorType} />
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={onClose} disabled={pending}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={pending} data-testid="edit-user-submit">
+            {t("common.save")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export type UserDialog = { kind: "create" } | { kind: "edit"; user: OrgUser };
+
+export function UserModal({
+  org,
+  dialog,
+  opened,
+  onClose,
+}: {
+  org: string;
+  dialog: UserDialog | null;
+  opened: boolean;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const key = useOpenKey(opened);
+  const title = dialog?.kind === "edit" ? t("users.editTitle", { name: dialog.user.email }) : t("users.new");
+  return (
+    <Modal opened={opened} onClose={onClose} title={title} centered size="lg">
+      {dialog?.kind === "create" ? <CreateUserForm key={key} org={org} onClose={onClose} /> : null}
+      {dialog?.kind === "edit" ? <EditUserForm key={key} org={org} user={dialog.user} onClose={onClose} /> : null}
+    </Modal>
+  );
+}

@@ -1,0 +1,17 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import type { Page } from "../api/types";
+
+/**
+ * A `{items, nextCursor}` list read page by page ("Load more"), flattened for tables.
+ */
+export function useCursorList<T>(queryKey: readonly unknown[], fetchPage: (cursor?: string) => Promise<Page<T>>) {
+  const query = useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = useMemo(() => query.data?.pages.flatMap((page) => page.items) ?? [], [query.data]);
+  return { ...query, items };
+}

@@ -1,0 +1,220 @@
+import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import {
+  IconCircleCheck,
+  IconCircleOff,
+  IconDots,
+  IconKey,
+  IconPencil,
+  IconPlus,
+  IconShieldLock,
+  IconTrash,
+} from "@tabler/icons-react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { hostApi } from "../../api/endpoints";
+import type { Administrator } from "../../api/types";
+import { usePrincipal } from "../../app/session";
+import { StatusBadge } from "../../components/badges";
+import { useConfirm } from "../../components/ConfirmModal";
+import { EmptyPanel } from "../../components/EmptyPanel";
+import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { LoadMore } from "../../components/LoadMore";
+import { PageHeader } from "../../components/PageHeader";
+import { type AdministratorDialog, AdministratorModal } from "../../features/administrators/AdministratorModals";
+import { useErrorText } from "../../lib/errors";
+import { useFormat } from "../../lib/format";
+import { useCursorList } from "../../lib/useCursorList";
+
+export default function AdministratorsPage() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const me = usePrincipal();
+  const queryClient = useQueryClient();
+  const errorText = useErrorText();
+  const [confirm, confirmModal] = useConfirm();
+  const [dialog, setDialog] = useState<{ value: AdministratorDialog; opened: boolean } | null>(null);
+  const list = useCursorList(["host", "administrators"], (cursor) => hostApi.administrators(cursor));
+
+  const isMe = (admin: Administrator) => me.kind === "admin" && admin.id === me.id;
+  const open = (value: AdministratorDialog) => setDialog({ value, opened: true });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["host"] });
+
+  const toggle = (admin: Administrator) => {
+    if (admin.status === "disabled") {
+      hostApi
+        .updateAdministrator(admin.id, { status: "active" })
+        .then(refresh)
+        .then(
+          () => notifications.show({ color: "teal", message: t("administrators.enabled", { name: admin.username }) }),
+          (error: unknown) => notifications.show({ color: "red", title: t("errors.title"), message: errorText(error) }),
+        );
+      return;
+    }
+    confirm({
+      title: t("administrators.disableTitle", { name: admin.username }),
+      message: isMe(admin) ? t("administrators.selfWarning") : t("administrators.disableBody"),
+      confirmLabel: t("common.disable"),
+      color: "orange",
+      action: async () => {
+        await hostApi.updateAdministrator(admin.id, { status: "disabled" });
+        await refresh();
+      },
+      successMessage: t("administrators.disabled", { name: admin.username }),
+    });
+  };
+
+  const remove = (admin: Administrator) =>
+    confirm({
+      title: t("administrators.deleteTitle", { name: admin.username }),
+      message: isMe(admin) ? t("administrators.selfWarning") : t("administrators.deleteBody"),
+      confirmLabel: t("common.delete"),
+      action: async () => {
+        await hostApi.deleteAdministrator(admin.id);
+        await refresh();
+      },
+      successMessage: t("administrators.deleted", { name: admin.username }),
+    });
+
+  const newButton = (
+    <Button
+      leftSection={<IconPlus size={18} />}
+      onClick={() => open({ kind: "create" })}
+      data-testid="new-administrator"
+    >
+      {t("administrators.new")}
+    </Button>
+  );
+
+  return (
+    <>
+      <PageHeader title={t("administrators.title")} description={t("administrators.description")} actions={newButton} />
+      <Panel>
+        {list.isPending ? <PageLoader /> : null}
+        {list.isError ? <QueryError error={list.error} onRetry={() => void list.refetch()} /> : null}
+        {list.isSuccess && list.items.length === 0 ? (
+          <EmptyPanel icon={<IconShieldLock size={32} />} title={t("administrators.empty")} action={newButton} />
+        ) : null}
+        {list.items.length > 0 ? (
+          <Table.ScrollContainer minWidth={760}>
+            <Table highlightOnHover className="dirigent-table" data-testid="administrators-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("fields.username")}</Table.Th>
+                  <Table.Th>{t("fields.email")}</Table.Th>
+                  <Table.Th>{t("fields.status")}</Table.Th>
+                  <Table.Th>{t("fields.lastLogin")}</Table.Th>
+                  <Table.Th>{t("fields.created")}</Table.Th>
+                  <Table.Th w={56}>
+                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.items.map((admin) => (
+                  <Table.Tr key={admin.id} data-testid={`admin-row-${admin.username}`}>
+                    <Table.Td>
+                      <Stack gap={0}>
+                        <Group gap={6}>
+                          <Text size="sm" fw={600}>
+                            {admin.username}
+                          </Text>
+                          {isMe(admin) ? (
+                            <Badge size="xs" variant="light" color="indigo">
+                              {t("common.you")}
+                            </Badge>
+                          ) : null}
+                        </Group>
+                        <Text size="xs" c="dimmed">
+                          {admin.name}
+                        </Text>
+                      </Stack>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{admin.email ?? "—"}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={admin.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed">
+                        {format.dateTime(admin.lastLoginAt, format.never)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed">
+                        {format.date(admin.createdAt)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group justify="flex-end">
+                        <Menu position="bottom-end" withinPortal>
+                          <Menu.Target>
+                            <ActionIcon
+                              variant="subtle"
+                              color="gray"
+                              aria-label={t("common.actionsFor", { name: admin.username })}
+                              data-testid="row-actions"
+                            >
+                              <IconDots size={18} />
+                            </ActionIcon>
+                          </Menu.Target>
+                          <Menu.Dropdown>
+                            <Menu.Item
+                              leftSection={<IconPencil size={16} />}
+                              onClick={() => open({ kind: "edit", admin })}
+                              data-testid="edit"
+                            >
+                              {t("common.edit")}
+                            </Menu.Item>
+                            <Menu.Item
+                              leftSection={<IconKey size={16} />}
+                              onClick={() => open({ kind: "password", admin })}
+                              data-testid="reset-password"
+                            >
+                              {t("administrators.resetPassword")}
+                            </Menu.Item>
+                            <Menu.Item
+                              leftSection={
+                                admin.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />
+                              }
+                              onClick={() => toggle(admin)}
+                              data-testid="toggle-status"
+                            >
+                              {admin.status === "active" ? t("common.disable") : t("common.enable")}
+                            </Menu.Item>
+                            <Menu.Divider />
+                            <Menu.Item
+                              color="red"
+                              leftSection={<IconTrash size={16} />}
+                              onClick={() => remove(admin)}
+                              data-testid="delete"
+                            >
+                              {t("common.delete")}
+                            </Menu.Item>
+                          </Menu.Dropdown>
+                        </Menu>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+        <LoadMore
+          hasMore={!!list.hasNextPage}
+          loading={list.isFetchingNextPage}
+          onLoad={() => void list.fetchNextPage()}
+        />
+      </Panel>
+      <AdministratorModal
+        dialog={dialog?.value ?? null}
+        opened={!!dialog?.opened}
+        onClose={() => setDialog((d) => (d ? { ...d, opened: false } : d))}
+      />
+      {confirmModal}
+    </>
+  );
+}

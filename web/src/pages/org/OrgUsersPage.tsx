@@ -1,0 +1,170 @@
+import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
+import { IconDots, IconMailForward, IconPencil, IconPlus, IconTrash, IconUsers } from "@tabler/icons-react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { orgApi } from "../../api/endpoints";
+import type { OrgUser } from "../../api/types";
+import { useUserPrincipal } from "../../app/session";
+import { RoleBadge, StatusBadge } from "../../components/badges";
+import { useConfirm } from "../../components/ConfirmModal";
+import { EmptyPanel } from "../../components/EmptyPanel";
+import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { PageHeader } from "../../components/PageHeader";
+import { type UserDialog, UserModal } from "../../features/users/UserModals";
+import { useFormat } from "../../lib/format";
+
+export default function OrgUsersPage() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const me = useUserPrincipal();
+  const org = me.organization.slug;
+  const queryClient = useQueryClient();
+  const [confirm, confirmModal] = useConfirm();
+  const [dialog, setDialog] = useState<{ value: UserDialog; opened: boolean } | null>(null);
+  const query = useQuery({ queryKey: ["orgs", org, "users"], queryFn: () => orgApi.users(org) });
+  const users = query.data?.items ?? [];
+
+  const remove = (user: OrgUser) =>
+    confirm({
+      title: t("users.deleteTitle", { name: user.email }),
+      message: t("users.deleteBody"),
+      confirmLabel: t("common.delete"),
+      action: async () => {
+        await orgApi.deleteUser(org, user.id);
+        await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
+      },
+      successMessage: t("users.deleted", { name: user.email }),
+    });
+
+  const newButton = (
+    <Button
+      leftSection={<IconPlus size={18} />}
+      onClick={() => setDialog({ value: { kind: "create" }, opened: true })}
+      data-testid="new-user"
+    >
+      {t("users.new")}
+    </Button>
+  );
+
+  return (
+    <>
+      <PageHeader title={t("users.title")} description={t("users.description")} actions={newButton} />
+      <Panel>
+        {query.isPending ? <PageLoader /> : null}
+        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
+        {query.isSuccess && users.length === 0 ? (
+          <EmptyPanel icon={<IconUsers size={32} />} title={t("users.empty")} action={newButton} />
+        ) : null}
+        {users.length > 0 ? (
+          <Table.ScrollContainer minWidth={820}>
+            <Table highlightOnHover className="dirigent-table" data-testid="users-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("fields.user")}</Table.Th>
+                  <Table.Th>{t("fields.role")}</Table.Th>
+                  <Table.Th>{t("fields.status")}</Table.Th>
+                  <Table.Th>{t("fields.language")}</Table.Th>
+                  <Table.Th>{t("fields.lastLogin")}</Table.Th>
+                  <Table.Th w={56}>
+                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {users.map((user) => (
+                  <Table.Tr key={user.id} data-testid={`user-row-${user.email}`}>
+                    <Table.Td>
+                      <Stack gap={0}>
+                        <Group gap={6}>
+                          <Text size="sm" fw={600}>
+                            {user.name || user.email}
+                          </Text>
+                          {user.id === me.id ? (
+                            <Badge size="xs" variant="light">
+                              {t("common.you")}
+                            </Badge>
+                          ) : null}
+                          {!user.hasPassword ? (
+                            <Tooltip label={t("users.invitedHint")}>
+                              <Badge
+                                size="xs"
+                                variant="light"
+                                color="yellow"
+                                leftSection={<IconMailForward size={10} />}
+                              >
+                                {t("users.invited")}
+                              </Badge>
+                            </Tooltip>
+                          ) : null}
+                        </Group>
+                        <Text size="xs" c="dimmed">
+                          {user.email}
+                        </Text>
+                      </Stack>
+                    </Table.Td>
+                    <Table.Td>
+                      <RoleBadge role={user.role} />
+                    </Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={user.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{user.locale === "de" ? "Deutsch" : "English"}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed">
+                        {format.dateTime(user.lastLoginAt, format.never)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group justify="flex-end">
+                        <Menu position="bottom-end" withinPortal>
+                          <Menu.Target>
+                            <ActionIcon
+                              variant="subtle"
+                              color="gray"
+                              aria-label={t("common.actionsFor", { name: user.email })}
+                              data-testid="row-actions"
+                            >
+                              <IconDots size={18} />
+                            </ActionIcon>
+                          </Menu.Target>
+                          <Menu.Dropdown>
+                            <Menu.Item
+                              leftSection={<IconPencil size={16} />}
+                              onClick={() => setDialog({ value: { kind: "edit", user }, opened: true })}
+                              data-testid="edit"
+                            >
+                              {t("common.edit")}
+                            </Menu.Item>
+                            <Menu.Divider />
+                            <Menu.Item
+                              color="red"
+                              leftSection={<IconTrash size={16} />}
+                              onClick={() => remove(user)}
+                              data-testid="delete"
+                            >
+                              {t("common.delete")}
+                            </Menu.Item>
+                          </Menu.Dropdown>
+                        </Menu>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+      </Panel>
+      <UserModal
+        org={org}
+        dialog={dialog?.value ?? null}
+        opened={!!dialog?.opened}
+        onClose={() => setDialog((d) => (d ? { ...d, opened: false } : d))}
+      />
+      {confirmModal}
+    </>
+  );
+}
