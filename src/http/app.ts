@@ -83,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes);
+      await api.register(healthRoutes, { services });
       await api.register(authRoutes, { services, config });
       await api.register(meRoutes, { services });
       await api.register(hostRoutes, { services, prefix: "/host" });

@@ -79,7 +79,9 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         body: z
           .object({ tenantId: z.number().int().positive().optional(), notify: z.boolean().optional() })
           .strict()
-          .default({}),
+          // A bare POST (no body, no content type) reaches the schema as null, which default() would not catch.
+          .nullish()
+          .transform((body) => body ?? {}),
         response: { 200: state, ...problems(400, 401, 403, 404, 409) },
       },
     },
