@@ -98,8 +98,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 /**
  * Serves the built SPA. Any GET outside /api that is not a file gets index.html so client-side
- * routes survive a reload; everything else keeps the problem+json 404. Fastify allows one
- * not-found handler per instance, so this function sets it in both cases.
+ * routes survive a reload; everything else keeps the problem+json 404. Files are looked up per
+ * request, so a rebuilt UI is served without a restart. Fastify allows one not-found handler
+ * per instance, so this function sets it in both cases.
  */
 async function serveWebUi(app: FastifyInstance, root: string): Promise<void> {
   const index = path.join(root, "index.html");
@@ -108,11 +109,11 @@ async function serveWebUi(app: FastifyInstance, root: string): Promise<void> {
     app.setNotFoundHandler(sendNoEndpoint);
     return;
   }
-  await app.register(fastifyStatic, { root, prefix: "/", wildcard: false, index: false });
-  const html = fs.readFileSync(index, "utf8");
-  app.setNotFoundHandler((request, reply) => {
+  await app.register(fastifyStatic, { root, prefix: "/", wildcard: true, index: "index.html" });
+  app.setNotFoundHandler(async (request, reply) => {
     const url = request.url.split("?")[0] ?? "/";
     if (request.method === "GET" && !url.startsWith("/api/") && !path.extname(url)) {
+      const html = await fs.promises.readFile(index, "utf8");
       return reply.type("text/html; charset=utf-8").header("Cache-Control", "no-cache").send(html);
     }
     return sendNoEndpoint(request, reply);

@@ -63,6 +63,10 @@ export function installErrorHandling(app: FastifyInstance): void {
         detail: "Too many attempts. Wait a minute and try again.",
       });
     }
+    if (status === 403 || status === 404) {
+      // Framework-level refusals outside our routes (e.g. a directory under the UI's files).
+      return sendNoEndpoint(request, reply);
+    }
     if (status >= 400 && status < 500) {
       // Malformed JSON, an empty body where one is needed, and similar framework-level errors.
       return sendProblem(reply, {
