@@ -11,6 +11,8 @@ export const AuditComponent = {
   email: "E-mail",
   licenses: "Licenses",
   announcements: "Announcements",
+  folders: "Folders",
+  roles: "Roles",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -34,6 +36,9 @@ export const AuditAction = {
   invite: "Invite",
   passwordResetRequest: "Password Reset Request",
   allocate: "Allocate",
+  move: "Move",
+  assign: "Assign",
+  unassign: "Unassign",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

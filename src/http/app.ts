@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
 import { meRoutes } from "./routes/me.js";
 import { orgRoutes } from "./routes/org/index.js";
+import { tenantRoutes } from "./routes/tenant/index.js";
 
 export interface AppOptions {
   config: Config;
@@ -48,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("auth", null);
+  app.decorateRequest("tenantContext", null);
   installErrorHandling(app);
 
   await app.register(cookie);
@@ -88,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(meRoutes, { services });
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
+      await api.register(tenantRoutes, { services, prefix: "/orgs/:org/tenants/:tenant" });
     },
     { prefix: "/api/v1" },
   );

@@ -1,4 +1,5 @@
 import type { MasterKey } from "../platform/master-key.js";
+import { AccessService } from "./access/access-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AuditService } from "./audit/audit-service.js";
 import type { ServiceContext } from "./context.js";
@@ -6,6 +7,7 @@ import { EmailSettingsService } from "./email/email-settings-service.js";
 import { NotificationService } from "./email/notification-service.js";
 import { OutboxService } from "./email/outbox-service.js";
 import { OAuthTokens } from "./email/transport.js";
+import { FolderService } from "./folders/folder-service.js";
 import { AdministratorService } from "./host/administrator-service.js";
 import { OrganizationService } from "./host/organization-service.js";
 import { SecuritySettingsService } from "./host/security-settings-service.js";
@@ -15,6 +17,7 @@ import { ProfileService } from "./identity/profile-service.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
+import { RoleService } from "./roles/role-service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -44,5 +47,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     administrators: new AdministratorService(ctx, audit, auth),
     organizations: new OrganizationService(ctx, audit, auth, accountLinks),
     users: new UserService(ctx, audit, auth, accountLinks),
+    access: new AccessService(ctx),
+    folders: new FolderService(ctx, audit),
+    roles: new RoleService(ctx, audit),
   };
 }

@@ -22,6 +22,9 @@ export interface Database {
   account_tokens: AccountTokenTable;
   tenant_licenses: TenantLicenseTable;
   announcements: AnnouncementTable;
+  folders: FolderTable;
+  roles: RoleTable;
+  role_assignments: RoleAssignmentTable;
 }
 
 type Id = Generated<number>;
@@ -238,3 +241,37 @@ export interface AnnouncementTable {
 
 export type EmailOutboxRow = Selectable<EmailOutboxTable>;
 export type EmailSettingsRow = Selectable<EmailSettingsTable>;
+
+export interface FolderTable {
+  id: Id;
+  tenant_id: number;
+  parent_id: number | null;
+  name: string;
+  description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RoleTable {
+  id: Id;
+  tenant_id: number;
+  predefined_key: string | null;
+  name: string;
+  kind: "tenant" | "folder";
+  /** JSON array of `resource.action` permissions (custom roles; predefined roles use the code's list). */
+  permissions_json: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RoleAssignmentTable {
+  id: Id;
+  tenant_id: number;
+  user_id: number;
+  role_id: number;
+  folder_id: number | null;
+  created_at: Timestamp;
+}
+
+export type FolderRow = Selectable<FolderTable>;
+export type RoleRow = Selectable<RoleTable>;

@@ -15,6 +15,7 @@ import type { Db } from "../../storage/database.js";
 import type { EmailSettingsRow } from "../../storage/schema.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
+import { secretContext } from "./notification-service.js";
 import { renderEmail } from "./templates.js";
 import {
   classifySmtpError,
@@ -351,6 +352,23 @@ export class EmailSettingsService {
         await this.ctx.db.updateTable("email_settings").set(update).where("id", "=", row.id).execute();
         changed += Object.keys(update).length;
       }
+    }
+    // The one-time link tokens of outbox messages (queued, held, or kept for Resend) are sealed too.
+    const outbox = await this.ctx.db
+      .selectFrom("email_outbox")
+      .select(["id", "data_json"])
+      .where("data_json", "like", '%"_secret"%')
+      .execute();
+    for (const row of outbox) {
+      const data = JSON.parse(row.data_json) as Record<string, unknown>;
+      if (typeof data._secret !== "string" || !this.masterKey.isStale(data._secret)) continue;
+      data._secret = this.masterKey.encrypt(this.masterKey.decrypt(data._secret, secretContext), secretContext);
+      await this.ctx.db
+        .updateTable("email_outbox")
+        .set({ data_json: JSON.stringify(data) })
+        .where("id", "=", row.id)
+        .execute();
+      changed += 1;
     }
     return changed;
   }

@@ -264,7 +264,7 @@ export function classifySmtpError(error: unknown, s: EmailSettings): SmtpFailure
     if (code === 538 || /STARTTLS first|must issue a STARTTLS/i.test(r)) {
       return fail("auth", "The server accepts credentials only over TLS: turn on Enable Secure Connection.");
     }
-    if (/no supported authentication|Authentication not supported|credentials.*missing/i.test(r)) {
+    if (/no supported authentication|Authentication not supported|missing credentials|credentials.*missing/i.test(r)) {
       return fail(
         "auth",
         "The server offers no login method Dirigent can use here, or requires credentials that are missing.",

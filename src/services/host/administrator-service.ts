@@ -200,10 +200,10 @@ export class AdministratorService {
   async bootstrap(password: string): Promise<boolean> {
     const passwordHash = await hashPassword(password);
     const now = isoNow(this.ctx.clock);
-    return this.ctx.db.transaction().execute(async (tx) => {
-      const { count } = await tx.selectFrom("system_admins").select(countAll().as("count")).executeTakeFirstOrThrow();
-      if (count > 0) return false;
-      try {
+    try {
+      return await this.ctx.db.transaction().execute(async (tx) => {
+        const { count } = await tx.selectFrom("system_admins").select(countAll().as("count")).executeTakeFirstOrThrow();
+        if (count > 0) return false;
         const row = await tx
           .insertInto("system_admins")
           .values({
@@ -230,12 +230,13 @@ export class AdministratorService {
           },
         );
         return true;
-      } catch (error) {
-        // Another node bootstrapped at the same moment.
-        if (this.ctx.dialect.isUniqueViolation(error)) return false;
-        throw error;
-      }
-    });
+      });
+    } catch (error) {
+      // Another node bootstrapped at the same moment. Caught outside the transaction: on
+      // PostgreSQL the failed insert aborts it, and committing it would throw instead.
+      if (this.ctx.dialect.isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
   private async assertNotLastActive(db: Db, id: number, verb: string): Promise<void> {

@@ -47,7 +47,8 @@ export class AccountLinksService {
    */
   async requestRecovery(input: { organization?: string | undefined; email: string }, client: ClientInfo) {
     const email = input.email.trim().toLowerCase();
-    const account = await this.findAccount(input.organization?.trim().toLowerCase(), email);
+    const orgSlug = input.organization?.trim().toLowerCase();
+    const account = await this.findAccount(orgSlug, email);
     if (account) {
       await this.ctx.db.transaction().execute(async (tx) => {
         const token = await this.issue(tx, account, "password-reset");
@@ -70,18 +71,23 @@ export class AccountLinksService {
         );
       });
     }
-    const settings = await this.emailSettings.effective(this.ctx.db, account?.orgId ?? null);
+    // Judged from the organization asked for, never from the account found: an organization's
+    // own settings must not tell its existing accounts from unknown ones.
+    const org = orgSlug
+      ? await this.ctx.db.selectFrom("organizations").select("id").where("slug", "=", orgSlug).executeTakeFirst()
+      : undefined;
+    const settings = await this.emailSettings.effective(this.ctx.db, org?.id ?? null);
     return { emailDelivery: settings ? ("available" as const) : ("unavailable" as const) };
   }
 
   /** Sets a new password with a recovery link; the link is spent and all sessions end. */
   async resetPassword(token: string, password: string, client: ClientInfo): Promise<void> {
-    await this.useLink(token, "password-reset", password, client);
+    await this.redeemLink(token, "password-reset", password, client);
   }
 
   /** Accepts an invitation: sets the first password (and optionally the display name). */
   async acceptInvitation(token: string, password: string, name: string | undefined, client: ClientInfo): Promise<void> {
-    await this.useLink(token, "invitation", password, client, name);
+    await this.redeemLink(token, "invitation", password, client, name);
   }
 
   /** What an invitation page shows before the user sets a password. */
@@ -179,7 +185,7 @@ export class AccountLinksService {
     return user;
   }
 
-  private async useLink(token: string, purpose: Purpose, password: string, client: ClientInfo, name?: string) {
+  private async redeemLink(token: string, purpose: Purpose, password: string, client: ClientInfo, name?: string) {
     await this.auth.assertPasswordAcceptable(password, "password");
     const passwordHash = await hashPassword(password);
     await this.ctx.db.transaction().execute(async (tx) => {

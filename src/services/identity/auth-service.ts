@@ -55,7 +55,6 @@ export class AuthService {
   /** Checks credentials and issues a UI session (with CSRF token) or a bearer token. */
   async login(credentials: Credentials, kind: "session" | "bearer", client: ClientInfo): Promise<IssuedToken> {
     const principal = await this.checkCredentials(credentials, client);
-    if (principal.kind === "user") await this.maintenance.assertUserMayProceed();
     const ttl = kind === "session" ? this.ctx.config.sessionTtlSeconds : this.ctx.config.tokenTtlSeconds;
     const token = newToken(kind);
     const csrfToken = kind === "session" ? newToken("session").slice(4) : null;
@@ -284,6 +283,8 @@ export class AuthService {
       await this.recordFailure("users", user.id, user.failed_logins, user.locked_until, actor, user.org_id);
       throw AuthenticationError.invalidCredentials();
     }
+    // Maintenance refuses the login before it counts as one (no Login row, no lastLoginAt).
+    await this.maintenance.assertUserMayProceed();
     await this.recordSuccess("users", user.id, actor, user.org_id);
     return userPrincipal(user, { id: user.org_id, slug: user.org_slug, name: user.org_name });
   }

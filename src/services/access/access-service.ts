@@ -1,0 +1,103 @@
+import { ForbiddenError, NotFoundError } from "../../domain/errors.js";
+import { type Permission, predefinedRoles } from "../../domain/permissions.js";
+import { OrgRole, type Principal } from "../../shared/identity.js";
+import type { Db } from "../../storage/database.js";
+import type { RoleRow } from "../../storage/schema.js";
+import type { ServiceContext } from "../context.js";
+
+/**
+ * What one principal may do in one tenant. Organization administrators (and system
+ * administrators) may do everything; other users only what their tenant roles and the folder
+ * roles assigned to a folder or any of its ancestors grant.
+ */
+export class TenantAccess {
+  constructor(
+    readonly tenantId: number,
+    readonly everything: boolean,
+    private readonly tenant: ReadonlySet<Permission>,
+    private readonly folders: ReadonlyMap<number, ReadonlySet<Permission>>,
+  ) {}
+
+  can(permission: Permission): boolean {
+    return this.everything || this.tenant.has(permission);
+  }
+
+  canInFolder(folderId: number, permission: Permission): boolean {
+    return this.everything || (this.folders.get(folderId)?.has(permission) ?? false);
+  }
+
+  /** Whether the folder is visible at all: any permission in it, or tenant-wide folder viewing. */
+  seesFolder(folderId: number): boolean {
+    return this.everything || this.tenant.has("folders.view") || (this.folders.get(folderId)?.size ?? 0) > 0;
+  }
+
+  /** Throws 404 when the folder is invisible (ids of hidden folders do not leak), 403 when visible but not allowed. */
+  assertFolder(folderId: number, permission: Permission): void {
+    if (!this.seesFolder(folderId)) throw new NotFoundError("The folder");
+    if (!this.canInFolder(folderId, permission))
+      throw new ForbiddenError(`You need the ${permission} permission in this folder.`);
+  }
+
+  assertTenant(permission: Permission): void {
+    if (!this.can(permission)) throw new ForbiddenError(`You need the ${permission} permission in this tenant.`);
+  }
+
+  /** Every permission per folder, for the UI. */
+  describe() {
+    return {
+      everything: this.everything,
+      tenant: [...this.tenant].sort(),
+      folders: [...this.folders].map(([folderId, perms]) => ({ folderId, permissions: [...perms].sort() })),
+    };
+  }
+}
+
+/** The permissions a role grants: predefined roles from the code, custom ones from the database. */
+export function rolePermissions(role: Pick<RoleRow, "predefined_key" | "permissions_json">): Permission[] {
+  if (role.predefined_key) return predefinedRoles.find((p) => p.key === role.predefined_key)?.permissions ?? [];
+  return JSON.parse(role.permissions_json) as Permission[];
+}
+
+export class AccessService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Computes the principal's access in the tenant (two queries: folders and assignments). */
+  async forPrincipal(principal: Principal, tenantId: number, db: Db = this.ctx.db): Promise<TenantAccess> {
+    if (principal.kind === "admin" || principal.role === OrgRole.orgAdmin) {
+      return new TenantAccess(tenantId, true, new Set(), new Map());
+    }
+    const [folders, assignments] = await Promise.all([
+      db.selectFrom("folders").select(["id", "parent_id"]).where("tenant_id", "=", tenantId).execute(),
+      db
+        .selectFrom("role_assignments as a")
+        .innerJoin("roles as r", "r.id", "a.role_id")
+        .select(["a.folder_id", "r.predefined_key", "r.permissions_json"])
+        .where("a.tenant_id", "=", tenantId)
+        .where("a.user_id", "=", principal.id)
+        .execute(),
+    ]);
+    const tenant = new Set<Permission>();
+    const direct = new Map<number, Set<Permission>>();
+    for (const a of assignments) {
+      const perms = rolePermissions(a);
+      if (a.folder_id === null) {
+        for (const p of perms) tenant.add(p);
+      } else {
+        const set = direct.get(a.folder_id) ?? new Set<Permission>();
+        for (const p of perms) set.add(p);
+        direct.set(a.folder_id, set);
+      }
+    }
+    // Inheritance: a folder has its own permissions plus every ancestor's.
+    const parentOf = new Map(folders.map((f) => [f.id, f.parent_id]));
+    const effective = new Map<number, Set<Permission>>();
+    for (const f of folders) {
+      const set = new Set<Permission>();
+      for (let id: number | null | undefined = f.id; id != null; id = parentOf.get(id)) {
+        for (const p of direct.get(id) ?? []) set.add(p);
+      }
+      if (set.size > 0) effective.set(f.id, set);
+    }
+    return new TenantAccess(tenantId, false, tenant, effective);
+  }
+}

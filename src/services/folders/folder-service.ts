@@ -1,0 +1,268 @@
+import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { maxFolderDepth } from "../../domain/permissions.js";
+import { isoNow } from "../../platform/clock.js";
+import { ProblemType } from "../../shared/problem-types.js";
+import type { Db } from "../../storage/database.js";
+import type { FolderRow } from "../../storage/schema.js";
+import type { TenantAccess } from "../access/access-service.js";
+import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
+import type { Actor, ServiceContext } from "../context.js";
+
+export interface Folder {
+  id: number;
+  name: string;
+  description: string | null;
+  parentId: number | null;
+  /** Names from the top-level folder down, e.g. "Finance / Invoices". */
+  path: string;
+  /** 1 for a top-level folder. */
+  depth: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Tree {
+  rows: Map<number, FolderRow>;
+  children: Map<number | null, number[]>;
+}
+
+/**
+ * The folder tree of a tenant: at most 7 levels, sibling names unique, moved without cycles,
+ * deleted only when empty. Every query carries the tenant id.
+ */
+export class FolderService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The folders the caller can see, parents before children. */
+  async list(access: TenantAccess): Promise<Folder[]> {
+    const tree = await this.tree(this.ctx.db, access.tenantId);
+    const out: Folder[] = [];
+    const walk = (parent: number | null) => {
+      for (const id of tree.children.get(parent) ?? []) {
+        if (access.seesFolder(id)) out.push(present(tree, id));
+        walk(id);
+      }
+    };
+    walk(null);
+    return out;
+  }
+
+  async get(access: TenantAccess, id: number): Promise<Folder> {
+    const tree = await this.tree(this.ctx.db, access.tenantId);
+    if (!tree.rows.has(id) || !access.seesFolder(id)) throw new NotFoundError("The folder");
+    return present(tree, id);
+  }
+
+  async create(
+    actor: Actor,
+    orgId: number,
+    access: TenantAccess,
+    input: { name: string; parentId?: number | null | undefined; description?: string | null | undefined },
+  ): Promise<Folder> {
+    const parentId = input.parentId ?? null;
+    return this.write(input.name, async () =>
+      this.ctx.db.transaction().execute(async (tx) => {
+        const tree = await this.tree(tx, access.tenantId);
+        if (parentId === null) {
+          access.assertTenant("folders.create");
+        } else {
+          if (!tree.rows.has(parentId)) throw new NotFoundError("The parent folder");
+          if (!access.can("folders.create")) access.assertFolder(parentId, "subfolders.create");
+          if (depthOf(tree, parentId) + 1 > maxFolderDepth) throw tooDeep();
+        }
+        const now = isoNow(this.ctx.clock);
+        const row = await tx
+          .insertInto("folders")
+          .values({
+            tenant_id: access.tenantId,
+            parent_id: parentId,
+            name: input.name.trim(),
+            description: input.description?.trim() || null,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        tree.rows.set(row.id, row);
+        const folder = present(tree, row.id);
+        await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+          component: AuditComponent.folders,
+          action: AuditAction.create,
+          target: { type: "folder", id: row.id, name: folder.path },
+          after: folder,
+        });
+        return folder;
+      }),
+    );
+  }
+
+  /** Renames, re-describes or moves a folder (a move keeps the whole subtree within 7 levels). */
+  async update(
+    actor: Actor,
+    orgId: number,
+    access: TenantAccess,
+    id: number,
+    changes: {
+      name?: string | undefined;
+      description?: string | null | undefined;
+      parentId?: number | null | undefined;
+    },
+  ): Promise<Folder> {
+    return this.write(changes.name ?? "", async () =>
+      this.ctx.db.transaction().execute(async (tx) => {
+        const tree = await this.tree(tx, access.tenantId);
+        const before = tree.rows.get(id);
+        if (!before || !access.seesFolder(id)) throw new NotFoundError("The folder");
+        if (!access.can("folders.edit")) access.assertFolder(id, "subfolders.edit");
+        const moving = changes.parentId !== undefined && changes.parentId !== before.parent_id;
+        if (moving) {
+          const target = changes.parentId ?? null;
+          if (target === null) access.assertTenant("folders.edit");
+          else {
+            if (!tree.rows.has(target)) throw new NotFoundError("The parent folder");
+            if (!access.can("folders.edit")) access.assertFolder(target, "subfolders.create");
+            if (target === id || isDescendant(tree, target, id)) {
+              throw new ConflictError(
+                "A folder cannot be moved into itself or one of its subfolders.",
+                ProblemType.conflict,
+                {
+                  errors: [{ path: "parentId", message: "is this folder or one of its subfolders" }],
+                },
+              );
+            }
+          }
+          const newDepth = (target === null ? 0 : depthOf(tree, target)) + 1 + subtreeHeight(tree, id) - 1;
+          if (newDepth > maxFolderDepth) throw tooDeep();
+        }
+        const row = await tx
+          .updateTable("folders")
+          .set({
+            ...(changes.name !== undefined && { name: changes.name.trim() }),
+            ...(changes.description !== undefined && { description: changes.description?.trim() || null }),
+            ...(moving && { parent_id: changes.parentId ?? null }),
+            updated_at: isoNow(this.ctx.clock),
+          })
+          .where("id", "=", id)
+          .where("tenant_id", "=", access.tenantId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const beforeView = present(tree, id);
+        tree.rows.set(id, row);
+        const after = present(tree, id);
+        await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+          component: AuditComponent.folders,
+          action: moving ? AuditAction.move : AuditAction.update,
+          target: { type: "folder", id, name: after.path },
+          ...diffFields(beforeView, after),
+        });
+        return after;
+      }),
+    );
+  }
+
+  /** Deletes an empty folder (no subfolders); its role assignments go with it. */
+  async delete(actor: Actor, orgId: number, access: TenantAccess, id: number): Promise<void> {
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const tree = await this.tree(tx, access.tenantId);
+      if (!tree.rows.has(id) || !access.seesFolder(id)) throw new NotFoundError("The folder");
+      if (!access.can("folders.delete")) access.assertFolder(id, "subfolders.delete");
+      if ((tree.children.get(id) ?? []).length > 0) {
+        throw new ConflictError(
+          "Only an empty folder can be deleted: delete or move its subfolders first.",
+          ProblemType.folderNotEmpty,
+        );
+      }
+      const folder = present(tree, id);
+      await tx.deleteFrom("folders").where("id", "=", id).where("tenant_id", "=", access.tenantId).execute();
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.folders,
+        action: AuditAction.delete,
+        target: { type: "folder", id, name: folder.path },
+        before: folder,
+      });
+    });
+  }
+
+  /** Whether the folder exists in the tenant (for other services' checks). */
+  async exists(db: Db, tenantId: number, id: number): Promise<boolean> {
+    return (
+      (await db
+        .selectFrom("folders")
+        .select("id")
+        .where("id", "=", id)
+        .where("tenant_id", "=", tenantId)
+        .executeTakeFirst()) !== undefined
+    );
+  }
+
+  private async write<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (this.ctx.dialect.isUniqueViolation(error)) {
+        throw new ConflictError(`A folder named "${name.trim()}" already exists here.`, ProblemType.alreadyExists, {
+          errors: [{ path: "name", message: "is already taken by a sibling folder" }],
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async tree(db: Db, tenantId: number): Promise<Tree> {
+    const rows = await db.selectFrom("folders").selectAll().where("tenant_id", "=", tenantId).orderBy("name").execute();
+    const tree: Tree = { rows: new Map(rows.map((r) => [r.id, r])), children: new Map() };
+    for (const r of rows) {
+      const list = tree.children.get(r.parent_id) ?? [];
+      list.push(r.id);
+      tree.children.set(r.parent_id, list);
+    }
+    return tree;
+  }
+}
+
+function depthOf(tree: Tree, id: number): number {
+  let depth = 0;
+  for (let cur: number | null | undefined = id; cur != null; cur = tree.rows.get(cur)?.parent_id) depth += 1;
+  return depth;
+}
+
+/** Levels in the subtree rooted at id, counting itself (a leaf is 1). */
+function subtreeHeight(tree: Tree, id: number): number {
+  const kids = tree.children.get(id) ?? [];
+  return 1 + Math.max(0, ...kids.map((k) => subtreeHeight(tree, k)));
+}
+
+function isDescendant(tree: Tree, candidate: number, ancestor: number): boolean {
+  for (let cur = tree.rows.get(candidate)?.parent_id; cur != null; cur = tree.rows.get(cur)?.parent_id) {
+    if (cur === ancestor) return true;
+  }
+  return false;
+}
+
+function present(tree: Tree, id: number): Folder {
+  const row = tree.rows.get(id) as FolderRow;
+  const names: string[] = [];
+  for (let cur: number | null | undefined = id; cur != null; cur = tree.rows.get(cur)?.parent_id) {
+    names.unshift(tree.rows.get(cur)?.name ?? "");
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    parentId: row.parent_id,
+    path: names.join(" / "),
+    depth: names.length,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function tooDeep() {
+  return new ValidationError([
+    { path: "parentId", message: `folders can be nested at most ${maxFolderDepth} levels deep` },
+  ]);
+}
