@@ -47,6 +47,8 @@ export function testCertificates(): Promise<TestCertificates> {
 export interface ReceivedMail {
   envelope: { from: string | false; to: string[] };
   authUser: string | undefined;
+  /** Whether the message came over TLS (implicit or after STARTTLS). */
+  secure: boolean;
   parsed: ParsedMail;
   raw: string;
 }
@@ -54,8 +56,14 @@ export interface ReceivedMail {
 export interface TestSmtpServer {
   port: number;
   messages: ReceivedMail[];
+  /** Errors the server reported (failed TLS handshakes, dropped connections). */
+  errors: Error[];
   /** Resolves when at least `count` messages arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
+  /** Resolves with the first message that matches (rejects after `timeoutMs`). */
+  waitForMail(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** Messages whose envelope goes to `address`. */
+  to(address: string): ReceivedMail[];
   close(): Promise<void>;
 }
 
@@ -86,6 +94,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     allowInsecureAuth: tls === "none",
     authMethods: ["PLAIN", "LOGIN", "XOAUTH2"],
     logger: false,
+    // Pooled client connections (the mailer keeps some open) must not hold close() for 30 s.
+    closeTimeout: 200,
     onAuth(auth, _session, callback) {
       const expected = options.auth;
       const ok =
@@ -122,6 +132,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
               to: session.envelope.rcptTo.map((r) => r.address),
             },
             authUser: session.user as string | undefined,
+            secure: Boolean(session.secure),
             parsed,
             raw,
           });
@@ -136,10 +147,14 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
+  // Failed TLS handshakes and dropped clients are what many tests provoke: record, never crash.
+  const errors: Error[] = [];
+  server.on("error", (error) => errors.push(error));
   const address = server.server.address() as net.AddressInfo;
   return {
     port: address.port,
     messages,
+    errors,
     waitFor(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -157,6 +172,25 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
         check();
       });
     },
+    waitForMail(match, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = messages.find(match);
+          if (found) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching message within ${timeoutMs} ms (got ${messages.length})`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    to: (address) => messages.filter((m) => m.envelope.to.some((t) => t.toLowerCase() === address.toLowerCase())),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

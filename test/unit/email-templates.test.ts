@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { renderEmail, type TemplateName, templateNames } from "../../src/services/email/templates.js";
+
+const ctx = { publicUrl: "https://dirigent.example.com", secret: "dgl_Secret-Token_123" };
+const masked = { ...ctx, secret: null };
+
+/** Data every template reads, so no placeholder stays empty. */
+const data: Record<string, unknown> = {
+  source: "host",
+  name: "Alex",
+  changedAt: "2025-03-04T05:06:00.000Z",
+  orgName: "Acme",
+  orgSlug: "acme",
+  email: "alex@acme.test",
+  tenantName: "Default",
+  days: 7,
+  expiresAt: "2025-03-11T00:00:00.000Z",
+  robotSlots: 4,
+  subjectEn: "News",
+  bodyEn: "First paragraph.\n\nSecond paragraph.",
+  subjectDe: "Neuigkeiten",
+  bodyDe: "Erster Absatz.\n\nZweiter Absatz.",
+  phase: "draining",
+  startedAt: "2025-03-04T05:06:00.000Z",
+  endedAt: "2025-03-04T07:00:00.000Z",
+};
+
+describe("renderEmail", () => {
+  it.each(templateNames.flatMap((t) => [[t, "en"] as const, [t, "de"] as const]))(
+    "renders %s in %s as subject, text and HTML without gaps",
+    (template, locale) => {
+      const mail = renderEmail(template, locale, data, ctx);
+      expect(mail.subject.length).toBeGreaterThan(2);
+      expect(mail.subject).not.toMatch(/[\r\n]/);
+      for (const part of [mail.subject, mail.text, mail.html]) {
+        expect(part).not.toMatch(/undefined|null|\[object Object\]|NaN/);
+      }
+      expect(mail.text.endsWith("\n")).toBe(true);
+      expect(mail.html).toMatch(new RegExp(`^<!doctype html><html lang="${locale}">`));
+      expect(mail.html).toContain(`<title>`);
+    },
+  );
+
+  it("writes English and German", () => {
+    const pairs: [TemplateName, string, string][] = [
+      ["test-email", "Dirigent: test e-mail", "Dirigent: Test-E-Mail"],
+      ["password-reset", "Dirigent: reset your password", "Dirigent: Kennwort zurücksetzen"],
+      ["password-changed", "Dirigent: your password was changed", "Dirigent: Ihr Kennwort wurde geändert"],
+      ["invitation", "You are invited to Acme on Dirigent", "Einladung zu Acme in Dirigent"],
+      [
+        "license-expiring",
+        "Dirigent: the license of tenant Default expires in 7 days",
+        "Dirigent: Lizenz des Mandanten Default läuft in 7 Tagen ab",
+      ],
+      [
+        "license-expired",
+        "Dirigent: the license of tenant Default has expired",
+        "Dirigent: Lizenz des Mandanten Default ist abgelaufen",
+      ],
+      ["announcement", "News", "Neuigkeiten"],
+      [
+        "maintenance-started",
+        "Dirigent: maintenance of tenant Default has started",
+        "Dirigent: Wartung des Mandanten Default hat begonnen",
+      ],
+      [
+        "maintenance-ended",
+        "Dirigent: maintenance of tenant Default has ended",
+        "Dirigent: Wartung des Mandanten Default ist beendet",
+      ],
+    ];
+    for (const [template, en, de] of pairs) {
+      expect(renderEmail(template, "en", data, ctx).subject).toBe(en);
+      expect(renderEmail(template, "de", data, ctx).subject).toBe(de);
+    }
+    expect(renderEmail("password-reset", "de", data, ctx).text).toContain("Hallo Alex,");
+    expect(renderEmail("password-reset", "en", data, ctx).text).toContain("Hello Alex,");
+    expect(renderEmail("password-reset", "de", data, ctx).text).toContain(
+      "Diese Nachricht wurde von Dirigent gesendet.",
+    );
+  });
+
+  it("formats dates per language, in UTC", () => {
+    expect(renderEmail("password-changed", "en", data, ctx).text).toContain("changed on 4 March 2025 at 05:06 UTC.");
+    expect(renderEmail("password-changed", "de", data, ctx).text).toContain("am 4. März 2025 um 05:06 UTC geändert.");
+  });
+
+  it("says 1 day / 1 Tag in the singular", () => {
+    expect(renderEmail("license-expiring", "en", { ...data, days: 1 }, ctx).subject).toMatch(/expires in 1 day$/);
+    expect(renderEmail("license-expiring", "de", { ...data, days: 1 }, ctx).subject).toMatch(/läuft in 1 Tag ab$/);
+  });
+
+  it("puts the one-time token into links on the public URL, in text and HTML", () => {
+    const reset = renderEmail("password-reset", "en", data, ctx);
+    const url = "https://dirigent.example.com/reset-password?token=dgl_Secret-Token_123";
+    expect(reset.text).toContain(`Reset password: ${url}`);
+    expect(reset.html).toContain(`href="${url}"`);
+    const invitation = renderEmail("invitation", "de", data, ctx);
+    expect(invitation.text).toContain(
+      "Kennwort festlegen: https://dirigent.example.com/accept-invitation?token=dgl_Secret-Token_123",
+    );
+    const odd = renderEmail("password-reset", "en", data, { ...ctx, secret: "a b&c/d" });
+    expect(odd.text).toContain("token=a%20b%26c%2Fd");
+  });
+
+  it("masks one-time links when no secret is given (previews)", () => {
+    for (const template of ["password-reset", "invitation"] as const) {
+      for (const locale of ["en", "de"] as const) {
+        const preview = renderEmail(template, locale, data, masked);
+        expect(preview.text).toMatch(/\?token=••••••••/);
+        expect(preview.html).toContain("••••••••");
+        expect(preview.text + preview.html).not.toContain("dgl_");
+      }
+    }
+  });
+
+  it("escapes user data in HTML and keeps it as typed in the text", () => {
+    const evil = {
+      ...data,
+      name: `<script>alert("x")</script>`,
+      orgName: `Tom & Jerry's "Org"`,
+      bodyEn: `<img src=x onerror=alert(1)>\n\nline one\nline two`,
+    };
+    const reset = renderEmail("password-reset", "en", evil, ctx);
+    expect(reset.html).not.toContain("<script>");
+    expect(reset.html).toContain("Hello &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;,");
+    expect(reset.text).toContain(`Hello <script>alert("x")</script>,`);
+    const invitation = renderEmail("invitation", "en", evil, ctx);
+    expect(invitation.html).toContain("Tom &amp; Jerry&#39;s &quot;Org&quot;");
+    expect(invitation.html).toContain(
+      "<title>You are invited to Tom &amp; Jerry&#39;s &quot;Org&quot; on Dirigent</title>",
+    );
+    const announcement = renderEmail("announcement", "en", evil, ctx);
+    expect(announcement.html).not.toContain("<img");
+    expect(announcement.html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(announcement.html).toContain("line one<br>line two");
+  });
+
+  it("splits announcements into paragraphs and adds the administrators' footer", () => {
+    const en = renderEmail("announcement", "en", data, ctx);
+    expect(en.text).toBe(
+      "First paragraph.\n\nSecond paragraph.\n\n—\n\nYou receive this message as an administrator of an organization on this Dirigent installation.\n",
+    );
+    expect((en.html.match(/<p style="margin:0 0 16px">/g) ?? []).length).toBe(2);
+    expect(renderEmail("announcement", "de", data, ctx).text).toContain("Zweiter Absatz.");
+  });
+
+  it("describes host-wide maintenance and the suspended phase", () => {
+    const host = { ...data, tenantName: null, phase: "suspended" };
+    expect(renderEmail("maintenance-started", "en", host, ctx).subject).toBe("Dirigent: maintenance has started");
+    expect(renderEmail("maintenance-started", "en", host, ctx).text).toContain("(suspended)");
+    expect(renderEmail("maintenance-started", "de", host, ctx).text).toContain("(ausgesetzt)");
+    expect(renderEmail("maintenance-ended", "de", host, ctx).subject).toBe("Dirigent: Wartung ist beendet");
+    expect(renderEmail("maintenance-ended", "en", host, ctx).text).toContain("https://dirigent.example.com/");
+  });
+});
