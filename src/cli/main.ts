@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { Agent, agentVersion } from "../agent/agent.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
 import { adminCommand } from "./admin.js";
@@ -9,6 +10,7 @@ const usage = `Usage: dirigent <command> [options]
 Commands:
   serve                 Start the HTTP API, the web UI and the background services
   migrate               Bring the database schema up to date and exit
+  robot                 Run a robot agent: --url URL --key KEY (or DIRIGENT_URL, DIRIGENT_MACHINE_KEY)
   admin reset-password  Set a system administrator's password (--username, --password)
   admin rotate-master-key  Re-encrypt stored secrets under DIRIGENT_MASTER_KEY (see docs/email.md)
 
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       "data-dir": { type: "string" },
       "database-url": { type: "string" },
       username: { type: "string" },
+      url: { type: "string" },
+      key: { type: "string" },
       password: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -39,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return command || values.help ? 0 : 1;
   }
+  if (command === "robot")
+    return robot(values.url ?? process.env.DIRIGENT_URL, values.key ?? process.env.DIRIGENT_MACHINE_KEY);
   const config = parseConfig(process.env, {
     ...(values.port !== undefined && { DIRIGENT_PORT: values.port }),
     ...(values.host !== undefined && { DIRIGENT_HOST: values.host }),
@@ -56,6 +62,30 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
       return 1;
   }
+}
+
+/** `dirigent robot`: runs the agent until Ctrl-C (or a permanent refusal). */
+async function robot(url: string | undefined, key: string | undefined): Promise<number> {
+  if (!url || !key) {
+    process.stderr.write(
+      "Usage: dirigent robot --url <server base URL> --key <machine key>\n       (or DIRIGENT_URL and DIRIGENT_MACHINE_KEY)\n",
+    );
+    return 1;
+  }
+  const report = (line: string) => process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
+  const agent = new Agent({ url, key, report });
+  let interrupts = 0;
+  process.on("SIGINT", () => {
+    interrupts += 1;
+    // First Ctrl-C: finish gracefully (running jobs finish once jobs exist); second: stop at once.
+    if (interrupts === 1) agent.stop("Stopped by Ctrl-C.");
+    else process.exit(130);
+  });
+  process.on("SIGTERM", () => agent.stop("Stopped by SIGTERM."));
+  report(`Dirigent robot agent ${agentVersion} connecting to ${url}`);
+  agent.start();
+  const result = await agent.done;
+  return result.ok ? 0 : 2;
 }
 
 async function serve(config: ReturnType<typeof parseConfig>): Promise<number> {

@@ -59,6 +59,7 @@ export async function startServer(
       generatedAdminPassword: created && !config.adminPassword ? password : null,
       mailer: background.mailer,
       async close() {
+        services.robotHub.closeAll(1001, "The server is shutting down.");
         await app.close();
         await background.stop();
         await storage.close();
@@ -83,11 +84,16 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const licenseNotices = runs("sweepers")
     ? startPeriodic("license-notices", 3_600_000, () => services.licenses.sendDueNotices(), logger)
     : null;
+  // Sessions whose node died keep no heartbeat: after 10 minutes of silence they are closed.
+  const staleSessions = runs("sweepers")
+    ? startPeriodic("robot-sessions", 60_000, () => services.machines.sweepStaleSessions(600), logger)
+    : null;
   return {
     mailer,
     async stop() {
       await mailer?.stop();
       await licenseNotices?.stop();
+      await staleSessions?.stop();
     },
   };
 }

@@ -13,6 +13,7 @@ export const AuditComponent = {
   announcements: "Announcements",
   folders: "Folders",
   roles: "Roles",
+  machines: "Machines",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -39,6 +40,7 @@ export const AuditAction = {
   move: "Move",
   assign: "Assign",
   unassign: "Unassign",
+  regenerateKey: "Regenerate Key",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

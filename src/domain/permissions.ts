@@ -46,8 +46,7 @@ export function allPermissions(kind: RoleKind): Permission[] {
 
 /** Whether `permission` names a resource of the role's kind and a known action. */
 export function isValidPermission(kind: RoleKind, permission: string): permission is Permission {
-  const [resource, action] = permission.split(".");
-  return resourcesOf(kind).includes(resource ?? "") && (actions as readonly string[]).includes(action ?? "");
+  return (allPermissions(kind) as string[]).includes(permission);
 }
 
 export interface PredefinedRole {

@@ -7,6 +7,7 @@ import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Config } from "../platform/config.js";
@@ -18,6 +19,7 @@ import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
 import { meRoutes } from "./routes/me.js";
 import { orgRoutes } from "./routes/org/index.js";
+import { registerRobotEndpoint } from "./routes/robot.js";
 import { tenantRoutes } from "./routes/tenant/index.js";
 
 export interface AppOptions {
@@ -67,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(rateLimit, { global: false });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   await app.register(swagger, {
     openapi: {
@@ -90,11 +93,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(meRoutes, { services });
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
-      await api.register(tenantRoutes, { services, prefix: "/orgs/:org/tenants/:tenant" });
+      await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
     },
     { prefix: "/api/v1" },
   );
 
+  await registerRobotEndpoint(app, services, config);
   await serveWebUi(app, options.webRoot ?? defaultWebRoot);
   return app;
 }

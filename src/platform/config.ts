@@ -43,6 +43,8 @@ const envSchema = z.object({
   DIRIGENT_MAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** How long a sender holds claimed e-mails before another sender may take them over (a crashed node), in seconds. */
   DIRIGENT_MAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** Seconds between robot heartbeats (robots are unresponsive after 120 s without one). */
+  DIRIGENT_ROBOT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
   /** Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log). */
   DIRIGENT_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
@@ -65,6 +67,7 @@ export type Config = Readonly<{
   services: ReadonlySet<string>;
   mailPollMs: number;
   mailLeaseSeconds: number;
+  robotHeartbeatSeconds: number;
 }>;
 
 /** The variables the schema knows, with their one-line descriptions, for `--help` and the README. */
@@ -115,6 +118,7 @@ export function parseConfig(
     masterKeyPrevious: e.DIRIGENT_MASTER_KEY_PREVIOUS,
     mailPollMs: e.DIRIGENT_MAIL_POLL_MS,
     mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
+    robotHeartbeatSeconds: e.DIRIGENT_ROBOT_HEARTBEAT_SECONDS,
     services: new Set(
       e.DIRIGENT_SERVICES.split(",")
         .map((s) => s.trim())

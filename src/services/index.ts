@@ -17,6 +17,8 @@ import { ProfileService } from "./identity/profile-service.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
+import { MachineService } from "./robots/machine-service.js";
+import { RobotHub } from "./robots/robot-hub.js";
 import { RoleService } from "./roles/role-service.js";
 
 export type Services = ReturnType<typeof createServices>;
@@ -30,6 +32,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const maintenance = new MaintenanceService(ctx, audit, notifications);
   const auth = new AuthService(ctx, audit, security, maintenance);
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
+  const robotHub = new RobotHub();
   return {
     ctx,
     masterKey,
@@ -50,5 +53,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     access: new AccessService(ctx),
     folders: new FolderService(ctx, audit),
     roles: new RoleService(ctx, audit),
+    robotHub,
+    machines: new MachineService(ctx, audit, maintenance, robotHub),
   };
 }

@@ -17,6 +17,7 @@ export const ProblemType = {
   folderNotEmpty: "folder-not-empty",
   roleInUse: "role-in-use",
   tenantDisabled: "tenant-disabled",
+  licenseExceeded: "license-exceeded",
   maintenance: "maintenance",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",

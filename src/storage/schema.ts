@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
 import type { OutboxStatus } from "../shared/outbox.js";
+import type { StoredRobotState } from "../shared/robot.js";
 
 /**
  * The database schema as Kysely sees it, for SQLite and PostgreSQL alike.
@@ -25,6 +26,9 @@ export interface Database {
   folders: FolderTable;
   roles: RoleTable;
   role_assignments: RoleAssignmentTable;
+  machines: MachineTable;
+  machine_folders: MachineFolderTable;
+  robot_sessions: RobotSessionTable;
 }
 
 type Id = Generated<number>;
@@ -275,3 +279,40 @@ export interface RoleAssignmentTable {
 
 export type FolderRow = Selectable<FolderTable>;
 export type RoleRow = Selectable<RoleTable>;
+
+export interface MachineTable {
+  id: Id;
+  tenant_id: number;
+  name: string;
+  description: string | null;
+  /** Runtime slots: how many jobs the machine runs at once. */
+  slots: number;
+  key_hash: string;
+  /** The key's last characters, to tell keys apart in the UI. */
+  key_hint: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MachineFolderTable {
+  machine_id: number;
+  folder_id: number;
+}
+
+export interface RobotSessionTable {
+  id: Id;
+  tenant_id: number;
+  machine_id: number;
+  node_id: string;
+  host_name: string;
+  os: string;
+  agent_version: string;
+  state: StoredRobotState;
+  connected_at: Timestamp;
+  last_heartbeat_at: Timestamp;
+  disconnected_at: Timestamp | null;
+  disconnect_reason: string | null;
+}
+
+export type MachineRow = Selectable<MachineTable>;
+export type RobotSessionRow = Selectable<RobotSessionTable>;

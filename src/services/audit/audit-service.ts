@@ -117,20 +117,23 @@ export class AuditService {
     ];
     return stringify([
       header,
-      ...rows.map((r) => [
-        r.created_at,
-        r.actor_name,
-        r.actor_kind,
-        r.component,
-        r.action,
-        r.target_type ?? "",
-        r.target_id ?? "",
-        r.target_name ?? "",
-        r.before_json ?? "",
-        r.after_json ?? "",
-        r.ip ?? "",
-        r.user_agent ?? "",
-      ]),
+      // Spreadsheets run cells starting with = + - @ as formulas: such text gets a leading quote.
+      ...rows.map((r) =>
+        [
+          r.created_at,
+          r.actor_name,
+          r.actor_kind,
+          r.component,
+          r.action,
+          r.target_type ?? "",
+          r.target_id ?? "",
+          r.target_name ?? "",
+          r.before_json ?? "",
+          r.after_json ?? "",
+          r.ip ?? "",
+          r.user_agent ?? "",
+        ].map(neutraliseFormula),
+      ),
     ]);
   }
 
@@ -155,6 +158,10 @@ export class AuditService {
     }
     return q;
   }
+}
+
+function neutraliseFormula(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
 function present(r: AuditLogRow): AuditRecord {

@@ -74,6 +74,7 @@ export class FolderService {
           if (!access.can("folders.create")) access.assertFolder(parentId, "subfolders.create");
           if (depthOf(tree, parentId) + 1 > maxFolderDepth) throw tooDeep();
         }
+        if (siblingNamed(tree, parentId, input.name)) throw nameTaken(input.name);
         const now = isoNow(this.ctx.clock);
         const row = await tx
           .insertInto("folders")
@@ -138,6 +139,9 @@ export class FolderService {
           const newDepth = (target === null ? 0 : depthOf(tree, target)) + 1 + subtreeHeight(tree, id) - 1;
           if (newDepth > maxFolderDepth) throw tooDeep();
         }
+        const name = changes.name ?? before.name;
+        const parentId = moving ? (changes.parentId ?? null) : before.parent_id;
+        if ((moving || changes.name !== undefined) && siblingNamed(tree, parentId, name, id)) throw nameTaken(name);
         const row = await tx
           .updateTable("folders")
           .set({
@@ -203,11 +207,7 @@ export class FolderService {
     try {
       return await work();
     } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error)) {
-        throw new ConflictError(`A folder named "${name.trim()}" already exists here.`, ProblemType.alreadyExists, {
-          errors: [{ path: "name", message: "is already taken by a sibling folder" }],
-        });
-      }
+      if (this.ctx.dialect.isUniqueViolation(error)) throw nameTaken(name);
       throw error;
     }
   }
@@ -259,6 +259,23 @@ function present(tree: Tree, id: number): Folder {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * Whether another folder under the parent has the name in any case. The unique index catches races,
+ * but SQLite's lower() folds ASCII only, so the comparison that counts is this one.
+ */
+function siblingNamed(tree: Tree, parentId: number | null, name: string, except?: number): boolean {
+  const wanted = name.trim().toLowerCase();
+  return (tree.children.get(parentId) ?? []).some(
+    (id) => id !== except && tree.rows.get(id)?.name.toLowerCase() === wanted,
+  );
+}
+
+function nameTaken(name: string) {
+  return new ConflictError(`A folder named "${name.trim()}" already exists here.`, ProblemType.alreadyExists, {
+    errors: [{ path: "name", message: "is already taken by a sibling folder" }],
+  });
 }
 
 function tooDeep() {

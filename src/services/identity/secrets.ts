@@ -3,9 +3,15 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 /**
  * Token prefixes make leaked tokens recognisable (secret scanners, our log redaction):
  * `dgs_` UI session, `dgt_` bearer token from /auth/token, `dgp_` personal access token,
- * `dgl_` one-time link (password reset, invitation).
+ * `dgl_` one-time link (password reset, invitation), `dgm_` machine key of a robot.
  */
-export const tokenPrefix = { session: "dgs_", bearer: "dgt_", personal: "dgp_", link: "dgl_" } as const;
+export const tokenPrefix = {
+  session: "dgs_",
+  bearer: "dgt_",
+  personal: "dgp_",
+  link: "dgl_",
+  machine: "dgm_",
+} as const;
 
 export function newToken(kind: keyof typeof tokenPrefix): string {
   return `${tokenPrefix[kind]}${randomBytes(32).toString("base64url")}`;

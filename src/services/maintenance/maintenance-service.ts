@@ -217,6 +217,18 @@ export class MaintenanceService {
     return (await this.openWindow(db, null))?.phase ?? MaintenancePhase.none;
   }
 
+  /** The phase in force for a tenant: the stricter of the installation's and its own. */
+  async phaseFor(tenantId: number): Promise<MaintenancePhase> {
+    const open = await this.ctx.db
+      .selectFrom("maintenance_windows")
+      .select("phase")
+      .where("ended_at", "is", null)
+      .where((eb) => eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]))
+      .execute();
+    if (open.some((w) => w.phase === MaintenancePhase.suspended)) return MaintenancePhase.suspended;
+    return open.length > 0 ? MaintenancePhase.draining : MaintenancePhase.none;
+  }
+
   /**
    * Throws a 503 problem when an organization user may not proceed: the whole installation is
    * under maintenance, or the tenant the request touches is. System administrators are never stopped.

@@ -102,7 +102,7 @@ export async function up(db: Kysely<unknown>, d: DialectHelpers): Promise<void> 
     .addColumn("user_agent", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
-  // Audit rows of a deleted organization stay (the host log keeps the deletion); no FK on org_id.
+  // No FK on org_id: host rows name organizations that may be gone (the host log keeps a deletion).
   await db.schema
     .createIndex("audit_logs_scope_time")
     .on("audit_logs")

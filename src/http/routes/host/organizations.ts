@@ -34,10 +34,10 @@ export const tenantSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const tenantName = text(64).regex(
-  /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u,
-  "may contain letters, digits, spaces and . _ - only",
-);
+export const tenantName = text(64)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, "may contain letters, digits, spaces and . _ - only")
+  // Paths accept a tenant's id or name; an all-digit name would read as an id.
+  .regex(/\D/, "must contain a letter or symbol, not only digits");
 export const tenantBody = z.object({ name: tenantName }).strict();
 export const tenantChanges = z.object({ name: tenantName.optional(), status: accountStatus.optional() }).strict();
 export const tenantParams = z.object({ org: z.string().min(1).max(100), tenant: z.string().min(1).max(64) }).strict();

@@ -8,7 +8,7 @@ import { tenantOf } from "./context.js";
 export const tenantParams = z.object({ org: z.string().min(1).max(100), tenant: z.string().min(1).max(64) }).strict();
 const folderParams = tenantParams.extend({ id: z.coerce.number().int().positive() });
 
-const folderName = text(115).regex(/^[^/\\]+$/, "must not contain / or \\");
+const folderName = text(115).regex(/^[^/\\]*$/, "must not contain / or \\");
 const folder = z.object({
   id: z.number(),
   name: z.string(),

@@ -1,14 +1,20 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { requireAuth } from "../../auth.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
+import { machineRoutes } from "./machines.js";
 import { roleRoutes } from "./roles.js";
 
 /** Everything under /api/v1/orgs/{org}/tenants/{tenant}: the automation resources of one tenant. */
-export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: Config }> = async (
+  app,
+  { services, config },
+) => {
   app.addHook("preHandler", requireAuth(services));
   app.addHook("preHandler", resolveTenant(services));
   await app.register(folderRoutes, { services });
   await app.register(roleRoutes, { services });
+  await app.register(machineRoutes, { services, config });
 };

@@ -1,0 +1,175 @@
+import os from "node:os";
+import WebSocket from "ws";
+import { protocolVersion, robotPath, type ServerMessage, serverMessage } from "../shared/protocol.js";
+
+export interface AgentOptions {
+  /** Base URL of the Dirigent server, e.g. http://dirigent.example.com:8080. */
+  url: string;
+  /** The machine key shown when the machine was created. */
+  key: string;
+  /** Where the agent reports what it does (the console for `dirigent robot`). */
+  report: (line: string) => void;
+  /** Backoff bounds for reconnecting, in milliseconds. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export const agentVersion = "0.1.0";
+
+/** Refused before the WebSocket opened (a bad key, a disabled tenant…): retrying does not help. */
+const permanentStatuses = new Set([400, 401, 403, 404]);
+
+/**
+ * The robot agent: keeps one WebSocket to the server, says hello, heartbeats, and reconnects
+ * with exponential backoff (with jitter) whenever the connection drops. A refusal that
+ * retrying cannot fix (unknown key, disabled tenant, key regenerated) ends the agent.
+ */
+export class Agent {
+  private socket: WebSocket | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private finished!: (result: { ok: boolean; reason: string }) => void;
+  /** Resolves when the agent stops for good (asked to, or refused permanently). */
+  readonly done = new Promise<{ ok: boolean; reason: string }>((resolve) => {
+    this.finished = resolve;
+  });
+  sessionId: number | null = null;
+
+  constructor(private readonly options: AgentOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Stops the agent: closes the connection and does not reconnect. */
+  stop(reason = "Stopped."): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimers();
+    this.socket?.close(1000, "agent stopping");
+    this.finished({ ok: true, reason });
+  }
+
+  private connect(): void {
+    const target = new URL(robotPath, this.options.url.replace(/\/+$/, "/"));
+    target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(target, {
+      headers: { authorization: `Bearer ${this.options.key}` },
+      handshakeTimeout: 15_000,
+    });
+    this.socket = socket;
+    // Set while a refusal's answer is read: the socket's close must not schedule a reconnect itself.
+    let refused = false;
+
+    socket.on("unexpected-response", (_req, res) => {
+      refused = true;
+      let body = "";
+      res.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on("end", () => {
+        let detail = body;
+        try {
+          const problem = JSON.parse(body) as { title?: string; detail?: string };
+          detail = [problem.title, problem.detail].filter(Boolean).join(": ");
+        } catch {}
+        const status = res.statusCode ?? 0;
+        if (permanentStatuses.has(status)) {
+          this.fail(`The server refused this robot (${status}): ${detail}`);
+        } else {
+          this.options.report(`The server refused the connection (${status}): ${detail}`);
+          this.scheduleReconnect();
+        }
+        socket.terminate();
+      });
+    });
+
+    socket.on("open", () => {
+      socket.send(
+        JSON.stringify({
+          type: "hello",
+          protocolVersion,
+          agentVersion,
+          hostName: os.hostname(),
+          os: `${os.platform()} ${os.release()}`,
+        }),
+      );
+    });
+
+    socket.on("message", (data) => {
+      let message: ServerMessage;
+      try {
+        message = serverMessage.parse(JSON.parse(String(data)));
+      } catch {
+        this.options.report("Ignored a message this agent does not understand (update the agent?).");
+        return;
+      }
+      if (message.type === "welcome") {
+        this.attempt = 0;
+        this.sessionId = message.sessionId;
+        this.options.report(
+          `Connected to ${this.options.url} as machine "${message.machine.name}" (${message.machine.slots} slots, session ${message.sessionId}).`,
+        );
+        this.startHeartbeat(message.heartbeatSeconds);
+      } else if (message.type === "goodbye") {
+        if (message.reconnect) this.options.report(`The server closed the session: ${message.reason}`);
+        else this.fail(`The server ended this robot's session: ${message.reason}`);
+      }
+    });
+
+    socket.on("close", (code, reason) => {
+      this.clearTimers();
+      if (this.stopped || refused) return;
+      const why = reason.toString() || `code ${code}`;
+      if (this.sessionId !== null) this.options.report(`Disconnected (${why}).`);
+      this.sessionId = null;
+      this.scheduleReconnect();
+    });
+
+    socket.on("error", (error) => {
+      // "close" follows; only say what went wrong.
+      if (!this.stopped && !refused) this.options.report(`Connection problem: ${error.message}`);
+    });
+  }
+
+  private startHeartbeat(seconds: number): void {
+    this.clearTimers();
+    const beat = () => {
+      if (this.socket?.readyState === WebSocket.OPEN)
+        this.socket.send(JSON.stringify({ type: "heartbeat", runningJobs: [] }));
+    };
+    this.heartbeat = setInterval(beat, seconds * 1000);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.retryTimer) return;
+    const min = this.options.minBackoffMs ?? 1000;
+    const max = this.options.maxBackoffMs ?? 30_000;
+    const base = Math.min(max, min * 2 ** this.attempt);
+    // Full jitter: many robots losing one server do not all come back in the same second.
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    this.attempt += 1;
+    this.options.report(`Reconnecting in ${(delay / 1000).toFixed(1)} s…`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private fail(reason: string): void {
+    this.options.report(reason);
+    this.stopped = true;
+    this.clearTimers();
+    this.socket?.terminate();
+    this.finished({ ok: false, reason });
+  }
+
+  private clearTimers(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}
