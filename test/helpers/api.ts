@@ -52,7 +52,9 @@ export class Api {
   delete = <T = any>(path: string) => this.request<T>("DELETE", path);
 
   /** Logs in (system administrator or org user) and returns a client carrying the bearer token. */
-  async as(credentials: { username: string; password: string } | { organization: string; email: string; password: string }) {
+  async as(
+    credentials: { username: string; password: string } | { organization: string; email: string; password: string },
+  ) {
     const res = await this.request<{ accessToken: string }>("POST", "/auth/token", credentials);
     expect(res.status, res.text).toBe(200);
     return this.withToken(res.body.accessToken);
@@ -65,7 +67,13 @@ export function expectProblem(res: ApiResponse<any>, status: number, type: strin
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get("content-type")).toContain("application/problem+json");
   expect(res.body.type).toBe(type);
-  return res.body as { type: string; title: string; status: number; detail?: string; errors?: { path: string; message: string }[] };
+  return res.body as {
+    type: string;
+    title: string;
+    status: number;
+    detail?: string;
+    errors?: { path: string; message: string }[];
+  };
 }
 
 let counter = 0;

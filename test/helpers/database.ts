@@ -16,7 +16,9 @@ export function testDatabases(): TestDatabase[] {
   }
   if (!warned) {
     warned = true;
-    console.warn("PostgreSQL suites skipped: set DIRIGENT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run them.");
+    console.warn(
+      "PostgreSQL suites skipped: set DIRIGENT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run them.",
+    );
   }
   return ["sqlite"];
 }
