@@ -3,6 +3,7 @@ import { Agent, agentVersion } from "../agent/agent.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
 import { adminCommand } from "./admin.js";
+import { packCommand } from "./pack.js";
 import { startServer } from "./serve.js";
 
 const usage = `Usage: dirigent <command> [options]
@@ -10,6 +11,7 @@ const usage = `Usage: dirigent <command> [options]
 Commands:
   serve                 Start the HTTP API, the web UI and the background services
   migrate               Bring the database schema up to date and exit
+  pack DIR [--out FILE] Build a package (.tgz) from a folder with dirigent.json
   robot                 Run a robot agent: --url URL --key KEY (or DIRIGENT_URL, DIRIGENT_MACHINE_KEY)
   admin reset-password  Set a system administrator's password (--username, --password)
   admin rotate-master-key  Re-encrypt stored secrets under DIRIGENT_MASTER_KEY (see docs/email.md)
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       username: { type: "string" },
       url: { type: "string" },
       key: { type: "string" },
+      out: { type: "string" },
       password: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return command || values.help ? 0 : 1;
   }
+  if (command === "pack") return packCommand(sub, values.out);
   if (command === "robot")
     return robot(values.url ?? process.env.DIRIGENT_URL, values.key ?? process.env.DIRIGENT_MACHINE_KEY);
   const config = parseConfig(process.env, {

@@ -14,6 +14,8 @@ export const AuditComponent = {
   folders: "Folders",
   roles: "Roles",
   machines: "Machines",
+  packages: "Packages",
+  processes: "Processes",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -41,6 +43,7 @@ export const AuditAction = {
   assign: "Assign",
   unassign: "Unassign",
   regenerateKey: "Regenerate Key",
+  upload: "Upload",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

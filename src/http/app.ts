@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
+import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
@@ -69,6 +70,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(rateLimit, { global: false });
+  // Multipart is only for package uploads; their size limit is set per request.
+  await app.register(multipart, { limits: { files: 1, fields: 5 } });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   await app.register(swagger, {

@@ -17,6 +17,8 @@ import { ProfileService } from "./identity/profile-service.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
+import { PackageService } from "./packages/package-service.js";
+import { ProcessService } from "./processes/process-service.js";
 import { MachineService } from "./robots/machine-service.js";
 import { RobotHub } from "./robots/robot-hub.js";
 import { RoleService } from "./roles/role-service.js";
@@ -33,6 +35,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const auth = new AuthService(ctx, audit, security, maintenance);
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
   const robotHub = new RobotHub();
+  const packages = new PackageService(ctx, audit);
   return {
     ctx,
     masterKey,
@@ -55,5 +58,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     roles: new RoleService(ctx, audit),
     robotHub,
     machines: new MachineService(ctx, audit, maintenance, robotHub),
+    packages,
+    processes: new ProcessService(ctx, audit, packages),
   };
 }

@@ -18,6 +18,8 @@ export const ProblemType = {
   roleInUse: "role-in-use",
   tenantDisabled: "tenant-disabled",
   licenseExceeded: "license-exceeded",
+  invalidPackage: "invalid-package",
+  packageInUse: "package-in-use",
   maintenance: "maintenance",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",

@@ -4,6 +4,7 @@ import * as m0001 from "./migrations/0001_foundation.js";
 import * as m0002 from "./migrations/0002_email.js";
 import * as m0003 from "./migrations/0003_folders.js";
 import * as m0004 from "./migrations/0004_machines.js";
+import * as m0005 from "./migrations/0005_packages.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -11,6 +12,7 @@ const migrations = {
   "0002_email": m0002,
   "0003_folders": m0003,
   "0004_machines": m0004,
+  "0005_packages": m0005,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -29,6 +29,9 @@ export interface Database {
   machines: MachineTable;
   machine_folders: MachineFolderTable;
   robot_sessions: RobotSessionTable;
+  packages: PackageTable;
+  package_blobs: PackageBlobTable;
+  processes: ProcessTable;
 }
 
 type Id = Generated<number>;
@@ -316,3 +319,42 @@ export interface RobotSessionTable {
 
 export type MachineRow = Selectable<MachineTable>;
 export type RobotSessionRow = Selectable<RobotSessionTable>;
+
+export interface PackageTable {
+  id: Id;
+  tenant_id: number;
+  name: string;
+  version: string;
+  description: string | null;
+  /** The validated dirigent.json. */
+  manifest_json: string;
+  format: "zip" | "tgz";
+  size: number;
+  sha256: string;
+  uploaded_by: string;
+  created_at: Timestamp;
+}
+
+export interface PackageBlobTable {
+  package_id: number;
+  content: Buffer;
+}
+
+export interface ProcessTable {
+  id: Id;
+  tenant_id: number;
+  folder_id: number;
+  name: string;
+  description: string | null;
+  package_name: string;
+  package_version: string | null;
+  entry_point: string;
+  input_json: string;
+  /** 1–100, higher runs first (Low 25, Normal 50, High 75). */
+  priority: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type PackageRow = Selectable<PackageTable>;
+export type ProcessRow = Selectable<ProcessTable>;

@@ -58,6 +58,9 @@ export class RoleService {
     const permissions = validPermissions(input.kind, input.permissions);
     return this.unique(input.name, () =>
       this.ctx.db.transaction().execute(async (tx) => {
+        // The predefined roles first, so a custom role cannot take one of their names.
+        await this.ensurePredefined(tx, access.tenantId);
+        await this.assertNameFree(tx, access.tenantId, input.name);
         const now = isoNow(this.ctx.clock);
         const row = await tx
           .insertInto("roles")
@@ -94,6 +97,7 @@ export class RoleService {
     return this.unique(changes.name ?? "", () =>
       this.ctx.db.transaction().execute(async (tx) => {
         const before = await this.findCustom(tx, access.tenantId, id);
+        if (changes.name !== undefined) await this.assertNameFree(tx, access.tenantId, changes.name, id);
         const permissions =
           changes.permissions === undefined ? undefined : validPermissions(before.kind, changes.permissions);
         const row = await tx
@@ -324,18 +328,27 @@ export class RoleService {
     return role;
   }
 
+  /** Role names are unique in any case; SQLite's lower() in the unique index folds ASCII only. */
+  private async assertNameFree(db: Db, tenantId: number, name: string, except?: number): Promise<void> {
+    const wanted = name.trim().toLowerCase();
+    const rows = await db.selectFrom("roles").select(["id", "name"]).where("tenant_id", "=", tenantId).execute();
+    if (rows.some((r) => r.id !== except && r.name.toLowerCase() === wanted)) throw nameTaken(name);
+  }
+
   private async unique<T>(name: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error)) {
-        throw new ConflictError(`A role named "${name.trim()}" already exists.`, ProblemType.alreadyExists, {
-          errors: [{ path: "name", message: "is already taken" }],
-        });
-      }
+      if (this.ctx.dialect.isUniqueViolation(error)) throw nameTaken(name);
       throw error;
     }
   }
+}
+
+function nameTaken(name: string) {
+  return new ConflictError(`A role named "${name.trim()}" already exists.`, ProblemType.alreadyExists, {
+    errors: [{ path: "name", message: "is already taken" }],
+  });
 }
 
 function validPermissions(kind: RoleKind, permissions: string[]): Permission[] {

@@ -5,6 +5,7 @@ import { requireAuth } from "../../auth.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { machineRoutes } from "./machines.js";
+import { packageRoutes } from "./packages.js";
 import { roleRoutes } from "./roles.js";
 
 /** Everything under /api/v1/orgs/{org}/tenants/{tenant}: the automation resources of one tenant. */
@@ -17,4 +18,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(folderRoutes, { services });
   await app.register(roleRoutes, { services });
   await app.register(machineRoutes, { services, config });
+  await app.register(packageRoutes, { services });
 };
