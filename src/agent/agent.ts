@@ -1,6 +1,7 @@
 import os from "node:os";
 import WebSocket from "ws";
 import { protocolVersion, robotPath, type ServerMessage, serverMessage } from "../shared/protocol.js";
+import { Executor } from "./executor.js";
 
 export interface AgentOptions {
   /** Base URL of the Dirigent server, e.g. http://dirigent.example.com:8080. */
@@ -9,6 +10,8 @@ export interface AgentOptions {
   key: string;
   /** Where the agent reports what it does (the console for `dirigent robot`). */
   report: (line: string) => void;
+  /** Folder for the package cache and job working folders (default: the system's temp folder). */
+  workDir?: string;
   /** Backoff bounds for reconnecting, in milliseconds. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -36,8 +39,37 @@ export class Agent {
     this.finished = resolve;
   });
   sessionId: number | null = null;
+  private draining = false;
+  private readonly executor: Executor;
 
-  constructor(private readonly options: AgentOptions) {}
+  constructor(private readonly options: AgentOptions) {
+    this.executor = new Executor({
+      url: options.url,
+      key: options.key,
+      report: options.report,
+      ...(options.workDir && { workDir: options.workDir }),
+    });
+  }
+
+  /**
+   * Shuts down gracefully: asks for no new jobs, lets the running ones finish, then stops.
+   * `stop()` (or a second Ctrl-C) ends everything at once.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    const running = this.executor.runningKeys().length;
+    if (running > 0)
+      this.options.report(`Finishing ${running} running job(s) before stopping (Ctrl-C again to stop at once)…`);
+    this.sendHeartbeat();
+    await this.executor.idle();
+    this.stop("Stopped after the running jobs finished.");
+  }
+
+  /** Kills running jobs and stops at once. */
+  abort(): void {
+    this.executor.killAll();
+    this.stop("Stopped at once; running jobs were killed.");
+  }
 
   start(): void {
     this.connect();
@@ -94,6 +126,7 @@ export class Agent {
           agentVersion,
           hostName: os.hostname(),
           os: `${os.platform()} ${os.release()}`,
+          runningJobs: this.executor.runningKeys(),
         }),
       );
     });
@@ -113,6 +146,12 @@ export class Agent {
           `Connected to ${this.options.url} as machine "${message.machine.name}" (${message.machine.slots} slots, session ${message.sessionId}).`,
         );
         this.startHeartbeat(message.heartbeatSeconds);
+        this.executor.attach((m) => this.sendNow(m));
+        if (this.draining) this.sendHeartbeat();
+      } else if (message.type === "assign") {
+        void this.executor.run(message.job);
+      } else if (message.type === "stop") {
+        this.executor.stop(message.jobKey, message.mode);
       } else if (message.type === "goodbye") {
         if (message.reconnect) this.options.report(`The server closed the session: ${message.reason}`);
         else this.fail(`The server ended this robot's session: ${message.reason}`);
@@ -121,6 +160,7 @@ export class Agent {
 
     socket.on("close", (code, reason) => {
       this.clearTimers();
+      this.executor.attach(() => false);
       if (this.stopped || refused) return;
       const why = reason.toString() || `code ${code}`;
       if (this.sessionId !== null) this.options.report(`Disconnected (${why}).`);
@@ -136,11 +176,18 @@ export class Agent {
 
   private startHeartbeat(seconds: number): void {
     this.clearTimers();
-    const beat = () => {
-      if (this.socket?.readyState === WebSocket.OPEN)
-        this.socket.send(JSON.stringify({ type: "heartbeat", runningJobs: [] }));
-    };
-    this.heartbeat = setInterval(beat, seconds * 1000);
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), seconds * 1000);
+  }
+
+  private sendHeartbeat(): void {
+    this.sendNow({ type: "heartbeat", runningJobs: this.executor.runningKeys(), draining: this.draining });
+  }
+
+  /** Sends when the session is established; false otherwise (the caller keeps the message). */
+  private sendNow(message: object): boolean {
+    if (this.sessionId === null || this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
   }
 
   private scheduleReconnect(): void {

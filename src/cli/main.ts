@@ -82,10 +82,10 @@ async function robot(url: string | undefined, key: string | undefined): Promise<
   process.on("SIGINT", () => {
     interrupts += 1;
     // First Ctrl-C: finish gracefully (running jobs finish once jobs exist); second: stop at once.
-    if (interrupts === 1) agent.stop("Stopped by Ctrl-C.");
-    else process.exit(130);
+    if (interrupts === 1) void agent.drain();
+    else agent.abort();
   });
-  process.on("SIGTERM", () => agent.stop("Stopped by SIGTERM."));
+  process.on("SIGTERM", () => void agent.drain());
   report(`Dirigent robot agent ${agentVersion} connecting to ${url}`);
   agent.start();
   const result = await agent.done;

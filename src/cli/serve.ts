@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { Dispatcher } from "../background/dispatcher.js";
 import { Mailer } from "../background/mailer.js";
 import { startPeriodic } from "../background/periodic.js";
 import { buildApp } from "../http/app.js";
@@ -84,6 +85,12 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const licenseNotices = runs("sweepers")
     ? startPeriodic("license-notices", 3_600_000, () => services.licenses.sendDueNotices(), logger)
     : null;
+  // Every node dispatches to the robots connected to it.
+  const dispatcher = new Dispatcher(services.ctx, services.jobs, services.maintenance, services.robotHub);
+  services.robotEvents.onWake(() => dispatcher.wake());
+  dispatcher.start();
+  // Jobs of robots gone for more than a minute fault; stop-after / kill-after limits are enforced.
+  const jobSweeper = runs("sweepers") ? startPeriodic("jobs", 1000, () => services.jobs.sweep(60), logger) : null;
   // Sessions whose node died keep no heartbeat: after 10 minutes of silence they are closed.
   const staleSessions = runs("sweepers")
     ? startPeriodic("robot-sessions", 60_000, () => services.machines.sweepStaleSessions(600), logger)
@@ -94,6 +101,8 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await mailer?.stop();
       await licenseNotices?.stop();
       await staleSessions?.stop();
+      await jobSweeper?.stop();
+      await dispatcher.stop();
     },
   };
 }

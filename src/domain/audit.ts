@@ -16,6 +16,7 @@ export const AuditComponent = {
   machines: "Machines",
   packages: "Packages",
   processes: "Processes",
+  jobs: "Jobs",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -44,6 +45,9 @@ export const AuditAction = {
   unassign: "Unassign",
   regenerateKey: "Regenerate Key",
   upload: "Upload",
+  startJob: "Start Job",
+  stopJob: "Stop Job",
+  killJob: "Kill Job",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -14,12 +14,15 @@ import { SecuritySettingsService } from "./host/security-settings-service.js";
 import { AccountLinksService } from "./identity/account-links-service.js";
 import { AuthService } from "./identity/auth-service.js";
 import { ProfileService } from "./identity/profile-service.js";
+import { JobService } from "./jobs/job-service.js";
+import { LogStream } from "./jobs/log-stream.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
 import { PackageService } from "./packages/package-service.js";
 import { ProcessService } from "./processes/process-service.js";
 import { MachineService } from "./robots/machine-service.js";
+import { RobotEvents } from "./robots/robot-events.js";
 import { RobotHub } from "./robots/robot-hub.js";
 import { RoleService } from "./roles/role-service.js";
 
@@ -36,6 +39,10 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
   const robotHub = new RobotHub();
   const packages = new PackageService(ctx, audit);
+  const processes = new ProcessService(ctx, audit, packages);
+  const robotEvents = new RobotEvents(robotHub);
+  const jobs = new JobService(ctx, audit, processes);
+  jobs.connectRobots(robotEvents);
   return {
     ctx,
     masterKey,
@@ -59,6 +66,9 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotHub,
     machines: new MachineService(ctx, audit, maintenance, robotHub),
     packages,
-    processes: new ProcessService(ctx, audit, packages),
+    processes,
+    jobs,
+    robotEvents,
+    logStream: new LogStream(),
   };
 }

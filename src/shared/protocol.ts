@@ -15,6 +15,8 @@ export const agentHello = z
     agentVersion: z.string().max(50),
     hostName: z.string().max(255),
     os: z.string().max(100),
+    /** Jobs still running from an earlier session (after a reconnect): the server resumes them. */
+    runningJobs: z.array(z.string().max(64)).max(1000).default([]),
   })
   .strict();
 
@@ -23,10 +25,40 @@ export const agentHeartbeat = z
     type: z.literal("heartbeat"),
     /** Keys of the jobs the agent is running right now. */
     runningJobs: z.array(z.string().max(64)).max(1000),
+    /** The agent is shutting down after its running jobs: assign nothing new. */
+    draining: z.boolean().default(false),
   })
   .strict();
 
-export const agentMessage = z.discriminatedUnion("type", [agentHello, agentHeartbeat]);
+const level = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
+
+/** A batch of log lines of one job (the agent buffers while disconnected, up to a bound). */
+export const agentLogs = z
+  .object({
+    type: z.literal("logs"),
+    jobKey: z.string().max(64),
+    entries: z
+      .array(z.object({ timestamp: z.iso.datetime(), level, message: z.string().max(32_000) }).strict())
+      .max(1000),
+  })
+  .strict();
+
+/** The automation's process ended. */
+export const agentJobFinished = z
+  .object({
+    type: z.literal("job-finished"),
+    jobKey: z.string().max(64),
+    exitCode: z.number().int().nullable(),
+    /** What the automation wrote to DIRIGENT_OUTPUT_FILE, when it was a JSON object. */
+    outputArguments: z.record(z.string(), z.unknown()).nullable(),
+    /** The last error lines, or why the agent could not run the job. */
+    error: z.string().max(8000).nullable(),
+    /** The process ended because a stop or kill was asked for. */
+    stopped: z.boolean(),
+  })
+  .strict();
+
+export const agentMessage = z.discriminatedUnion("type", [agentHello, agentHeartbeat, agentLogs, agentJobFinished]);
 export type AgentMessage = z.infer<typeof agentMessage>;
 
 export const serverWelcome = z.object({
@@ -44,7 +76,29 @@ export const serverGoodbye = z.object({
   reconnect: z.boolean(),
 });
 
-export const serverMessage = z.discriminatedUnion("type", [serverWelcome, serverGoodbye]);
+/** Run a job: everything the agent needs, including where to fetch the package. */
+export const serverAssign = z.object({
+  type: z.literal("assign"),
+  job: z.object({
+    key: z.string(),
+    id: z.number().int(),
+    processName: z.string(),
+    package: z.object({ id: z.number().int(), sha256: z.string(), format: z.enum(["zip", "tgz"]) }),
+    command: z.array(z.string()).min(1),
+    inputArguments: z.record(z.string(), z.unknown()),
+    /** Short-lived token the automation gets as DIRIGENT_JOB_TOKEN. */
+    token: z.string(),
+  }),
+});
+
+/** Stop a job gracefully (the automation sees shouldStop()) or kill it (SIGTERM, then SIGKILL after 3 s). */
+export const serverStop = z.object({
+  type: z.literal("stop"),
+  jobKey: z.string(),
+  mode: z.enum(["stop", "kill"]),
+});
+
+export const serverMessage = z.discriminatedUnion("type", [serverWelcome, serverGoodbye, serverAssign, serverStop]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 
 /** WebSocket close codes the server uses (4000–4999 is the application range). */

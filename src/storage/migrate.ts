@@ -5,6 +5,7 @@ import * as m0002 from "./migrations/0002_email.js";
 import * as m0003 from "./migrations/0003_folders.js";
 import * as m0004 from "./migrations/0004_machines.js";
 import * as m0005 from "./migrations/0005_packages.js";
+import * as m0006 from "./migrations/0006_jobs.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -13,6 +14,7 @@ const migrations = {
   "0003_folders": m0003,
   "0004_machines": m0004,
   "0005_packages": m0005,
+  "0006_jobs": m0006,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

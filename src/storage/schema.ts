@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
+import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
 import type { OutboxStatus } from "../shared/outbox.js";
 import type { StoredRobotState } from "../shared/robot.js";
@@ -32,6 +33,9 @@ export interface Database {
   packages: PackageTable;
   package_blobs: PackageBlobTable;
   processes: ProcessTable;
+  jobs: JobTable;
+  job_events: JobEventTable;
+  job_logs: JobLogTable;
 }
 
 type Id = Generated<number>;
@@ -358,3 +362,59 @@ export interface ProcessTable {
 
 export type PackageRow = Selectable<PackageTable>;
 export type ProcessRow = Selectable<ProcessTable>;
+
+export interface JobTable {
+  id: Id;
+  /** UUID used by robots and outside references. */
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  process_id: number | null;
+  process_name: string;
+  package_id: number | null;
+  entry_point: string;
+  /** The entry point's command, fixed when the job was created. */
+  command_json: string;
+  state: JobState;
+  priority: number;
+  target_machine_id: number | null;
+  machine_id: number | null;
+  session_id: number | null;
+  input_json: string;
+  output_json: string | null;
+  error: string | null;
+  source: "manual" | "api" | "restart";
+  created_by: string;
+  stop_after_seconds: number | null;
+  kill_after_seconds: number | null;
+  /** SHA-256 of the job token the running automation gets. */
+  token_hash: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  stop_requested_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface JobEventTable {
+  id: Id;
+  job_id: number;
+  state: JobState;
+  actor: string;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+export interface JobLogTable {
+  id: Id;
+  job_id: number;
+  tenant_id: number;
+  folder_id: number;
+  process_id: number | null;
+  machine_id: number | null;
+  timestamp: Timestamp;
+  level: LogLevel;
+  message: string;
+}
+
+export type JobRow = Selectable<JobTable>;

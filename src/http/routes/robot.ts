@@ -24,6 +24,25 @@ const maxPayload = 1024 * 1024;
  */
 export async function registerRobotEndpoint(app: FastifyInstance, services: Services, config: Config): Promise<void> {
   app.get(
+    "/api/v1/robot/packages/:id",
+    {
+      schema: { tags: ["robots"], summary: "Package archive for a robot (Authorization: Bearer <machine key>)" },
+      preValidation: async (request: FastifyRequest) => {
+        const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+        if (!match?.[1])
+          throw new AuthenticationError(undefined, "Send the machine key as `Authorization: Bearer <key>`.");
+        request.robotMachine = await services.machines.authenticate(match[1], { checkSlots: false });
+      },
+    },
+    async (request, reply) => {
+      const id = Number((request.params as { id: string }).id);
+      if (!Number.isInteger(id) || !request.robotMachine) throw new AuthenticationError();
+      const { row, content } = await services.packages.content(request.robotMachine.machine.tenant_id, id);
+      return reply.type("application/octet-stream").header("X-Package-Sha256", row.sha256).send(content);
+    },
+  );
+
+  app.get(
     "/api/v1/robot/connect",
     {
       websocket: true,
@@ -48,13 +67,25 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
       const send = (message: ServerMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       };
+      // Why this server closed the session: the agent may drop the connection on the goodbye
+      // before the close handshake completes (the close event then only says 1006).
+      let closedBecause: string | null = null;
+      const closeWith = (code: number, reason: string) => {
+        closedBecause ??= reason.slice(0, 120);
+        socket.close(code, reason.slice(0, 120));
+      };
       const fail = (reason: string) => {
         send({ type: "goodbye", reason, reconnect: false });
-        socket.close(CloseCode.protocolError, reason.slice(0, 120));
+        closeWith(CloseCode.protocolError, reason);
       };
+      // Messages are handled one at a time, in order, and the close after them: a hello still
+      // being recorded must not let a second hello or a heartbeat overtake it.
+      let queue: Promise<void> = Promise.resolve();
 
       socket.on("message", (data, isBinary) => {
-        void (async () => {
+        const previous = queue;
+        queue = (async () => {
+          await previous;
           if (isBinary || (data as Buffer).length > maxPayload) return fail("Messages must be JSON text.");
           let parsed: ReturnType<typeof agentMessage.safeParse>;
           try {
@@ -73,8 +104,11 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
             services.robotHub.add({
               sessionId: id,
               machineId: machine.id,
+              tenantId: machine.tenant_id,
+              slots: machine.slots,
+              draining: false,
               send,
-              close: (code, reason) => socket.close(code, reason.slice(0, 120)),
+              close: closeWith,
             });
             log.info({ sessionId: id, hostName: message.hostName }, "robot connected");
             send({
@@ -83,13 +117,38 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
               machine: { id: machine.id, name: machine.name, slots: machine.slots },
               heartbeatSeconds: config.robotHeartbeatSeconds,
             });
+            // A robot back from a network drop keeps reporting the jobs it is still running.
+            await services.jobs.resume({ id, machineId: machine.id }, message.runningJobs);
+            services.robotEvents.wakeDispatcher();
             return;
           }
           if (sessionId === null) return fail("Say hello first.");
-          await services.machines.heartbeat(sessionId, message.runningJobs.length >= machine.slots);
-          if ((await services.maintenance.phaseFor(machine.tenant_id)) === MaintenancePhase.suspended) {
-            send({ type: "goodbye", reason: "The tenant is suspended for maintenance.", reconnect: true });
-            socket.close(CloseCode.maintenance, "maintenance");
+          switch (message.type) {
+            case "heartbeat": {
+              await services.machines.heartbeat(sessionId, message.runningJobs.length >= machine.slots);
+              const connection = services.robotHub.get(sessionId);
+              if (connection) connection.draining = message.draining;
+              if ((await services.maintenance.phaseFor(machine.tenant_id)) === MaintenancePhase.suspended) {
+                send({ type: "goodbye", reason: "The tenant is suspended for maintenance.", reconnect: true });
+                closeWith(CloseCode.maintenance, "maintenance");
+                return;
+              }
+              // Stops asked for on another node (or lost in transit) reach the robot with its next heartbeat.
+              for (const stop of await services.jobs.pendingStops(sessionId)) {
+                if (message.runningJobs.includes(stop.key)) send({ type: "stop", jobKey: stop.key, mode: stop.mode });
+              }
+              return;
+            }
+            case "logs": {
+              const jobId = await services.jobs.appendLogs(sessionId, message.jobKey, message.entries);
+              if (jobId !== null) services.logStream.publish(jobId);
+              return;
+            }
+            case "job-finished": {
+              const { type: _type, jobKey, ...outcome } = message;
+              await services.jobs.finish(sessionId, jobKey, outcome);
+              return;
+            }
           }
         })().catch((error: unknown) => {
           log.error({ err: error }, "robot message failed");
@@ -98,13 +157,17 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
       });
 
       socket.on("close", (code, reason) => {
-        if (sessionId === null) return;
-        services.robotHub.remove(sessionId);
-        const why = reason.toString() || `connection closed (${code})`;
-        void services.machines
-          .closeSession(sessionId, why)
-          .catch((error: unknown) => log.error({ err: error }, "closing a robot session failed"));
-        log.info({ sessionId, code }, "robot disconnected");
+        const previous = queue;
+        queue = (async () => {
+          await previous;
+          if (sessionId === null) return;
+          services.robotHub.remove(sessionId);
+          const why = closedBecause ?? (reason.toString() || `connection closed (${code})`);
+          await services.machines
+            .closeSession(sessionId, why)
+            .catch((error: unknown) => log.error({ err: error }, "closing a robot session failed"));
+          log.info({ sessionId, code }, "robot disconnected");
+        })();
       });
     },
   );

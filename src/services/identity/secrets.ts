@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 /**
  * Token prefixes make leaked tokens recognisable (secret scanners, our log redaction):
  * `dgs_` UI session, `dgt_` bearer token from /auth/token, `dgp_` personal access token,
- * `dgl_` one-time link (password reset, invitation), `dgm_` machine key of a robot.
+ * `dgl_` one-time link (password reset, invitation), `dgm_` machine key of a robot, `dgj_` job token of a running automation.
  */
 export const tokenPrefix = {
   session: "dgs_",
@@ -11,6 +11,7 @@ export const tokenPrefix = {
   personal: "dgp_",
   link: "dgl_",
   machine: "dgm_",
+  job: "dgj_",
 } as const;
 
 export function newToken(kind: keyof typeof tokenPrefix): string {

@@ -217,7 +217,10 @@ export class MachineService {
    * Checks a presented machine key before the WebSocket upgrade: a known key of an active
    * tenant and organization, no suspension by maintenance, and free licensed slots.
    */
-  async authenticate(key: string): Promise<AuthenticatedMachine> {
+  async authenticate(
+    key: string,
+    options: { checkSlots: boolean } = { checkSlots: true },
+  ): Promise<AuthenticatedMachine> {
     const row = await this.ctx.db
       .selectFrom("machines as m")
       .innerJoin("tenants as t", "t.id", "m.tenant_id")
@@ -251,7 +254,7 @@ export class MachineService {
       );
     }
     const { tenant_status: _t, org_status: _o, org_id, ...machine } = row;
-    await this.assertLicensedSlots(machine);
+    if (options.checkSlots) await this.assertLicensedSlots(machine);
     return { machine, orgId: org_id };
   }
 

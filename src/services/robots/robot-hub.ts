@@ -5,6 +5,10 @@ import type { ServerMessage } from "../../shared/protocol.js";
 export interface RobotConnection {
   sessionId: number;
   machineId: number;
+  tenantId: number;
+  slots: number;
+  /** The agent asked for no new jobs (it shuts down after its running ones). */
+  draining: boolean;
   send(message: ServerMessage): void;
   /** Closes the socket with an application close code and a reason the agent shows. */
   close(code: number, reason: string): void;
@@ -25,6 +29,14 @@ export class RobotHub {
 
   remove(sessionId: number): void {
     this.connections.delete(sessionId);
+  }
+
+  all(): RobotConnection[] {
+    return [...this.connections.values()];
+  }
+
+  get(sessionId: number): RobotConnection | undefined {
+    return this.connections.get(sessionId);
   }
 
   byMachine(machineId: number): RobotConnection[] {

@@ -4,6 +4,7 @@ import type { Services } from "../../../services/index.js";
 import { requireAuth } from "../../auth.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
+import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
 import { packageRoutes } from "./packages.js";
 import { roleRoutes } from "./roles.js";
@@ -19,4 +20,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(roleRoutes, { services });
   await app.register(machineRoutes, { services, config });
   await app.register(packageRoutes, { services });
+  await app.register(jobRoutes, { services });
 };

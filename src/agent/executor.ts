@@ -1,0 +1,315 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { extract } from "tar";
+import yauzl from "yauzl";
+import type { z } from "zod";
+import { isSafeMemberPath, memberPath } from "../domain/manifest.js";
+import { killGraceSeconds, type LogLevel, logLevels } from "../shared/jobs.js";
+import type { serverAssign } from "../shared/protocol.js";
+
+type Assignment = z.infer<typeof serverAssign>["job"];
+type LogEntry = { timestamp: string; level: LogLevel; message: string };
+
+export interface ExecutorOptions {
+  /** Base URL of the server (packages are downloaded from it; automations get it as DIRIGENT_URL). */
+  url: string;
+  key: string;
+  /** Folder for the package cache and job working folders. */
+  workDir?: string;
+  /** Most log lines kept while the server cannot be reached; beyond that lines are dropped and counted. */
+  maxBufferedLines?: number;
+  report: (line: string) => void;
+}
+
+/** Sends to the server; false when not connected (the executor keeps the message for later). */
+export type Send = (message: object) => boolean;
+
+interface RunningJob {
+  job: Assignment;
+  child: ChildProcess | null;
+  stopFile: string;
+  stopMode: "stop" | "kill" | null;
+  errors: string[];
+  killTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * Runs assigned jobs: fetches the package (cached by checksum), copies it into a fresh working
+ * folder, starts the entry point's command with the job's environment, forwards every output
+ * line as a log entry (JSON lines with a level keep it), and reports the result. Logs and
+ * results wait in memory while the server is unreachable and go out after the reconnect.
+ */
+export class Executor {
+  private readonly running = new Map<string, RunningJob>();
+  private readonly logBuffer: { jobKey: string; entry: LogEntry }[] = [];
+  private readonly pendingResults: object[] = [];
+  private dropped = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly root: string;
+  private send: Send = () => false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.root = options.workDir ?? path.join(os.tmpdir(), "dirigent-agent");
+    fs.mkdirSync(path.join(this.root, "packages"), { recursive: true });
+    fs.mkdirSync(path.join(this.root, "jobs"), { recursive: true });
+  }
+
+  /** Set by the agent on every (re)connection. */
+  attach(send: Send): void {
+    this.send = send;
+    this.flush();
+  }
+
+  runningKeys(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Resolves once no job runs. */
+  idle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async run(job: Assignment): Promise<void> {
+    if (this.running.has(job.key)) return;
+    const workDir = fs.mkdtempSync(path.join(this.root, "jobs", `${job.id}-`));
+    const state: RunningJob = {
+      job,
+      child: null,
+      stopFile: path.join(workDir, ".dirigent-stop"),
+      stopMode: null,
+      errors: [],
+      killTimer: null,
+    };
+    this.running.set(job.key, state);
+    this.options.report(`Job ${job.id} (${job.processName}) started.`);
+    try {
+      const packageDir = await this.fetchPackage(job.package);
+      const runDir = path.join(workDir, "run");
+      fs.cpSync(packageDir, runDir, { recursive: true });
+      const inputFile = path.join(workDir, "input.json");
+      const outputFile = path.join(workDir, "output.json");
+      fs.writeFileSync(inputFile, JSON.stringify(job.inputArguments));
+      const [program, ...args] = job.command;
+      const child = spawn(program === "node" ? process.execPath : (program as string), args, {
+        cwd: runDir,
+        env: {
+          ...process.env,
+          DIRIGENT_URL: this.options.url,
+          DIRIGENT_JOB_ID: String(job.id),
+          DIRIGENT_JOB_KEY: job.key,
+          DIRIGENT_JOB_TOKEN: job.token,
+          DIRIGENT_INPUT_FILE: inputFile,
+          DIRIGENT_OUTPUT_FILE: outputFile,
+          DIRIGENT_STOP_FILE: state.stopFile,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      state.child = child;
+      if (state.stopMode) this.signal(state, state.stopMode);
+      const lines = (stream: NodeJS.ReadableStream, fallback: LogLevel) =>
+        readline.createInterface({ input: stream }).on("line", (line) => this.logLine(state, line, fallback));
+      lines(child.stdout as NodeJS.ReadableStream, "info");
+      lines(child.stderr as NodeJS.ReadableStream, "error");
+      const { code, spawnError } = await new Promise<{ code: number | null; spawnError: Error | null }>((resolve) => {
+        child.once("error", (error) => resolve({ code: null, spawnError: error }));
+        child.once("close", (exitCode) => resolve({ code: exitCode, spawnError: null }));
+      });
+      if (state.killTimer) clearTimeout(state.killTimer);
+      if (spawnError) throw new Error(`The command ${program} could not be started: ${spawnError.message}`);
+      this.finish(state, code, readOutput(outputFile), null);
+    } catch (error) {
+      this.finish(state, null, null, (error as Error).message);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Stop (the automation sees shouldStop() and gets SIGINT) or kill (SIGTERM, SIGKILL after 3 s). */
+  stop(jobKey: string, mode: "stop" | "kill"): void {
+    const state = this.running.get(jobKey);
+    if (!state || (state.stopMode === "kill" && mode === "kill")) return;
+    state.stopMode = mode === "kill" || state.stopMode === "kill" ? "kill" : "stop";
+    this.options.report(`Job ${state.job.id}: ${mode === "kill" ? "kill" : "stop"} requested.`);
+    if (state.child) this.signal(state, state.stopMode);
+  }
+
+  /** Kills every job at once (a second Ctrl-C). */
+  killAll(): void {
+    for (const state of this.running.values()) state.child?.kill("SIGKILL");
+  }
+
+  private signal(state: RunningJob, mode: "stop" | "kill"): void {
+    if (mode === "stop") {
+      fs.writeFileSync(state.stopFile, new Date().toISOString());
+      state.child?.kill("SIGINT");
+      return;
+    }
+    state.child?.kill("SIGTERM");
+    state.killTimer ??= setTimeout(() => state.child?.kill("SIGKILL"), killGraceSeconds * 1000);
+  }
+
+  private logLine(state: RunningJob, line: string, fallback: LogLevel): void {
+    let level = fallback;
+    let message = line;
+    if (line.startsWith("{")) {
+      try {
+        const parsed = JSON.parse(line) as { level?: unknown; message?: unknown };
+        if (typeof parsed.message === "string" && logLevels.includes(parsed.level as LogLevel)) {
+          level = parsed.level as LogLevel;
+          message = parsed.message;
+        }
+      } catch {}
+    }
+    if (level === "error" || level === "fatal") {
+      state.errors.push(message);
+      if (state.errors.length > 20) state.errors.shift();
+    }
+    this.buffer(state.job.key, { timestamp: new Date().toISOString(), level, message: message.slice(0, 32_000) });
+  }
+
+  private buffer(jobKey: string, entry: LogEntry): void {
+    const max = this.options.maxBufferedLines ?? 10_000;
+    if (this.logBuffer.length >= max) {
+      this.dropped += 1;
+      return;
+    }
+    this.logBuffer.push({ jobKey, entry });
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+    }, 200);
+  }
+
+  /** Sends buffered logs (per job, in batches) and then finished reports, keeping what could not be sent. */
+  private flush(): void {
+    if (this.dropped > 0 && this.logBuffer.length > 0) {
+      const first = this.logBuffer[0] as { jobKey: string };
+      const note = {
+        timestamp: new Date().toISOString(),
+        level: "warn" as const,
+        message: `${this.dropped} log lines were dropped while the server could not be reached.`,
+      };
+      if (this.send({ type: "logs", jobKey: first.jobKey, entries: [note] })) this.dropped = 0;
+    }
+    while (this.logBuffer.length > 0) {
+      const jobKey = (this.logBuffer[0] as { jobKey: string }).jobKey;
+      const batch: LogEntry[] = [];
+      for (const item of this.logBuffer) {
+        if (item.jobKey !== jobKey || batch.length >= 500) break;
+        batch.push(item.entry);
+      }
+      if (!this.send({ type: "logs", jobKey, entries: batch })) return;
+      this.logBuffer.splice(0, batch.length);
+    }
+    while (this.pendingResults.length > 0) {
+      if (!this.send(this.pendingResults[0] as object)) return;
+      this.pendingResults.shift();
+    }
+  }
+
+  private finish(
+    state: RunningJob,
+    exitCode: number | null,
+    outputArguments: Record<string, unknown> | null,
+    failure: string | null,
+  ): void {
+    const error =
+      failure ??
+      (exitCode === 0
+        ? null
+        : state.errors.slice(-10).join("\n") || `The automation exited with code ${exitCode ?? "(signal)"}.`);
+    this.options.report(
+      `Job ${state.job.id} finished (${failure ? "could not run" : `exit code ${exitCode ?? "signal"}`}).`,
+    );
+    this.pendingResults.push({
+      type: "job-finished",
+      jobKey: state.job.key,
+      exitCode,
+      outputArguments,
+      error: error?.slice(0, 8000) ?? null,
+      stopped: state.stopMode !== null,
+    });
+    this.running.delete(state.job.key);
+    // Results go out after the job's last log lines.
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.flush();
+    if (this.running.size === 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Downloads and unpacks a package once per checksum; later jobs reuse the folder. */
+  private async fetchPackage(pkg: Assignment["package"]): Promise<string> {
+    const dir = path.join(this.root, "packages", pkg.sha256);
+    if (fs.existsSync(path.join(dir, ".complete"))) return dir;
+    const res = await fetch(new URL(`/api/v1/robot/packages/${pkg.id}`, this.options.url), {
+      headers: { authorization: `Bearer ${this.options.key}` },
+    });
+    if (!res.ok) throw new Error(`The package could not be downloaded (${res.status}).`);
+    const content = Buffer.from(await res.arrayBuffer());
+    const sha = createHash("sha256").update(content).digest("hex");
+    if (sha !== pkg.sha256) throw new Error("The downloaded package does not match its checksum.");
+    const staging = fs.mkdtempSync(path.join(this.root, "packages", `${pkg.sha256}.tmp-`));
+    if (pkg.format === "tgz") {
+      const file = path.join(staging, "..", `${path.basename(staging)}.tgz`);
+      fs.writeFileSync(file, content);
+      await extract({
+        file,
+        cwd: staging,
+        strict: true,
+        filter: (p, entry) => isSafeMemberPath(memberPath(p)) && !("type" in entry && /Link/.test(String(entry.type))),
+      });
+      fs.rmSync(file, { force: true });
+    } else {
+      await unzip(content, staging);
+    }
+    fs.writeFileSync(path.join(staging, ".complete"), pkg.sha256);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(staging, dir);
+    return dir;
+  }
+}
+
+function readOutput(file: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function unzip(content: Buffer, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(content, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error ?? new Error("unreadable zip"));
+      zip.on("error", reject);
+      zip.on("end", () => resolve());
+      zip.on("entry", (entry: yauzl.Entry) => {
+        const name = memberPath(entry.fileName);
+        if (!isSafeMemberPath(name)) return reject(new Error(`unsafe path ${entry.fileName}`));
+        const dest = path.join(target, name);
+        if (entry.fileName.endsWith("/")) {
+          fs.mkdirSync(dest, { recursive: true });
+          return zip.readEntry();
+        }
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        zip.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return reject(err ?? new Error("unreadable entry"));
+          stream
+            .pipe(fs.createWriteStream(dest))
+            .on("finish", () => zip.readEntry())
+            .on("error", reject);
+        });
+      });
+      zip.readEntry();
+    });
+  });
+}

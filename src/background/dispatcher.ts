@@ -1,0 +1,125 @@
+import type { ServiceContext } from "../services/context.js";
+import type { JobService } from "../services/jobs/job-service.js";
+import type { MaintenanceService } from "../services/maintenance/maintenance-service.js";
+import type { RobotConnection, RobotHub } from "../services/robots/robot-hub.js";
+import { MaintenancePhase } from "../shared/maintenance.js";
+
+/**
+ * Hands pending jobs to the robots connected to this node: for every free slot of every
+ * connection, claim the best job that machine may run (JobService.claim is one conditional
+ * statement, so nodes and robots never share a job) and send it. Woken when jobs are created or
+ * finish and when robots connect; otherwise it polls, which also covers jobs created on other nodes.
+ */
+export class Dispatcher {
+  private running = false;
+  private done: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private kicked = false;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly jobs: JobService,
+    private readonly maintenance: MaintenanceService,
+    private readonly hub: RobotHub,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.done;
+  }
+
+  wake(): void {
+    this.kicked = true;
+    this.wakeUp?.();
+  }
+
+  /** One pass over this node's robots; returns how many jobs were assigned. */
+  async round(): Promise<number> {
+    let assigned = 0;
+    for (const connection of this.hub.all()) {
+      assigned += await this.fill(connection);
+    }
+    return assigned;
+  }
+
+  private async fill(connection: RobotConnection): Promise<number> {
+    if (connection.draining) return 0;
+    // Draining or suspended: no job starts in the tenant.
+    if ((await this.maintenance.phaseFor(connection.tenantId)) !== MaintenancePhase.none) return 0;
+    let free = connection.slots - (await this.jobs.activeCount(connection.sessionId));
+    let assigned = 0;
+    while (free > 0 && this.hub.get(connection.sessionId)) {
+      const claimed = await this.jobs.claim({
+        id: connection.sessionId,
+        machineId: connection.machineId,
+        tenantId: connection.tenantId,
+      });
+      if (!claimed) break;
+      const { job, token } = claimed;
+      const pkg = job.package_id
+        ? await this.ctx.db
+            .selectFrom("packages")
+            .select(["id", "sha256", "format"])
+            .where("id", "=", job.package_id)
+            .executeTakeFirst()
+        : undefined;
+      if (!pkg) {
+        await this.jobs.finish(connection.sessionId, job.key, {
+          exitCode: null,
+          outputArguments: null,
+          error: "The job's package version was deleted.",
+          stopped: false,
+        });
+        continue;
+      }
+      connection.send({
+        type: "assign",
+        job: {
+          key: job.key,
+          id: job.id,
+          processName: job.process_name,
+          package: { id: pkg.id, sha256: pkg.sha256, format: pkg.format },
+          command: this.jobs.manifestCommand(job),
+          inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
+          token,
+        },
+      });
+      free -= 1;
+      assigned += 1;
+    }
+    return assigned;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.kicked = false;
+      try {
+        await this.round();
+      } catch (error) {
+        this.ctx.logger.error({ err: error }, "dispatch round failed");
+      }
+      if (!this.running) break;
+      if (!this.kicked) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, this.pollMs);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.wakeUp = () => {
+            this.wakeUp = null;
+            done();
+          };
+        });
+      }
+    }
+  }
+}

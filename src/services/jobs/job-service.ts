@@ -1,0 +1,633 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { AuditAction, AuditComponent } from "../../domain/audit.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { isoNow } from "../../platform/clock.js";
+import { activeJobStates, canMoveJob, isFinalJobState, JobState, type LogLevel } from "../../shared/jobs.js";
+import { ProblemType } from "../../shared/problem-types.js";
+import type { Db } from "../../storage/database.js";
+import type { JobRow } from "../../storage/schema.js";
+import type { TenantAccess } from "../access/access-service.js";
+import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
+import type { Actor, Page, ServiceContext } from "../context.js";
+import { hashToken, newToken } from "../identity/secrets.js";
+import type { ProcessService } from "../processes/process-service.js";
+
+export interface Job {
+  id: number;
+  key: string;
+  state: JobState;
+  folderId: number;
+  processId: number | null;
+  processName: string;
+  entryPoint: string;
+  priority: number;
+  targetMachineId: number | null;
+  machineId: number | null;
+  inputArguments: Record<string, unknown>;
+  outputArguments: Record<string, unknown> | null;
+  error?: string;
+  source: string;
+  createdBy: string;
+  stopAfterSeconds: number | null;
+  killAfterSeconds: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface StartJobs {
+  processId: number;
+  inputArguments?: Record<string, unknown> | undefined;
+  count?: number | undefined;
+  machineId?: number | undefined;
+  priority?: number | undefined;
+  stopAfterSeconds?: number | undefined;
+  killAfterSeconds?: number | undefined;
+}
+
+export interface JobFilter {
+  state?: JobState | undefined;
+  processId?: number | undefined;
+  machineId?: number | undefined;
+  folderId?: number | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** What a job-finished report from a robot says. */
+export interface JobOutcome {
+  exitCode: number | null;
+  outputArguments: Record<string, unknown> | null;
+  error: string | null;
+  stopped: boolean;
+}
+
+/** Commands to robots that a service cannot send itself (the robot gateway delivers them). */
+export interface RobotCommands {
+  stop(sessionId: number, jobKey: string, mode: "stop" | "kill"): void;
+  wakeDispatcher(): void;
+}
+
+/**
+ * Jobs: created pending, claimed by one robot, finished by its report; every transition is one
+ * conditional UPDATE (zero rows = someone else moved it first) plus a row in job_events.
+ */
+export class JobService {
+  private robots: RobotCommands = { stop: () => {}, wakeDispatcher: () => {} };
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly audit: AuditService,
+    private readonly processes: ProcessService,
+  ) {}
+
+  /** Connects the robot gateway (set once at start-up; services do not import the HTTP layer). */
+  connectRobots(commands: RobotCommands): void {
+    this.robots = commands;
+  }
+
+  async start(
+    actor: Actor,
+    orgId: number,
+    access: TenantAccess,
+    folderId: number,
+    input: StartJobs,
+    source: "manual" | "api",
+  ) {
+    access.assertFolder(folderId, "jobs.create");
+    const process = await this.ctx.db
+      .selectFrom("processes")
+      .selectAll()
+      .where("id", "=", input.processId)
+      .where("tenant_id", "=", access.tenantId)
+      .where("folder_id", "=", folderId)
+      .executeTakeFirst();
+    if (!process) throw ValidationError.field("processId", "is not a process of this folder");
+    const inputArguments = {
+      ...(JSON.parse(process.input_json) as Record<string, unknown>),
+      ...(input.inputArguments ?? {}),
+    };
+    const { pkg, entryPoint } = await this.processes.resolveEntryPoint(this.ctx.db, access.tenantId, {
+      name: process.name,
+      packageName: process.package_name,
+      packageVersion: process.package_version,
+      entryPoint: process.entry_point,
+      inputArguments,
+    });
+    if (input.machineId !== undefined) {
+      const machine = await this.ctx.db
+        .selectFrom("machines as m")
+        .innerJoin("machine_folders as mf", "mf.machine_id", "m.id")
+        .select("m.id")
+        .where("m.id", "=", input.machineId)
+        .where("m.tenant_id", "=", access.tenantId)
+        .where("mf.folder_id", "=", folderId)
+        .executeTakeFirst();
+      if (!machine) throw ValidationError.field("machineId", "is not a machine assigned to this folder");
+    }
+    const now = isoNow(this.ctx.clock);
+    const count = input.count ?? 1;
+    const rows = await this.ctx.db.transaction().execute(async (tx) => {
+      const created: JobRow[] = [];
+      for (let i = 0; i < count; i++) {
+        const row = await tx
+          .insertInto("jobs")
+          .values({
+            key: randomUUID(),
+            tenant_id: access.tenantId,
+            folder_id: folderId,
+            process_id: process.id,
+            process_name: process.name,
+            package_id: pkg.id,
+            entry_point: entryPoint.name,
+            command_json: JSON.stringify(entryPoint.command),
+            state: JobState.pending,
+            priority: input.priority ?? process.priority,
+            target_machine_id: input.machineId ?? null,
+            input_json: JSON.stringify(inputArguments),
+            source,
+            created_by: actor.name,
+            stop_after_seconds: input.stopAfterSeconds ?? null,
+            kill_after_seconds: input.killAfterSeconds ?? null,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await this.event(
+          tx,
+          row.id,
+          JobState.pending,
+          actor.name,
+          source === "api" ? "Started through the API" : "Started by hand",
+        );
+        created.push(row);
+      }
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.jobs,
+        action: AuditAction.startJob,
+        target: { type: "process", id: process.id, name: process.name },
+        after: { count, jobIds: created.map((r) => r.id), machineId: input.machineId ?? null },
+      });
+      return created;
+    });
+    this.robots.wakeDispatcher();
+    return rows.map(present);
+  }
+
+  async get(
+    access: TenantAccess,
+    ref: string,
+  ): Promise<Job & { timeline: { state: string; actor: string; reason: string | null; at: string }[] }> {
+    const row = await this.find(this.ctx.db, access, ref);
+    const events = await this.ctx.db
+      .selectFrom("job_events")
+      .selectAll()
+      .where("job_id", "=", row.id)
+      .orderBy("id")
+      .execute();
+    return {
+      ...present(row),
+      timeline: events.map((e) => ({ state: e.state, actor: e.actor, reason: e.reason, at: e.created_at })),
+    };
+  }
+
+  async list(access: TenantAccess, filter: JobFilter, limit: number, cursor?: string): Promise<Page<Job>> {
+    let q = this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("tenant_id", "=", access.tenantId)
+      .orderBy("id", "desc")
+      .limit(limit * 4 + 1);
+    if (filter.state) q = q.where("state", "=", filter.state);
+    if (filter.processId) q = q.where("process_id", "=", filter.processId);
+    if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
+    if (filter.folderId) q = q.where("folder_id", "=", filter.folderId);
+    if (filter.from) q = q.where("created_at", ">=", filter.from);
+    if (filter.to) q = q.where("created_at", "<=", filter.to);
+    if (cursor !== undefined) {
+      const before = Number(cursor);
+      if (!Number.isInteger(before)) throw ValidationError.field("cursor", "is not a valid cursor");
+      q = q.where("id", "<", before);
+    }
+    const visible = (await q.execute()).filter((r) => access.canInFolder(r.folder_id, "jobs.view"));
+    const items = visible.slice(0, limit);
+    return { items: items.map(present), nextCursor: visible.length > limit ? String(items.at(-1)?.id) : null };
+  }
+
+  /** Stop (graceful) or kill a running job; a pending job is cancelled at once. */
+  async stop(actor: Actor, orgId: number, access: TenantAccess, ref: string, mode: "stop" | "kill"): Promise<Job> {
+    const job = await this.find(this.ctx.db, access, ref);
+    access.assertFolder(job.folder_id, "jobs.edit");
+    const now = isoNow(this.ctx.clock);
+    let target: JobState;
+    if (job.state === JobState.pending) target = JobState.stopped;
+    else if (mode === "kill" && (job.state === JobState.running || job.state === JobState.stopping))
+      target = JobState.terminating;
+    else if (mode === "stop" && job.state === JobState.running) target = JobState.stopping;
+    else
+      throw new ConflictError(
+        `A ${job.state} job cannot be ${mode === "kill" ? "killed" : "stopped"}.`,
+        ProblemType.invalidStateTransition,
+        { from: job.state },
+      );
+    const updated = await this.ctx.db.transaction().execute(async (tx) => {
+      const row = await this.move(tx, job, target, {
+        stop_requested_at: now,
+        ...(target === JobState.stopped && { ended_at: now, error: null }),
+      });
+      await this.event(
+        tx,
+        job.id,
+        target,
+        actor.name,
+        target === JobState.stopped ? "Cancelled before it started" : `${mode === "kill" ? "Kill" : "Stop"} requested`,
+      );
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.jobs,
+        action: mode === "kill" ? AuditAction.killJob : AuditAction.stopJob,
+        target: { type: "job", id: job.id, name: job.process_name },
+        before: { state: job.state },
+        after: { state: target },
+      });
+      return row;
+    });
+    if (updated.session_id !== null && target !== JobState.stopped)
+      this.robots.stop(updated.session_id, updated.key, mode);
+    return present(updated);
+  }
+
+  /** Starts a finished job again as a new job with the same process and arguments. */
+  async restart(actor: Actor, orgId: number, access: TenantAccess, ref: string) {
+    const job = await this.find(this.ctx.db, access, ref);
+    if (!isFinalJobState(job.state))
+      throw new ConflictError("Only a finished job can be restarted.", ProblemType.invalidStateTransition, {
+        from: job.state,
+      });
+    if (job.process_id === null) throw new ConflictError("The job's process was deleted.");
+    const [created] = await this.start(
+      actor,
+      orgId,
+      access,
+      job.folder_id,
+      {
+        processId: job.process_id,
+        inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
+        priority: job.priority,
+        ...(job.target_machine_id !== null && { machineId: job.target_machine_id }),
+        ...(job.stop_after_seconds !== null && { stopAfterSeconds: job.stop_after_seconds }),
+        ...(job.kill_after_seconds !== null && { killAfterSeconds: job.kill_after_seconds }),
+      },
+      "manual",
+    );
+    return created as Job;
+  }
+
+  async logs(
+    access: TenantAccess,
+    ref: string,
+    filter: { level?: LogLevel | undefined; q?: string | undefined; after?: number | undefined },
+    limit: number,
+  ) {
+    const job = await this.find(this.ctx.db, access, ref);
+    access.assertFolder(job.folder_id, "logs.view");
+    let q = this.ctx.db.selectFrom("job_logs").selectAll().where("job_id", "=", job.id).orderBy("id").limit(limit);
+    if (filter.after !== undefined) q = q.where("id", ">", filter.after);
+    if (filter.level) q = q.where("level", "in", levelsAtLeast(filter.level));
+    if (filter.q) q = q.where(this.ctx.dialect.contains("message", filter.q));
+    const rows = await q.execute();
+    return rows.map((r) => ({ id: r.id, timestamp: r.timestamp, level: r.level, message: r.message }));
+  }
+
+  // ---- used by the dispatcher and the robot gateway ----
+
+  /**
+   * Claims the best pending job a machine may run on a session: its tenant, one of its folders,
+   * not targeted at another machine; highest priority, then oldest. One conditional statement,
+   * so two nodes (or two robots) never get the same job.
+   */
+  async claim(session: {
+    id: number;
+    machineId: number;
+    tenantId: number;
+  }): Promise<{ job: JobRow; token: string } | undefined> {
+    const now = isoNow(this.ctx.clock);
+    const token = newToken("job");
+    const row = await this.ctx.db.transaction().execute(async (tx) => {
+      const claimed = await tx
+        .updateTable("jobs")
+        .set({
+          state: JobState.running,
+          machine_id: session.machineId,
+          session_id: session.id,
+          started_at: now,
+          updated_at: now,
+          token_hash: hashToken(token),
+        })
+        .where("id", "=", (eb) =>
+          eb
+            .selectFrom("jobs as j")
+            .select("j.id")
+            .where("j.tenant_id", "=", session.tenantId)
+            .where("j.state", "=", JobState.pending)
+            .where((w) =>
+              w.or([w("j.target_machine_id", "is", null), w("j.target_machine_id", "=", session.machineId)]),
+            )
+            .where("j.folder_id", "in", (f) =>
+              f.selectFrom("machine_folders").select("folder_id").where("machine_id", "=", session.machineId),
+            )
+            .orderBy("j.priority", "desc")
+            .orderBy("j.id")
+            .limit(1)
+            .$if(this.ctx.dialect.name === "postgres", (q) => q.forUpdate().skipLocked()),
+        )
+        .where("state", "=", JobState.pending)
+        .returningAll()
+        .executeTakeFirst();
+      if (claimed)
+        await this.event(
+          tx,
+          claimed.id,
+          JobState.running,
+          `machine ${session.machineId}`,
+          `Assigned to session ${session.id}`,
+        );
+      return claimed;
+    });
+    // The token goes to the robot once; only its hash is stored.
+    return row ? { job: row, token } : undefined;
+  }
+
+  /** Records a robot's report that the job's process ended. */
+  async finish(sessionId: number, jobKey: string, outcome: JobOutcome): Promise<JobRow | undefined> {
+    const job = await this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("key", "=", jobKey)
+      .where("session_id", "=", sessionId)
+      .executeTakeFirst();
+    if (!job || isFinalJobState(job.state)) return undefined;
+    const ranToEnd = outcome.exitCode === 0 ? JobState.successful : JobState.faulted;
+    // A kill always ends as stopped; a graceful stop as stopped when the automation obeyed it.
+    const target =
+      job.state === JobState.terminating || (job.state === JobState.stopping && outcome.stopped)
+        ? JobState.stopped
+        : ranToEnd;
+    const now = isoNow(this.ctx.clock);
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const row = await this.move(tx, job, target, {
+        ended_at: now,
+        output_json: outcome.outputArguments ? JSON.stringify(outcome.outputArguments) : null,
+        error:
+          target === JobState.faulted
+            ? (outcome.error ?? `The automation exited with code ${outcome.exitCode ?? "unknown"}.`)
+            : null,
+        token_hash: null,
+      }).catch(() => undefined);
+      if (row) {
+        await this.event(
+          tx,
+          job.id,
+          target,
+          `machine ${job.machine_id ?? "?"}`,
+          target === JobState.faulted ? row.error : exitText(outcome.exitCode),
+        );
+      }
+      this.robots.wakeDispatcher();
+      return row;
+    });
+  }
+
+  /** Binds the jobs a reconnected robot still runs to its new session. */
+  async resume(session: { id: number; machineId: number }, jobKeys: string[]): Promise<JobRow[]> {
+    if (jobKeys.length === 0) return [];
+    const rows = await this.ctx.db
+      .updateTable("jobs")
+      .set({ session_id: session.id, updated_at: isoNow(this.ctx.clock) })
+      .where("key", "in", jobKeys)
+      .where("machine_id", "=", session.machineId)
+      .where("state", "in", [...activeJobStates])
+      .returningAll()
+      .execute();
+    for (const row of rows)
+      await this.event(
+        this.ctx.db,
+        row.id,
+        row.state,
+        `machine ${session.machineId}`,
+        `Resumed on session ${session.id}`,
+      );
+    return rows;
+  }
+
+  /** Active jobs of a session whose state asks the robot to stop (re-sent with each heartbeat). */
+  async pendingStops(sessionId: number): Promise<{ key: string; mode: "stop" | "kill" }[]> {
+    const rows = await this.ctx.db
+      .selectFrom("jobs")
+      .select(["key", "state"])
+      .where("session_id", "=", sessionId)
+      .where("state", "in", [JobState.stopping, JobState.terminating])
+      .execute();
+    return rows.map((r) => ({ key: r.key, mode: r.state === JobState.terminating ? "kill" : "stop" }));
+  }
+
+  /** How many jobs a session is running (for free slots). */
+  async activeCount(sessionId: number): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom("jobs")
+      .select(sql<number>`cast(count(*) as integer)`.as("c"))
+      .where("session_id", "=", sessionId)
+      .where("state", "in", [...activeJobStates])
+      .executeTakeFirstOrThrow();
+    return row.c;
+  }
+
+  async appendLogs(
+    sessionId: number,
+    jobKey: string,
+    entries: { timestamp: string; level: LogLevel; message: string }[],
+  ): Promise<number | null> {
+    if (entries.length === 0) return null;
+    const job = await this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("key", "=", jobKey)
+      .where("session_id", "=", sessionId)
+      .executeTakeFirst();
+    if (!job) return null;
+    await this.ctx.db
+      .insertInto("job_logs")
+      .values(
+        entries.map((e) => ({
+          job_id: job.id,
+          tenant_id: job.tenant_id,
+          folder_id: job.folder_id,
+          process_id: job.process_id,
+          machine_id: job.machine_id,
+          timestamp: e.timestamp,
+          level: e.level,
+          message: e.message,
+        })),
+      )
+      .execute();
+    return job.id;
+  }
+
+  /**
+   * Faults the active jobs of robots that disconnected and did not come back within the grace
+   * period, and asks robots to stop or kill jobs past their stop-after / kill-after limits.
+   */
+  async sweep(graceSeconds: number): Promise<{ faulted: number; stopped: number }> {
+    const now = this.ctx.clock.now();
+    const cutoff = new Date(now.getTime() - graceSeconds * 1000).toISOString();
+    const lost = await this.ctx.db
+      .selectFrom("jobs as j")
+      .innerJoin("robot_sessions as s", "s.id", "j.session_id")
+      .selectAll("j")
+      .where("j.state", "in", [...activeJobStates])
+      .where("s.disconnected_at", "is not", null)
+      .where("s.disconnected_at", "<", cutoff)
+      .execute();
+    let faulted = 0;
+    for (const job of lost) {
+      // Unless a newer session of the same machine resumed it (then session_id changed).
+      const moved = await this.ctx.db.transaction().execute(async (tx) => {
+        const row = await this.move(tx, job, JobState.faulted, {
+          ended_at: now.toISOString(),
+          error: "The robot disconnected and did not come back in time.",
+          token_hash: null,
+        }).catch(() => undefined);
+        if (row) await this.event(tx, job.id, JobState.faulted, "system", row.error);
+        return row;
+      });
+      if (moved) faulted += 1;
+    }
+    let stopped = 0;
+    const timed = await this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("state", "in", [JobState.running, JobState.stopping])
+      .where((eb) => eb.or([eb("stop_after_seconds", "is not", null), eb("kill_after_seconds", "is not", null)]))
+      .execute();
+    for (const job of timed) {
+      const ran = (now.getTime() - Date.parse(job.started_at ?? job.created_at)) / 1000;
+      const kill = job.kill_after_seconds !== null && ran >= job.kill_after_seconds;
+      const stop =
+        !kill && job.state === JobState.running && job.stop_after_seconds !== null && ran >= job.stop_after_seconds;
+      if (!kill && !stop) continue;
+      const target = kill ? JobState.terminating : JobState.stopping;
+      const row = await this.ctx.db.transaction().execute(async (tx) => {
+        const r = await this.move(tx, job, target, { stop_requested_at: now.toISOString() }).catch(() => undefined);
+        if (r)
+          await this.event(
+            tx,
+            job.id,
+            target,
+            "system",
+            kill ? `Killed after ${job.kill_after_seconds} s` : `Stopped after ${job.stop_after_seconds} s`,
+          );
+        return r;
+      });
+      if (row?.session_id) {
+        this.robots.stop(row.session_id, row.key, kill ? "kill" : "stop");
+        stopped += 1;
+      }
+    }
+    return { faulted, stopped };
+  }
+
+  /** Tells whether a job token belongs to a running job (for calls from automations). */
+  async jobForToken(token: string): Promise<JobRow | undefined> {
+    return this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("token_hash", "=", hashToken(token))
+      .where("state", "in", [...activeJobStates])
+      .executeTakeFirst();
+  }
+
+  /** The package a job runs, as its robot needs it. */
+  manifestCommand(job: JobRow): string[] {
+    return JSON.parse(job.command_json) as string[];
+  }
+
+  /** One conditional state change; throws a 409 when someone else moved the job first. */
+  private async move(db: Db, job: JobRow, to: JobState, values: Partial<Omit<JobRow, "id" | "key">>): Promise<JobRow> {
+    if (!canMoveJob(job.state, to)) {
+      throw new ConflictError(`A job cannot move from ${job.state} to ${to}.`, ProblemType.invalidStateTransition, {
+        from: job.state,
+        to,
+      });
+    }
+    const row = await db
+      .updateTable("jobs")
+      .set({ ...values, state: to, updated_at: isoNow(this.ctx.clock) })
+      .where("id", "=", job.id)
+      .where("state", "=", job.state)
+      .$if(job.session_id !== null, (q) => q.where("session_id", "=", job.session_id))
+      .returningAll()
+      .executeTakeFirst();
+    if (!row)
+      throw new ConflictError("The job changed meanwhile; reload it.", ProblemType.invalidStateTransition, {
+        from: job.state,
+        to,
+      });
+    return row;
+  }
+
+  private async event(db: Db, jobId: number, state: JobState, actor: string, reason: string | null) {
+    await db
+      .insertInto("job_events")
+      .values({ job_id: jobId, state, actor, reason, created_at: isoNow(this.ctx.clock) })
+      .execute();
+  }
+
+  private async find(db: Db, access: TenantAccess, ref: string): Promise<JobRow> {
+    const byId = /^\d+$/.test(ref);
+    const row = await db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("tenant_id", "=", access.tenantId)
+      .$if(byId, (q) => q.where("id", "=", Number(ref)))
+      .$if(!byId, (q) => q.where("key", "=", ref))
+      .executeTakeFirst();
+    if (!row || !access.seesFolder(row.folder_id) || !access.canInFolder(row.folder_id, "jobs.view"))
+      throw new NotFoundError("The job");
+    return row;
+  }
+}
+
+const levelOrder = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+function levelsAtLeast(level: LogLevel): LogLevel[] {
+  return levelOrder.slice(levelOrder.indexOf(level));
+}
+
+function exitText(code: number | null): string {
+  return code === null ? "The process was ended by a signal" : `Exited with code ${code}`;
+}
+
+export function present(r: JobRow): Job {
+  return {
+    id: r.id,
+    key: r.key,
+    state: r.state,
+    folderId: r.folder_id,
+    processId: r.process_id,
+    processName: r.process_name,
+    entryPoint: r.entry_point,
+    priority: r.priority,
+    targetMachineId: r.target_machine_id,
+    machineId: r.machine_id,
+    inputArguments: JSON.parse(r.input_json) as Record<string, unknown>,
+    outputArguments: r.output_json ? (JSON.parse(r.output_json) as Record<string, unknown>) : null,
+    ...(r.error !== null && { error: r.error }),
+    source: r.source,
+    createdBy: r.created_by,
+    stopAfterSeconds: r.stop_after_seconds,
+    killAfterSeconds: r.kill_after_seconds,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+  };
+}
