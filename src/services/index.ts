@@ -43,6 +43,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const robotEvents = new RobotEvents(robotHub);
   const jobs = new JobService(ctx, audit, processes);
   jobs.connectRobots(robotEvents);
+  maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   return {
     ctx,
     masterKey,

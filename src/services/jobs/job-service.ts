@@ -537,6 +537,34 @@ export class JobService {
     return { faulted, stopped };
   }
 
+  /**
+   * Maintenance: asks every running job of a tenant (or of every tenant) to stop, or kills them.
+   * Returns how many jobs were asked.
+   */
+  async stopAllActive(tenantId: number | null, mode: "stop" | "kill", reason: string): Promise<number> {
+    const states = mode === "kill" ? [JobState.running, JobState.stopping] : [JobState.running];
+    const jobs = await this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("state", "in", states)
+      .$if(tenantId !== null, (q) => q.where("tenant_id", "=", tenantId ?? 0))
+      .execute();
+    let asked = 0;
+    const target = mode === "kill" ? JobState.terminating : JobState.stopping;
+    for (const job of jobs) {
+      const row = await this.ctx.db.transaction().execute(async (tx) => {
+        const r = await this.move(tx, job, target, { stop_requested_at: isoNow(this.ctx.clock) }).catch(
+          () => undefined,
+        );
+        if (r) await this.event(tx, job.id, target, "maintenance", reason);
+        return r;
+      });
+      if (row?.session_id) this.robots.stop(row.session_id, row.key, mode);
+      if (row) asked += 1;
+    }
+    return asked;
+  }
+
   /** Tells whether a job token belongs to a running job (for calls from automations). */
   async jobForToken(token: string): Promise<JobRow | undefined> {
     return this.ctx.db

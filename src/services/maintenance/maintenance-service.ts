@@ -45,6 +45,13 @@ export interface MaintenanceState {
  * most one open window per scope, and every phase change is a conditional update.
  */
 export class MaintenanceService {
+  private stopJobs: (tenantId: number | null, mode: "stop" | "kill") => Promise<number> = async () => 0;
+
+  /** Connects job control (set at start-up: the job service depends on nothing here). */
+  connectJobs(stopJobs: (tenantId: number | null, mode: "stop" | "kill") => Promise<number>): void {
+    this.stopJobs = stopJobs;
+  }
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
@@ -110,7 +117,7 @@ export class MaintenanceService {
       notify?: boolean | undefined;
     },
   ): Promise<MaintenanceState> {
-    await this.ctx.db.transaction().execute(async (tx) => {
+    const windowId = await this.ctx.db.transaction().execute(async (tx) => {
       const tenant = input.tenantId === undefined ? null : await this.findTenant(tx, input.tenantId);
       const open = await this.openWindow(tx, input.tenantId ?? null);
       const from = open?.phase ?? MaintenancePhase.none;
@@ -169,7 +176,22 @@ export class MaintenanceService {
           after: { phase: input.phase, killJobs: input.killJobs ?? false },
         },
       );
+      return windowId;
     });
+    // Draining stops running jobs (kills them when asked to); the window counts the attempts.
+    const mode = input.killJobs ? "kill" : "stop";
+    const asked = await this.stopJobs(input.tenantId ?? null, mode);
+    if (asked > 0) {
+      await this.ctx.db
+        .updateTable("maintenance_windows")
+        .set((eb) =>
+          mode === "kill"
+            ? { job_kills_attempted: eb("job_kills_attempted", "+", asked) }
+            : { job_stops_attempted: eb("job_stops_attempted", "+", asked) },
+        )
+        .where("id", "=", windowId)
+        .execute();
+    }
     return this.state();
   }
 
