@@ -31,7 +31,11 @@ export const manifestSchema = z
               .min(1)
               .max(100)
               .regex(/^[A-Za-z0-9._-]+$/, "may contain letters, digits and . _ - only"),
-            command: z.array(z.string().min(1).max(1000)).min(1, "must name a program").max(100),
+            command: z
+              .array(z.string().max(1000))
+              .min(1, "must name a program")
+              .max(100)
+              .refine((c) => (c[0] ?? "").length > 0, "must start with the program to run"),
             inputSchema: jsonSchema.optional(),
             outputSchema: jsonSchema.optional(),
           })
