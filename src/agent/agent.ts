@@ -159,7 +159,8 @@ export class Agent {
     });
 
     socket.on("close", (code, reason) => {
-      this.clearTimers();
+      // After a refusal the retry is already scheduled: keep it (or the agent just ends, exit 0).
+      if (!refused) this.clearTimers();
       this.executor.attach(() => false);
       if (this.stopped || refused) return;
       const why = reason.toString() || `code ${code}`;

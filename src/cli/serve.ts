@@ -62,6 +62,7 @@ export async function startServer(
       async close() {
         services.robotHub.closeAll(1001, "The server is shutting down.");
         await app.close();
+        await services.machines.closeNodeSessions(services.robotHub.nodeId, "The server is shutting down.");
         await background.stop();
         await storage.close();
       },
@@ -93,7 +94,19 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const jobSweeper = runs("sweepers") ? startPeriodic("jobs", 1000, () => services.jobs.sweep(60), logger) : null;
   // Sessions whose node died keep no heartbeat: after 10 minutes of silence they are closed.
   const staleSessions = runs("sweepers")
-    ? startPeriodic("robot-sessions", 60_000, () => services.machines.sweepStaleSessions(600), logger)
+    ? startPeriodic(
+        "robot-sessions",
+        30_000,
+        async () => {
+          await services.machines.alertUnresponsive();
+          await services.machines.sweepStaleSessions(600);
+        },
+        logger,
+      )
+    : null;
+  // Job logs older than each tenant's retention are deleted hourly.
+  const logRetention = runs("sweepers")
+    ? startPeriodic("log-retention", 3_600_000, () => services.jobs.purgeLogs(), logger)
     : null;
   return {
     mailer,
@@ -102,6 +115,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await licenseNotices?.stop();
       await staleSessions?.stop();
       await jobSweeper?.stop();
+      await logRetention?.stop();
       await dispatcher.stop();
     },
   };

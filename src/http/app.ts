@@ -11,9 +11,11 @@ import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { AppError } from "../domain/errors.js";
 import type { Config } from "../platform/config.js";
 import type { Logger } from "../platform/logger.js";
 import type { Services } from "../services/index.js";
+import { ProblemType } from "../shared/problem-types.js";
 import { installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
@@ -70,8 +72,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(rateLimit, { global: false });
-  // Multipart is only for package uploads; their size limit is set per request.
+  // Multipart is only for package uploads (routes with `config.multipart`); their size limit is
+  // set per request. Everywhere else a multipart body is the wrong content type.
   await app.register(multipart, { limits: { files: 1, fields: 5 } });
+  app.addHook("preValidation", async (request) => {
+    if (request.isMultipart() && !(request.routeOptions.config as { multipart?: boolean }).multipart) {
+      throw new AppError(
+        415,
+        ProblemType.unsupportedMediaType,
+        "Unsupported media type",
+        "Send the request body as application/json.",
+      );
+    }
+  });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   await app.register(swagger, {

@@ -1,5 +1,6 @@
 import type { MasterKey } from "../platform/master-key.js";
 import { AccessService } from "./access/access-service.js";
+import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AuditService } from "./audit/audit-service.js";
 import type { ServiceContext } from "./context.js";
@@ -38,10 +39,11 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const auth = new AuthService(ctx, audit, security, maintenance);
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
   const robotHub = new RobotHub();
+  const alerts = new AlertService(ctx);
   const packages = new PackageService(ctx, audit);
   const processes = new ProcessService(ctx, audit, packages);
   const robotEvents = new RobotEvents(robotHub);
-  const jobs = new JobService(ctx, audit, processes);
+  const jobs = new JobService(ctx, audit, processes, alerts);
   jobs.connectRobots(robotEvents);
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   return {
@@ -65,7 +67,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     folders: new FolderService(ctx, audit),
     roles: new RoleService(ctx, audit),
     robotHub,
-    machines: new MachineService(ctx, audit, maintenance, robotHub),
+    machines: new MachineService(ctx, audit, maintenance, robotHub, alerts),
+    alerts,
     packages,
     processes,
     jobs,

@@ -6,6 +6,7 @@ import * as m0003 from "./migrations/0003_folders.js";
 import * as m0004 from "./migrations/0004_machines.js";
 import * as m0005 from "./migrations/0005_packages.js";
 import * as m0006 from "./migrations/0006_jobs.js";
+import * as m0007 from "./migrations/0007_tenant_settings_alerts.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -15,6 +16,7 @@ const migrations = {
   "0004_machines": m0004,
   "0005_packages": m0005,
   "0006_jobs": m0006,
+  "0007_tenant_settings_alerts": m0007,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

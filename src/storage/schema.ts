@@ -36,6 +36,7 @@ export interface Database {
   jobs: JobTable;
   job_events: JobEventTable;
   job_logs: JobLogTable;
+  alerts: AlertTable;
 }
 
 type Id = Generated<number>;
@@ -70,6 +71,8 @@ export interface TenantTable {
   org_id: number;
   name: string;
   status: AccountStatus;
+  /** Days job logs are kept (a sweeper deletes older lines). */
+  log_retention_days: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -319,6 +322,7 @@ export interface RobotSessionTable {
   last_heartbeat_at: Timestamp;
   disconnected_at: Timestamp | null;
   disconnect_reason: string | null;
+  unresponsive_alerted_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type MachineRow = Selectable<MachineTable>;
@@ -418,3 +422,16 @@ export interface JobLogTable {
 }
 
 export type JobRow = Selectable<JobTable>;
+
+export interface AlertTable {
+  id: Id;
+  tenant_id: number;
+  folder_id: number | null;
+  severity: "info" | "warn" | "error" | "fatal";
+  component: "jobs" | "robots";
+  kind: string;
+  message: string;
+  /** Path in the UI or API of the item the alert is about. */
+  link: string | null;
+  created_at: Timestamp;
+}

@@ -48,6 +48,7 @@ describe.each(testDatabases())("organizations and tenants on %s", (database) => 
           orgId: res.body.id,
           name: "Default",
           status: "active",
+          logRetentionDays: 30,
           createdAt: isoTime,
           updatedAt: isoTime,
         },
@@ -336,6 +337,7 @@ describe.each(testDatabases())("organizations and tenants on %s", (database) => 
         orgId: org.id,
         name: "Production",
         status: "active",
+        logRetentionDays: 30,
         createdAt: isoTime,
         updatedAt: isoTime,
       });

@@ -126,7 +126,7 @@ export class FolderService {
           else {
             if (!tree.rows.has(target)) throw new NotFoundError("The parent folder");
             if (!access.can("folders.edit")) access.assertFolder(target, "subfolders.create");
-            if (target === id) {
+            if (target === id || isDescendant(tree, target, id)) {
               throw new ConflictError(
                 "A folder cannot be moved into itself or one of its subfolders.",
                 ProblemType.conflict,

@@ -32,6 +32,8 @@ export interface Tenant {
   orgId: number;
   name: string;
   status: AccountStatus;
+  /** Days job logs are kept. */
+  logRetentionDays: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -292,7 +294,7 @@ export class OrganizationService {
     actor: Actor,
     orgId: number,
     ref: string,
-    changes: { name?: string | undefined; status?: AccountStatus | undefined },
+    changes: { name?: string | undefined; status?: AccountStatus | undefined; logRetentionDays?: number | undefined },
   ): Promise<Tenant> {
     try {
       return await this.ctx.db.transaction().execute(async (tx) => {
@@ -302,6 +304,7 @@ export class OrganizationService {
           .set({
             ...(changes.name !== undefined && { name: changes.name.trim() }),
             ...(changes.status !== undefined && { status: changes.status }),
+            ...(changes.logRetentionDays !== undefined && { log_retention_days: changes.logRetentionDays }),
             updated_at: isoNow(this.ctx.clock),
           })
           .where("id", "=", before.id)
@@ -403,6 +406,7 @@ function presentTenant(t: TenantRow): Tenant {
     orgId: t.org_id,
     name: t.name,
     status: t.status,
+    logRetentionDays: t.log_retention_days,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };

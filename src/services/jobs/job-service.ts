@@ -8,6 +8,7 @@ import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { JobRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
+import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, Page, ServiceContext } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
@@ -80,6 +81,7 @@ export class JobService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly processes: ProcessService,
+    private readonly alerts: AlertService,
   ) {}
 
   /** Connects the robot gateway (set once at start-up; services do not import the HTTP layer). */
@@ -393,6 +395,7 @@ export class JobService {
           `machine ${job.machine_id ?? "?"}`,
           target === JobState.faulted ? row.error : exitText(outcome.exitCode),
         );
+        if (target === JobState.faulted) await this.alertFaulted(tx, row);
       }
       this.robots.wakeDispatcher();
       return row;
@@ -498,7 +501,10 @@ export class JobService {
           error: "The robot disconnected and did not come back in time.",
           token_hash: null,
         }).catch(() => undefined);
-        if (row) await this.event(tx, job.id, JobState.faulted, "system", row.error);
+        if (row) {
+          await this.event(tx, job.id, JobState.faulted, "system", row.error);
+          await this.alertFaulted(tx, row);
+        }
         return row;
       });
       if (moved) faulted += 1;
@@ -578,6 +584,34 @@ export class JobService {
   /** The package a job runs, as its robot needs it. */
   manifestCommand(job: JobRow): string[] {
     return JSON.parse(job.command_json) as string[];
+  }
+
+  private async alertFaulted(db: Db, job: JobRow): Promise<void> {
+    await this.alerts.raise(db, {
+      tenant_id: job.tenant_id,
+      folder_id: job.folder_id,
+      severity: "error",
+      component: "jobs",
+      kind: "job-faulted",
+      message: `Job ${job.id} of ${job.process_name} faulted: ${(job.error ?? "").split("\n")[0]?.slice(0, 300) ?? ""}`,
+      link: `/jobs/${job.id}`,
+    });
+  }
+
+  /** Deletes log lines older than each tenant's retention (default 30 days). Returns how many. */
+  async purgeLogs(): Promise<number> {
+    const tenants = await this.ctx.db.selectFrom("tenants").select(["id", "log_retention_days"]).execute();
+    let deleted = 0;
+    for (const t of tenants) {
+      const cutoff = new Date(this.ctx.clock.now().getTime() - t.log_retention_days * 86_400_000).toISOString();
+      const result = await this.ctx.db
+        .deleteFrom("job_logs")
+        .where("tenant_id", "=", t.id)
+        .where("timestamp", "<", cutoff)
+        .executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+    }
+    return deleted;
   }
 
   /** One conditional state change; throws a 409 when someone else moved the job first. */

@@ -34,6 +34,8 @@ export async function inspectArchive(buffer: Buffer): Promise<ArchiveSummary> {
 
 function checkMember(path: string, kind: "file" | "directory" | "link"): string {
   const clean = memberPath(path);
+  // `./` is the package folder itself (what `tar -C dir .` writes first).
+  if (clean === "" && kind === "directory" && path !== "") return clean;
   if (!isSafeMemberPath(clean)) throw new ArchiveError(`The archive member "${path}" points outside the package.`);
   if (kind === "link")
     throw new ArchiveError(`The archive member "${path}" is a link; packages may not contain links.`);
@@ -42,7 +44,9 @@ function checkMember(path: string, kind: "file" | "directory" | "link"): string 
 
 function inspectZip(buffer: Buffer): Promise<{ files: number; manifest: string | null }> {
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (error, zip) => {
+    // Names are decoded here rather than by yauzl, whose own check would call a member that
+    // points outside the package a damaged archive instead of naming it.
+    yauzl.fromBuffer(buffer, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (error, zip) => {
       if (error || !zip)
         return reject(new ArchiveError(`The .zip archive is damaged: ${error?.message ?? "unreadable"}`));
       let files = 0;
@@ -54,8 +58,14 @@ function inspectZip(buffer: Buffer): Promise<{ files: number; manifest: string |
           files += 1;
           if (files > maxMembers) throw new ArchiveError(`The archive has more than ${maxMembers} members.`);
           const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-          const kind = mode === 0o120000 ? "link" : entry.fileName.endsWith("/") ? "directory" : "file";
-          const path = checkMember(entry.fileName, kind);
+          const name = yauzl.getFileNameLowLevel(
+            entry.generalPurposeBitFlag,
+            entry.fileName as unknown as Buffer,
+            entry.extraFields,
+            false,
+          );
+          const kind = mode === 0o120000 ? "link" : name.endsWith("/") ? "directory" : "file";
+          const path = checkMember(name, kind);
           if (path !== manifestFile) return zip.readEntry();
           if (entry.uncompressedSize > maxManifestBytes)
             throw new ArchiveError(`${manifestFile} is larger than 256 KiB.`);

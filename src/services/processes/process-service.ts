@@ -60,9 +60,12 @@ export function assertArguments(entryPoint: EntryPoint, args: Record<string, unk
 }
 
 function fieldError(e: ErrorObject, prefix: string) {
-  const missing = e.keyword === "required" ? `.${String(e.params.missingProperty)}` : "";
-  const path = `${prefix}${e.instancePath.replaceAll("/", ".")}${missing}`;
-  return { path, message: e.keyword === "required" ? "is required" : (e.message ?? "is invalid") };
+  const path = `${prefix}${e.instancePath.replaceAll("/", ".")}`;
+  if (e.keyword === "required") return { path: `${path}.${String(e.params.missingProperty)}`, message: "is required" };
+  // Name the unexpected field itself, as the API does for unknown fields of a body.
+  if (e.keyword === "additionalProperties")
+    return { path: `${path}.${String(e.params.additionalProperty)}`, message: "is not a known field" };
+  return { path, message: e.message ?? "is invalid" };
 }
 
 /** Processes: a package (a version, or always the latest) and entry point bound to a folder with default arguments. */

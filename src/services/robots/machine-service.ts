@@ -4,10 +4,11 @@ import { isoNow } from "../../platform/clock.js";
 import { AccountStatus } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import { CloseCode } from "../../shared/protocol.js";
-import { type RobotState, RobotState as State, sessionState } from "../../shared/robot.js";
+import { type RobotState, RobotState as State, sessionState, unresponsiveAfterSeconds } from "../../shared/robot.js";
 import type { Db } from "../../storage/database.js";
 import type { MachineRow, RobotSessionRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
+import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
@@ -65,6 +66,7 @@ export class MachineService {
     private readonly audit: AuditService,
     private readonly maintenance: MaintenanceService,
     private readonly hub: RobotHub,
+    private readonly alerts: AlertService,
   ) {}
 
   async list(access: TenantAccess): Promise<Machine[]> {
@@ -294,10 +296,60 @@ export class MachineService {
 
   async closeSession(sessionId: number, reason: string): Promise<void> {
     const now = isoNow(this.ctx.clock);
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const closed = await tx
+        .updateTable("robot_sessions")
+        .set({ state: State.disconnected, disconnected_at: now, disconnect_reason: reason.slice(0, 500) })
+        .where("id", "=", sessionId)
+        .where("disconnected_at", "is", null)
+        .returning(["tenant_id", "machine_id", "host_name"])
+        .executeTakeFirst();
+      if (closed)
+        await this.alertRobot(tx, closed, "robot-disconnected", "warn", `disconnected (${reason.slice(0, 200)})`);
+    });
+  }
+
+  /** Raises one "unresponsive" alert per session that stopped heartbeating for 120 s. */
+  async alertUnresponsive(): Promise<number> {
+    const cutoff = new Date(this.ctx.clock.now().getTime() - unresponsiveAfterSeconds * 1000).toISOString();
+    const silent = await this.ctx.db
+      .updateTable("robot_sessions")
+      .set({ unresponsive_alerted_at: isoNow(this.ctx.clock) })
+      .where("disconnected_at", "is", null)
+      .where("unresponsive_alerted_at", "is", null)
+      .where("last_heartbeat_at", "<", cutoff)
+      .returning(["tenant_id", "machine_id", "host_name"])
+      .execute();
+    for (const s of silent)
+      await this.alertRobot(this.ctx.db, s, "robot-unresponsive", "error", "is unresponsive (no heartbeat for 120 s)");
+    return silent.length;
+  }
+
+  private async alertRobot(
+    db: Db,
+    s: { tenant_id: number; machine_id: number; host_name: string },
+    kind: string,
+    severity: "warn" | "error",
+    what: string,
+  ): Promise<void> {
+    const machine = await db.selectFrom("machines").select("name").where("id", "=", s.machine_id).executeTakeFirst();
+    await this.alerts.raise(db, {
+      tenant_id: s.tenant_id,
+      folder_id: null,
+      severity,
+      component: "robots",
+      kind,
+      message: `Robot ${machine?.name ?? s.machine_id} on ${s.host_name} ${what}.`,
+      link: `/machines/${s.machine_id}`,
+    });
+  }
+
+  /** Closes the sessions a node still holds as it shuts down (their sockets may close after its storage). */
+  async closeNodeSessions(nodeId: string, reason: string): Promise<void> {
     await this.ctx.db
       .updateTable("robot_sessions")
-      .set({ state: State.disconnected, disconnected_at: now, disconnect_reason: reason.slice(0, 500) })
-      .where("id", "=", sessionId)
+      .set({ state: State.disconnected, disconnected_at: isoNow(this.ctx.clock), disconnect_reason: reason })
+      .where("node_id", "=", nodeId)
       .where("disconnected_at", "is", null)
       .execute();
   }

@@ -30,6 +30,7 @@ export const tenantSchema = z.object({
   orgId: z.number(),
   name: z.string(),
   status: accountStatus,
+  logRetentionDays: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -39,7 +40,14 @@ export const tenantName = text(64)
   // Paths accept a tenant's id or name; an all-digit name would read as an id.
   .regex(/\D/, "must contain a letter or symbol, not only digits");
 export const tenantBody = z.object({ name: tenantName }).strict();
-export const tenantChanges = z.object({ name: tenantName.optional(), status: accountStatus.optional() }).strict();
+export const tenantChanges = z
+  .object({
+    name: tenantName.optional(),
+    status: accountStatus.optional(),
+    /** Days job logs are kept (1–3650). */
+    logRetentionDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
 export const tenantParams = z.object({ org: z.string().min(1).max(100), tenant: z.string().min(1).max(64) }).strict();
 
 /** Organizations and their tenants (host portal → Organizations). */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { requireAuth } from "../../auth.js";
+import { alertRoutes } from "./alerts.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
@@ -21,4 +22,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(machineRoutes, { services, config });
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
+  await app.register(alertRoutes, { services });
 };

@@ -57,6 +57,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
   app.post(
     "/packages",
     {
+      config: { multipart: true },
       schema: {
         tags: ["packages"],
         summary: "Uploads a package (.zip or .tgz with dirigent.json at its root; multipart field `file`)",
