@@ -1,6 +1,8 @@
+import { ConflictError } from "../domain/errors.js";
 import type { Clock } from "../platform/clock.js";
 import type { Config } from "../platform/config.js";
 import type { Logger } from "../platform/logger.js";
+import { ProblemType } from "../shared/problem-types.js";
 import type { Db } from "../storage/database.js";
 import type { DialectHelpers } from "../storage/dialect.js";
 import type { PrincipalKind } from "../storage/schema.js";
@@ -38,4 +40,26 @@ export function toPage<T extends { id: number }>(rows: T[], limit: number): Page
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
+}
+
+/**
+ * Runs `work`; a unique-constraint violation (a name, slug or version someone already has)
+ * becomes a 409 `already-exists` that names the field.
+ */
+export async function uniqueOrConflict<T>(
+  ctx: ServiceContext,
+  work: () => Promise<T>,
+  detail: string,
+  field = "name",
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (ctx.dialect.isUniqueViolation(error)) {
+      throw new ConflictError(detail, ProblemType.alreadyExists, {
+        errors: [{ path: field, message: "is already taken" }],
+      });
+    }
+    throw error;
+  }
 }

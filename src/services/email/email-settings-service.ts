@@ -127,7 +127,7 @@ export class EmailSettingsService {
   async effective(db: Db, orgId: number | null): Promise<EffectiveSettings | null> {
     let row = orgId === null ? null : await this.row(db, orgId);
     let source: SettingsSource = "organization";
-    if (!row || row.mode !== "custom") {
+    if (row?.mode !== "custom") {
       row = await this.row(db, null);
       source = "host";
     }

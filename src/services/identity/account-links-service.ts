@@ -206,7 +206,7 @@ export class AccountLinksService {
           failed_logins: 0,
           locked_until: null,
           updated_at: now,
-          ...(name !== undefined && name.trim() && { name: name.trim() }),
+          ...(name?.trim() && { name: name.trim() }),
         })
         .where("id", "=", row.principal_id)
         .execute();

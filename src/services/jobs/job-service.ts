@@ -98,6 +98,13 @@ export class JobService {
     source: "manual" | "api",
   ) {
     access.assertFolder(folderId, "jobs.create");
+    const folder = await this.ctx.db
+      .selectFrom("folders")
+      .select("id")
+      .where("id", "=", folderId)
+      .where("tenant_id", "=", access.tenantId)
+      .executeTakeFirst();
+    if (!folder) throw new NotFoundError("The folder");
     const process = await this.ctx.db
       .selectFrom("processes")
       .selectAll()

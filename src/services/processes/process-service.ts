@@ -1,14 +1,13 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import type { EntryPoint, Manifest } from "../../domain/manifest.js";
 import { isoNow } from "../../platform/clock.js";
-import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { ProcessRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
-import type { Actor, ServiceContext } from "../context.js";
+import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 import type { PackageService } from "../packages/package-service.js";
 
 export interface Process {
@@ -239,21 +238,8 @@ export class ProcessService {
     return row;
   }
 
-  private async unique<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error)) {
-        throw new ConflictError(
-          `A process named "${name.trim()}" already exists in this folder.`,
-          ProblemType.alreadyExists,
-          {
-            errors: [{ path: "name", message: "is already taken" }],
-          },
-        );
-      }
-      throw error;
-    }
+  private unique<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return uniqueOrConflict(this.ctx, work, `A process named "${name.trim()}" already exists in this folder.`);
   }
 }
 

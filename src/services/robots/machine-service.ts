@@ -1,5 +1,5 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
-import { AppError, ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { AppError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import { AccountStatus } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
@@ -10,7 +10,7 @@ import type { MachineRow, RobotSessionRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
-import type { Actor, ServiceContext } from "../context.js";
+import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
 import type { MaintenanceService } from "../maintenance/maintenance-service.js";
 import type { RobotHub } from "./robot-hub.js";
@@ -491,21 +491,8 @@ export class MachineService {
     });
   }
 
-  private async unique<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error)) {
-        throw new ConflictError(
-          `A machine named "${name.trim()}" already exists in this tenant.`,
-          ProblemType.alreadyExists,
-          {
-            errors: [{ path: "name", message: "is already taken" }],
-          },
-        );
-      }
-      throw error;
-    }
+  private unique<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return uniqueOrConflict(this.ctx, work, `A machine named "${name.trim()}" already exists in this tenant.`);
   }
 }
 

@@ -7,7 +7,7 @@ import type { Db } from "../../storage/database.js";
 import type { RoleRow } from "../../storage/schema.js";
 import { rolePermissions, type TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
-import type { Actor, ServiceContext } from "../context.js";
+import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 
 export interface Role {
   id: number;
@@ -335,13 +335,8 @@ export class RoleService {
     if (rows.some((r) => r.id !== except && r.name.toLowerCase() === wanted)) throw nameTaken(name);
   }
 
-  private async unique<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error)) throw nameTaken(name);
-      throw error;
-    }
+  private unique<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return uniqueOrConflict(this.ctx, work, `A role named "${name.trim()}" already exists.`);
   }
 }
 

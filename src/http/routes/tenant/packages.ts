@@ -76,7 +76,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         );
       }
       const file = await request.file({ limits: { fileSize: maxPackageBytes, files: 1 } });
-      if (!file || file.fieldname !== "file") {
+      if (file?.fieldname !== "file") {
         throw new AppError(
           400,
           ProblemType.validationFailed,
