@@ -173,7 +173,13 @@ export class FolderService {
     await this.ctx.db.transaction().execute(async (tx) => {
       const tree = await this.tree(tx, access.tenantId);
       if (!tree.rows.has(id) || !access.seesFolder(id)) throw new NotFoundError("The folder");
-      if (!access.can("folders.delete")) access.assertFolder(id, "subfolders.delete");
+      // Deleting a folder is a change to its parent: a top-level folder needs the tenant's
+      // folders.delete, a subfolder subfolders.delete in its parent (not in itself).
+      const parentId = tree.rows.get(id)?.parent_id ?? null;
+      if (!access.can("folders.delete")) {
+        if (parentId === null) access.assertTenant("folders.delete");
+        else access.assertFolder(parentId, "subfolders.delete");
+      }
       if ((tree.children.get(id) ?? []).length > 0) {
         throw new ConflictError(
           "Only an empty folder can be deleted: delete or move its subfolders first.",
