@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { describe, it } from "vitest";
+import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 
 /**
  * The Chromium to drive: `CHROME_PATH` when set (and only that one: a wrong path is reported,
@@ -117,4 +117,30 @@ export async function submitOrganizationSignIn(
   await page.locator('input[name="email"]').fill(credentials.email);
   await page.locator('input[name="password"]').fill(credentials.password);
   await page.getByTestId("login-submit").click();
+}
+
+/** Signs in on the login page as an organization user and waits for the organization portal. */
+export async function signInAsOrgUser(
+  page: Page,
+  baseUrl: string,
+  credentials: { organization: string; email: string; password: string },
+): Promise<void> {
+  await submitOrganizationSignIn(page, baseUrl, credentials);
+  await page.waitForURL(`${baseUrl}/org`);
+}
+
+/** Signs out through the user menu and waits for the sign-in page. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId("user-menu").click();
+  await page.getByTestId("sign-out").click();
+  await page.waitForURL(/\/login/);
+}
+
+/**
+ * Turns a checkbox or switch on or off by a DOM click on the input itself. (Mantine hides the real
+ * input under its styled track, and a click at its coordinates may land on the fixed page header.)
+ */
+export async function setChecked(input: Locator, checked: boolean): Promise<void> {
+  if ((await input.isChecked()) !== checked) await input.dispatchEvent("click");
+  await expect.poll(() => input.isChecked()).toBe(checked);
 }

@@ -2,19 +2,35 @@ import { api, type QueryValue, withQuery } from "./client";
 import type {
   AccessToken,
   Administrator,
+  Announcement,
+  AnnouncementInput,
   AuditEntry,
   CreatedAccessToken,
+  EmailPreset,
+  EmailSettingsInput,
+  EmailStatus,
+  EmailTestResult,
   HostDashboard,
+  HostEmailSettings,
+  InvitationInfo,
   Locale,
   LoginRequest,
   MaintenanceState,
   Organization,
+  OrgEmailSettings,
   OrgUser,
+  OutboxMessage,
+  OutboxMessageDetail,
+  OutboxStatus,
   Page,
+  PasswordRecoveryResponse,
   Principal,
+  PublicStatus,
+  RenderedEmail,
   SecuritySettings,
   SessionResponse,
   Tenant,
+  TenantLicense,
 } from "./types";
 
 const seg = encodeURIComponent;
@@ -23,6 +39,20 @@ export const authApi = {
   session: () => api.get<SessionResponse>("/auth/session", { ignoreUnauthenticated: true }),
   login: (body: LoginRequest) => api.post<SessionResponse>("/auth/login", body, { ignoreUnauthenticated: true }),
   logout: () => api.post<void>("/auth/logout", undefined, { ignoreUnauthenticated: true }),
+  /** Always 202; says only whether e-mail can be delivered at all. */
+  passwordRecovery: (body: { organization?: string; email: string }) =>
+    api.post<PasswordRecoveryResponse>("/auth/password-recovery", body, { ignoreUnauthenticated: true }),
+  passwordReset: (body: { token: string; password: string }) =>
+    api.post<void>("/auth/password-reset", body, { ignoreUnauthenticated: true }),
+  invitation: (token: string) =>
+    api.post<InvitationInfo>("/auth/invitation", { token }, { ignoreUnauthenticated: true }),
+  acceptInvitation: (body: { token: string; password: string; name?: string }) =>
+    api.post<void>("/auth/accept-invitation", body, { ignoreUnauthenticated: true }),
+};
+
+/** Unauthenticated facts for the sign-in page. */
+export const publicApi = {
+  status: () => api.get<PublicStatus>("/status", { ignoreUnauthenticated: true }),
 };
 
 export const meApi = {
@@ -69,6 +99,33 @@ function tenantEndpoints(base: string, key: readonly unknown[]): TenantEndpoints
   };
 }
 
+/**
+ * The e-mail endpoints that exist at host (`/host`) and organization (`/orgs/{org}`) level with the
+ * same shapes: test e-mail, presets and the outbox. `key` prefixes their query keys.
+ */
+export interface EmailEndpoints {
+  key: readonly unknown[];
+  presets: () => Promise<{ items: EmailPreset[] }>;
+  test: (body: { to: string; settings?: EmailSettingsInput }) => Promise<EmailTestResult>;
+  outbox: (params: { status?: OutboxStatus | null; cursor?: string }) => Promise<Page<OutboxMessage>>;
+  outboxMessage: (id: number) => Promise<OutboxMessageDetail>;
+  resend: (id: number) => Promise<OutboxMessage>;
+}
+
+function emailEndpoints(base: string, key: readonly unknown[]): EmailEndpoints {
+  return {
+    key,
+    presets: () => api.get<{ items: EmailPreset[] }>(`${base}/settings/email/presets`),
+    test: (body) => api.post<EmailTestResult>(`${base}/settings/email/test`, body),
+    outbox: (params) =>
+      api.get<Page<OutboxMessage>>(
+        withQuery(`${base}/email/outbox`, { status: params.status, cursor: params.cursor, limit: 50 }),
+      ),
+    outboxMessage: (id) => api.get<OutboxMessageDetail>(`${base}/email/outbox/${id}`),
+    resend: (id) => api.post<OutboxMessage>(`${base}/email/outbox/${id}/resend`),
+  };
+}
+
 export const hostApi = {
   dashboard: () => api.get<HostDashboard>("/host/dashboard"),
 
@@ -99,12 +156,34 @@ export const hostApi = {
     api.get<Page<AuditEntry>>(withQuery("/host/audit-logs", filters as Record<string, QueryValue>)),
 
   maintenance: () => api.get<MaintenanceState>("/host/maintenance"),
-  startMaintenance: (body: { phase: "draining" | "suspended"; killJobs?: boolean; tenantId?: number }) =>
-    api.post<MaintenanceState>("/host/maintenance/start", body),
-  endMaintenance: (body: { tenantId?: number }) => api.post<MaintenanceState>("/host/maintenance/end", body),
+  startMaintenance: (body: {
+    phase: "draining" | "suspended";
+    killJobs?: boolean;
+    tenantId?: number;
+    notify?: boolean;
+  }) => api.post<MaintenanceState>("/host/maintenance/start", body),
+  endMaintenance: (body: { tenantId?: number; notify?: boolean }) =>
+    api.post<MaintenanceState>("/host/maintenance/end", body),
 
   securitySettings: () => api.get<SecuritySettings>("/host/settings/security"),
   updateSecuritySettings: (body: SecuritySettings) => api.put<SecuritySettings>("/host/settings/security", body),
+
+  emailSettings: () => api.get<HostEmailSettings>("/host/settings/email"),
+  updateEmailSettings: (body: EmailSettingsInput) => api.put<HostEmailSettings>("/host/settings/email", body),
+  emailStatus: () => api.get<EmailStatus>("/host/email/status"),
+  email: emailEndpoints("/host", ["host", "email"]),
+
+  licenses: () => api.get<{ items: TenantLicense[] }>("/host/licenses"),
+  updateLicense: (tenantId: number, body: { robotSlots: number; expiresAt: string | null }) =>
+    api.put<TenantLicense>(`/host/licenses/${tenantId}`, body),
+
+  announcements: () => api.get<{ items: Announcement[] }>("/host/announcements"),
+  createAnnouncement: (body: AnnouncementInput) => api.post<Announcement>("/host/announcements", body),
+  updateAnnouncement: (id: number, body: AnnouncementInput) => api.put<Announcement>(`/host/announcements/${id}`, body),
+  deleteAnnouncement: (id: number) => api.delete(`/host/announcements/${id}`),
+  previewAnnouncement: (id: number, locale: Locale) =>
+    api.get<RenderedEmail>(withQuery(`/host/announcements/${id}/preview`, { locale })),
+  sendAnnouncement: (id: number) => api.post<Announcement>(`/host/announcements/${id}/send`),
 };
 
 export const orgApi = {
@@ -120,7 +199,16 @@ export const orgApi = {
     body: { name?: string; role?: OrgUser["role"]; status?: OrgUser["status"]; locale?: Locale },
   ) => api.patch<OrgUser>(`/orgs/${seg(org)}/users/${id}`, body),
   deleteUser: (org: string, id: number) => api.delete(`/orgs/${seg(org)}/users/${id}`),
+  setUserPassword: (org: string, id: number, password: string) =>
+    api.post<void>(`/orgs/${seg(org)}/users/${id}/password`, { password }),
+  resendInvitation: (org: string, id: number) => api.post<void>(`/orgs/${seg(org)}/users/${id}/invitation`),
+  revokeInvitation: (org: string, id: number) => api.delete(`/orgs/${seg(org)}/users/${id}/invitation`),
   tenants: (org: string) => tenantEndpoints(`/orgs/${seg(org)}/tenants`, ["orgs", org, "tenants"]),
   auditLogs: (org: string, filters: AuditFilters & { cursor?: string; limit?: number }) =>
     api.get<Page<AuditEntry>>(withQuery(`/orgs/${seg(org)}/audit-logs`, filters as Record<string, QueryValue>)),
+  emailSettings: (org: string) => api.get<OrgEmailSettings>(`/orgs/${seg(org)}/settings/email`),
+  updateEmailSettings: (org: string, body: EmailSettingsInput & { mode?: OrgEmailSettings["mode"] }) =>
+    api.put<OrgEmailSettings>(`/orgs/${seg(org)}/settings/email`, body),
+  email: (org: string) => emailEndpoints(`/orgs/${seg(org)}`, ["orgs", org, "email"]),
+  licenses: (org: string) => api.get<{ items: TenantLicense[] }>(`/orgs/${seg(org)}/licenses`),
 };

@@ -141,3 +141,183 @@ export interface SecuritySettings {
   lockoutThreshold: number;
   lockoutMinutes: number;
 }
+
+// ── System e-mail (docs/email.md) ────────────────────────────────────────────
+
+export type TlsMode = "auto" | "starttls" | "implicit";
+export type EmailAuthMethod = "password" | "oauth2";
+export type EmailProvider = "custom" | "gmail" | "microsoft365" | "ses" | "sendgrid" | "mailgun";
+
+/** The settings object of `GET|PUT …/settings/email`: the seed's fields in its order, then the extras. */
+export interface EmailSettings {
+  enabled: boolean;
+  smtpHost: string;
+  smtpDomain: string | null;
+  smtpPort: number;
+  smtpUsername: string | null;
+  fromAddress: string;
+  fromDisplayName: string | null;
+  secureConnection: boolean;
+  tlsMode: TlsMode;
+  caCertificatePem: string | null;
+  tlsServername: string | null;
+  allowInvalidCertificates: boolean;
+  replyTo: string | null;
+  envelopeSender: string | null;
+  connectionTimeoutMs: number;
+  greetingTimeoutMs: number;
+  socketTimeoutMs: number;
+  rateLimitPerMinute: number | null;
+  authMethod: EmailAuthMethod;
+  oauthTokenUrl: string | null;
+  oauthClientId: string | null;
+  oauthScope: string | null;
+  provider: EmailProvider;
+}
+
+/** What a read returns: the settings and, for the write-only secrets, only whether one is stored. */
+export interface EmailSettingsView extends EmailSettings {
+  hasSmtpPassword: boolean;
+  hasOauthClientSecret: boolean;
+}
+
+/** Write-only secrets: omitted = keep the stored one, null = clear it. */
+export interface EmailSettingsInput extends Partial<EmailSettings> {
+  smtpPassword?: string | null;
+  oauthClientSecret?: string | null;
+}
+
+export interface EmailWarning {
+  code: string;
+  field: string;
+  message: string;
+}
+
+export interface HostEmailSettings extends EmailSettingsView {
+  warnings: EmailWarning[];
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export type EmailSettingsMode = "inherit" | "custom";
+
+export interface OrgEmailSettings extends HostEmailSettings {
+  mode: EmailSettingsMode;
+  source: "host" | "organization";
+  effective: EmailSettingsView | null;
+}
+
+export const emailTestStages = ["resolve", "connect", "tls", "greeting", "auth", "mail-from", "rcpt", "data"] as const;
+export type EmailTestStage = (typeof emailTestStages)[number];
+
+export interface EmailTestResult {
+  ok: boolean;
+  stage: EmailTestStage;
+  smtpCode?: number;
+  response?: string;
+  message: string;
+  hint?: string;
+}
+
+export interface EmailPreset {
+  id: EmailProvider;
+  smtpHost: string;
+  smtpPort: number;
+  tlsMode: TlsMode;
+  authMethod: EmailAuthMethod;
+  oauthTokenUrl?: string;
+  oauthScope?: string;
+  notes: string[];
+}
+
+export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "held";
+export const outboxStatusList: readonly OutboxStatus[] = ["queued", "sending", "sent", "failed", "held"];
+
+export interface OutboxMessage {
+  id: number;
+  orgId: number | null;
+  template: string;
+  locale: string;
+  to: string;
+  toName: string | null;
+  subject: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  lastSmtpCode: number | null;
+  messageId: string | null;
+  settingsSource: string | null;
+  sentAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface OutboxMessageDetail extends OutboxMessage {
+  preview: RenderedEmail;
+}
+
+export interface EmailStatus {
+  configured: boolean;
+  queued: number;
+  held: number;
+  failed: number;
+  sent: number;
+  failing: boolean;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export interface TenantLicense {
+  tenantId: number;
+  tenantName: string;
+  tenantStatus: string;
+  orgId: number;
+  orgSlug: string;
+  orgName: string;
+  robotSlots: number | null;
+  expiresAt: string | null;
+  daysLeft: number | null;
+  updatedAt: string | null;
+}
+
+export type AnnouncementKind = "product-update" | "planned-maintenance";
+
+export interface AnnouncementInput {
+  kind: AnnouncementKind;
+  subjectEn: string;
+  bodyEn: string;
+  subjectDe: string;
+  bodyDe: string;
+  /** null = every organization. */
+  orgIds: number[] | null;
+}
+
+export interface Announcement extends AnnouncementInput {
+  id: number;
+  createdBy: string;
+  createdAt: string;
+  sentAt: string | null;
+  recipientCount: number | null;
+}
+
+export interface PasswordRecoveryResponse {
+  emailDelivery: "available" | "unavailable";
+}
+
+export interface InvitationInfo {
+  email: string;
+  name: string;
+  organization: { name: string; slug: string };
+  expiresAt: string;
+}
+
+export interface PublicStatus {
+  maintenance: { phase: MaintenancePhase };
+}

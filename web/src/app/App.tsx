@@ -6,6 +6,9 @@ import { HomeRedirect, RequireAuth } from "./guards";
 
 // Each page is its own chunk, so the sign-in page does not carry the whole portal.
 const LoginPage = lazy(() => import("../pages/LoginPage"));
+const ForgotPasswordPage = lazy(() => import("../pages/ForgotPasswordPage"));
+const ResetPasswordPage = lazy(() => import("../pages/ResetPasswordPage"));
+const AcceptInvitationPage = lazy(() => import("../pages/AcceptInvitationPage"));
 const NotFoundPage = lazy(() => import("../pages/NotFoundPage"));
 const ProfilePage = lazy(() => import("../pages/ProfilePage"));
 const DashboardPage = lazy(() => import("../pages/host/DashboardPage"));
@@ -15,10 +18,17 @@ const AdministratorsPage = lazy(() => import("../pages/host/AdministratorsPage")
 const HostAuditPage = lazy(() => import("../pages/host/HostAuditPage"));
 const MaintenancePage = lazy(() => import("../pages/host/MaintenancePage"));
 const SecuritySettingsPage = lazy(() => import("../pages/host/SecuritySettingsPage"));
+const EmailSettingsPage = lazy(() => import("../pages/host/EmailSettingsPage"));
+const EmailOutboxPage = lazy(() => import("../pages/host/EmailOutboxPage"));
+const LicensesPage = lazy(() => import("../pages/host/LicensesPage"));
+const AnnouncementsPage = lazy(() => import("../pages/host/AnnouncementsPage"));
 const OrgOverviewPage = lazy(() => import("../pages/org/OrgOverviewPage"));
 const OrgUsersPage = lazy(() => import("../pages/org/OrgUsersPage"));
 const OrgTenantsPage = lazy(() => import("../pages/org/OrgTenantsPage"));
 const OrgAuditPage = lazy(() => import("../pages/org/OrgAuditPage"));
+const OrgEmailSettingsPage = lazy(() => import("../pages/org/OrgEmailSettingsPage"));
+const OrgEmailOutboxPage = lazy(() => import("../pages/org/OrgEmailOutboxPage"));
+const OrgLicensesPage = lazy(() => import("../pages/org/OrgLicensesPage"));
 
 export function App() {
   return (
@@ -26,6 +36,9 @@ export function App() {
       <Routes>
         <Route path="/" element={<HomeRedirect />} />
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="/reset-password" element={<ResetPasswordPage />} />
+        <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
         <Route
           element={
             <RequireAuth need="any">
@@ -42,12 +55,19 @@ export function App() {
             <Route path="audit" element={<Guarded need="admin" page={<HostAuditPage />} />} />
             <Route path="maintenance" element={<Guarded need="admin" page={<MaintenancePage />} />} />
             <Route path="settings/security" element={<Guarded need="admin" page={<SecuritySettingsPage />} />} />
+            <Route path="settings/email" element={<Guarded need="admin" page={<EmailSettingsPage />} />} />
+            <Route path="email/outbox" element={<Guarded need="admin" page={<EmailOutboxPage />} />} />
+            <Route path="licenses" element={<Guarded need="admin" page={<LicensesPage />} />} />
+            <Route path="announcements" element={<Guarded need="admin" page={<AnnouncementsPage />} />} />
           </Route>
           <Route path="/org">
             <Route index element={<Guarded need="user" page={<OrgOverviewPage />} />} />
             <Route path="users" element={<Guarded need="org_admin" page={<OrgUsersPage />} />} />
             <Route path="tenants" element={<Guarded need="org_admin" page={<OrgTenantsPage />} />} />
             <Route path="audit" element={<Guarded need="org_admin" page={<OrgAuditPage />} />} />
+            <Route path="licenses" element={<Guarded need="org_admin" page={<OrgLicensesPage />} />} />
+            <Route path="email/outbox" element={<Guarded need="org_admin" page={<OrgEmailOutboxPage />} />} />
+            <Route path="settings/email" element={<Guarded need="org_admin" page={<OrgEmailSettingsPage />} />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

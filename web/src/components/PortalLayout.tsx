@@ -14,24 +14,30 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import {
   IconBuilding,
+  IconCertificate,
   IconChevronDown,
   IconHistory,
   IconLayoutDashboard,
   IconLock,
   IconLogout,
+  IconMail,
+  IconMailCog,
   IconServer2,
+  IconSettings,
   IconShieldLock,
+  IconSpeakerphone,
   IconTool,
   IconUser,
   IconUsers,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import { type ReactNode, Suspense } from "react";
+import { type ReactNode, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { hostApi } from "../api/endpoints";
 import type { Principal } from "../api/types";
 import { usePrincipal, useSession } from "../app/session";
+import { EmailBanner } from "../features/email/EmailBanner";
 import { PageLoader } from "./feedback";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 import { Logo } from "./Logo";
@@ -43,6 +49,8 @@ interface NavItem {
   /** Only this exact path marks the item active (the dashboard/overview at the portal's root). */
   exact?: boolean;
   testId: string;
+  /** A group ("Settings"): the entries below it. */
+  children?: NavItem[];
 }
 
 function useNavItems(principal: Principal): NavItem[] {
@@ -57,15 +65,37 @@ function useNavItems(principal: Principal): NavItem[] {
         icon: icon(IconBuilding),
         testId: "nav-organizations",
       },
+      { to: "/host/licenses", label: t("nav.licenses"), icon: icon(IconCertificate), testId: "nav-licenses" },
       {
         to: "/host/administrators",
         label: t("nav.administrators"),
         icon: icon(IconShieldLock),
         testId: "nav-administrators",
       },
+      {
+        to: "/host/announcements",
+        label: t("nav.announcements"),
+        icon: icon(IconSpeakerphone),
+        testId: "nav-announcements",
+      },
+      { to: "/host/email/outbox", label: t("nav.outbox"), icon: icon(IconMail), testId: "nav-outbox" },
       { to: "/host/audit", label: t("nav.audit"), icon: icon(IconHistory), testId: "nav-audit" },
       { to: "/host/maintenance", label: t("nav.maintenance"), icon: icon(IconTool), testId: "nav-maintenance" },
-      { to: "/host/settings/security", label: t("nav.security"), icon: icon(IconLock), testId: "nav-security" },
+      {
+        to: "/host/settings",
+        label: t("nav.settings"),
+        icon: icon(IconSettings),
+        testId: "nav-settings",
+        children: [
+          { to: "/host/settings/security", label: t("nav.security"), icon: icon(IconLock), testId: "nav-security" },
+          {
+            to: "/host/settings/email",
+            label: t("nav.emailSettings"),
+            icon: icon(IconMailCog),
+            testId: "nav-email-settings",
+          },
+        ],
+      },
     ];
   }
   const items: NavItem[] = [
@@ -75,7 +105,23 @@ function useNavItems(principal: Principal): NavItem[] {
     items.push(
       { to: "/org/users", label: t("nav.users"), icon: icon(IconUsers), testId: "nav-users" },
       { to: "/org/tenants", label: t("nav.tenants"), icon: icon(IconServer2), testId: "nav-tenants" },
+      { to: "/org/licenses", label: t("nav.licenses"), icon: icon(IconCertificate), testId: "nav-licenses" },
+      { to: "/org/email/outbox", label: t("nav.outbox"), icon: icon(IconMail), testId: "nav-outbox" },
       { to: "/org/audit", label: t("nav.audit"), icon: icon(IconHistory), testId: "nav-audit" },
+      {
+        to: "/org/settings",
+        label: t("nav.settings"),
+        icon: icon(IconSettings),
+        testId: "nav-settings",
+        children: [
+          {
+            to: "/org/settings/email",
+            label: t("nav.emailSettings"),
+            icon: icon(IconMailCog),
+            testId: "nav-email-settings",
+          },
+        ],
+      },
     );
   }
   items.push({ to: "/profile", label: t("nav.profile"), icon: icon(IconUser), exact: true, testId: "nav-profile" });
@@ -172,6 +218,8 @@ export function PortalLayout() {
   const location = useLocation();
   const [opened, { toggle, close }] = useDisclosure();
   const items = useNavItems(principal);
+  // Groups the user opened or closed by hand; a group holding the current page is open by default.
+  const [groupOpen, setGroupOpen] = useState<Record<string, boolean>>({});
   const contextLabel = principal.kind === "admin" ? t("portal.host") : principal.organization.name;
 
   const isActive = (item: NavItem) =>
@@ -222,22 +270,54 @@ export function PortalLayout() {
           </Text>
         </AppShell.Section>
         <AppShell.Section grow component={ScrollArea}>
-          {items.map((item) => (
-            <NavLink
-              key={item.to}
-              component={Link}
-              to={item.to}
-              label={item.label}
-              leftSection={item.icon}
-              active={isActive(item)}
-              onClick={close}
-              variant="light"
-              style={{ borderRadius: 8 }}
-              mb={2}
-              data-testid={item.testId}
-              aria-current={isActive(item) ? "page" : undefined}
-            />
-          ))}
+          {items.map((item) =>
+            item.children ? (
+              <NavLink
+                key={item.to}
+                label={item.label}
+                leftSection={item.icon}
+                opened={groupOpen[item.to] ?? isActive(item)}
+                onChange={(next) => setGroupOpen((current) => ({ ...current, [item.to]: next }))}
+                variant="light"
+                style={{ borderRadius: 8 }}
+                mb={2}
+                childrenOffset={28}
+                data-testid={item.testId}
+              >
+                {item.children.map((child) => (
+                  <NavLink
+                    key={child.to}
+                    component={Link}
+                    to={child.to}
+                    label={child.label}
+                    leftSection={child.icon}
+                    active={isActive(child)}
+                    onClick={close}
+                    variant="light"
+                    style={{ borderRadius: 8 }}
+                    mb={2}
+                    data-testid={child.testId}
+                    aria-current={isActive(child) ? "page" : undefined}
+                  />
+                ))}
+              </NavLink>
+            ) : (
+              <NavLink
+                key={item.to}
+                component={Link}
+                to={item.to}
+                label={item.label}
+                leftSection={item.icon}
+                active={isActive(item)}
+                onClick={close}
+                variant="light"
+                style={{ borderRadius: 8 }}
+                mb={2}
+                data-testid={item.testId}
+                aria-current={isActive(item) ? "page" : undefined}
+              />
+            ),
+          )}
         </AppShell.Section>
         <AppShell.Section>
           <Text size="xs" c="dimmed" px="sm" py="xs">
@@ -248,6 +328,7 @@ export function PortalLayout() {
 
       <AppShell.Main>
         <Box maw={1240} mx="auto">
+          {principal.kind === "admin" ? <EmailBanner /> : null}
           <Suspense fallback={<PageLoader />}>
             <Outlet />
           </Suspense>

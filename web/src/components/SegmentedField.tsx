@@ -11,6 +11,8 @@ export function SegmentedField<T extends string>({
   data,
   color,
   testId,
+  name,
+  disabled,
 }: {
   label: string;
   description?: ReactNode;
@@ -20,6 +22,9 @@ export function SegmentedField<T extends string>({
   data: { value: T; label: string }[];
   color?: string;
   testId?: string;
+  /** The radio group's name: the API field it edits. */
+  name?: string;
+  disabled?: boolean;
 }) {
   const labelId = useId();
   return (
@@ -38,6 +43,8 @@ export function SegmentedField<T extends string>({
         onChange={(next) => onChange(next as T)}
         data={data}
         color={color}
+        name={name}
+        disabled={disabled}
         data-testid={testId}
       />
     </Input.Wrapper>

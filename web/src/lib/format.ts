@@ -9,6 +9,7 @@ export function useFormat() {
     const dateTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
     const dateTimeSeconds = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "medium" });
     const date = new Intl.DateTimeFormat(language, { dateStyle: "medium" });
+    const time = new Intl.DateTimeFormat(language, { timeStyle: "short" });
     const number = new Intl.NumberFormat(language);
     const parse = (value: string | null | undefined): Date | null => {
       if (!value) return null;
@@ -27,6 +28,10 @@ export function useFormat() {
       date: (value: string | null | undefined, fallback = "—") => {
         const d = parse(value);
         return d ? date.format(d) : fallback;
+      },
+      time: (value: string | null | undefined, fallback = "—") => {
+        const d = parse(value);
+        return d ? time.format(d) : fallback;
       },
       number: (value: number | null | undefined) => (typeof value === "number" ? number.format(value) : "—"),
       never: t("common.never"),

@@ -5,9 +5,14 @@ import type { Page } from "../api/types";
 /**
  * A `{items, nextCursor}` list read page by page ("Load more"), flattened for tables.
  */
-export function useCursorList<T>(queryKey: readonly unknown[], fetchPage: (cursor?: string) => Promise<Page<T>>) {
+export function useCursorList<T>(
+  queryKey: readonly unknown[],
+  fetchPage: (cursor?: string) => Promise<Page<T>>,
+  options: { refetchInterval?: number | false } = {},
+) {
   const query = useInfiniteQuery({
     queryKey,
+    refetchInterval: options.refetchInterval ?? false,
     queryFn: ({ pageParam }) => fetchPage(pageParam),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,

@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group } from "@mantine/core";
+import { Button, Checkbox, Group, Stack } from "@mantine/core";
 import { IconPlayerPause, IconPlayerPlay, IconPlayerStop } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
@@ -24,6 +24,24 @@ function KillJobsOption({ onChange }: { onChange: (value: boolean) => void }) {
   );
 }
 
+function NotifyOption({ onChange }: { onChange: (value: boolean) => void }) {
+  const { t } = useTranslation();
+  const [checked, setChecked] = useState(false);
+  return (
+    <Checkbox
+      name="notify"
+      label={t("maintenance.notify")}
+      description={t("maintenance.notifyHint")}
+      checked={checked}
+      onChange={(e) => {
+        setChecked(e.currentTarget.checked);
+        onChange(e.currentTarget.checked);
+      }}
+      data-testid="notify-admins"
+    />
+  );
+}
+
 /**
  * Start/suspend/end actions for the installation (no tenant) or one tenant, each behind a
  * confirmation that says what the phase does.
@@ -32,6 +50,8 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const killJobs = useRef(false);
+  const notify = useRef(false);
+  const notifyOption = <NotifyOption onChange={(value) => (notify.current = value)} />;
 
   const apply = async (call: Promise<MaintenanceState>) => {
     const state = await call;
@@ -43,35 +63,60 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
 
   return {
     startDraining(scope: { tenantId?: number; label: string }) {
+      notify.current = false;
       confirm({
         title: t("maintenance.confirmDrainTitle", { scope: scope.label }),
         message: t("maintenance.confirmDrainBody"),
+        extra: notifyOption,
         confirmLabel: t("maintenance.startDraining"),
         color: "orange",
-        action: () => apply(hostApi.startMaintenance({ phase: "draining", tenantId: scope.tenantId })),
+        action: () =>
+          apply(
+            hostApi.startMaintenance({
+              phase: "draining",
+              tenantId: scope.tenantId,
+              ...(notify.current && { notify: true }),
+            }),
+          ),
         successMessage: t("maintenance.drainingStarted"),
       });
     },
     suspend(scope: { tenantId?: number; label: string }) {
       killJobs.current = false;
+      notify.current = false;
       confirm({
         title: t("maintenance.confirmSuspendTitle", { scope: scope.label }),
         message: t("maintenance.confirmSuspendBody"),
-        extra: <KillJobsOption onChange={(value) => (killJobs.current = value)} />,
+        extra: (
+          <Stack gap="sm">
+            <KillJobsOption onChange={(value) => (killJobs.current = value)} />
+            {notifyOption}
+          </Stack>
+        ),
         confirmLabel: t("maintenance.suspend"),
         color: "red",
         action: () =>
-          apply(hostApi.startMaintenance({ phase: "suspended", killJobs: killJobs.current, tenantId: scope.tenantId })),
+          apply(
+            hostApi.startMaintenance({
+              phase: "suspended",
+              killJobs: killJobs.current,
+              tenantId: scope.tenantId,
+              ...(notify.current && { notify: true }),
+            }),
+          ),
         successMessage: t("maintenance.suspended"),
       });
     },
     end(scope: { tenantId?: number; label: string }) {
+      notify.current = false;
       confirm({
         title: t("maintenance.confirmEndTitle", { scope: scope.label }),
         message: t("maintenance.confirmEndBody"),
+        extra: notifyOption,
         confirmLabel: t("maintenance.end"),
         color: "teal",
-        action: () => apply(hostApi.endMaintenance({ tenantId: scope.tenantId })),
+        action: () =>
+          apply(hostApi.endMaintenance({ tenantId: scope.tenantId, ...(notify.current && { notify: true }) })),
         successMessage: t("maintenance.ended"),
       });
     },

@@ -1,5 +1,6 @@
-import { Button, Group, Modal, SimpleGrid, Stack, TextInput } from "@mantine/core";
+import { Alert, Button, Group, Modal, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
+import { IconMailForward } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -91,7 +92,12 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
         locale,
       });
       await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
-      notifications.show({ color: "teal", message: t("users.created", { name: user.email }) });
+      notifications.show({
+        color: "teal",
+        message: user.hasPassword
+          ? t("users.created", { name: user.email })
+          : t("users.createdInvited", { name: user.email }),
+      });
       onClose();
     } catch (error) {
       focusFirstInvalid(formRef.current, errors.show(error));
@@ -129,7 +135,7 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
         <PasswordField
           name="password"
           label={t("users.initialPassword")}
-          description={t("organizations.adminPasswordHint")}
+          description={t("users.initialPasswordHint")}
           autoComplete="new-password"
           value={password}
           onChange={(e) => {
@@ -138,6 +144,13 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
           }}
           error={errors.fieldErrors.password}
         />
+        {password ? null : (
+          <Alert color="blue" variant="light" icon={<IconMailForward />} p="sm" data-testid="invitation-notice">
+            <Text size="sm">
+              {email.trim() ? t("users.invitationNotice", { email: email.trim() }) : t("users.invitationNoticeNoEmail")}
+            </Text>
+          </Alert>
+        )}
         <LocaleSelect value={locale} onChange={setLocale} error={errors.fieldErrors.locale} />
         <FormError message={errors.formError} type={errors.formErrorType} />
         <Group justify="flex-end" gap="sm">
@@ -145,7 +158,7 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
             {t("common.cancel")}
           </Button>
           <Button type="submit" loading={pending} data-testid="create-user-submit">
-            {t("users.create")}
+            {password ? t("users.create") : t("users.createAndInvite")}
           </Button>
         </Group>
       </Stack>
@@ -218,7 +231,89 @@ function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onCl
   );
 }
 
-export type UserDialog = { kind: "create" } | { kind: "edit"; user: OrgUser };
+const PASSWORD_FIELDS = ["password", "passwordConfirm"] as const;
+
+/** An administrator sets a user's password (e.g. for an invited user without e-mail); their sessions end. */
+function SetPasswordForm({ org, user, onClose }: { org: string; user: OrgUser; onClose: () => void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const errors = useFormErrors(PASSWORD_FIELDS);
+  const [pending, setPending] = useState(false);
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const local: FieldErrors = {};
+    if (!password) local.password = t("validation.required");
+    else if (password !== confirm) local.passwordConfirm = t("validation.passwordMismatch");
+    if (Object.keys(local).length) {
+      errors.setFormError(null);
+      errors.setFieldErrors(local);
+      focusFirstInvalid(formRef.current, local);
+      return;
+    }
+    errors.clear();
+    setPending(true);
+    try {
+      await orgApi.setUserPassword(org, user.id, password);
+      await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
+      notifications.show({ color: "teal", message: t("users.passwordSet", { name: user.email }) });
+      onClose();
+    } catch (error) {
+      focusFirstInvalid(formRef.current, errors.show(error));
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <form ref={formRef} onSubmit={submit} noValidate data-testid="set-password-form">
+      <Stack gap="md">
+        <Text size="sm" c="dimmed">
+          {user.hasPassword ? t("users.setPasswordHint") : t("users.setPasswordInvitedHint")}
+        </Text>
+        <PasswordField
+          name="password"
+          label={t("fields.newPassword")}
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => {
+            setPassword(e.currentTarget.value);
+            errors.clearField("password");
+          }}
+          error={errors.fieldErrors.password}
+          data-autofocus
+          required
+        />
+        <PasswordField
+          name="passwordConfirm"
+          label={t("fields.passwordConfirm")}
+          autoComplete="new-password"
+          value={confirm}
+          onChange={(e) => {
+            setConfirm(e.currentTarget.value);
+            errors.clearField("passwordConfirm");
+          }}
+          error={errors.fieldErrors.passwordConfirm}
+          required
+        />
+        <FormError message={errors.formError} />
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={onClose} disabled={pending}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={pending} data-testid="set-password-submit">
+            {t("users.setPassword")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export type UserDialog = { kind: "create" } | { kind: "edit"; user: OrgUser } | { kind: "password"; user: OrgUser };
 
 export function UserModal({
   org,
@@ -233,11 +328,19 @@ export function UserModal({
 }) {
   const { t } = useTranslation();
   const key = useOpenKey(opened);
-  const title = dialog?.kind === "edit" ? t("users.editTitle", { name: dialog.user.email }) : t("users.new");
+  const title =
+    dialog?.kind === "edit"
+      ? t("users.editTitle", { name: dialog.user.email })
+      : dialog?.kind === "password"
+        ? t("users.setPasswordTitle", { name: dialog.user.email })
+        : t("users.new");
   return (
     <Modal opened={opened} onClose={onClose} title={title} centered size="lg">
       {dialog?.kind === "create" ? <CreateUserForm key={key} org={org} onClose={onClose} /> : null}
       {dialog?.kind === "edit" ? <EditUserForm key={key} org={org} user={dialog.user} onClose={onClose} /> : null}
+      {dialog?.kind === "password" ? (
+        <SetPasswordForm key={key} org={org} user={dialog.user} onClose={onClose} />
+      ) : null}
     </Modal>
   );
 }

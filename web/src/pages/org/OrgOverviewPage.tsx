@@ -1,8 +1,10 @@
 import { Code, Group, Paper, SimpleGrid, Text, ThemeIcon, UnstyledButton } from "@mantine/core";
 import {
   IconBuilding,
+  IconCertificate,
   IconChevronRight,
   IconHistory,
+  IconMailCog,
   IconServer2,
   IconUserCircle,
   IconUsers,
@@ -122,6 +124,18 @@ export default function OrgOverviewPage() {
             icon={<IconHistory size={20} />}
             title={t("nav.audit")}
             description={t("orgOverview.auditLink")}
+          />
+          <QuickLink
+            to="/org/licenses"
+            icon={<IconCertificate size={20} />}
+            title={t("nav.licenses")}
+            description={t("orgOverview.licensesLink")}
+          />
+          <QuickLink
+            to="/org/settings/email"
+            icon={<IconMailCog size={20} />}
+            title={t("email.org.title")}
+            description={t("orgOverview.emailLink")}
           />
         </SimpleGrid>
       ) : null}

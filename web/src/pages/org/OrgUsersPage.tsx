@@ -1,5 +1,14 @@
 import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
-import { IconDots, IconMailForward, IconPencil, IconPlus, IconTrash, IconUsers } from "@tabler/icons-react";
+import {
+  IconDots,
+  IconKey,
+  IconMailCancel,
+  IconMailForward,
+  IconPencil,
+  IconPlus,
+  IconTrash,
+  IconUsers,
+} from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -35,6 +44,25 @@ export default function OrgUsersPage() {
         await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
       },
       successMessage: t("users.deleted", { name: user.email }),
+    });
+
+  const resendInvitation = (user: OrgUser) =>
+    confirm({
+      title: t("users.resendInvitationTitle", { name: user.email }),
+      message: t("users.resendInvitationBody"),
+      confirmLabel: t("users.resendInvitation"),
+      color: "indigo",
+      action: () => orgApi.resendInvitation(org, user.id),
+      successMessage: t("users.invitationSent", { name: user.email }),
+    });
+
+  const revokeInvitation = (user: OrgUser) =>
+    confirm({
+      title: t("users.revokeInvitationTitle", { name: user.email }),
+      message: t("users.revokeInvitationBody"),
+      confirmLabel: t("users.revokeInvitation"),
+      action: () => orgApi.revokeInvitation(org, user.id),
+      successMessage: t("users.invitationRevoked", { name: user.email }),
     });
 
   const newButton = (
@@ -92,6 +120,7 @@ export default function OrgUsersPage() {
                                 variant="light"
                                 color="yellow"
                                 leftSection={<IconMailForward size={10} />}
+                                data-testid="invited-badge"
                               >
                                 {t("users.invited")}
                               </Badge>
@@ -138,6 +167,35 @@ export default function OrgUsersPage() {
                             >
                               {t("common.edit")}
                             </Menu.Item>
+                            {user.id === me.id ? null : (
+                              <Menu.Item
+                                leftSection={<IconKey size={16} />}
+                                onClick={() => setDialog({ value: { kind: "password", user }, opened: true })}
+                                data-testid="set-password"
+                              >
+                                {t("users.setPassword")}
+                              </Menu.Item>
+                            )}
+                            {!user.hasPassword ? (
+                              <>
+                                <Menu.Divider />
+                                <Menu.Label>{t("users.invitation")}</Menu.Label>
+                                <Menu.Item
+                                  leftSection={<IconMailForward size={16} />}
+                                  onClick={() => resendInvitation(user)}
+                                  data-testid="resend-invitation"
+                                >
+                                  {t("users.resendInvitation")}
+                                </Menu.Item>
+                                <Menu.Item
+                                  leftSection={<IconMailCancel size={16} />}
+                                  onClick={() => revokeInvitation(user)}
+                                  data-testid="revoke-invitation"
+                                >
+                                  {t("users.revokeInvitation")}
+                                </Menu.Item>
+                              </>
+                            ) : null}
                             <Menu.Divider />
                             <Menu.Item
                               color="red"

@@ -1,0 +1,244 @@
+import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { IconDots, IconEye, IconPencil, IconPlus, IconSend, IconSpeakerphone, IconTrash } from "@tabler/icons-react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { hostApi } from "../../api/endpoints";
+import type { Announcement } from "../../api/types";
+import { useConfirm } from "../../components/ConfirmModal";
+import { EmptyPanel } from "../../components/EmptyPanel";
+import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { PageHeader } from "../../components/PageHeader";
+import { AnnouncementModal } from "../../features/announcements/AnnouncementModal";
+import { AnnouncementPreviewModal } from "../../features/announcements/AnnouncementPreviewModal";
+import { useFormat } from "../../lib/format";
+
+type Dialog = { kind: "edit"; announcement: Announcement | null } | { kind: "preview"; announcement: Announcement };
+
+export default function AnnouncementsPage() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const queryClient = useQueryClient();
+  const [confirm, confirmModal] = useConfirm();
+  const [dialog, setDialog] = useState<{ value: Dialog; opened: boolean } | null>(null);
+  const query = useQuery({ queryKey: ["host", "announcements"], queryFn: hostApi.announcements });
+  const items = query.data?.items ?? [];
+
+  const open = (value: Dialog) => setDialog({ value, opened: true });
+  const close = () => setDialog((d) => (d ? { ...d, opened: false } : d));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["host", "announcements"] });
+
+  const targetLabel = (a: Announcement) =>
+    a.orgIds === null
+      ? t("announcements.allOrganizations")
+      : t("announcements.organizationCount", { count: a.orgIds.length });
+
+  const send = (a: Announcement) =>
+    confirm({
+      title: t("announcements.sendTitle", { subject: a.subjectEn }),
+      message: t("announcements.sendBody", { target: targetLabel(a) }),
+      confirmLabel: t("announcements.send"),
+      color: "indigo",
+      action: async () => {
+        await hostApi.sendAnnouncement(a.id);
+        await refresh();
+        await queryClient.invalidateQueries({ queryKey: ["host", "email"] });
+        close();
+      },
+      successMessage: t("announcements.sentMessage"),
+    });
+
+  const remove = (a: Announcement) =>
+    confirm({
+      title: t("announcements.deleteTitle", { subject: a.subjectEn }),
+      message: t("announcements.deleteBody"),
+      confirmLabel: t("common.delete"),
+      action: async () => {
+        await hostApi.deleteAnnouncement(a.id);
+        await refresh();
+      },
+      successMessage: t("announcements.deleted"),
+    });
+
+  const newButton = (
+    <Button
+      leftSection={<IconPlus size={18} />}
+      onClick={() => open({ kind: "edit", announcement: null })}
+      data-testid="new-announcement"
+    >
+      {t("announcements.new")}
+    </Button>
+  );
+
+  return (
+    <>
+      <PageHeader title={t("announcements.title")} description={t("announcements.description")} actions={newButton} />
+      <Panel>
+        {query.isPending ? <PageLoader /> : null}
+        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
+        {query.isSuccess && items.length === 0 ? (
+          <EmptyPanel
+            icon={<IconSpeakerphone size={32} />}
+            title={t("announcements.empty")}
+            description={t("announcements.emptyBody")}
+            action={newButton}
+            testId="announcements-empty"
+          />
+        ) : null}
+        {items.length > 0 ? (
+          <Table.ScrollContainer minWidth={900}>
+            <Table highlightOnHover className="dirigent-table" data-testid="announcements-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("announcements.subject")}</Table.Th>
+                  <Table.Th>{t("announcements.kind")}</Table.Th>
+                  <Table.Th>{t("announcements.recipients")}</Table.Th>
+                  <Table.Th>{t("fields.status")}</Table.Th>
+                  <Table.Th>{t("fields.created")}</Table.Th>
+                  <Table.Th w={56}>
+                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((a) => (
+                  <Table.Tr
+                    key={a.id}
+                    data-testid={`announcement-row-${a.id}`}
+                    data-state={a.sentAt ? "sent" : "draft"}
+                  >
+                    <Table.Td maw={340}>
+                      <Stack gap={0}>
+                        <Text
+                          size="sm"
+                          fw={600}
+                          lineClamp={1}
+                          component="button"
+                          type="button"
+                          onClick={() => open({ kind: "preview", announcement: a })}
+                          style={{ background: "none", border: 0, padding: 0, textAlign: "left", cursor: "pointer" }}
+                          data-testid="announcement-subject"
+                        >
+                          {a.subjectEn}
+                        </Text>
+                        <Text size="xs" c="dimmed" lineClamp={1} lang="de">
+                          {a.subjectDe}
+                        </Text>
+                      </Stack>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge
+                        variant="light"
+                        color={a.kind === "planned-maintenance" ? "orange" : "indigo"}
+                        tt="none"
+                        fw={500}
+                      >
+                        {t(`announcements.kinds.${a.kind}`)}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{targetLabel(a)}</Text>
+                      {a.sentAt ? (
+                        <Text size="xs" c="dimmed" data-testid="announcement-recipient-count">
+                          {t("announcements.recipientCount", { count: a.recipientCount ?? 0 })}
+                        </Text>
+                      ) : null}
+                    </Table.Td>
+                    <Table.Td>
+                      <Stack gap={2} align="flex-start">
+                        <Badge
+                          variant={a.sentAt ? "filled" : "light"}
+                          color={a.sentAt ? "teal" : "gray"}
+                          data-testid="announcement-status"
+                        >
+                          {a.sentAt ? t("announcements.sent") : t("announcements.draft")}
+                        </Badge>
+                        {a.sentAt ? (
+                          <Text size="xs" c="dimmed">
+                            {format.dateTime(a.sentAt)}
+                          </Text>
+                        ) : null}
+                      </Stack>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{format.dateTime(a.createdAt)}</Text>
+                      <Text size="xs" c="dimmed">
+                        {a.createdBy}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group justify="flex-end" gap={4} wrap="nowrap">
+                        <Menu position="bottom-end" withinPortal>
+                          <Menu.Target>
+                            <ActionIcon
+                              variant="subtle"
+                              color="gray"
+                              aria-label={t("common.actionsFor", { name: a.subjectEn })}
+                              data-testid="row-actions"
+                            >
+                              <IconDots size={18} />
+                            </ActionIcon>
+                          </Menu.Target>
+                          <Menu.Dropdown>
+                            <Menu.Item
+                              leftSection={<IconEye size={16} />}
+                              onClick={() => open({ kind: "preview", announcement: a })}
+                              data-testid="preview"
+                            >
+                              {a.sentAt ? t("announcements.view") : t("announcements.preview")}
+                            </Menu.Item>
+                            {a.sentAt ? null : (
+                              <>
+                                <Menu.Item
+                                  leftSection={<IconPencil size={16} />}
+                                  onClick={() => open({ kind: "edit", announcement: a })}
+                                  data-testid="edit"
+                                >
+                                  {t("common.edit")}
+                                </Menu.Item>
+                                <Menu.Item
+                                  leftSection={<IconSend size={16} />}
+                                  onClick={() => send(a)}
+                                  data-testid="send"
+                                >
+                                  {t("announcements.send")}
+                                </Menu.Item>
+                                <Menu.Divider />
+                                <Menu.Item
+                                  color="red"
+                                  leftSection={<IconTrash size={16} />}
+                                  onClick={() => remove(a)}
+                                  data-testid="delete"
+                                >
+                                  {t("common.delete")}
+                                </Menu.Item>
+                              </>
+                            )}
+                          </Menu.Dropdown>
+                        </Menu>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+      </Panel>
+      <AnnouncementModal
+        announcement={dialog?.value.kind === "edit" ? dialog.value.announcement : null}
+        opened={!!dialog?.opened && dialog.value.kind === "edit"}
+        onClose={close}
+        onPreview={(saved) => open({ kind: "preview", announcement: saved })}
+      />
+      <AnnouncementPreviewModal
+        announcement={dialog?.value.kind === "preview" ? dialog.value.announcement : null}
+        opened={!!dialog?.opened && dialog.value.kind === "preview"}
+        onClose={close}
+        onSend={send}
+        targetLabel={targetLabel}
+      />
+      {confirmModal}
+    </>
+  );
+}
