@@ -128,6 +128,8 @@ export class LicenseService {
     });
     const license = (await this.list()).find((l) => l.tenantId === tenantId);
     if (!license) throw new NotFoundError("The tenant");
+    // A new expiry date may already be within a notice window: send that notice now, not at the next hourly run.
+    await this.sendDueNotices();
     return license;
   }
 
