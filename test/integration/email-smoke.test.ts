@@ -57,4 +57,27 @@ describe("e-mail end to end", () => {
     expect(accept.status, accept.text).toBe(204);
     await new Api(server.url).as({ organization: "mail-org", email: "boss@mail.test", password: "Boss-Passw0rd!" });
   });
+
+  it("fails the test at the auth stage when credentials are set but the server offers no AUTH", async () => {
+    const anonymousOnly = await startSmtpServer({ tls: "none" });
+    try {
+      const res = await admin.post("/host/settings/email/test", {
+        to: "ops@example.test",
+        settings: {
+          enabled: true,
+          smtpHost: "127.0.0.1",
+          smtpPort: anonymousOnly.port,
+          smtpUsername: "mailer",
+          smtpPassword: "never-sent-silently",
+          fromAddress: "noreply@dirigent.test",
+          secureConnection: false,
+        },
+      });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ ok: false, stage: "auth" });
+      expect(anonymousOnly.messages).toHaveLength(0);
+    } finally {
+      await anonymousOnly.close();
+    }
+  });
 });

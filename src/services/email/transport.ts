@@ -29,7 +29,13 @@ export function transportOptions(
   secrets: ResolvedSecrets,
   accessToken: string | null,
   pool: boolean,
-): SMTPTransport.Options & { pool?: boolean; maxConnections?: number; rateDelta?: number; rateLimit?: number } {
+): SMTPTransport.Options & {
+  pool?: boolean;
+  maxConnections?: number;
+  rateDelta?: number;
+  rateLimit?: number;
+  forceAuth?: boolean;
+} {
   const implicit = s.secureConnection && usesImplicitTls(s);
   const user = loginName(s);
   const auth =
@@ -53,7 +59,9 @@ export function transportOptions(
       rejectUnauthorized: !s.allowInvalidCertificates,
       minVersion: "TLSv1.2",
     },
-    ...(auth && { auth }),
+    // Credentials are never dropped silently: when they are set, log in even if the server does
+    // not advertise AUTH (it then refuses, and the test or the outbox says so).
+    ...(auth && { auth, forceAuth: true }),
     connectionTimeout: s.connectionTimeoutMs,
     greetingTimeout: s.greetingTimeoutMs,
     socketTimeout: s.socketTimeoutMs,
