@@ -133,6 +133,12 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
                 closeWith(CloseCode.maintenance, "maintenance");
                 return;
               }
+              // A tenant or organization disabled since the robot connected ends its session.
+              if (!(await services.machines.stillAdmitted(machine.id))) {
+                send({ type: "goodbye", reason: "The machine's tenant or organization was disabled.", reconnect: false });
+                closeWith(CloseCode.keyRevoked, "disabled");
+                return;
+              }
               // Stops asked for on another node (or lost in transit) reach the robot with its next heartbeat.
               for (const stop of await services.jobs.pendingStops(sessionId)) {
                 if (message.runningJobs.includes(stop.key)) send({ type: "stop", jobKey: stop.key, mode: stop.mode });

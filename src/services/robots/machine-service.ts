@@ -260,6 +260,18 @@ export class MachineService {
     return { machine, orgId: org_id };
   }
 
+  /** Whether the machine still exists in an active tenant of an active organization. */
+  async stillAdmitted(machineId: number): Promise<boolean> {
+    const row = await this.ctx.db
+      .selectFrom("machines as m")
+      .innerJoin("tenants as t", "t.id", "m.tenant_id")
+      .innerJoin("organizations as o", "o.id", "t.org_id")
+      .select(["t.status as tenant_status", "o.status as org_status"])
+      .where("m.id", "=", machineId)
+      .executeTakeFirst();
+    return row?.tenant_status === AccountStatus.active && row.org_status === AccountStatus.active;
+  }
+
   /** Records a new live session of the machine on this node. */
   async openSession(
     machine: MachineRow,
