@@ -51,6 +51,16 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The current CSRF token, for requests made outside `request()` (an upload with progress via XMLHttpRequest). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+/** The current UI language, for requests made outside `request()`. */
+export function getApiLanguage(): string {
+  return language;
+}
+
 /** Sent as `Accept-Language`, so the server may answer in the UI's language. */
 export function setApiLanguage(locale: string): void {
   language = locale;

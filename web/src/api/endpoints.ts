@@ -1,7 +1,8 @@
-import { api, type QueryValue, withQuery } from "./client";
+import { API_BASE, api, type QueryValue, withQuery } from "./client";
 import type {
   AccessToken,
   Administrator,
+  Alert,
   Announcement,
   AnnouncementInput,
   AuditEntry,
@@ -10,11 +11,21 @@ import type {
   EmailSettingsInput,
   EmailStatus,
   EmailTestResult,
+  Folder,
+  FolderAssignment,
   HostDashboard,
   HostEmailSettings,
   InvitationInfo,
+  Job,
+  JobDetail,
+  JobFilters,
+  JobStartInput,
   Locale,
   LoginRequest,
+  LogLevel,
+  LogLine,
+  Machine,
+  MachineWithKey,
   MaintenanceState,
   Organization,
   OrgEmailSettings,
@@ -22,15 +33,21 @@ import type {
   OutboxMessage,
   OutboxMessageDetail,
   OutboxStatus,
+  PackageSummary,
   Page,
   PasswordRecoveryResponse,
   Principal,
+  Process,
+  ProcessInput,
   PublicStatus,
   RenderedEmail,
+  Role,
+  RoleCatalogue,
   SecuritySettings,
   SessionResponse,
   Tenant,
   TenantLicense,
+  TenantPermissions,
 } from "./types";
 
 const seg = encodeURIComponent;
@@ -212,3 +229,76 @@ export const orgApi = {
   email: (org: string) => emailEndpoints(`/orgs/${seg(org)}`, ["orgs", org, "email"]),
   licenses: (org: string) => api.get<{ items: TenantLicense[] }>(`/orgs/${seg(org)}/licenses`),
 };
+
+/** The API base of one tenant: `/orgs/{org}/tenants/{tenant}` (tenant by id or name). */
+export function tenantBase(org: string, tenant: string): string {
+  return `/orgs/${seg(org)}/tenants/${seg(tenant)}`;
+}
+
+/** Everything inside one tenant: folders, roles, machines, packages, processes, jobs and alerts. */
+export function tenantApi(org: string, tenant: string) {
+  const T = tenantBase(org, tenant);
+  return {
+    base: T,
+    key: ["orgs", org, "tenant", tenant] as const,
+    permissions: () => api.get<TenantPermissions>(`${T}/permissions`),
+
+    folders: () => api.get<{ items: Folder[] }>(`${T}/folders`),
+    createFolder: (body: { name: string; parentId?: number | null; description?: string | null }) =>
+      api.post<Folder>(`${T}/folders`, body),
+    updateFolder: (id: number, body: { name?: string; parentId?: number | null; description?: string | null }) =>
+      api.patch<Folder>(`${T}/folders/${id}`, body),
+    deleteFolder: (id: number) => api.delete(`${T}/folders/${id}`),
+    folderAssignments: (id: number) => api.get<{ items: FolderAssignment[] }>(`${T}/folders/${id}/assignments`),
+    setFolderAssignments: (id: number, userId: number, roleIds: number[]) =>
+      api.put<void>(`${T}/folders/${id}/assignments/${userId}`, { roleIds }),
+
+    roles: () => api.get<{ items: Role[]; catalogue: RoleCatalogue }>(`${T}/roles`),
+    createRole: (body: { name: string; kind: Role["kind"]; permissions: string[] }) =>
+      api.post<Role>(`${T}/roles`, body),
+    updateRole: (id: number, body: { name?: string; permissions?: string[] }) =>
+      api.patch<Role>(`${T}/roles/${id}`, body),
+    deleteRole: (id: number) => api.delete(`${T}/roles/${id}`),
+
+    machines: () => api.get<{ items: Machine[] }>(`${T}/machines`),
+    createMachine: (body: { name: string; description?: string | null; slots: number; folderIds: number[] }) =>
+      api.post<MachineWithKey>(`${T}/machines`, body),
+    updateMachine: (
+      id: number,
+      body: { name?: string; description?: string | null; slots?: number; folderIds?: number[] },
+    ) => api.patch<Machine>(`${T}/machines/${id}`, body),
+    deleteMachine: (id: number) => api.delete(`${T}/machines/${id}`),
+    regenerateMachineKey: (id: number) => api.post<MachineWithKey>(`${T}/machines/${id}/key`),
+
+    packages: () => api.get<{ items: PackageSummary[] }>(`${T}/packages`),
+    /** The archive's URL (a plain link: the browser downloads it with the session cookie). */
+    packageDownloadUrl: (name: string, version: string) =>
+      `${API_BASE}${T}/packages/${seg(name)}/${seg(version)}/download`,
+    packageUploadUrl: () => `${API_BASE}${T}/packages`,
+    deletePackageVersion: (name: string, version: string) => api.delete(`${T}/packages/${seg(name)}/${seg(version)}`),
+
+    processes: (folderId?: number | null) =>
+      api.get<{ items: Process[] }>(folderId ? `${T}/folders/${folderId}/processes` : `${T}/processes`),
+    createProcess: (folderId: number, body: ProcessInput) =>
+      api.post<Process>(`${T}/folders/${folderId}/processes`, body),
+    updateProcess: (id: number, body: ProcessInput) => api.patch<Process>(`${T}/processes/${id}`, body),
+    deleteProcess: (id: number) => api.delete(`${T}/processes/${id}`),
+
+    jobs: (filters: JobFilters & { cursor?: string; limit?: number }) =>
+      api.get<Page<Job>>(withQuery(`${T}/jobs`, filters as Record<string, QueryValue>)),
+    job: (id: string | number) => api.get<JobDetail>(`${T}/jobs/${seg(String(id))}`),
+    startJobs: (folderId: number, body: JobStartInput) =>
+      api.post<{ items: Job[] }>(`${T}/folders/${folderId}/jobs`, body),
+    stopJob: (id: number, mode: "stop" | "kill") => api.post<Job>(`${T}/jobs/${id}/stop`, { mode }),
+    restartJob: (id: number) => api.post<Job>(`${T}/jobs/${id}/restart`),
+    jobLogs: (id: number, params: { level?: LogLevel; q?: string; after?: number }) =>
+      api.get<{ items: LogLine[] }>(withQuery(`${T}/jobs/${id}/logs`, params)),
+    jobLogsCsvUrl: (id: number, params: { level?: LogLevel; q?: string }) =>
+      `${API_BASE}${withQuery(`${T}/jobs/${id}/logs.csv`, params)}`,
+    jobLogStreamUrl: (id: number) => `${API_BASE}${T}/jobs/${id}/logs/stream`,
+
+    alerts: () => api.get<{ items: Alert[] }>(withQuery(`${T}/alerts`, { limit: 30 })),
+  };
+}
+
+export type TenantApi = ReturnType<typeof tenantApi>;

@@ -321,3 +321,194 @@ export interface InvitationInfo {
 export interface PublicStatus {
   maintenance: { phase: MaintenancePhase };
 }
+
+// ── Automation (one tenant: folders, roles, machines, packages, processes, jobs, alerts) ──
+
+export type JobState = "pending" | "running" | "stopping" | "terminating" | "successful" | "faulted" | "stopped";
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+export type RobotState = "available" | "busy" | "unresponsive" | "disconnected";
+
+export interface Folder {
+  id: number;
+  name: string;
+  description: string | null;
+  parentId: number | null;
+  path: string;
+  depth: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TenantPermissions {
+  everything: boolean;
+  tenant: string[];
+  folders: { folderId: number; permissions: string[] }[];
+}
+
+export interface Role {
+  id: number;
+  name: string;
+  kind: "tenant" | "folder";
+  predefined: boolean;
+  permissions: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RoleCatalogue {
+  actions: string[];
+  tenantResources: string[];
+  folderResources: string[];
+}
+
+export interface FolderAssignment {
+  user: { id: number; email: string; name: string };
+  role: { id: number; name: string };
+  origin: "assigned" | "inherited";
+  fromFolderId: number;
+}
+
+export interface RobotSession {
+  id: number;
+  state: RobotState;
+  hostName: string;
+  os: string;
+  agentVersion: string;
+  connectedAt: string;
+  lastHeartbeatAt: string;
+  disconnectedAt: string | null;
+  disconnectReason: string | null;
+}
+
+export interface Machine {
+  id: number;
+  name: string;
+  description: string | null;
+  slots: number;
+  folderIds: number[];
+  keyHint: string;
+  state: RobotState;
+  sessions: RobotSession[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MachineWithKey extends Machine {
+  key: string;
+  connectCommand: string;
+}
+
+export interface EntryPoint {
+  name: string;
+  command: string[];
+  inputSchema?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+}
+
+export interface PackageVersion {
+  id: number;
+  name: string;
+  version: string;
+  description: string | null;
+  entryPoints: EntryPoint[];
+  format: "zip" | "tgz";
+  size: number;
+  sha256: string;
+  uploadedBy: string;
+  createdAt: string;
+}
+
+export interface PackageSummary {
+  name: string;
+  latestVersion: string;
+  description: string | null;
+  versions: PackageVersion[];
+}
+
+export interface Process {
+  id: number;
+  folderId: number;
+  name: string;
+  description: string | null;
+  packageName: string;
+  packageVersion: string | null;
+  entryPoint: string;
+  inputArguments: Record<string, unknown>;
+  priority: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProcessInput {
+  name?: string;
+  description?: string | null;
+  packageName?: string;
+  packageVersion?: string | null;
+  entryPoint?: string;
+  inputArguments?: Record<string, unknown>;
+  priority?: number;
+}
+
+export interface Job {
+  id: number;
+  key: string;
+  state: JobState;
+  folderId: number;
+  processId: number | null;
+  processName: string;
+  entryPoint: string;
+  priority: number;
+  targetMachineId: number | null;
+  machineId: number | null;
+  inputArguments: Record<string, unknown>;
+  outputArguments: Record<string, unknown> | null;
+  error?: string;
+  source: string;
+  createdBy: string;
+  stopAfterSeconds: number | null;
+  killAfterSeconds: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface JobDetail extends Job {
+  timeline: { state: string; actor: string; reason: string | null; at: string }[];
+}
+
+export interface JobStartInput {
+  processId: number;
+  inputArguments?: Record<string, unknown>;
+  count?: number;
+  machineId?: number;
+  priority?: number;
+  stopAfterSeconds?: number;
+  killAfterSeconds?: number;
+}
+
+export interface JobFilters {
+  state?: JobState | null;
+  processId?: number | null;
+  machineId?: number | null;
+  folderId?: number | null;
+  from?: string;
+  to?: string;
+}
+
+export interface LogLine {
+  id: number;
+  timestamp: string;
+  level: LogLevel;
+  message: string;
+}
+
+export interface Alert {
+  id: number;
+  folderId: number | null;
+  severity: "info" | "warn" | "error" | "fatal";
+  component: "jobs" | "robots";
+  kind: string;
+  message: string;
+  link: string | null;
+  createdAt: string;
+}

@@ -1,7 +1,8 @@
 import { lazy, type ReactNode, Suspense } from "react";
-import { Route, Routes } from "react-router";
+import { Navigate, Route, Routes } from "react-router";
 import { PageLoader } from "../components/feedback";
 import { PortalLayout } from "../components/PortalLayout";
+import { TenantLayout } from "../features/automation/tenant";
 import { HomeRedirect, RequireAuth } from "./guards";
 
 // Each page is its own chunk, so the sign-in page does not carry the whole portal.
@@ -29,6 +30,13 @@ const OrgAuditPage = lazy(() => import("../pages/org/OrgAuditPage"));
 const OrgEmailSettingsPage = lazy(() => import("../pages/org/OrgEmailSettingsPage"));
 const OrgEmailOutboxPage = lazy(() => import("../pages/org/OrgEmailOutboxPage"));
 const OrgLicensesPage = lazy(() => import("../pages/org/OrgLicensesPage"));
+const JobsPage = lazy(() => import("../pages/org/automation/JobsPage"));
+const JobDetailPage = lazy(() => import("../pages/org/automation/JobDetailPage"));
+const MachinesPage = lazy(() => import("../pages/org/automation/MachinesPage"));
+const PackagesPage = lazy(() => import("../pages/org/automation/PackagesPage"));
+const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage"));
+const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
+const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
 
 export function App() {
   return (
@@ -68,6 +76,23 @@ export function App() {
             <Route path="licenses" element={<Guarded need="org_admin" page={<OrgLicensesPage />} />} />
             <Route path="email/outbox" element={<Guarded need="org_admin" page={<OrgEmailOutboxPage />} />} />
             <Route path="settings/email" element={<Guarded need="org_admin" page={<OrgEmailSettingsPage />} />} />
+            <Route
+              path="t/:tenant"
+              element={
+                <RequireAuth need="user">
+                  <TenantLayout />
+                </RequireAuth>
+              }
+            >
+              <Route index element={<Navigate to="jobs" replace />} />
+              <Route path="jobs" element={<JobsPage />} />
+              <Route path="jobs/:id" element={<JobDetailPage />} />
+              <Route path="machines" element={<MachinesPage />} />
+              <Route path="packages" element={<PackagesPage />} />
+              <Route path="processes" element={<ProcessesPage />} />
+              <Route path="folders" element={<FoldersPage />} />
+              <Route path="roles" element={<RolesPage />} />
+            </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -37,6 +37,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { hostApi } from "../api/endpoints";
 import type { Principal } from "../api/types";
 import { usePrincipal, useSession } from "../app/session";
+import { AlertsBell, AutomationNav } from "../features/automation/AutomationNav";
 import { EmailBanner } from "../features/email/EmailBanner";
 import { PageLoader } from "./feedback";
 import { LanguageSwitcher } from "./LanguageSwitcher";
@@ -246,7 +247,7 @@ export function PortalLayout() {
             </Link>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {principal.kind === "admin" ? <MaintenanceIndicator /> : null}
+            {principal.kind === "admin" ? <MaintenanceIndicator /> : <AlertsBell />}
             <LanguageSwitcher />
             <UserMenu principal={principal} />
           </Group>
@@ -318,6 +319,7 @@ export function PortalLayout() {
               />
             ),
           )}
+          {principal.kind === "user" ? <AutomationNav onNavigate={close} /> : null}
         </AppShell.Section>
         <AppShell.Section>
           <Text size="xs" c="dimmed" px="sm" py="xs">

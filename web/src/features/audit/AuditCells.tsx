@@ -1,4 +1,5 @@
 import { Stack, Text } from "@mantine/core";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import type { AuditEntry } from "../../api/types";
 
@@ -20,7 +21,7 @@ export function ActorCell({ entry }: { entry: AuditEntry }) {
   );
 }
 
-export function actorKindLabel(kind: string, t: ReturnType<typeof useTranslation>["t"]): string {
+export function actorKindLabel(kind: string, t: TFunction): string {
   if (kind === "admin") return t("audit.actorKind.admin");
   if (kind === "user") return t("audit.actorKind.user");
   if (kind === "system") return t("audit.actorKind.system");

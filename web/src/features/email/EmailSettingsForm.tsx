@@ -32,6 +32,7 @@ import {
   IconShieldExclamation,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
+import type { TFunction } from "i18next";
 import { type FormEvent, type ReactNode, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { EmailEndpoints } from "../../api/endpoints";
@@ -833,7 +834,7 @@ export function EmailSettingsForm({
 }
 
 /** Labels of the settings fields, for messages that name a field. */
-function fieldLabels(t: ReturnType<typeof useTranslation>["t"]) {
+function fieldLabels(t: TFunction) {
   return {
     enabled: t("email.fields.enabled"),
     smtpHost: t("email.fields.smtpHost"),
@@ -863,7 +864,7 @@ function fieldLabels(t: ReturnType<typeof useTranslation>["t"]) {
   } as Record<string, string>;
 }
 
-function providerLabel(preset: EmailPreset, t: ReturnType<typeof useTranslation>["t"]): string {
+function providerLabel(preset: EmailPreset, t: TFunction): string {
   const known: Record<EmailProvider, string> = {
     custom: t("email.providers.custom"),
     gmail: "Gmail",

@@ -1,0 +1,254 @@
+import {
+  ActionIcon,
+  Badge,
+  Divider,
+  Group,
+  Indicator,
+  NavLink,
+  Popover,
+  ScrollArea,
+  Select,
+  Stack,
+  Text,
+  ThemeIcon,
+  Tooltip,
+  UnstyledButton,
+} from "@mantine/core";
+import {
+  IconBell,
+  IconBriefcase,
+  IconFolders,
+  IconPackage,
+  IconPlayerPlay,
+  IconRobot,
+  IconShieldCheck,
+} from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useLocation, useNavigate } from "react-router";
+import { orgApi, tenantApi } from "../../api/endpoints";
+import type { Alert as AlertItem } from "../../api/types";
+import { useUserPrincipal } from "../../app/session";
+import { useFormat } from "../../lib/format";
+import { severityColor } from "./badges";
+import { rememberedTenant, tenantPath } from "./tenant";
+
+/** The tenant in the current URL (`/org/t/{tenant}/…`), if any. */
+export function useRouteTenant(): string | null {
+  const location = useLocation();
+  const match = /^\/org\/t\/([^/]+)/.exec(location.pathname);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+/**
+ * The navigation's "Automation" section: a tenant switcher and the pages of the chosen tenant
+ * (jobs, processes, machines, packages, folders, roles).
+ */
+export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
+  const { t } = useTranslation();
+  const me = useUserPrincipal();
+  const org = me.organization.slug;
+  const location = useLocation();
+  const navigate = useNavigate();
+  const routeTenant = useRouteTenant();
+  const tenants = useQuery({ queryKey: ["orgs", org, "tenants"], queryFn: () => orgApi.tenants(org).list() });
+  const active = (tenants.data?.items ?? []).filter((x) => x.status === "active");
+  const remembered = rememberedTenant();
+  const current =
+    routeTenant ??
+    (active.some((x) => String(x.id) === remembered) ? remembered : null) ??
+    (active[0] ? String(active[0].id) : null);
+  if (tenants.isPending || active.length === 0 || !current) return null;
+
+  const icon = (Icon: typeof IconBell) => <Icon size={18} stroke={1.7} />;
+  const items = [
+    { sub: "jobs", label: t("nav.jobs"), icon: icon(IconPlayerPlay), testId: "nav-jobs" },
+    { sub: "processes", label: t("nav.processes"), icon: icon(IconBriefcase), testId: "nav-processes" },
+    { sub: "machines", label: t("nav.machines"), icon: icon(IconRobot), testId: "nav-machines" },
+    { sub: "packages", label: t("nav.packages"), icon: icon(IconPackage), testId: "nav-packages" },
+    { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
+    { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
+  ];
+  return (
+    <Stack gap={2} mt="sm">
+      <Divider mb={6} />
+      <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" style={{ letterSpacing: "0.06em" }}>
+        {t("nav.automation")}
+      </Text>
+      <Select
+        mx={4}
+        my={6}
+        size="sm"
+        aria-label={t("automation.tenant")}
+        data={active.map((x) => ({ value: String(x.id), label: x.name }))}
+        value={active.some((x) => String(x.id) === current) ? current : null}
+        placeholder={t("automation.chooseTenant")}
+        allowDeselect={false}
+        onChange={(value) => {
+          if (!value) return;
+          const sub = /^\/org\/t\/[^/]+\/([^/]+)/.exec(location.pathname)?.[1] ?? "jobs";
+          void navigate(tenantPath(value, sub));
+          onNavigate();
+        }}
+        data-testid="tenant-switcher"
+      />
+      {items.map((item) => {
+        const to = tenantPath(current, item.sub);
+        const isActive = location.pathname === to || location.pathname.startsWith(`${to}/`);
+        return (
+          <NavLink
+            key={item.sub}
+            component={Link}
+            to={to}
+            label={item.label}
+            leftSection={item.icon}
+            active={isActive}
+            onClick={onNavigate}
+            variant="light"
+            style={{ borderRadius: 8 }}
+            data-testid={item.testId}
+            aria-current={isActive ? "page" : undefined}
+          />
+        );
+      })}
+    </Stack>
+  );
+}
+
+/** Where an alert's link (`/jobs/5`, `/machines/3`) leads in the UI. */
+function alertTarget(tenant: string, link: string | null): string | null {
+  if (!link) return null;
+  const job = /^\/jobs\/(\d+)/.exec(link);
+  if (job) return tenantPath(tenant, `jobs/${job[1]}`);
+  if (/^\/machines\//.test(link)) return tenantPath(tenant, "machines");
+  return null;
+}
+
+const SEEN_KEY = "dirigent.alerts.seen";
+
+/** The header bell: the tenant's newest alerts (polled every 15 s), with a dot for unseen ones. */
+export function AlertsBell() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const me = useUserPrincipal();
+  const tenant = useRouteTenant();
+  const org = me.organization.slug;
+  const [opened, setOpened] = useState(false);
+  const [seen, setSeen] = useState<number>(() => Number(localStorage.getItem(`${SEEN_KEY}.${tenant}`) ?? 0) || 0);
+  const query = useQuery({
+    queryKey: ["orgs", org, "tenant", tenant, "alerts"],
+    queryFn: () => tenantApi(org, tenant ?? "").alerts(),
+    enabled: !!tenant,
+    refetchInterval: 15_000,
+  });
+  if (!tenant) return null;
+  const items = query.data?.items ?? [];
+  const newest = items[0]?.id ?? 0;
+  const unseen = items.filter((a) => a.id > seen).length;
+  const open = (next: boolean) => {
+    setOpened(next);
+    if (next && newest) {
+      setSeen(newest);
+      try {
+        localStorage.setItem(`${SEEN_KEY}.${tenant}`, String(newest));
+      } catch {
+        // ignored
+      }
+    }
+  };
+  return (
+    <Popover opened={opened} onChange={open} position="bottom-end" width={380} shadow="md" withinPortal>
+      <Popover.Target>
+        <Indicator disabled={unseen === 0} label={unseen > 9 ? "9+" : unseen} size={16} color="red" offset={4}>
+          <Tooltip label={t("alerts.title")}>
+            <ActionIcon
+              variant="subtle"
+              color="gray"
+              size="lg"
+              aria-label={t("alerts.title")}
+              onClick={() => open(!opened)}
+              data-testid="alerts-bell"
+            >
+              <IconBell size={20} />
+            </ActionIcon>
+          </Tooltip>
+        </Indicator>
+      </Popover.Target>
+      <Popover.Dropdown p={0} data-testid="alerts-panel">
+        <Group
+          justify="space-between"
+          px="md"
+          py="sm"
+          style={{ borderBottom: "1px solid var(--mantine-color-default-border)" }}
+        >
+          <Text fw={600}>{t("alerts.title")}</Text>
+          <Text size="xs" c="dimmed">
+            {t("alerts.refresh")}
+          </Text>
+        </Group>
+        {items.length === 0 ? (
+          <Text size="sm" c="dimmed" p="md" ta="center" data-testid="alerts-empty">
+            {query.isPending ? t("common.loading") : t("alerts.empty")}
+          </Text>
+        ) : (
+          <ScrollArea.Autosize mah={420}>
+            {items.map((alert) => (
+              <AlertRow
+                key={alert.id}
+                alert={alert}
+                target={alertTarget(tenant, alert.link)}
+                when={format.dateTime(alert.createdAt)}
+                onOpen={() => setOpened(false)}
+              />
+            ))}
+          </ScrollArea.Autosize>
+        )}
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
+
+function AlertRow({
+  alert,
+  target,
+  when,
+  onOpen,
+}: {
+  alert: AlertItem;
+  target: string | null;
+  when: string;
+  onOpen: () => void;
+}) {
+  const { t } = useTranslation();
+  const body = (
+    <Group
+      gap="sm"
+      wrap="nowrap"
+      align="flex-start"
+      px="md"
+      py="sm"
+      style={{ borderBottom: "1px solid var(--mantine-color-default-border)" }}
+    >
+      <ThemeIcon size={10} radius="xl" color={severityColor[alert.severity]} mt={6} />
+      <Stack gap={2} style={{ flex: 1, minWidth: 0 }}>
+        <Text size="sm">{alert.message}</Text>
+        <Group gap={6}>
+          <Badge size="xs" variant="light" color={severityColor[alert.severity]}>
+            {t(`alerts.severity.${alert.severity}`)}
+          </Badge>
+          <Text size="xs" c="dimmed">
+            {when}
+          </Text>
+        </Group>
+      </Stack>
+    </Group>
+  );
+  return target ? (
+    <UnstyledButton component={Link} to={target} onClick={onOpen} display="block" w="100%" data-testid="alert-item">
+      {body}
+    </UnstyledButton>
+  ) : (
+    <div data-testid="alert-item">{body}</div>
+  );
+}

@@ -1,0 +1,441 @@
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Group,
+  JsonInput,
+  Menu,
+  Modal,
+  NumberInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  VisuallyHidden,
+} from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconBriefcase, IconDots, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { Process } from "../../../api/types";
+import { useConfirm } from "../../../components/ConfirmModal";
+import { EmptyPanel } from "../../../components/EmptyPanel";
+import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { PageHeader } from "../../../components/PageHeader";
+import { parseJsonObject, prettyJson, splitNestedErrors } from "../../../features/automation/json";
+import { StartJobModal } from "../../../features/automation/StartJobModal";
+import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { focusFirstInvalid, useFormErrors } from "../../../lib/errors";
+import { useFormat } from "../../../lib/format";
+
+const FIELDS = [
+  "name",
+  "description",
+  "packageName",
+  "packageVersion",
+  "entryPoint",
+  "inputArguments",
+  "priority",
+] as const;
+const LATEST = "__latest__";
+
+function ProcessForm({
+  folderId,
+  process,
+  onClose,
+}: {
+  folderId: number;
+  process: Process | null;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const ctx = useTenant();
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const errors = useFormErrors(FIELDS);
+  const packages = useQuery({
+    queryKey: tenantKey(ctx, "packages"),
+    queryFn: ctx.api.packages,
+    enabled: ctx.canTenant("packages.view"),
+  });
+  const [name, setName] = useState(process?.name ?? "");
+  const [description, setDescription] = useState(process?.description ?? "");
+  const [packageName, setPackageName] = useState<string | null>(process?.packageName ?? null);
+  const [version, setVersion] = useState<string>(process?.packageVersion ?? LATEST);
+  const [entryPoint, setEntryPoint] = useState<string | null>(process?.entryPoint ?? null);
+  const [args, setArgs] = useState(prettyJson(process?.inputArguments ?? {}));
+  const [priority, setPriority] = useState<string | number>(process?.priority ?? 50);
+  const [pending, setPending] = useState(false);
+
+  const pkg = packages.data?.items.find((p) => p.name === packageName);
+  const chosenVersion = pkg?.versions.find((v) => v.version === (version === LATEST ? pkg.latestVersion : version));
+  const entryPoints = chosenVersion?.entryPoints.map((e) => e.name) ?? (entryPoint ? [entryPoint] : []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const local: Record<string, string> = {};
+    if (!name.trim()) local.name = t("validation.required");
+    if (!packageName) local.packageName = t("validation.required");
+    const inputArguments = parseJsonObject(args);
+    if (!inputArguments) local.inputArguments = t("automation.invalidJson");
+    if (Object.keys(local).length) {
+      errors.setFieldErrors(local);
+      focusFirstInvalid(formRef.current, local);
+      return;
+    }
+    errors.clear();
+    setPending(true);
+    const body = {
+      name: name.trim(),
+      description: description.trim() || null,
+      packageName: packageName ?? "",
+      packageVersion: version === LATEST ? null : version,
+      entryPoint: entryPoint ?? undefined,
+      inputArguments: inputArguments ?? {},
+      priority: typeof priority === "number" ? priority : undefined,
+    };
+    try {
+      if (process) await ctx.api.updateProcess(process.id, body);
+      else await ctx.api.createProcess(folderId, body);
+      await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "processes") });
+      notifications.show({
+        color: "teal",
+        message: process ? t("common.saved") : t("processes.created", { name: body.name }),
+      });
+      onClose();
+    } catch (error) {
+      const { nested, rest } = splitNestedErrors(error, "inputArguments");
+      const placed = rest ? errors.show(rest) : {};
+      if (nested) {
+        errors.setFieldErrors({ ...placed, inputArguments: nested });
+        if (!rest) errors.setFormError(null);
+      }
+      focusFirstInvalid(formRef.current, nested ? { inputArguments: nested, ...placed } : placed);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <form ref={formRef} onSubmit={submit} noValidate data-testid="process-form">
+      <Stack gap="md">
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <TextInput
+            name="name"
+            label={t("fields.name")}
+            value={name}
+            onChange={(e) => {
+              setName(e.currentTarget.value);
+              errors.clearField("name");
+            }}
+            error={errors.fieldErrors.name}
+            required
+            data-autofocus
+          />
+          <NumberInput
+            name="priority"
+            label={t("fields.priority")}
+            description={t("processes.priorityHint")}
+            value={priority}
+            onChange={setPriority}
+            min={1}
+            max={100}
+            allowDecimal={false}
+            error={errors.fieldErrors.priority}
+          />
+        </SimpleGrid>
+        <TextInput
+          name="description"
+          label={t("fields.description")}
+          description={t("common.optional")}
+          value={description}
+          onChange={(e) => setDescription(e.currentTarget.value)}
+          error={errors.fieldErrors.description}
+        />
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <Select
+            name="packageName"
+            label={t("processes.package")}
+            data={(packages.data?.items ?? []).map((p) => p.name)}
+            value={packageName}
+            onChange={(v) => {
+              setPackageName(v);
+              setVersion(LATEST);
+              setEntryPoint(null);
+              errors.clearField("packageName");
+            }}
+            searchable
+            nothingFoundMessage={t("processes.noPackages")}
+            error={errors.fieldErrors.packageName}
+            required
+            data-testid="process-package"
+          />
+          <Select
+            name="packageVersion"
+            label={t("processes.version")}
+            data={[
+              { value: LATEST, label: t("processes.latestVersion", { version: pkg?.latestVersion ?? "" }) },
+              ...(pkg?.versions ?? []).map((v) => ({ value: v.version, label: v.version })),
+            ]}
+            value={version}
+            onChange={(v) => setVersion(v ?? LATEST)}
+            allowDeselect={false}
+            disabled={!pkg}
+            error={errors.fieldErrors.packageVersion}
+            data-testid="process-version"
+          />
+          <Select
+            name="entryPoint"
+            label={t("processes.entryPoint")}
+            data={entryPoints}
+            value={entryPoint}
+            onChange={setEntryPoint}
+            placeholder={entryPoints[0] ? t("processes.entryPointDefault", { name: entryPoints[0] }) : undefined}
+            disabled={!pkg}
+            clearable
+            error={errors.fieldErrors.entryPoint}
+            data-testid="process-entry-point"
+          />
+        </SimpleGrid>
+        <JsonInput
+          name="inputArguments"
+          label={t("processes.defaultArguments")}
+          description={t("processes.defaultArgumentsHint")}
+          value={args}
+          onChange={(v) => {
+            setArgs(v);
+            errors.clearField("inputArguments");
+          }}
+          autosize
+          minRows={4}
+          maxRows={14}
+          formatOnBlur
+          validationError={t("automation.invalidJson")}
+          error={errors.fieldErrors.inputArguments}
+          styles={{
+            input: { fontFamily: "var(--mantine-font-family-monospace)", fontSize: 13 },
+            error: { whiteSpace: "pre-line" },
+          }}
+          data-testid="process-input"
+        />
+        <FormError message={errors.formError} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose} disabled={pending}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={pending} data-testid="process-submit">
+            {process ? t("common.save") : t("processes.create")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export default function ProcessesPage() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const ctx = useTenant();
+  const queryClient = useQueryClient();
+  const [confirm, confirmModal] = useConfirm();
+  const [folder, selectFolder] = useSelectedFolder();
+  const [dialog, setDialog] = useState<{ process: Process | null } | null>(null);
+  const [start, setStart] = useState<Process | null>(null);
+  const query = useQuery({
+    queryKey: tenantKey(ctx, "processes", folder?.id ?? 0),
+    queryFn: () => ctx.api.processes(folder?.id),
+    enabled: !!folder && ctx.canFolder("processes.view", folder.id),
+  });
+  if (!folder)
+    return (
+      <>
+        <PageHeader title={t("processes.title")} description={t("processes.description")} />
+        <NoFolders />
+      </>
+    );
+  const processes = query.data?.items ?? [];
+  const canCreate = ctx.canFolder("processes.create", folder.id);
+  const canEdit = ctx.canFolder("processes.edit", folder.id);
+  const canDelete = ctx.canFolder("processes.delete", folder.id);
+  const canStart = ctx.canFolder("jobs.create", folder.id);
+
+  const remove = (p: Process) =>
+    confirm({
+      title: t("processes.deleteTitle", { name: p.name }),
+      message: t("processes.deleteBody"),
+      confirmLabel: t("common.delete"),
+      action: async () => {
+        await ctx.api.deleteProcess(p.id);
+        await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "processes") });
+      },
+      successMessage: t("processes.deleted", { name: p.name }),
+    });
+
+  const newButton = canCreate ? (
+    <Button leftSection={<IconPlus size={18} />} onClick={() => setDialog({ process: null })} data-testid="new-process">
+      {t("processes.new")}
+    </Button>
+  ) : null;
+
+  return (
+    <>
+      <PageHeader
+        title={t("processes.title")}
+        description={t("processes.description")}
+        actions={
+          <>
+            <FolderPicker value={folder} onChange={selectFolder} />
+            {newButton}
+          </>
+        }
+      />
+      <Panel>
+        {!ctx.canFolder("processes.view", folder.id) ? (
+          <Text p="md" size="sm" c="dimmed">
+            {t("automation.noPermissionHint")}
+          </Text>
+        ) : null}
+        {query.isLoading ? <PageLoader /> : null}
+        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
+        {query.isSuccess && processes.length === 0 ? (
+          <EmptyPanel
+            icon={<IconBriefcase size={32} />}
+            title={t("processes.empty", { folder: folder.path })}
+            description={t("processes.emptyHint")}
+            action={newButton}
+            testId="processes-empty"
+          />
+        ) : null}
+        {processes.length > 0 ? (
+          <Table.ScrollContainer minWidth={820}>
+            <Table highlightOnHover className="dirigent-table" data-testid="processes-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("fields.name")}</Table.Th>
+                  <Table.Th>{t("processes.package")}</Table.Th>
+                  <Table.Th>{t("processes.entryPoint")}</Table.Th>
+                  <Table.Th>{t("fields.priority")}</Table.Th>
+                  <Table.Th>{t("processes.updated")}</Table.Th>
+                  <Table.Th w={140}>
+                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {processes.map((p) => (
+                  <Table.Tr key={p.id} data-testid={`process-row-${p.name}`}>
+                    <Table.Td>
+                      <Text size="sm" fw={600}>
+                        {p.name}
+                      </Text>
+                      {p.description ? (
+                        <Text size="xs" c="dimmed">
+                          {p.description}
+                        </Text>
+                      ) : null}
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={6}>
+                        <Text size="sm">{p.packageName}</Text>
+                        <Badge variant="light" color={p.packageVersion ? "gray" : "indigo"} tt="none">
+                          {p.packageVersion ?? t("processes.latest")}
+                        </Badge>
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" ff="monospace">
+                        {p.entryPoint}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{p.priority}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed">
+                        {format.dateTime(p.updatedAt)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        {canStart ? (
+                          <Button
+                            size="xs"
+                            variant="light"
+                            leftSection={<IconPlayerPlay size={14} />}
+                            onClick={() => setStart(p)}
+                            data-testid="start-process"
+                          >
+                            {t("processes.start")}
+                          </Button>
+                        ) : null}
+                        {canEdit || canDelete ? (
+                          <Menu position="bottom-end" withinPortal>
+                            <Menu.Target>
+                              <ActionIcon
+                                variant="subtle"
+                                color="gray"
+                                aria-label={t("common.actionsFor", { name: p.name })}
+                                data-testid="row-actions"
+                              >
+                                <IconDots size={18} />
+                              </ActionIcon>
+                            </Menu.Target>
+                            <Menu.Dropdown>
+                              {canEdit ? (
+                                <Menu.Item
+                                  leftSection={<IconPencil size={16} />}
+                                  onClick={() => setDialog({ process: p })}
+                                  data-testid="edit"
+                                >
+                                  {t("common.edit")}
+                                </Menu.Item>
+                              ) : null}
+                              {canDelete ? (
+                                <Menu.Item
+                                  color="red"
+                                  leftSection={<IconTrash size={16} />}
+                                  onClick={() => remove(p)}
+                                  data-testid="delete"
+                                >
+                                  {t("common.delete")}
+                                </Menu.Item>
+                              ) : null}
+                            </Menu.Dropdown>
+                          </Menu>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+      </Panel>
+      <Modal
+        opened={!!dialog}
+        onClose={() => setDialog(null)}
+        title={
+          dialog?.process
+            ? t("processes.editTitle", { name: dialog.process.name })
+            : t("processes.newIn", { folder: folder.path })
+        }
+        size="lg"
+        centered
+        data-testid="process-modal"
+      >
+        {dialog ? <ProcessForm folderId={folder.id} process={dialog.process} onClose={() => setDialog(null)} /> : null}
+      </Modal>
+      <StartJobModal
+        opened={!!start}
+        onClose={() => setStart(null)}
+        folderId={folder.id}
+        process={start ?? undefined}
+      />
+      {confirmModal}
+    </>
+  );
+}
