@@ -138,7 +138,9 @@ describeWithChromium("licenses, announcements and maintenance notices in the bro
       // The license notices of the first test (sent when the expiry was set) may arrive too:
       // pick the announcement by its subject.
       const announcementTo = async (address: string, subject: string) => {
-        await expect.poll(() => smtp.to(address).some((m) => m.parsed.subject?.includes(subject)), { timeout: 15_000 }).toBe(true);
+        await expect
+          .poll(() => smtp.to(address).some((m) => m.parsed.subject?.includes(subject)), { timeout: 15_000 })
+          .toBe(true);
         return smtp.to(address).find((m) => m.parsed.subject?.includes(subject)) as (typeof smtp.messages)[number];
       };
       const toEnglish = await announcementTo(english.admin.email, "Dirigent 2.0 is here");

@@ -135,7 +135,11 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
               }
               // A tenant or organization disabled since the robot connected ends its session.
               if (!(await services.machines.stillAdmitted(machine.id))) {
-                send({ type: "goodbye", reason: "The machine's tenant or organization was disabled.", reconnect: false });
+                send({
+                  type: "goodbye",
+                  reason: "The machine's tenant or organization was disabled.",
+                  reconnect: false,
+                });
                 closeWith(CloseCode.keyRevoked, "disabled");
                 return;
               }
