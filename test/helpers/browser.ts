@@ -59,7 +59,8 @@ export async function launchBrowser(
     fs.rmSync(userDataDir, { recursive: true, force: true });
     throw error;
   }
-  context.setDefaultTimeout(15_000);
+  // Generous: on a loaded 2-core CI machine a page with a fresh bundle can take several seconds.
+  context.setDefaultTimeout(30_000);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
