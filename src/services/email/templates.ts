@@ -42,16 +42,22 @@ interface Content {
 
 const str = (d: Data, k: string) => String(d[k] ?? "");
 
+// Building an Intl formatter costs far more than using one: one per locale, made once.
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+
 function formatDate(iso: string, locale: Locale): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale === "de" ? "de-DE" : "en-GB", {
-    dateStyle: "long",
-    timeStyle: "short",
-    timeZone: "UTC",
-  })
-    .format(date)
-    .concat(" UTC");
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === "de" ? "de-DE" : "en-GB", {
+      dateStyle: "long",
+      timeStyle: "short",
+      timeZone: "UTC",
+    });
+    dateFormats.set(locale, format);
+  }
+  return `${format.format(date)} UTC`;
 }
 
 function link(ctx: RenderContext, path: string): string {
