@@ -126,7 +126,7 @@ export class Agent {
           agentVersion,
           hostName: os.hostname(),
           os: `${os.platform()} ${os.release()}`,
-          runningJobs: this.executor.runningKeys(),
+          runningJobs: this.executor.unreportedKeys(),
         }),
       );
     });

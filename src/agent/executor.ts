@@ -69,6 +69,17 @@ export class Executor {
     return [...this.running.keys()];
   }
 
+  /**
+   * Jobs the server has yet to hear the end of: running, or ended while disconnected with their
+   * lines or result still waiting here. A new session resumes them, or what is sent is dropped.
+   */
+  unreportedKeys(): string[] {
+    const keys = new Set(this.running.keys());
+    for (const result of this.pendingResults as { jobKey: string }[]) keys.add(result.jobKey);
+    for (const line of this.logBuffer) keys.add(line.jobKey);
+    return [...keys];
+  }
+
   /** Resolves once no job runs. */
   idle(): Promise<void> {
     if (this.running.size === 0) return Promise.resolve();
@@ -133,8 +144,10 @@ export class Executor {
   /** Stop (the automation sees shouldStop() and gets SIGINT) or kill (SIGTERM, SIGKILL after 3 s). */
   stop(jobKey: string, mode: "stop" | "kill"): void {
     const state = this.running.get(jobKey);
-    if (!state || (state.stopMode === "kill" && mode === "kill")) return;
-    state.stopMode = mode === "kill" || state.stopMode === "kill" ? "kill" : "stop";
+    // Heartbeats repeat a stop until the job ends: act once per mode (a kill after a stop escalates),
+    // so an automation that handles the first SIGINT is not interrupted again while it finishes.
+    if (!state || state.stopMode === "kill" || state.stopMode === mode) return;
+    state.stopMode = mode;
     this.options.report(`Job ${state.job.id}: ${mode === "kill" ? "kill" : "stop"} requested.`);
     if (state.child) this.signal(state, state.stopMode);
   }

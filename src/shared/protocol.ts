@@ -15,7 +15,7 @@ export const agentHello = z
     agentVersion: z.string().max(50),
     hostName: z.string().max(255),
     os: z.string().max(100),
-    /** Jobs still running from an earlier session (after a reconnect): the server resumes them. */
+    /** Jobs of an earlier session still running, or ended with their result not yet sent: the server resumes them. */
     runningJobs: z.array(z.string().max(64)).max(1000).default([]),
   })
   .strict();
