@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { isFinalJobState, jobStates, logLevels } from "../../../shared/jobs.js";
-import { actorOf, principalOf } from "../../auth.js";
+import { actorOf } from "../../auth.js";
 import { pageQuery, problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
@@ -218,7 +218,6 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     },
     async (request, reply) => {
       const { access } = tenantOf(request);
-      principalOf(request);
       const first = await services.jobs.get(access, request.params.id);
       let after = request.query.after ?? 0;
       reply.hijack();
