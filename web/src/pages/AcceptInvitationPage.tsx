@@ -9,9 +9,9 @@ import { authApi } from "../api/endpoints";
 import type { InvitationInfo } from "../api/types";
 import { FormError, PageLoader, QueryError } from "../components/feedback";
 import { InvalidLink } from "../components/InvalidLink";
-import { PasswordField } from "../components/PasswordField";
+import { NewPasswordFields, newPasswordErrors } from "../components/NewPasswordFields";
 import { PublicLayout } from "../components/PublicLayout";
-import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../lib/errors";
+import { focusFirstInvalid, useFormErrors } from "../lib/errors";
 import { useFormat } from "../lib/format";
 
 const FIELDS = ["name", "password", "passwordConfirm"] as const;
@@ -34,9 +34,7 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: FieldErrors = {};
-    if (!password) local.password = t("validation.required");
-    else if (password !== confirm) local.passwordConfirm = t("validation.passwordMismatch");
+    const local = newPasswordErrors(t, password, confirm);
     if (Object.keys(local).length > 0) {
       errors.setFormError(null);
       errors.setFieldErrors(local);
@@ -94,30 +92,13 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
           error={errors.fieldErrors.name}
           autoComplete="name"
         />
-        <PasswordField
-          name="password"
+        <NewPasswordFields
           label={t("invitation.password")}
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => {
-            setPassword(e.currentTarget.value);
-            errors.clearField("password");
-          }}
-          error={errors.fieldErrors.password}
-          autoFocus
-          required
-        />
-        <PasswordField
-          name="passwordConfirm"
-          label={t("fields.passwordConfirm")}
-          autoComplete="new-password"
-          value={confirm}
-          onChange={(e) => {
-            setConfirm(e.currentTarget.value);
-            errors.clearField("passwordConfirm");
-          }}
-          error={errors.fieldErrors.passwordConfirm}
-          required
+          password={password}
+          confirm={confirm}
+          onPassword={setPassword}
+          onConfirm={setConfirm}
+          errors={errors}
         />
         <FormError message={errors.formError} />
         <Button type="submit" size="md" fullWidth loading={pending} data-testid="accept-invitation-submit">

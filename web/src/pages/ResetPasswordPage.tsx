@@ -7,9 +7,9 @@ import { isApiError } from "../api/client";
 import { authApi } from "../api/endpoints";
 import { FormError } from "../components/feedback";
 import { InvalidLink } from "../components/InvalidLink";
-import { PasswordField } from "../components/PasswordField";
+import { NewPasswordFields, newPasswordErrors } from "../components/NewPasswordFields";
 import { PublicLayout } from "../components/PublicLayout";
-import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../lib/errors";
+import { focusFirstInvalid, useFormErrors } from "../lib/errors";
 
 const FIELDS = ["password", "passwordConfirm"] as const;
 
@@ -34,9 +34,7 @@ export default function ResetPasswordPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: FieldErrors = {};
-    if (!password) local.password = t("validation.required");
-    else if (password !== confirm) local.passwordConfirm = t("validation.passwordMismatch");
+    const local = newPasswordErrors(t, password, confirm);
     if (Object.keys(local).length > 0) {
       errors.setFormError(null);
       errors.setFieldErrors(local);
@@ -80,30 +78,13 @@ export default function ResetPasswordPage() {
               <Text size="sm" c="dimmed">
                 {t("reset.intro")}
               </Text>
-              <PasswordField
-                name="password"
+              <NewPasswordFields
                 label={t("fields.newPassword")}
-                autoComplete="new-password"
-                value={password}
-                onChange={(e) => {
-                  setPassword(e.currentTarget.value);
-                  errors.clearField("password");
-                }}
-                error={errors.fieldErrors.password}
-                autoFocus
-                required
-              />
-              <PasswordField
-                name="passwordConfirm"
-                label={t("fields.passwordConfirm")}
-                autoComplete="new-password"
-                value={confirm}
-                onChange={(e) => {
-                  setConfirm(e.currentTarget.value);
-                  errors.clearField("passwordConfirm");
-                }}
-                error={errors.fieldErrors.passwordConfirm}
-                required
+                password={password}
+                confirm={confirm}
+                onPassword={setPassword}
+                onConfirm={setConfirm}
+                errors={errors}
               />
               <FormError message={errors.formError} />
               <Button type="submit" size="md" fullWidth loading={pending} data-testid="reset-submit">

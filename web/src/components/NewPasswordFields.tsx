@@ -1,0 +1,53 @@
+import type { TFunction } from "i18next";
+import { useTranslation } from "react-i18next";
+import type { FieldErrors } from "../lib/errors";
+import { PasswordField } from "./PasswordField";
+
+/** Errors of a new password and its confirmation, checked before asking the server (which applies the policy). */
+export function newPasswordErrors(t: TFunction, password: string, confirm: string): FieldErrors {
+  if (!password) return { password: t("validation.required") };
+  if (password !== confirm) return { passwordConfirm: t("validation.passwordMismatch") };
+  return {};
+}
+
+/** The `password` and `passwordConfirm` fields of a page that sets a new password. */
+export function NewPasswordFields(props: {
+  label: string;
+  password: string;
+  confirm: string;
+  onPassword: (value: string) => void;
+  onConfirm: (value: string) => void;
+  errors: { fieldErrors: FieldErrors; clearField: (field: string) => void };
+}) {
+  const { t } = useTranslation();
+  const { errors } = props;
+  return (
+    <>
+      <PasswordField
+        name="password"
+        label={props.label}
+        autoComplete="new-password"
+        value={props.password}
+        onChange={(e) => {
+          props.onPassword(e.currentTarget.value);
+          errors.clearField("password");
+        }}
+        error={errors.fieldErrors.password}
+        autoFocus
+        required
+      />
+      <PasswordField
+        name="passwordConfirm"
+        label={t("fields.passwordConfirm")}
+        autoComplete="new-password"
+        value={props.confirm}
+        onChange={(e) => {
+          props.onConfirm(e.currentTarget.value);
+          errors.clearField("passwordConfirm");
+        }}
+        error={errors.fieldErrors.passwordConfirm}
+        required
+      />
+    </>
+  );
+}
