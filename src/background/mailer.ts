@@ -210,7 +210,7 @@ export class Mailer {
         date: this.ctx.clock.now(),
         // A stable Message-ID per outbox row: a resend after a crash is recognisably the same message.
         messageId: `<outbox-${row.id}.${row.created_at.replace(/\D/g, "")}@${messageIdDomain(s.fromAddress)}>`,
-        headers: { "Auto-Submitted": "auto-generated", "X-Dirigent-Template": row.template },
+        headers: { "Auto-Submitted": "auto-generated", "X-Dirigent-Template": row.template, ...mail.headers },
       });
       await this.finish(row, {
         status: "sent",

@@ -17,6 +17,7 @@ import type { Logger } from "../platform/logger.js";
 import type { Services } from "../services/index.js";
 import { ProblemType } from "../shared/problem-types.js";
 import { installErrorHandling, sendNoEndpoint } from "./problem.js";
+import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(healthRoutes, { services });
       await api.register(authRoutes, { services, config });
       await api.register(meRoutes, { services });
+      await api.register(alertEmailRoutes, { services });
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });

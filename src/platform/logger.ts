@@ -30,7 +30,7 @@ const redactPaths = [
  * Token-shaped values are masked even under innocent keys (a token pasted into a name field, say),
  * in messages and in error stacks: the finished line is scanned just before it is written.
  */
-const tokenPattern = /\b(dg[tpslmj]_[A-Za-z0-9_-]{16,})/g;
+const tokenPattern = /\b(dg[tpslmju]_[A-Za-z0-9_-]{16,})/g;
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(

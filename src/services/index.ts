@@ -39,7 +39,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const auth = new AuthService(ctx, audit, security, maintenance);
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
   const robotHub = new RobotHub();
-  const alerts = new AlertService(ctx);
+  const access = new AccessService(ctx);
+  const alerts = new AlertService(ctx, audit, access, notifications, masterKey);
   const packages = new PackageService(ctx, audit);
   const processes = new ProcessService(ctx, audit, packages);
   const robotEvents = new RobotEvents(robotHub);
@@ -63,7 +64,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     administrators: new AdministratorService(ctx, audit, auth),
     organizations: new OrganizationService(ctx, audit, auth, accountLinks),
     users: new UserService(ctx, audit, auth, accountLinks),
-    access: new AccessService(ctx),
+    access,
     folders: new FolderService(ctx, audit),
     roles: new RoleService(ctx, audit),
     robotHub,

@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004_machines.js";
 import * as m0005 from "./migrations/0005_packages.js";
 import * as m0006 from "./migrations/0006_jobs.js";
 import * as m0007 from "./migrations/0007_tenant_settings_alerts.js";
+import * as m0008 from "./migrations/0008_alert_emails.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -17,6 +18,7 @@ const migrations = {
   "0005_packages": m0005,
   "0006_jobs": m0006,
   "0007_tenant_settings_alerts": m0007,
+  "0008_alert_emails": m0008,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

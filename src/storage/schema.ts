@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { AlertComponent, AlertSeverity } from "../shared/alerts.js";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
@@ -37,6 +38,7 @@ export interface Database {
   job_events: JobEventTable;
   job_logs: JobLogTable;
   alerts: AlertTable;
+  alert_email_subscriptions: AlertEmailSubscriptionTable;
 }
 
 type Id = Generated<number>;
@@ -427,11 +429,18 @@ export interface AlertTable {
   id: Id;
   tenant_id: number;
   folder_id: number | null;
-  severity: "info" | "warn" | "error" | "fatal";
-  component: "jobs" | "robots";
+  severity: AlertSeverity;
+  component: AlertComponent;
   kind: string;
   message: string;
   /** Path in the UI or API of the item the alert is about. */
   link: string | null;
+  created_at: Timestamp;
+}
+
+export interface AlertEmailSubscriptionTable {
+  user_id: number;
+  component: AlertComponent;
+  min_severity: AlertSeverity;
   created_at: Timestamp;
 }

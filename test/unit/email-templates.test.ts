@@ -23,6 +23,12 @@ const data: Record<string, unknown> = {
   phase: "draining",
   startedAt: "2025-03-04T05:06:00.000Z",
   endedAt: "2025-03-04T07:00:00.000Z",
+  severity: "error",
+  component: "jobs",
+  message: "Job 5 of Invoices faulted: boom",
+  folderName: "Finance",
+  path: "/org/t/1/jobs/5",
+  createdAt: "2025-03-04T05:06:00.000Z",
 };
 
 describe("renderEmail", () => {
@@ -68,6 +74,11 @@ describe("renderEmail", () => {
         "Dirigent: maintenance of tenant Default has ended",
         "Dirigent: Wartung des Mandanten Default ist beendet",
       ],
+      [
+        "alert",
+        "Dirigent alert (Error): Job 5 of Invoices faulted: boom",
+        "Dirigent-Alarm (Fehler): Job 5 of Invoices faulted: boom",
+      ],
     ];
     for (const [template, en, de] of pairs) {
       expect(renderEmail(template, "en", data, ctx).subject).toBe(en);
@@ -101,6 +112,31 @@ describe("renderEmail", () => {
     );
     const odd = renderEmail("password-reset", "en", data, { ...ctx, secret: "a b&c/d" });
     expect(odd.text).toContain("token=a%20b%26c%2Fd");
+  });
+
+  it("links an alert to its item and unsubscribes with one click (RFC 8058), masked in previews", () => {
+    const mail = renderEmail("alert", "en", { ...data, message: "<b>boom</b>" }, { ...ctx, secret: "dgu_Token" });
+    expect(mail.text).toContain('Error · Jobs · tenant "Default", folder "Finance" · 4 March 2025 at 05:06 UTC');
+    expect(mail.text).toContain("Open in Dirigent: https://dirigent.example.com/org/t/1/jobs/5");
+    expect(mail.text).toContain(
+      "Unsubscribe from these alerts: https://dirigent.example.com/unsubscribe?token=dgu_Token",
+    );
+    expect(mail.html).toContain('href="https://dirigent.example.com/unsubscribe?token=dgu_Token"');
+    expect(mail.html).toContain("&lt;b&gt;boom&lt;/b&gt;");
+    expect(mail.headers).toEqual({
+      "List-Unsubscribe": "<https://dirigent.example.com/api/v1/alert-emails/unsubscribe?token=dgu_Token>",
+      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    });
+    const tenantWide = renderEmail(
+      "alert",
+      "de",
+      { ...data, folderName: null, severity: "warn", component: "robots" },
+      ctx,
+    );
+    expect(tenantWide.text).toContain("Warnung · Roboter · Mandant „Default“ · 4. März 2025 um 05:06 UTC");
+    const preview = renderEmail("alert", "en", data, masked);
+    expect(preview.text).toContain("/unsubscribe?token=••••••••");
+    expect(preview.headers).toBeUndefined();
   });
 
   it("masks one-time links when no secret is given (previews)", () => {

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { ForbiddenError } from "../../domain/errors.js";
 import type { Services } from "../../services/index.js";
+import { alertComponents, alertSeverities } from "../../shared/alerts.js";
+import type { Principal } from "../../shared/identity.js";
 import { actorOf, principalOf, requireAuth } from "../auth.js";
 import { idParam, locale, password, principalSchema, problems, text } from "../schemas.js";
 
@@ -12,7 +15,26 @@ const personalToken = z.object({
   lastUsedAt: z.string().nullable(),
 });
 
-/** The caller's own profile, password and personal access tokens. */
+const alertEmails = z.object({
+  subscriptions: z
+    .array(z.object({ component: z.enum(alertComponents), minSeverity: z.enum(alertSeverities) }).strict())
+    .max(alertComponents.length)
+    .superRefine((items, ctx) => {
+      items.forEach((item, index) => {
+        if (items.findIndex((other) => other.component === item.component) !== index)
+          ctx.addIssue({ code: "custom", path: [index, "component"], message: "Each component may appear once." });
+      });
+    }),
+});
+
+/** Alert e-mails are opted into by organization users; system administrators see no tenant's alerts. */
+function orgUserOf(principal: Principal) {
+  if (principal.kind !== "user")
+    throw new ForbiddenError("Alert e-mails are for organization users; system administrators get no tenant alerts.");
+  return { id: principal.id, email: principal.email, orgId: principal.organization.id };
+}
+
+/** The caller's own profile, password, personal access tokens and alert e-mail opt-ins. */
 export const meRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   // preValidation: who may call comes before what was sent (an anonymous caller gets 401, not 400).
   app.addHook("preValidation", requireAuth(services));
@@ -105,5 +127,38 @@ export const meRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (ap
       await services.auth.revokePersonalToken(actorOf(request), principalOf(request), request.params.id);
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    "/me/alert-emails",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "The caller's alert e-mail opt-ins (an organization user's; none = no alert e-mails)",
+        response: { 200: alertEmails, ...problems(401, 403) },
+      },
+    },
+    async (request) => ({ subscriptions: await services.alerts.subscriptions(orgUserOf(principalOf(request)).id) }),
+  );
+
+  app.put(
+    "/me/alert-emails",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "Replaces the caller's alert e-mail opt-ins",
+        description:
+          "Each entry opts in to e-mails about alerts of one component at or above a severity, for the folders and tenants the user may see. An empty list turns alert e-mails off.",
+        body: alertEmails.strict(),
+        response: { 200: alertEmails, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => ({
+      subscriptions: await services.alerts.setSubscriptions(
+        actorOf(request),
+        orgUserOf(principalOf(request)),
+        request.body.subscriptions,
+      ),
+    }),
   );
 };

@@ -63,9 +63,13 @@ export class AccessService {
 
   /** Computes the principal's access in the tenant (two queries: folders and assignments). */
   async forPrincipal(principal: Principal, tenantId: number, db: Db = this.ctx.db): Promise<TenantAccess> {
-    if (principal.kind === "admin" || principal.role === OrgRole.orgAdmin) {
-      return new TenantAccess(tenantId, true, new Set(), new Map());
-    }
+    if (principal.kind === "admin") return new TenantAccess(tenantId, true, new Set(), new Map());
+    return this.forUser(principal, tenantId, db);
+  }
+
+  /** An organization user's access in the tenant (also for users who are not the caller, e.g. alert recipients). */
+  async forUser(user: { id: number; role: OrgRole }, tenantId: number, db: Db = this.ctx.db): Promise<TenantAccess> {
+    if (user.role === OrgRole.orgAdmin) return new TenantAccess(tenantId, true, new Set(), new Map());
     const [folders, assignments] = await Promise.all([
       db.selectFrom("folders").select(["id", "parent_id"]).where("tenant_id", "=", tenantId).execute(),
       db
@@ -73,7 +77,7 @@ export class AccessService {
         .innerJoin("roles as r", "r.id", "a.role_id")
         .select(["a.folder_id", "r.predefined_key", "r.permissions_json"])
         .where("a.tenant_id", "=", tenantId)
-        .where("a.user_id", "=", principal.id)
+        .where("a.user_id", "=", user.id)
         .execute(),
     ]);
     const tenant = new Set<Permission>();

@@ -1,8 +1,21 @@
+import { AuditAction, AuditComponent } from "../../domain/audit.js";
+import { NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { MasterKey } from "../../platform/master-key.js";
+import {
+  type AlertComponent,
+  type AlertEmailSubscription,
+  alertComponents,
+  severityAtLeast,
+} from "../../shared/alerts.js";
+import { AccountStatus, type OrgRole } from "../../shared/identity.js";
 import type { Db } from "../../storage/database.js";
 import type { AlertTable } from "../../storage/schema.js";
-import type { TenantAccess } from "../access/access-service.js";
-import type { ServiceContext } from "../context.js";
+import type { AccessService, TenantAccess } from "../access/access-service.js";
+import type { AuditService } from "../audit/audit-service.js";
+import type { Actor, ServiceContext } from "../context.js";
+import type { NotificationService } from "../email/notification-service.js";
+import { tokenPrefix } from "../identity/secrets.js";
 
 export type NewAlert = Pick<
   AlertTable,
@@ -20,22 +33,35 @@ export interface Alert {
   createdAt: string;
 }
 
+/** Encryption context of unsubscribe tokens (they carry the user and component, sealed by the master key). */
+const unsubscribeContext = "alert-email.unsubscribe";
+
 /**
- * Alert records for the in-app alerts panel: job faulted, robot disconnected, robot unresponsive.
- * Raised in the transaction of the event (or right after it). Subscriptions, e-mail delivery and
- * digests build on these rows.
+ * Alert records for the in-app alerts panel (job faulted, robot disconnected, robot unresponsive)
+ * and their e-mails. An alert is raised in the transaction of its event; in the same transaction
+ * every organization user who opted in to e-mails of its component and severity, and who may
+ * see it (View on its folder, or the tenant's alerts), gets an outbox row. Digests and other
+ * channels build on these rows later.
  */
 export class AlertService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly audit: AuditService,
+    private readonly access: AccessService,
+    private readonly notifications: NotificationService,
+    private readonly masterKey: MasterKey,
+  ) {}
 
   async raise(db: Db, alert: NewAlert): Promise<void> {
+    const createdAt = isoNow(this.ctx.clock);
     await db
       .insertInto("alerts")
-      .values({ ...alert, created_at: isoNow(this.ctx.clock) })
+      .values({ ...alert, created_at: createdAt })
       .execute();
+    await this.email(db, alert, createdAt);
   }
 
-  /** Alerts the caller may see: tenant-wide ones with `alerts.view`, folder ones with jobs viewing there. */
+  /** Alerts the caller may see, newest first. */
   async list(access: TenantAccess, limit: number, before?: number): Promise<Alert[]> {
     const rows = await this.ctx.db
       .selectFrom("alerts")
@@ -46,7 +72,7 @@ export class AlertService {
       .limit(limit * 4)
       .execute();
     return rows
-      .filter((r) => (r.folder_id === null ? access.can("alerts.view") : access.canInFolder(r.folder_id, "jobs.view")))
+      .filter((r) => maySee(access, r))
       .slice(0, limit)
       .map((r) => ({
         id: r.id,
@@ -59,4 +85,173 @@ export class AlertService {
         createdAt: r.created_at,
       }));
   }
+
+  /** The user's alert e-mail opt-ins, one per component at most. */
+  async subscriptions(userId: number): Promise<AlertEmailSubscription[]> {
+    const rows = await this.ctx.db
+      .selectFrom("alert_email_subscriptions")
+      .select(["component", "min_severity"])
+      .where("user_id", "=", userId)
+      .execute();
+    return alertComponents.flatMap((component) => {
+      const row = rows.find((r) => r.component === component);
+      return row ? [{ component, minSeverity: row.min_severity }] : [];
+    });
+  }
+
+  /** Replaces the user's opt-ins (an empty list turns alert e-mails off). */
+  async setSubscriptions(
+    actor: Actor,
+    user: { id: number; email: string; orgId: number },
+    wanted: AlertEmailSubscription[],
+  ): Promise<AlertEmailSubscription[]> {
+    const before = await this.subscriptions(user.id);
+    await this.ctx.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("alert_email_subscriptions").where("user_id", "=", user.id).execute();
+      if (wanted.length > 0) {
+        await tx
+          .insertInto("alert_email_subscriptions")
+          .values(
+            wanted.map((s) => ({
+              user_id: user.id,
+              component: s.component,
+              min_severity: s.minSeverity,
+              created_at: isoNow(this.ctx.clock),
+            })),
+          )
+          .execute();
+      }
+      await this.audit.record(
+        tx,
+        actor,
+        { scope: "org", orgId: user.orgId },
+        {
+          component: AuditComponent.users,
+          action: AuditAction.update,
+          target: { type: "user", id: user.id, name: user.email },
+          before: { alertEmails: before },
+          after: { alertEmails: wanted },
+        },
+      );
+    });
+    return this.subscriptions(user.id);
+  }
+
+  /**
+   * Ends one opt-in from the signed link of an alert e-mail (no sign-in: the token is sealed by
+   * the master key and names the user and component). Repeating it is harmless.
+   */
+  async unsubscribe(token: string): Promise<{ component: AlertComponent }> {
+    let parsed: { u: number; c: AlertComponent };
+    try {
+      if (!token.startsWith(tokenPrefix.unsubscribe)) throw new Error("not an unsubscribe token");
+      const sealed = Buffer.from(token.slice(tokenPrefix.unsubscribe.length), "base64url").toString("utf8");
+      parsed = JSON.parse(this.masterKey.decrypt(sealed, unsubscribeContext)) as typeof parsed;
+    } catch {
+      throw new NotFoundError("This unsubscribe link is not valid (it may be incomplete).");
+    }
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const user = await tx
+        .selectFrom("users")
+        .select(["id", "email", "org_id"])
+        .where("id", "=", parsed.u)
+        .executeTakeFirst();
+      if (!user) return;
+      const removed = await tx
+        .deleteFrom("alert_email_subscriptions")
+        .where("user_id", "=", user.id)
+        .where("component", "=", parsed.c)
+        .executeTakeFirst();
+      if (Number(removed.numDeletedRows) === 0) return;
+      await this.audit.record(
+        tx,
+        { kind: "user", id: user.id, name: user.email, orgId: user.org_id, ip: null, userAgent: null },
+        { scope: "org", orgId: user.org_id },
+        {
+          component: AuditComponent.users,
+          action: AuditAction.update,
+          target: { type: "user", id: user.id, name: user.email },
+          before: { alertEmails: parsed.c },
+          after: { alertEmails: `${parsed.c} unsubscribed by e-mail link` },
+        },
+      );
+    });
+    return { component: parsed.c };
+  }
+
+  /** The token of an unsubscribe link: the user and component sealed by the master key (nothing is stored). */
+  private unsubscribeToken(userId: number, component: AlertComponent): string {
+    const sealed = this.masterKey.encrypt(JSON.stringify({ u: userId, c: component }), unsubscribeContext);
+    return `${tokenPrefix.unsubscribe}${Buffer.from(sealed).toString("base64url")}`;
+  }
+
+  /** Queues the alert's e-mail for each opted-in user of the tenant's organization who may see it. */
+  private async email(db: Db, alert: NewAlert, createdAt: string): Promise<void> {
+    const candidates = await db
+      .selectFrom("alert_email_subscriptions as s")
+      .innerJoin("users as u", "u.id", "s.user_id")
+      .innerJoin("tenants as t", "t.org_id", "u.org_id")
+      .innerJoin("organizations as o", "o.id", "u.org_id")
+      .select([
+        "u.id",
+        "u.email",
+        "u.name",
+        "u.locale",
+        "u.role",
+        "s.min_severity",
+        "t.name as tenant",
+        "o.id as orgId",
+      ])
+      .where("t.id", "=", alert.tenant_id)
+      .where("s.component", "=", alert.component)
+      .where("u.status", "=", AccountStatus.active)
+      .where("o.status", "=", AccountStatus.active)
+      .orderBy("u.id")
+      .execute();
+    const recipients = [];
+    for (const c of candidates) {
+      if (!severityAtLeast(alert.severity, c.min_severity)) continue;
+      const access = await this.access.forUser({ id: c.id, role: c.role as OrgRole }, alert.tenant_id, db);
+      if (maySee(access, alert)) recipients.push(c);
+    }
+    if (recipients.length === 0) return;
+    const folder = alert.folder_id
+      ? await db.selectFrom("folders").select("name").where("id", "=", alert.folder_id).executeTakeFirst()
+      : undefined;
+    for (const r of recipients) {
+      // One row per recipient: each carries its own unsubscribe token, sealed like other link secrets.
+      await this.notifications.notify(
+        db,
+        [{ address: r.email, name: r.name, locale: r.locale }],
+        "alert",
+        {
+          severity: alert.severity,
+          component: alert.component,
+          message: alert.message,
+          tenantName: r.tenant,
+          folderName: folder?.name ?? null,
+          path: uiPath(alert.tenant_id, alert.link),
+          createdAt,
+        },
+        {
+          orgId: r.orgId,
+          secret: this.unsubscribeToken(r.id, alert.component),
+        },
+      );
+    }
+  }
+}
+
+/** Who sees an alert: a folder's alert needs Jobs View there; a tenant-wide one needs Alerts View. */
+function maySee(access: TenantAccess, alert: Pick<AlertTable, "folder_id">): boolean {
+  return alert.folder_id === null ? access.can("alerts.view") : access.canInFolder(alert.folder_id, "jobs.view");
+}
+
+/** Where an alert's link (`/jobs/5`, `/machines/3`) leads in the web UI. */
+function uiPath(tenantId: number, link: string | null): string {
+  const base = `/org/t/${tenantId}`;
+  const job = /^\/jobs\/(\d+)$/.exec(link ?? "");
+  if (job) return `${base}/jobs/${job[1]}`;
+  if (link?.startsWith("/machines/")) return `${base}/machines`;
+  return `${base}/jobs`;
 }

@@ -16,6 +16,7 @@ export const templateNames = [
   "announcement",
   "maintenance-started",
   "maintenance-ended",
+  "alert",
 ] as const;
 export type TemplateName = (typeof templateNames)[number];
 
@@ -29,6 +30,8 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** Extra message headers (List-Unsubscribe for alert e-mails). */
+  headers?: Record<string, string>;
 }
 
 type Data = Record<string, unknown>;
@@ -37,7 +40,10 @@ interface Content {
   /** Paragraphs of the body; a paragraph may carry one call-to-action link. */
   paragraphs: string[];
   action?: { label: string; url: string };
+  /** A link after the action, in small print (e.g. how to stop these e-mails). */
+  smallPrint?: { text: string; label: string; url: string };
   footer?: string;
+  headers?: Record<string, string>;
 }
 
 const str = (d: Data, k: string) => String(d[k] ?? "");
@@ -230,18 +236,82 @@ const templates: Record<TemplateName, (d: Data, l: Locale, ctx: RenderContext) =
           action: { label: "Open Dirigent", url: `${ctx.publicUrl}/` },
         };
   },
+  alert: alertEmail,
 };
+
+const severityNames: Record<Locale, Record<string, string>> = {
+  en: { info: "Info", warn: "Warning", error: "Error", fatal: "Fatal" },
+  de: { info: "Info", warn: "Warnung", error: "Fehler", fatal: "Schwerwiegend" },
+};
+const componentNames: Record<Locale, Record<string, string>> = {
+  en: { jobs: "Jobs", robots: "Robots" },
+  de: { jobs: "Aufträge", robots: "Roboter" },
+};
+
+/** An alert e-mail: what happened, where, a link to it, and a one-click unsubscribe (RFC 8058). */
+function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
+  const severity = severityNames[l][str(d, "severity")] ?? str(d, "severity");
+  const component = componentNames[l][str(d, "component")] ?? str(d, "component");
+  const where = d.folderName
+    ? l === "de"
+      ? `Mandant „${str(d, "tenantName")}“, Ordner „${str(d, "folderName")}“`
+      : `tenant "${str(d, "tenantName")}", folder "${str(d, "folderName")}"`
+    : l === "de"
+      ? `Mandant „${str(d, "tenantName")}“`
+      : `tenant "${str(d, "tenantName")}"`;
+  const unsubscribe = link(ctx, "/unsubscribe?token=");
+  const oneClick = link(ctx, "/api/v1/alert-emails/unsubscribe?token=");
+  const headers =
+    ctx.secret === null
+      ? undefined
+      : { "List-Unsubscribe": `<${oneClick}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+  return l === "de"
+    ? {
+        subject: `Dirigent-Alarm (${severity}): ${str(d, "message")}`.slice(0, 200),
+        paragraphs: [
+          str(d, "message"),
+          `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`,
+        ],
+        action: { label: "In Dirigent öffnen", url: `${ctx.publicUrl}${str(d, "path")}` },
+        smallPrint: {
+          text: `Sie erhalten diese E-Mail, weil Sie Alarme der Komponente „${component}“ per E-Mail abonniert haben. Einstellungen ändern: ${ctx.publicUrl}/profile`,
+          label: "Diese Alarme abbestellen",
+          url: unsubscribe,
+        },
+        ...(headers && { headers }),
+      }
+    : {
+        subject: `Dirigent alert (${severity}): ${str(d, "message")}`.slice(0, 200),
+        paragraphs: [
+          str(d, "message"),
+          `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`,
+        ],
+        action: { label: "Open in Dirigent", url: `${ctx.publicUrl}${str(d, "path")}` },
+        smallPrint: {
+          text: `You get this e-mail because you opted in to e-mails about ${component.toLowerCase()} alerts. Change your preferences: ${ctx.publicUrl}/profile`,
+          label: "Unsubscribe from these alerts",
+          url: unsubscribe,
+        },
+        ...(headers && { headers }),
+      };
+}
 
 export function renderEmail(template: TemplateName, locale: Locale, data: Data, ctx: RenderContext): RenderedEmail {
   const c = templates[template](data, locale, ctx);
   const textParts = [...c.paragraphs];
   if (c.action) textParts.push(`${c.action.label}: ${c.action.url}`);
+  if (c.smallPrint) textParts.push(c.smallPrint.text, `${c.smallPrint.label}: ${c.smallPrint.url}`);
   textParts.push(
     "—",
     c.footer ??
       (locale === "de" ? "Diese Nachricht wurde von Dirigent gesendet." : "This message was sent by Dirigent."),
   );
-  return { subject: c.subject, text: `${textParts.join("\n\n")}\n`, html: layout(c, locale) };
+  return {
+    subject: c.subject,
+    text: `${textParts.join("\n\n")}\n`,
+    html: layout(c, locale),
+    ...(c.headers && { headers: c.headers }),
+  };
 }
 
 function escapeHtml(s: string): string {
@@ -261,12 +331,15 @@ function layout(c: Content, locale: Locale): string {
   const action = c.action
     ? `<p style="margin:24px 0"><a href="${escapeHtml(c.action.url)}" style="background:#1c7ed6;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600">${escapeHtml(c.action.label)}</a></p><p style="margin:0 0 16px;font-size:12px;color:#868e96;word-break:break-all">${escapeHtml(c.action.url)}</p>`
     : "";
+  const smallPrint = c.smallPrint
+    ? `<p style="margin:16px 0 0;font-size:12px;color:#868e96">${escapeHtml(c.smallPrint.text)}<br><a href="${escapeHtml(c.smallPrint.url)}" style="color:#868e96">${escapeHtml(c.smallPrint.label)}</a></p>`
+    : "";
   return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(c.subject)}</title></head>
 <body style="margin:0;background:#f1f3f5;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#212529">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px">
 <table role="presentation" width="560" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:8px">
 <tr><td style="padding:20px 28px;border-bottom:1px solid #e9ecef;font-weight:700;font-size:18px;color:#1c7ed6">Dirigent</td></tr>
-<tr><td style="padding:24px 28px;font-size:15px;line-height:1.5">${paragraphs}${action}</td></tr>
+<tr><td style="padding:24px 28px;font-size:15px;line-height:1.5">${paragraphs}${action}${smallPrint}</td></tr>
 <tr><td style="padding:16px 28px;border-top:1px solid #e9ecef;font-size:12px;color:#868e96">${escapeHtml(footer)}</td></tr>
 </table></td></tr></table></body></html>`;
 }

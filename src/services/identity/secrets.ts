@@ -3,7 +3,8 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 /**
  * Token prefixes make leaked tokens recognisable (secret scanners, our log redaction):
  * `dgs_` UI session, `dgt_` bearer token from /auth/token, `dgp_` personal access token,
- * `dgl_` one-time link (password reset, invitation), `dgm_` machine key of a robot, `dgj_` job token of a running automation.
+ * `dgl_` one-time link (password reset, invitation), `dgm_` machine key of a robot, `dgj_` job token of a running automation,
+ * `dgu_` unsubscribe link of an alert e-mail (sealed, not stored).
  */
 export const tokenPrefix = {
   session: "dgs_",
@@ -12,9 +13,10 @@ export const tokenPrefix = {
   link: "dgl_",
   machine: "dgm_",
   job: "dgj_",
+  unsubscribe: "dgu_",
 } as const;
 
-export function newToken(kind: keyof typeof tokenPrefix): string {
+export function newToken(kind: Exclude<keyof typeof tokenPrefix, "unsubscribe">): string {
   return `${tokenPrefix[kind]}${randomBytes(32).toString("base64url")}`;
 }
 
