@@ -31,11 +31,33 @@ export type Send = (message: object) => boolean;
 interface RunningJob {
   job: Assignment;
   child: ChildProcess | null;
+  /** When the process was spawned (Date.now()), for the start-up grace of a graceful stop. */
+  spawnedAt: number;
+  /** How long after the spawn a graceful stop's SIGINT waits at most for the ready file. */
+  startGraceMs: number;
   stopFile: string;
+  /** The SDK creates it once its SIGINT handler is installed (see stopSignalGraceMs). */
+  readyFile: string;
   stopMode: "stop" | "kill" | null;
   errors: string[];
   killTimer: NodeJS.Timeout | null;
+  /** Polls for the ready file while a SIGINT waits for it. */
+  readyPoll: NodeJS.Timeout | null;
+  /** Aborts the package download when the job is stopped before it started. */
+  download: AbortController;
 }
+
+/**
+ * A graceful stop writes the stop file at once, but its SIGINT waits until the automation can
+ * handle it: a SIGINT that lands before the automation installed its handler ends it by the
+ * signal, without its clean-up. The SDK says when it is ready: it creates DIRIGENT_READY_FILE
+ * right after installing its handler, at import. The agent cannot know whether an automation
+ * will ever say so; a package that ships the SDK (node_modules/dirigent) is waited for up to
+ * `sdkStartGraceMs` after the spawn, any other one `startGraceMs` (enough for a script to reach
+ * its first lines). Kill never waits.
+ */
+export const startGraceMs = 2_000;
+export const sdkStartGraceMs = 30_000;
 
 /**
  * Runs assigned jobs: fetches the package (cached by checksum), copies it into a fresh working
@@ -92,20 +114,27 @@ export class Executor {
     const state: RunningJob = {
       job,
       child: null,
+      spawnedAt: 0,
+      startGraceMs,
       stopFile: path.join(workDir, ".dirigent-stop"),
+      readyFile: path.join(workDir, ".dirigent-ready"),
       stopMode: null,
       errors: [],
       killTimer: null,
+      readyPoll: null,
+      download: new AbortController(),
     };
     this.running.set(job.key, state);
     this.options.report(`Job ${job.id} (${job.processName}) started.`);
     try {
-      const packageDir = await this.fetchPackage(job.package);
+      const packageDir = await this.fetchPackage(job.package, state.download.signal);
       const runDir = path.join(workDir, "run");
       fs.cpSync(packageDir, runDir, { recursive: true });
       const inputFile = path.join(workDir, "input.json");
       const outputFile = path.join(workDir, "output.json");
       fs.writeFileSync(inputFile, JSON.stringify(job.inputArguments));
+      // A stop or kill that came while the package was fetched: the automation never starts.
+      if (state.stopMode) return this.finish(state, null, null, null, false);
       const [program, ...args] = job.command;
       const child = spawn(program === "node" ? process.execPath : (program as string), args, {
         cwd: runDir,
@@ -118,11 +147,14 @@ export class Executor {
           DIRIGENT_INPUT_FILE: inputFile,
           DIRIGENT_OUTPUT_FILE: outputFile,
           DIRIGENT_STOP_FILE: state.stopFile,
+          DIRIGENT_READY_FILE: state.readyFile,
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
       state.child = child;
-      if (state.stopMode) this.signal(state, state.stopMode);
+      state.spawnedAt = Date.now();
+      if (fs.existsSync(path.join(runDir, "node_modules", "dirigent", "package.json")))
+        state.startGraceMs = sdkStartGraceMs;
       const lines = (stream: NodeJS.ReadableStream, fallback: LogLevel) =>
         readline.createInterface({ input: stream }).on("line", (line) => this.logLine(state, line, fallback));
       lines(child.stdout as NodeJS.ReadableStream, "info");
@@ -132,10 +164,13 @@ export class Executor {
         child.once("close", (exitCode) => resolve({ code: exitCode, spawnError: null }));
       });
       if (state.killTimer) clearTimeout(state.killTimer);
+      if (state.readyPoll) clearInterval(state.readyPoll);
       if (spawnError) throw new Error(`The command ${program} could not be started: ${spawnError.message}`);
-      this.finish(state, code, readOutput(outputFile), null);
+      this.finish(state, code, readOutput(outputFile), null, true);
     } catch (error) {
-      this.finish(state, null, null, (error as Error).message);
+      // A download aborted by a stop is no failure: the job just never started.
+      const stoppedEarly = state.stopMode !== null && state.child === null;
+      this.finish(state, null, null, stoppedEarly ? null : (error as Error).message, false);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
@@ -149,20 +184,39 @@ export class Executor {
     if (!state || state.stopMode === "kill" || state.stopMode === mode) return;
     state.stopMode = mode;
     this.options.report(`Job ${state.job.id}: ${mode === "kill" ? "kill" : "stop"} requested.`);
+    // Not spawned yet: it never will be (run() checks stopMode right before spawning).
     if (state.child) this.signal(state, state.stopMode);
+    else state.download.abort();
   }
 
-  /** Kills every job at once (a second Ctrl-C). */
+  /** Kills every job at once (a second Ctrl-C); jobs still being prepared never start. */
   killAll(): void {
-    for (const state of this.running.values()) state.child?.kill("SIGKILL");
+    for (const state of this.running.values()) {
+      state.stopMode = "kill";
+      if (state.child) state.child.kill("SIGKILL");
+      else state.download.abort();
+    }
   }
 
   private signal(state: RunningJob, mode: "stop" | "kill"): void {
     if (mode === "stop") {
       fs.writeFileSync(state.stopFile, new Date().toISOString());
-      state.child?.kill("SIGINT");
+      const ready = () => Date.now() - state.spawnedAt >= state.startGraceMs || fs.existsSync(state.readyFile);
+      if (ready()) {
+        state.child?.kill("SIGINT");
+        return;
+      }
+      state.readyPoll ??= setInterval(() => {
+        if (!ready() || !state.readyPoll) return;
+        clearInterval(state.readyPoll);
+        state.readyPoll = null;
+        // A kill may have come meanwhile; then SIGTERM/SIGKILL are on their way.
+        if (state.stopMode === "stop") state.child?.kill("SIGINT");
+      }, 50);
       return;
     }
+    if (state.readyPoll) clearInterval(state.readyPoll);
+    state.readyPoll = null;
     state.child?.kill("SIGTERM");
     state.killTimer ??= setTimeout(() => state.child?.kill("SIGKILL"), killGraceSeconds * 1000);
   }
@@ -231,14 +285,17 @@ export class Executor {
     exitCode: number | null,
     outputArguments: Record<string, unknown> | null,
     failure: string | null,
+    started: boolean,
   ): void {
     const error =
       failure ??
-      (exitCode === 0
+      (!started
         ? null
-        : state.errors.slice(-10).join("\n") || `The automation exited with code ${exitCode ?? "(signal)"}.`);
+        : exitCode === 0
+          ? null
+          : state.errors.slice(-10).join("\n") || `The automation exited with code ${exitCode ?? "(signal)"}.`);
     this.options.report(
-      `Job ${state.job.id} finished (${failure ? "could not run" : `exit code ${exitCode ?? "signal"}`}).`,
+      `Job ${state.job.id} finished (${failure ? "could not run" : !started ? "stopped before it started" : `exit code ${exitCode ?? "signal"}`}).`,
     );
     this.pendingResults.push({
       type: "job-finished",
@@ -247,6 +304,7 @@ export class Executor {
       outputArguments,
       error: error?.slice(0, 8000) ?? null,
       stopped: state.stopMode !== null,
+      started,
     });
     this.running.delete(state.job.key);
     // Results go out after the job's last log lines.
@@ -259,11 +317,12 @@ export class Executor {
   }
 
   /** Downloads and unpacks a package once per checksum; later jobs reuse the folder. */
-  private async fetchPackage(pkg: Assignment["package"]): Promise<string> {
+  private async fetchPackage(pkg: Assignment["package"], signal: AbortSignal): Promise<string> {
     const dir = path.join(this.root, "packages", pkg.sha256);
     if (fs.existsSync(path.join(dir, ".complete"))) return dir;
     const res = await fetch(new URL(`/api/v1/robot/packages/${pkg.id}`, this.options.url), {
       headers: { authorization: `Bearer ${this.options.key}` },
+      signal,
     });
     if (!res.ok) throw new Error(`The package could not be downloaded (${res.status}).`);
     const content = Buffer.from(await res.arrayBuffer());

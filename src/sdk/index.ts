@@ -34,6 +34,13 @@ process.once("SIGINT", () => {
   // when to finish (check shouldStop() between units of work).
   stopSignalled = true;
 });
+// Tells the agent the handler is in place: until then it holds back the SIGINT of a stop (which
+// would end the process), and only creates the stop file.
+if (process.env.DIRIGENT_READY_FILE) {
+  try {
+    fs.writeFileSync(process.env.DIRIGENT_READY_FILE, String(process.pid));
+  } catch {}
+}
 
 /** True once a graceful stop was asked for; finish the current unit of work and exit. */
 export function shouldStop(): boolean {

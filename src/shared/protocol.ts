@@ -55,6 +55,8 @@ export const agentJobFinished = z
     error: z.string().max(8000).nullable(),
     /** The process ended because a stop or kill was asked for. */
     stopped: z.boolean(),
+    /** False when the process was never spawned (stopped while the package was fetched, or it could not start). */
+    started: z.boolean().default(true),
   })
   .strict();
 

@@ -20,6 +20,7 @@ import {
 } from "../helpers/jobs.js";
 import { examplesDir, type Files, filesOf, manifest, rawTgz, tgz, uploadPackage, zip } from "../helpers/packages.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { startHoldingProxy } from "../helpers/proxy.js";
 import { startTestServer, type TestServer, testAdminPassword } from "../helpers/server.js";
 
 /**
@@ -100,10 +101,39 @@ dirigent.setOutputArguments({ cleanedUp: true });
 dirigent.log("info", "cleaned up");
 `;
 
-function sdkPackage(): Files {
+/**
+ * Blocks (no event loop, no SIGINT handler yet: the SDK is imported after it) until the stop
+ * file appears, then a little longer, so a SIGINT sent together with the stop file lands here.
+ */
+const slowBootJs = `import fs from "node:fs";
+console.log(JSON.stringify({ level: "info", message: "booting" }));
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const deadline = Date.now() + 60_000;
+let seen = false;
+while (!seen && Date.now() < deadline) {
+  seen = fs.existsSync(process.env.DIRIGENT_STOP_FILE);
+  if (!seen) Atomics.wait(pause, 0, 0, 50);
+}
+Atomics.wait(pause, 0, 0, 500);
+export const sawStopFile = seen;
+`;
+
+/** Imports the SDK only after a slow start (slowBootJs), then works until stopped and cleans up. */
+const slowBootMain = `import { sawStopFile } from "./boot.js";
+import * as dirigent from "dirigent/sdk";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+while (!dirigent.shouldStop()) await sleep(50);
+dirigent.log("warn", "stop seen, cleaning up");
+await sleep(300);
+dirigent.setOutputArguments({ sawStopFile, cleanedUp: true });
+dirigent.log("info", "cleaned up");
+`;
+
+function sdkPackage(name = "sdk-cleanup", main = sdkMain, extra: Files = {}): Files {
   const source = fs.readFileSync(path.join(examplesDir, "..", "src", "sdk", "index.ts"), "utf8");
   return {
-    ...pkg("sdk-cleanup", "1.0.0", sdkMain),
+    ...pkg(name, "1.0.0", main),
+    ...extra,
     "node_modules/dirigent/package.json": JSON.stringify({
       name: "dirigent",
       type: "module",
@@ -352,6 +382,63 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
       ["warn", "stop seen, cleaning up"],
       ["info", "cleaned up"],
     ]);
+  });
+
+  it("never starts a job stopped or killed while its package is still downloading", async () => {
+    const { folderId, processes } = await folderWith({ Sdk: { packageName: "sdk-cleanup" } });
+    const m = await newMachine([folderId], 2);
+    // The agent reaches the server through a proxy that holds package downloads until released.
+    const proxy = await startHoldingProxy(server.url, /^GET \/api\/v1\/robot\/packages\//);
+    try {
+      // An empty package cache, so the agent must download.
+      const tmp = fs.mkdtempSync(path.join(agentTmp, "cold-"));
+      const agent = spawnAgent({ url: proxy.url, key: m.key, env: { TMPDIR: tmp } });
+      await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
+      const [toStop] = await startJobs(api, t, folderId, { processId: processes.Sdk });
+      const [toKill] = await startJobs(api, t, folderId, { processId: processes.Sdk });
+      const stopId = toStop?.id as number;
+      const killId = toKill?.id as number;
+      await proxy.waitForHeld(2);
+      expect((await api.post(`${t}/jobs/${stopId}/stop`, { mode: "stop" })).body.state).toBe("stopping");
+      expect((await api.post(`${t}/jobs/${killId}/stop`, { mode: "kill" })).body.state).toBe("terminating");
+      await agent.waitFor(new RegExp(`^Job ${stopId}: stop requested\\.$`));
+      await agent.waitFor(new RegExp(`^Job ${killId}: kill requested\\.$`));
+      proxy.release();
+      for (const [id, asked, reason] of [
+        [stopId, ["stopping", "Stop requested"], "Stopped before it started"],
+        [killId, ["terminating", "Kill requested"], "Killed before it started"],
+      ] as const) {
+        const done = await waitForJob(api, t, id);
+        expect(done).toMatchObject({ state: "stopped", outputArguments: null });
+        expect(done.error).toBeUndefined();
+        expect(done.timeline.slice(2).map((e) => [e.state, e.actor, e.reason])).toEqual([
+          [asked[0], org.admin.email, asked[1]],
+          ["stopped", `machine ${m.id}`, reason],
+        ]);
+        // The automation never ran: it would have logged its first line at once.
+        expect(await logsOf(api, t, id)).toEqual([]);
+        await agent.waitFor(new RegExp(`^Job ${id} finished \\(stopped before it started\\)\\.$`));
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("holds the SIGINT of a stop that comes while the automation starts until the SDK can handle it", async () => {
+    const { folderId, processes } = await folderWith({ Boot: { packageName: "slow-boot" } });
+    const m = await newMachine([folderId]);
+    await startAgent(m.key);
+    const [job] = await startJobs(api, t, folderId, { processId: processes.Boot });
+    const id = job?.id as number;
+    // Spawned, and busy starting up: the SDK (and its SIGINT handler) is not loaded yet.
+    await waitForLog(api, t, id, /^booting$/);
+    expect((await api.post(`${t}/jobs/${id}/stop`, { mode: "stop" })).body.state).toBe("stopping");
+    const done = await waitForJob(api, t, id);
+    // The stop file came at once (the start-up saw it); the SIGINT waited until the SDK was ready,
+    // so the automation cleaned up and exited instead of dying by the signal.
+    expect(done).toMatchObject({ state: "stopped", outputArguments: { sawStopFile: true, cleanedUp: true } });
+    expect(done.timeline.at(-1)).toMatchObject({ state: "stopped", reason: "Exited with code 0" });
+    expect(await logMessages(id)).toEqual(["booting", "stop seen, cleaning up", "cleaned up"]);
   });
 
   it("kills an automation that ignores SIGINT and SIGTERM: SIGKILL after the 3 s grace, then stopped", async () => {
@@ -744,6 +831,7 @@ async function uploadAll(api: Api, t: string) {
     // A .zip runs just the same.
     zip(pkg("exit-code", "1.0.0", exitMain), { deflate: true }),
     await tgz(sdkPackage()),
+    await tgz(sdkPackage("slow-boot", slowBootMain, { "boot.js": slowBootJs })),
   ];
   for (const content of archives) {
     const res = await uploadPackage(api, t, content);

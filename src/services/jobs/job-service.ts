@@ -62,6 +62,8 @@ export interface JobOutcome {
   outputArguments: Record<string, unknown> | null;
   error: string | null;
   stopped: boolean;
+  /** False when the robot never spawned the process (absent from older agents: true). */
+  started?: boolean;
 }
 
 /** Commands to robots that a service cannot send itself (the robot gateway delivers them). */
@@ -400,7 +402,11 @@ export class JobService {
           job.id,
           target,
           `machine ${job.machine_id ?? "?"}`,
-          target === JobState.faulted ? row.error : exitText(outcome.exitCode),
+          target === JobState.faulted
+            ? row.error
+            : outcome.started === false
+              ? `${job.state === JobState.terminating ? "Killed" : "Stopped"} before it started`
+              : exitText(outcome.exitCode),
         );
         if (target === JobState.faulted) await this.alertFaulted(tx, row);
       }
