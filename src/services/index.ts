@@ -25,6 +25,7 @@ import { ProcessService } from "./processes/process-service.js";
 import { MachineService } from "./robots/machine-service.js";
 import { RobotEvents } from "./robots/robot-events.js";
 import { RobotHub } from "./robots/robot-hub.js";
+import { RobotSessionService } from "./robots/robot-session-service.js";
 import { RoleService } from "./roles/role-service.js";
 
 export type Services = ReturnType<typeof createServices>;
@@ -47,6 +48,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const jobs = new JobService(ctx, audit, processes, alerts);
   jobs.connectRobots(robotEvents);
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
+  const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
+  const logStream = new LogStream();
   return {
     ctx,
     masterKey,
@@ -68,12 +71,13 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     folders: new FolderService(ctx, audit),
     roles: new RoleService(ctx, audit),
     robotHub,
-    machines: new MachineService(ctx, audit, maintenance, robotHub, alerts),
+    machines,
     alerts,
     packages,
     processes,
     jobs,
     robotEvents,
-    logStream: new LogStream(),
+    logStream,
+    robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
   };
 }

@@ -5,8 +5,8 @@ import { AuthenticationError } from "../../domain/errors.js";
 import type { Config } from "../../platform/config.js";
 import type { Services } from "../../services/index.js";
 import type { AuthenticatedMachine } from "../../services/robots/machine-service.js";
-import { MaintenancePhase } from "../../shared/maintenance.js";
-import { agentMessage, CloseCode, protocolVersion, type ServerMessage } from "../../shared/protocol.js";
+import { RobotProtocolError } from "../../services/robots/robot-session-service.js";
+import { agentMessage, CloseCode, type ServerMessage } from "../../shared/protocol.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -22,7 +22,7 @@ const maxPayload = 1024 * 1024;
  * checked before the upgrade, so a refused robot gets a problem+json answer it can print; after
  * the upgrade the agent says hello, gets a welcome with its session id, and heartbeats.
  */
-export async function registerRobotEndpoint(app: FastifyInstance, services: Services, config: Config): Promise<void> {
+export async function registerRobotEndpoint(app: FastifyInstance, services: Services, _config: Config): Promise<void> {
   app.get(
     "/api/v1/robot/packages/:id",
     {
@@ -61,9 +61,7 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
     (socket: WebSocket, request: FastifyRequest) => {
       const bound = request.robotMachine;
       if (!bound) return socket.close(CloseCode.protocolError, "not authenticated");
-      const { machine } = bound;
-      const log = request.log.child({ machineId: machine.id, tenantId: machine.tenant_id });
-      let sessionId: number | null = null;
+      const log = request.log.child({ machineId: bound.machine.id, tenantId: bound.machine.tenant_id });
       const send = (message: ServerMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       };
@@ -78,6 +76,7 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
         send({ type: "goodbye", reason, reconnect: false });
         closeWith(CloseCode.protocolError, reason);
       };
+      const conversation = services.robotSessions.connect(bound, { send, close: closeWith }, log);
       // Messages are handled one at a time, in order, and the close after them: a hello still
       // being recorded must not let a second hello or a heartbeat overtake it.
       let queue: Promise<void> = Promise.resolve();
@@ -94,73 +93,9 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
             return fail("A message was not valid JSON.");
           }
           if (!parsed.success) return fail(`A message was invalid: ${parsed.error.issues[0]?.message ?? "unknown"}`);
-          const message = parsed.data;
-          if (message.type === "hello") {
-            if (sessionId !== null) return fail("hello was sent twice.");
-            if (message.protocolVersion !== protocolVersion)
-              return fail(`This server speaks protocol ${protocolVersion}; update the agent.`);
-            sessionId = await services.machines.openSession(machine, services.robotHub.nodeId, message);
-            const id = sessionId;
-            services.robotHub.add({
-              sessionId: id,
-              machineId: machine.id,
-              tenantId: machine.tenant_id,
-              slots: machine.slots,
-              draining: false,
-              send,
-              close: closeWith,
-            });
-            log.info({ sessionId: id, hostName: message.hostName }, "robot connected");
-            send({
-              type: "welcome",
-              sessionId: id,
-              machine: { id: machine.id, name: machine.name, slots: machine.slots },
-              heartbeatSeconds: config.robotHeartbeatSeconds,
-            });
-            // A robot back from a network drop keeps reporting the jobs it is still running.
-            await services.jobs.resume({ id, machineId: machine.id }, message.runningJobs);
-            services.robotEvents.wakeDispatcher();
-            return;
-          }
-          if (sessionId === null) return fail("Say hello first.");
-          switch (message.type) {
-            case "heartbeat": {
-              await services.machines.heartbeat(sessionId, message.runningJobs.length >= machine.slots);
-              const connection = services.robotHub.get(sessionId);
-              if (connection) connection.draining = message.draining;
-              if ((await services.maintenance.phaseFor(machine.tenant_id)) === MaintenancePhase.suspended) {
-                send({ type: "goodbye", reason: "The tenant is suspended for maintenance.", reconnect: true });
-                closeWith(CloseCode.maintenance, "maintenance");
-                return;
-              }
-              // A tenant or organization disabled since the robot connected ends its session.
-              if (!(await services.machines.stillAdmitted(machine.id))) {
-                send({
-                  type: "goodbye",
-                  reason: "The machine's tenant or organization was disabled.",
-                  reconnect: false,
-                });
-                closeWith(CloseCode.keyRevoked, "disabled");
-                return;
-              }
-              // Stops asked for on another node (or lost in transit) reach the robot with its next heartbeat.
-              for (const stop of await services.jobs.pendingStops(sessionId)) {
-                if (message.runningJobs.includes(stop.key)) send({ type: "stop", jobKey: stop.key, mode: stop.mode });
-              }
-              return;
-            }
-            case "logs": {
-              const jobId = await services.jobs.appendLogs(sessionId, message.jobKey, message.entries);
-              if (jobId !== null) services.logStream.publish(jobId);
-              return;
-            }
-            case "job-finished": {
-              const { type: _type, jobKey, ...outcome } = message;
-              await services.jobs.finish(sessionId, jobKey, outcome);
-              return;
-            }
-          }
+          await conversation.handle(parsed.data);
         })().catch((error: unknown) => {
+          if (error instanceof RobotProtocolError) return fail(error.message);
           log.error({ err: error }, "robot message failed");
           fail("The server could not handle a message.");
         });
@@ -170,13 +105,7 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
         const previous = queue;
         queue = (async () => {
           await previous;
-          if (sessionId === null) return;
-          services.robotHub.remove(sessionId);
-          const why = closedBecause ?? (reason.toString() || `connection closed (${code})`);
-          await services.machines
-            .closeSession(sessionId, why)
-            .catch((error: unknown) => log.error({ err: error }, "closing a robot session failed"));
-          log.info({ sessionId, code }, "robot disconnected");
+          await conversation.closed(code, closedBecause ?? (reason.toString() || `connection closed (${code})`));
         })();
       });
     },

@@ -1,0 +1,168 @@
+import type { Logger } from "../../platform/logger.js";
+import { MaintenancePhase } from "../../shared/maintenance.js";
+import {
+  type AgentMessage,
+  type agentHeartbeat,
+  type agentHello,
+  type agentJobFinished,
+  type agentLogs,
+  CloseCode,
+  protocolVersion,
+  type ServerMessage,
+} from "../../shared/protocol.js";
+import type { ServiceContext } from "../context.js";
+import type { JobService } from "../jobs/job-service.js";
+import type { LogStream } from "../jobs/log-stream.js";
+import type { MaintenanceService } from "../maintenance/maintenance-service.js";
+import type { AuthenticatedMachine, MachineService } from "./machine-service.js";
+import type { RobotEvents } from "./robot-events.js";
+import type { RobotHub } from "./robot-hub.js";
+
+/** The connection's scoped logger (the request's). */
+type SessionLog = Pick<Logger, "info" | "error">;
+
+type Hello = ReturnType<typeof agentHello.parse>;
+type Heartbeat = ReturnType<typeof agentHeartbeat.parse>;
+type Logs = ReturnType<typeof agentLogs.parse>;
+type JobFinished = ReturnType<typeof agentJobFinished.parse>;
+
+/** The robot's socket as the session sees it: the route sends and closes, nothing else. */
+export interface RobotLink {
+  send(message: ServerMessage): void;
+  /** Closes with an application close code and a reason the agent shows. */
+  close(code: number, reason: string): void;
+}
+
+/** A message that breaks the protocol: the route answers goodbye and closes with 4400. */
+export class RobotProtocolError extends Error {}
+
+/**
+ * The robot protocol's rules on the server: what a hello, heartbeat, log batch or job result
+ * means for the machine's session and its jobs. The WebSocket route only parses messages and
+ * hands them to one `RobotConversation` per connection, in order.
+ */
+export class RobotSessionService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly machines: MachineService,
+    private readonly jobs: JobService,
+    private readonly maintenance: MaintenanceService,
+    private readonly hub: RobotHub,
+    private readonly events: RobotEvents,
+    private readonly logStream: LogStream,
+  ) {}
+
+  /** A new connection of an authenticated machine; no session exists until its hello. */
+  connect(bound: AuthenticatedMachine, link: RobotLink, log: SessionLog): RobotConversation {
+    return new RobotConversation(this, bound.machine, link, log);
+  }
+
+  /** Opens the session, registers the connection on this node, welcomes it, resumes its jobs. */
+  async hello(machine: Machine, link: RobotLink, log: SessionLog, message: Hello): Promise<number> {
+    if (message.protocolVersion !== protocolVersion)
+      throw new RobotProtocolError(`This server speaks protocol ${protocolVersion}; update the agent.`);
+    const sessionId = await this.machines.openSession(machine, this.hub.nodeId, message);
+    this.hub.add({
+      sessionId,
+      machineId: machine.id,
+      tenantId: machine.tenant_id,
+      slots: machine.slots,
+      draining: false,
+      send: link.send,
+      close: link.close,
+    });
+    log.info({ sessionId, hostName: message.hostName }, "robot connected");
+    link.send({
+      type: "welcome",
+      sessionId,
+      machine: { id: machine.id, name: machine.name, slots: machine.slots },
+      heartbeatSeconds: this.ctx.config.robotHeartbeatSeconds,
+    });
+    // A robot back from a network drop keeps reporting the jobs it is still running.
+    await this.jobs.resume({ id: sessionId, machineId: machine.id }, message.runningJobs);
+    this.events.wakeDispatcher();
+    return sessionId;
+  }
+
+  /**
+   * Records the heartbeat; ends the session when the tenant is suspended or the machine no
+   * longer admitted; repeats the stops the robot's running jobs are due.
+   */
+  async heartbeat(sessionId: number, machine: Machine, link: RobotLink, message: Heartbeat): Promise<void> {
+    await this.machines.heartbeat(sessionId, message.runningJobs.length >= machine.slots);
+    const connection = this.hub.get(sessionId);
+    if (connection) connection.draining = message.draining;
+    if ((await this.maintenance.phaseFor(machine.tenant_id)) === MaintenancePhase.suspended) {
+      link.send({ type: "goodbye", reason: "The tenant is suspended for maintenance.", reconnect: true });
+      link.close(CloseCode.maintenance, "maintenance");
+      return;
+    }
+    // A tenant or organization disabled since the robot connected ends its session.
+    if (!(await this.machines.stillAdmitted(machine.id))) {
+      link.send({ type: "goodbye", reason: "The machine's tenant or organization was disabled.", reconnect: false });
+      link.close(CloseCode.keyRevoked, "disabled");
+      return;
+    }
+    // Stops asked for on another node (or lost in transit) reach the robot with its next heartbeat.
+    for (const stop of await this.jobs.pendingStops(sessionId)) {
+      if (message.runningJobs.includes(stop.key)) link.send({ type: "stop", jobKey: stop.key, mode: stop.mode });
+    }
+  }
+
+  async logs(sessionId: number, message: Logs): Promise<void> {
+    const jobId = await this.jobs.appendLogs(sessionId, message.jobKey, message.entries);
+    if (jobId !== null) this.logStream.publish(jobId);
+  }
+
+  async jobFinished(sessionId: number, message: JobFinished): Promise<void> {
+    const { type: _type, jobKey, ...outcome } = message;
+    await this.jobs.finish(sessionId, jobKey, outcome);
+  }
+
+  /** The connection is gone: the session ends with the reason (ours, or the agent's). */
+  async closed(sessionId: number, reason: string): Promise<void> {
+    this.hub.remove(sessionId);
+    await this.machines.closeSession(sessionId, reason);
+  }
+}
+
+type Machine = AuthenticatedMachine["machine"];
+
+/** One robot connection's conversation: its session (after hello) and its messages, in order. */
+export class RobotConversation {
+  sessionId: number | null = null;
+
+  constructor(
+    private readonly service: RobotSessionService,
+    private readonly machine: Machine,
+    private readonly link: RobotLink,
+    private readonly log: SessionLog,
+  ) {}
+
+  /** Handles one message; throws RobotProtocolError for a message the protocol does not allow here. */
+  async handle(message: AgentMessage): Promise<void> {
+    if (message.type === "hello") {
+      if (this.sessionId !== null) throw new RobotProtocolError("hello was sent twice.");
+      this.sessionId = await this.service.hello(this.machine, this.link, this.log, message);
+      return;
+    }
+    if (this.sessionId === null) throw new RobotProtocolError("Say hello first.");
+    switch (message.type) {
+      case "heartbeat":
+        return this.service.heartbeat(this.sessionId, this.machine, this.link, message);
+      case "logs":
+        return this.service.logs(this.sessionId, message);
+      case "job-finished":
+        return this.service.jobFinished(this.sessionId, message);
+    }
+  }
+
+  /** The socket closed (after every message before it was handled). */
+  async closed(code: number, reason: string): Promise<void> {
+    if (this.sessionId === null) return;
+    await this.service
+      .closed(this.sessionId, reason)
+      .catch((error: unknown) => this.log.error({ err: error }, "closing a robot session failed"));
+    this.log.info({ sessionId: this.sessionId, code }, "robot disconnected");
+  }
+}
