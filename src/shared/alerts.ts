@@ -16,3 +16,32 @@ export interface AlertEmailSubscription {
   component: AlertComponent;
   minSeverity: AlertSeverity;
 }
+
+/** What an alert is about, beyond its kind: the values its sentence is made of. */
+export type AlertDetails = Record<string, string | number | null>;
+
+type Locale = "en" | "de";
+const text = (d: AlertDetails, key: string) => String(d[key] ?? "");
+
+const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
+  "job-faulted": {
+    en: (d) => `Job ${text(d, "jobId")} of ${text(d, "processName")} faulted: ${text(d, "error")}`,
+    de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} ist fehlgeschlagen: ${text(d, "error")}`,
+  },
+  "robot-disconnected": {
+    en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} disconnected (${text(d, "reason")}).`,
+    de: (d) =>
+      `Roboter ${text(d, "machineName")} auf ${text(d, "hostName")} hat die Verbindung verloren (${text(d, "reason")}).`,
+  },
+  "robot-unresponsive": {
+    en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} is unresponsive (no heartbeat for 120 s).`,
+    de: (d) =>
+      `Roboter ${text(d, "machineName")} auf ${text(d, "hostName")} antwortet nicht (seit 120 s kein Heartbeat).`,
+  },
+};
+
+/** The alert's sentence in a language, or null for a kind without one (then its stored message is shown). */
+export function alertMessage(kind: string, details: AlertDetails | null, locale: Locale): string | null {
+  const sentence = sentences[kind]?.[locale];
+  return sentence && details ? sentence(details) : null;
+}

@@ -437,6 +437,8 @@ export interface AlertTable {
   link: string | null;
   created_at: Timestamp;
 }
+  /** The values of the alert's sentence (AlertDetails), to tell it in the reader's language. */
+  details_json: string | null;
 
 export interface AlertEmailSubscriptionTable {
   user_id: number;

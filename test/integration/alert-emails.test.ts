@@ -153,9 +153,11 @@ describe.each(testDatabases())("alert e-mails on %s", slow, (database) => {
     expect(rawHeader(mail, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
 
     const deMail = await nextMailTo(smtp, german.email);
-    expect(deMail.parsed.subject).toMatch(/^Dirigent-Alarm \(Fehler\): Job \d+ of Invoices/);
-    expect(deMail.parsed.text).toContain("Fehler · Aufträge · Mandant „Default“, Ordner „Invoices");
-    expect(deMail.parsed.text).toContain("Diese Alarme abbestellen:");
+    expect(deMail.parsed.subject).toMatch(
+      new RegExp(`^Dirigent-Warnung \\(Fehler\\): Job ${jobId} von Invoices\\S* ist fehlgeschlagen: `),
+    );
+    expect(deMail.parsed.text).toContain("Fehler · Jobs · Mandant „Default“, Ordner „Invoices");
+    expect(deMail.parsed.text).toContain("Diese Warnungen abbestellen:");
     expect(unsubscribeLink(deMail)).not.toBe(token);
 
     // All rows were written in the job's transaction: the others have none.

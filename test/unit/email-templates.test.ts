@@ -77,7 +77,7 @@ describe("renderEmail", () => {
       [
         "alert",
         "Dirigent alert (Error): Job 5 of Invoices faulted: boom",
-        "Dirigent-Alarm (Fehler): Job 5 of Invoices faulted: boom",
+        "Dirigent-Warnung (Fehler): Job 5 of Invoices faulted: boom",
       ],
     ];
     for (const [template, en, de] of pairs) {
@@ -134,6 +134,15 @@ describe("renderEmail", () => {
       ctx,
     );
     expect(tenantWide.text).toContain("Warnung · Roboter · Mandant „Default“ · 4. März 2025 um 05:06 UTC");
+    // With its details, the alert is told in the recipient's language.
+    const details = { jobId: 5, processName: "Invoices", error: "Exited with code 3" };
+    expect(renderEmail("alert", "de", { ...data, kind: "job-faulted", details }, ctx).subject).toBe(
+      "Dirigent-Warnung (Fehler): Job 5 von Invoices ist fehlgeschlagen: Exited with code 3",
+    );
+    const robot = { machineName: "laptop", hostName: "pc-7", reason: null };
+    expect(
+      renderEmail("alert", "de", { ...data, kind: "robot-unresponsive", details: robot }, ctx).text.split("\n")[0],
+    ).toBe("Roboter laptop auf pc-7 antwortet nicht (seit 120 s kein Heartbeat).");
     const preview = renderEmail("alert", "en", data, masked);
     expect(preview.text).toContain("/unsubscribe?token=••••••••");
     expect(preview.headers).toBeUndefined();

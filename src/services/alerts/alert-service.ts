@@ -4,6 +4,7 @@ import { isoNow } from "../../platform/clock.js";
 import type { MasterKey } from "../../platform/master-key.js";
 import {
   type AlertComponent,
+  type AlertDetails,
   type AlertEmailSubscription,
   alertComponents,
   severityAtLeast,
@@ -20,7 +21,7 @@ import { tokenPrefix } from "../identity/secrets.js";
 export type NewAlert = Pick<
   AlertTable,
   "tenant_id" | "folder_id" | "severity" | "component" | "kind" | "message" | "link"
->;
+> & { details?: AlertDetails };
 
 export interface Alert {
   id: number;
@@ -29,6 +30,7 @@ export interface Alert {
   component: AlertTable["component"];
   kind: string;
   message: string;
+  details: AlertDetails | null;
   link: string | null;
   createdAt: string;
 }
@@ -54,9 +56,10 @@ export class AlertService {
 
   async raise(db: Db, alert: NewAlert): Promise<void> {
     const createdAt = isoNow(this.ctx.clock);
+    const { details, ...row } = alert;
     await db
       .insertInto("alerts")
-      .values({ ...alert, created_at: createdAt })
+      .values({ ...row, details_json: details ? JSON.stringify(details) : null, created_at: createdAt })
       .execute();
     await this.email(db, alert, createdAt);
   }
@@ -81,6 +84,7 @@ export class AlertService {
         component: r.component,
         kind: r.kind,
         message: r.message,
+        details: r.details_json ? (JSON.parse(r.details_json) as AlertDetails) : null,
         link: r.link,
         createdAt: r.created_at,
       }));
@@ -227,6 +231,8 @@ export class AlertService {
         {
           severity: alert.severity,
           component: alert.component,
+          kind: alert.kind,
+          details: alert.details ?? null,
           message: alert.message,
           tenantName: r.tenant,
           folderName: folder?.name ?? null,

@@ -1,3 +1,4 @@
+import { type AlertDetails, alertMessage } from "../../shared/alerts.js";
 import type { Locale } from "../../shared/identity.js";
 
 /**
@@ -245,12 +246,13 @@ const severityNames: Record<Locale, Record<string, string>> = {
 };
 const componentNames: Record<Locale, Record<string, string>> = {
   en: { jobs: "Jobs", robots: "Robots" },
-  de: { jobs: "Aufträge", robots: "Roboter" },
+  de: { jobs: "Jobs", robots: "Roboter" },
 };
 
 /** An alert e-mail: what happened, where, a link to it, and a one-click unsubscribe (RFC 8058). */
 function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
   const severity = severityNames[l][str(d, "severity")] ?? str(d, "severity");
+  const message = alertMessage(str(d, "kind"), (d.details as AlertDetails | null) ?? null, l) ?? str(d, "message");
   const component = componentNames[l][str(d, "component")] ?? str(d, "component");
   const where = d.folderName
     ? l === "de"
@@ -267,25 +269,19 @@ function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
       : { "List-Unsubscribe": `<${oneClick}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
   return l === "de"
     ? {
-        subject: `Dirigent-Alarm (${severity}): ${str(d, "message")}`.slice(0, 200),
-        paragraphs: [
-          str(d, "message"),
-          `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`,
-        ],
+        subject: `Dirigent-Warnung (${severity}): ${message}`.slice(0, 200),
+        paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
         action: { label: "In Dirigent öffnen", url: `${ctx.publicUrl}${str(d, "path")}` },
         smallPrint: {
-          text: `Sie erhalten diese E-Mail, weil Sie Alarme der Komponente „${component}“ per E-Mail abonniert haben. Einstellungen ändern: ${ctx.publicUrl}/profile`,
-          label: "Diese Alarme abbestellen",
+          text: `Sie erhalten diese E-Mail, weil Sie Warnungen zu „${component}“ per E-Mail abonniert haben. Einstellungen ändern: ${ctx.publicUrl}/profile`,
+          label: "Diese Warnungen abbestellen",
           url: unsubscribe,
         },
         ...(headers && { headers }),
       }
     : {
-        subject: `Dirigent alert (${severity}): ${str(d, "message")}`.slice(0, 200),
-        paragraphs: [
-          str(d, "message"),
-          `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`,
-        ],
+        subject: `Dirigent alert (${severity}): ${message}`.slice(0, 200),
+        paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
         action: { label: "Open in Dirigent", url: `${ctx.publicUrl}${str(d, "path")}` },
         smallPrint: {
           text: `You get this e-mail because you opted in to e-mails about ${component.toLowerCase()} alerts. Change your preferences: ${ctx.publicUrl}/profile`,

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import { alertMessage } from "../../shared/alerts.js";
 import { activeJobStates, canMoveJob, isFinalJobState, JobState, type LogLevel } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -606,7 +607,7 @@ export class JobService {
       severity: "error",
       component: "jobs",
       kind: "job-faulted",
-      message: `Job ${job.id} of ${job.process_name} faulted: ${(job.error ?? "").split("\n")[0]?.slice(0, 300) ?? ""}`,
+      message: alertMessage("job-faulted", details, "en") ?? "",
       link: `/jobs/${job.id}`,
     });
   }
@@ -621,6 +622,11 @@ export class JobService {
         .deleteFrom("job_logs")
         .where("tenant_id", "=", t.id)
         .where("timestamp", "<", cutoff)
+    const details = {
+      jobId: job.id,
+      processName: job.process_name,
+      error: (job.error ?? "").split("\n")[0]?.slice(0, 300) ?? "",
+    };
         .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
     }
@@ -629,6 +635,7 @@ export class JobService {
 
   /** One conditional state change; throws a 409 when someone else moved the job first. */
   private async move(db: Db, job: JobRow, to: JobState, values: Partial<Omit<JobRow, "id" | "key">>): Promise<JobRow> {
+      details,
     if (!canMoveJob(job.state, to)) {
       throw new ConflictError(`A job cannot move from ${job.state} to ${to}.`, ProblemType.invalidStateTransition, {
         from: job.state,

@@ -1,6 +1,7 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { AppError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import { alertMessage } from "../../shared/alerts.js";
 import { AccountStatus } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import { CloseCode } from "../../shared/protocol.js";
@@ -316,8 +317,7 @@ export class MachineService {
         .where("disconnected_at", "is", null)
         .returning(["tenant_id", "machine_id", "host_name"])
         .executeTakeFirst();
-      if (closed)
-        await this.alertRobot(tx, closed, "robot-disconnected", "warn", `disconnected (${reason.slice(0, 200)})`);
+      if (closed) await this.alertRobot(tx, closed, "robot-disconnected", "warn", reason.slice(0, 200));
     });
   }
 
@@ -332,27 +332,28 @@ export class MachineService {
       .where("last_heartbeat_at", "<", cutoff)
       .returning(["tenant_id", "machine_id", "host_name"])
       .execute();
-    for (const s of silent)
-      await this.alertRobot(this.ctx.db, s, "robot-unresponsive", "error", "is unresponsive (no heartbeat for 120 s)");
+    for (const s of silent) await this.alertRobot(this.ctx.db, s, "robot-unresponsive", "error", null);
     return silent.length;
   }
 
   private async alertRobot(
     db: Db,
     s: { tenant_id: number; machine_id: number; host_name: string },
-    kind: string,
+    kind: "robot-disconnected" | "robot-unresponsive",
     severity: "warn" | "error",
-    what: string,
+    reason: string | null,
   ): Promise<void> {
     const machine = await db.selectFrom("machines").select("name").where("id", "=", s.machine_id).executeTakeFirst();
+    const details = { machineName: machine?.name ?? String(s.machine_id), hostName: s.host_name, reason };
     await this.alerts.raise(db, {
       tenant_id: s.tenant_id,
       folder_id: null,
       severity,
       component: "robots",
       kind,
-      message: `Robot ${machine?.name ?? s.machine_id} on ${s.host_name} ${what}.`,
+      message: alertMessage(kind, details, "en") ?? kind,
       link: `/machines/${s.machine_id}`,
+      details,
     });
   }
 

@@ -1,7 +1,27 @@
+import type {
+  AlertComponent,
+  AlertDetails,
+  AlertEmailSubscription,
+  AlertSeverity,
+} from "../../../src/shared/alerts";
 import type { AccountStatus, Locale, OrgRole, Principal } from "../../../src/shared/identity";
 import type { MaintenancePhase } from "../../../src/shared/maintenance";
 
-export type { AccountStatus, Locale, MaintenancePhase, OrgRole, Principal };
+export type {
+  AccountStatus,
+  AlertComponent,
+  AlertEmailSubscription,
+  AlertSeverity,
+  Locale,
+  MaintenancePhase,
+  OrgRole,
+  Principal,
+};
+
+/** The caller's alert e-mail opt-ins (`GET|PUT /me/alert-emails`). */
+export interface AlertEmails {
+  subscriptions: AlertEmailSubscription[];
+}
 
 export type UserPrincipal = Extract<Principal, { kind: "user" }>;
 export type AdminPrincipal = Extract<Principal, { kind: "admin" }>;
@@ -505,10 +525,11 @@ export interface LogLine {
 export interface Alert {
   id: number;
   folderId: number | null;
-  severity: "info" | "warn" | "error" | "fatal";
-  component: "jobs" | "robots";
+  severity: AlertSeverity;
+  component: AlertComponent;
   kind: string;
   message: string;
   link: string | null;
   createdAt: string;
 }
+  details: AlertDetails | null;

@@ -10,6 +10,7 @@ const LoginPage = lazy(() => import("../pages/LoginPage"));
 const ForgotPasswordPage = lazy(() => import("../pages/ForgotPasswordPage"));
 const ResetPasswordPage = lazy(() => import("../pages/ResetPasswordPage"));
 const AcceptInvitationPage = lazy(() => import("../pages/AcceptInvitationPage"));
+const UnsubscribePage = lazy(() => import("../pages/UnsubscribePage"));
 const NotFoundPage = lazy(() => import("../pages/NotFoundPage"));
 const ProfilePage = lazy(() => import("../pages/ProfilePage"));
 const DashboardPage = lazy(() => import("../pages/host/DashboardPage"));
@@ -47,6 +48,7 @@ export function App() {
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+        <Route path="/unsubscribe" element={<UnsubscribePage />} />
         <Route
           element={
             <RequireAuth need="any">

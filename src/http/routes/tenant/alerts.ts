@@ -30,6 +30,10 @@ export const alertRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
                 component: z.enum(["jobs", "robots"]),
                 kind: z.string(),
                 message: z.string(),
+                details: z
+                  .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+                  .nullable()
+                  .describe("The values of the message, to tell it in another language (per kind)"),
                 link: z.string().nullable(),
                 createdAt: z.string(),
               }),

@@ -26,6 +26,7 @@ import {
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { alertMessage } from "../../../../src/shared/alerts";
 import { Link, useLocation, useNavigate } from "react-router";
 import { orgApi, tenantApi } from "../../api/endpoints";
 import type { Alert as AlertItem } from "../../api/types";
@@ -220,7 +221,9 @@ function AlertRow({
   when: string;
   onOpen: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const message =
+    alertMessage(alert.kind, alert.details, i18n.resolvedLanguage === "de" ? "de" : "en") ?? alert.message;
   const body = (
     <Group
       gap="sm"
@@ -232,7 +235,7 @@ function AlertRow({
     >
       <ThemeIcon size={10} radius="xl" color={severityColor[alert.severity]} mt={6} />
       <Stack gap={2} style={{ flex: 1, minWidth: 0 }}>
-        <Text size="sm">{alert.message}</Text>
+        <Text size="sm">{message}</Text>
         <Group gap={6}>
           <Badge size="xs" variant="light" color={severityColor[alert.severity]}>
             {t(`alerts.severity.${alert.severity}`)}
