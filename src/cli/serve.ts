@@ -48,6 +48,8 @@ export async function startServer(
     const created = await services.administrators.bootstrap(password);
     const app = await buildApp({ config, logger, services, ...(options.webRoot && { webRoot: options.webRoot }) });
     await app.listen({ port: config.port, host: config.host });
+    const bus = await storage.openBus(services.robotHub.nodeId, logger);
+    services.robotEvents.connectBus(bus);
     const background = startBackground(config, services, logger);
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
@@ -64,6 +66,7 @@ export async function startServer(
         await app.close();
         await services.machines.closeNodeSessions(services.robotHub.nodeId, "The server is shutting down.");
         await background.stop();
+        await bus.close();
         await storage.close();
       },
     };
@@ -87,7 +90,13 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     ? startPeriodic("license-notices", 3_600_000, () => services.licenses.sendDueNotices(), logger)
     : null;
   // Every node dispatches to the robots connected to it.
-  const dispatcher = new Dispatcher(services.ctx, services.jobs, services.maintenance, services.robotHub);
+  const dispatcher = new Dispatcher(
+    services.ctx,
+    services.jobs,
+    services.maintenance,
+    services.robotHub,
+    config.dispatchPollMs,
+  );
   services.robotEvents.onWake(() => dispatcher.wake());
   dispatcher.start();
   // Jobs of robots gone for more than a minute fault; stop-after / kill-after limits are enforced.

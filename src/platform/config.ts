@@ -41,6 +41,7 @@ const envSchema = z.object({
   DIRIGENT_SERVICES: z.string().default("all"),
   /** How often the mailer polls the outbox, in milliseconds (new mail also wakes it at once). */
   DIRIGENT_MAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  DIRIGENT_DISPATCH_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   /** How long a sender holds claimed e-mails before another sender may take them over (a crashed node), in seconds. */
   DIRIGENT_MAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Seconds between robot heartbeats (robots are unresponsive after 120 s without one). */
@@ -66,6 +67,8 @@ export type Config = Readonly<{
   masterKeyPrevious: string | undefined;
   services: ReadonlySet<string>;
   mailPollMs: number;
+  /** How often a node looks for pending jobs when nothing woke its dispatcher. */
+  dispatchPollMs: number;
   mailLeaseSeconds: number;
   robotHeartbeatSeconds: number;
 }>;
@@ -117,6 +120,7 @@ export function parseConfig(
     masterKey: e.DIRIGENT_MASTER_KEY,
     masterKeyPrevious: e.DIRIGENT_MASTER_KEY_PREVIOUS,
     mailPollMs: e.DIRIGENT_MAIL_POLL_MS,
+    dispatchPollMs: e.DIRIGENT_DISPATCH_POLL_MS,
     mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
     robotHeartbeatSeconds: e.DIRIGENT_ROBOT_HEARTBEAT_SECONDS,
     services: new Set(

@@ -3,6 +3,8 @@ import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import type { Logger } from "../platform/logger.js";
+import { type ClusterBus, localBus, PostgresClusterBus } from "./cluster-bus.js";
 import { type DialectHelpers, dialectHelpers } from "./dialect.js";
 import type { Database } from "./schema.js";
 
@@ -13,6 +15,8 @@ export interface StorageHandle {
   dialect: DialectHelpers;
   /** A description without credentials, for the start-up banner. */
   description: string;
+  /** How this node tells the other nodes of the database (LISTEN/NOTIFY on PostgreSQL). */
+  openBus(nodeId: string, logger: Logger): Promise<ClusterBus>;
   close(): Promise<void>;
 }
 
@@ -40,7 +44,14 @@ export function openSqlite(file: string): StorageHandle {
   // Two processes on one file (a second `dirigent migrate`, tests) wait instead of failing.
   database.pragma("busy_timeout = 5000");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: dialectHelpers("sqlite"), description: `SQLite ${file}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: dialectHelpers("sqlite"),
+    description: `SQLite ${file}`,
+    // One SQLite file has one node: nobody to tell.
+    openBus: async () => localBus,
+    close: () => db.destroy(),
+  };
 }
 
 // int8 (bigint) comes back from pg as a string; our ids and counts fit in a JS number.
@@ -53,6 +64,11 @@ export function openPostgres(url: string, poolSize: number): StorageHandle {
     db,
     dialect: dialectHelpers("postgres"),
     description: `PostgreSQL ${redactUrl(url)}`,
+    async openBus(nodeId, logger) {
+      const bus = new PostgresClusterBus(url, pool, nodeId, logger);
+      await bus.start();
+      return bus;
+    },
     close: () => db.destroy(),
   };
 }

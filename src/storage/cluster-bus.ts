@@ -1,0 +1,121 @@
+import pg from "pg";
+import { z } from "zod";
+import type { Logger } from "../platform/logger.js";
+
+/** What one node tells the others (PRODUCT.md §15: cross-node notifications, no extra broker). */
+export const clusterMessage = z.discriminatedUnion("type", [
+  /** Work appeared (jobs created or freed): dispatchers look now instead of at their next poll. */
+  z.object({ type: z.literal("wake") }),
+  /** A stop or kill for a job whose robot may be connected to another node. */
+  z.object({
+    type: z.literal("stop"),
+    sessionId: z.number().int(),
+    jobKey: z.string(),
+    mode: z.enum(["stop", "kill"]),
+  }),
+]);
+export type ClusterMessage = z.infer<typeof clusterMessage>;
+
+export interface ClusterBus {
+  publish(message: ClusterMessage): void;
+  subscribe(listener: (message: ClusterMessage) => void): void;
+  close(): Promise<void>;
+}
+
+/** One node alone (SQLite, or a single PostgreSQL node that was not given a URL): nothing to tell. */
+export const localBus: ClusterBus = {
+  publish() {},
+  subscribe() {},
+  async close() {},
+};
+
+const channel = "dirigent_cluster";
+
+/**
+ * PostgreSQL LISTEN/NOTIFY between the nodes of one database. One dedicated connection listens
+ * (reconnecting with backoff); messages go out with `pg_notify` on the pool. Delivery is best
+ * effort by design: every message only makes something happen sooner that a poll or a robot's
+ * heartbeat would also make happen, so a message lost while a connection is down costs latency,
+ * never correctness. A node ignores its own messages.
+ */
+export class PostgresClusterBus implements ClusterBus {
+  private listener: pg.Client | null = null;
+  private readonly listeners = new Set<(message: ClusterMessage) => void>();
+  private closed = false;
+  private retryMs = 500;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly pool: pg.Pool,
+    private readonly nodeId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  publish(message: ClusterMessage): void {
+    const payload = JSON.stringify({ from: this.nodeId, message });
+    this.pool.query("select pg_notify($1, $2)", [channel, payload]).catch((error: unknown) => {
+      this.logger.warn({ err: error }, "cluster notification could not be sent");
+    });
+  }
+
+  subscribe(listener: (message: ClusterMessage) => void): void {
+    this.listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const client = this.listener;
+    this.listener = null;
+    await client?.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on("notification", (n) => this.receive(n.payload));
+    client.on("error", (error) => {
+      this.logger.warn({ err: error }, "cluster listener connection failed; reconnecting");
+      this.reconnect(client);
+    });
+    client.on("end", () => this.reconnect(client));
+    try {
+      await client.connect();
+      await client.query(`listen ${channel}`);
+      this.listener = client;
+      this.retryMs = 500;
+    } catch (error) {
+      this.logger.warn({ err: error }, "cluster listener could not connect; retrying");
+      this.reconnect(client);
+    }
+  }
+
+  private reconnect(client: pg.Client): void {
+    if (this.closed || (this.listener !== client && this.listener !== null) || this.retryTimer) return;
+    this.listener = null;
+    client.end().catch(() => {});
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed) void this.connect();
+    }, this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, 30_000);
+  }
+
+  private receive(payload: string | undefined): void {
+    let parsed: { from?: unknown; message?: unknown };
+    try {
+      parsed = JSON.parse(payload ?? "");
+    } catch {
+      return;
+    }
+    if (parsed.from === this.nodeId) return;
+    const message = clusterMessage.safeParse(parsed.message);
+    if (!message.success) return;
+    for (const l of this.listeners) l(message.data);
+  }
+}
