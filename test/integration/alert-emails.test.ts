@@ -160,6 +160,19 @@ describe.each(testDatabases())("alert e-mails on %s", slow, (database) => {
     expect(deMail.parsed.text).toContain("Diese Warnungen abbestellen:");
     expect(unsubscribeLink(deMail)).not.toBe(token);
 
+    // The alerts panel shows it to those who may see the folder, with the details of its sentence.
+    const seen = await viewer.api.get(`${t}/alerts?limit=5`);
+    expect(seen.status, seen.text).toBe(200);
+    expect(seen.body.items[0]).toMatchObject({
+      folderId: child,
+      severity: "error",
+      component: "jobs",
+      kind: "job-faulted",
+      details: { jobId, processName: expect.stringMatching(/^Invoices/), error: expect.any(String) },
+      link: `/jobs/${jobId}`,
+    });
+    expect((await elsewhere.api.get(`${t}/alerts?limit=5`)).body.items).toEqual([]);
+
     // All rows were written in the job's transaction: the others have none.
     for (const u of [elsewhere, quiet, onlyFatal, robotsOnly])
       expect(await outboxTo(admin(), outbox, u.email)).toEqual([]);
@@ -202,6 +215,11 @@ describe.each(testDatabases())("alert e-mails on %s", slow, (database) => {
     expect(mail.parsed.text).toContain(`/org/t/${org.defaultTenantId}/machines`);
     await nextMailTo(smtp, org.admin.email); // the org administrator sees everything
     for (const u of [folderOnly, errorsOnly]) expect(await outboxTo(admin(), outbox, u.email)).toEqual([]);
+    // Tenant-wide alerts need the tenant's Alerts View in the panel too.
+    const panel = await tenantViewer.api.get(`${t}/alerts?limit=50`);
+    expect(panel.body.items.map((a: { kind: string }) => a.kind)).toContain("robot-disconnected");
+    const folderPanel = await folderOnly.api.get(`${t}/alerts?limit=50`);
+    expect(folderPanel.body.items.filter((a: { component: string }) => a.component === "robots")).toEqual([]);
   });
 
   it("unsubscribes with one click from the e-mail's link, by the page or by RFC 8058 POST", async () => {
