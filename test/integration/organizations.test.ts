@@ -425,6 +425,46 @@ describe.each(testDatabases())("organizations and tenants on %s", (database) => 
       expectProblem(await user.api.patch(`/orgs/${org.slug}/tenants/Stage`, { name: "Mine" }), 403, "forbidden");
     });
 
+    it("lets organization administrators change a tenant's log retention within 1–3650 days, and logs it", async () => {
+      const org = await createOrg(host);
+      const api = org.admin.api;
+      const path = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
+      expect((await api.get(path)).body.logRetentionDays).toBe(30);
+
+      const changed = await api.patch(path, { logRetentionDays: 90 });
+      expect(changed.status, changed.text).toBe(200);
+      expect(changed.body).toMatchObject({ id: org.defaultTenantId, name: "Default", logRetentionDays: 90 });
+      expect((await api.get(path)).body.logRetentionDays).toBe(90);
+      expect((await api.patch(path, { logRetentionDays: 1 })).body.logRetentionDays).toBe(1);
+      expect((await api.patch(path, { logRetentionDays: 3650 })).body.logRetentionDays).toBe(3650);
+
+      for (const bad of [0, -5, 3651, 7.5, "60", null]) {
+        const problem = expectProblem(await api.patch(path, { logRetentionDays: bad }), 400, "validation-failed");
+        expect(problem.errors).toEqual([{ path: "logRetentionDays", message: expect.any(String) }]);
+      }
+      expect((await api.get(path)).body.logRetentionDays).toBe(3650);
+
+      const log = await api.get(`/orgs/${org.slug}/audit-logs?component=Tenants`);
+      expect(log.body.items[0]).toMatchObject({
+        actor: { kind: "user", id: org.admin.id },
+        action: "Update",
+        target: { type: "tenant", name: "Default" },
+        before: expect.objectContaining({ logRetentionDays: 1 }),
+        after: expect.objectContaining({ logRetentionDays: 3650 }),
+      });
+
+      // Plain users may not change it; another organization's administrator does not even see the tenant.
+      const user = await createUser(api, org.slug);
+      expectProblem(await user.api.patch(path, { logRetentionDays: 5 }), 403, "forbidden");
+      const other = await createOrg(host);
+      expectProblem(
+        await other.admin.api.patch(`/orgs/${other.slug}/tenants/${org.defaultTenantId}`, { logRetentionDays: 5 }),
+        404,
+        "not-found",
+      );
+      expect((await api.get(path)).body.logRetentionDays).toBe(3650);
+    });
+
     it("logs tenant changes of organization administrators in the organization's log, not the host log", async () => {
       const org = await createOrg(host);
       const name = unique("T");

@@ -48,6 +48,7 @@ import type {
   SecuritySettings,
   SessionResponse,
   Tenant,
+  TenantAssignment,
   TenantLicense,
   TenantPermissions,
 } from "./types";
@@ -106,6 +107,7 @@ export interface TenantCreateBody {
 export interface TenantUpdateBody {
   name?: string;
   status?: Tenant["status"];
+  logRetentionDays?: number;
 }
 
 /** The tenant endpoints differ between host (`/host/organizations/{org}/tenants`) and org level. */
@@ -268,6 +270,9 @@ export function tenantApi(org: string, tenant: string) {
     updateRole: (id: number, body: { name?: string; permissions?: string[] }) =>
       api.patch<Role>(`${T}/roles/${id}`, body),
     deleteRole: (id: number) => api.delete(`${T}/roles/${id}`),
+    tenantAssignments: () => api.get<{ items: TenantAssignment[] }>(`${T}/role-assignments`),
+    setTenantAssignments: (userId: number, roleIds: number[]) =>
+      api.put<void>(`${T}/role-assignments/${userId}`, { roleIds }),
 
     machines: () => api.get<{ items: Machine[] }>(`${T}/machines`),
     createMachine: (body: { name: string; description?: string | null; slots: number; folderIds: number[] }) =>

@@ -87,6 +87,8 @@ export interface Tenant {
   orgId: number;
   name: string;
   status: AccountStatus;
+  /** Days job logs are kept (1–3650). */
+  logRetentionDays: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -379,6 +381,11 @@ export interface RoleCatalogue {
   actions: string[];
   tenantResources: string[];
   folderResources: string[];
+}
+
+export interface TenantAssignment {
+  user: { id: number; email: string; name: string };
+  role: { id: number; name: string };
 }
 
 export interface FolderAssignment {

@@ -56,9 +56,11 @@ export function useFormErrors(fields: readonly string[]) {
       const rest: string[] = [];
       if (error instanceof ApiError && error.errors.length > 0) {
         for (const item of error.errors) {
-          const path = normalizePath(item.path);
+          const exact = normalizePath(item.path);
+          // An error about one entry of a list field (`roleIds.2`) belongs next to the list.
+          const path = fields.includes(exact) ? exact : exact.replace(/\.\d+$/, "");
           if (fields.includes(path)) placed[path] ??= item.message;
-          else rest.push(path ? `${path}: ${item.message}` : item.message);
+          else rest.push(exact ? `${exact}: ${item.message}` : item.message);
         }
       }
       setFieldErrors(placed);

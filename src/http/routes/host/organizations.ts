@@ -176,7 +176,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
     {
       schema: {
         tags: ["host"],
-        summary: "Renames, disables or enables a tenant",
+        summary: "Renames, disables or enables a tenant, or changes how long it keeps job logs",
         params: tenantParams,
         body: tenantChanges,
         response: { 200: tenantSchema, ...problems(400, 401, 403, 404, 409) },

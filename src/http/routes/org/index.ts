@@ -235,7 +235,7 @@ export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     {
       schema: {
         tags: ["organization"],
-        summary: "Renames, disables or enables a tenant",
+        summary: "Renames, disables or enables a tenant, or changes how long it keeps job logs",
         params: tenantParams,
         body: tenantChanges,
         response: { 200: tenantSchema, ...problems(400, 401, 403, 404, 409) },

@@ -1,6 +1,14 @@
 import { ActionIcon, Button, Group, Menu, Table, Text, VisuallyHidden } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconCircleCheck, IconCircleOff, IconDots, IconPencil, IconPlus, IconServer2 } from "@tabler/icons-react";
+import {
+  IconCircleCheck,
+  IconCircleOff,
+  IconDots,
+  IconHistory,
+  IconPencil,
+  IconPlus,
+  IconServer2,
+} from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -13,9 +21,10 @@ import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { TextFieldModal } from "../../components/TextFieldModal";
 import { useErrorText } from "../../lib/errors";
 import { useFormat } from "../../lib/format";
+import { LogRetentionModal } from "./LogRetentionModal";
 
 /**
- * The tenants of one organization with create, rename and disable/enable. Used by the host portal
+ * The tenants of one organization with create, rename, log retention and disable/enable. Used by the host portal
  * (any organization) and by org administrators (their own), which differ only in endpoints.
  */
 export function TenantsPanel({ endpoints, canManage = true }: { endpoints: TenantEndpoints; canManage?: boolean }) {
@@ -25,6 +34,7 @@ export function TenantsPanel({ endpoints, canManage = true }: { endpoints: Tenan
   const errorText = useErrorText();
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<Tenant | null>(null);
+  const [retention, setRetention] = useState<Tenant | null>(null);
   const [confirm, confirmModal] = useConfirm();
   const query = useQuery({ queryKey: endpoints.key, queryFn: endpoints.list });
 
@@ -78,12 +88,13 @@ export function TenantsPanel({ endpoints, canManage = true }: { endpoints: Tenan
           />
         ) : null}
         {tenants.length > 0 ? (
-          <Table.ScrollContainer minWidth={520}>
+          <Table.ScrollContainer minWidth={640}>
             <Table highlightOnHover className="dirigent-table" data-testid="tenants-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t("fields.name")}</Table.Th>
                   <Table.Th>{t("fields.status")}</Table.Th>
+                  <Table.Th>{t("tenants.retention")}</Table.Th>
                   <Table.Th>{t("fields.created")}</Table.Th>
                   {canManage ? (
                     <Table.Th w={56}>
@@ -102,6 +113,11 @@ export function TenantsPanel({ endpoints, canManage = true }: { endpoints: Tenan
                     </Table.Td>
                     <Table.Td>
                       <StatusBadge status={tenant.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" data-testid="tenant-retention">
+                        {t("tenants.retentionDays", { count: tenant.logRetentionDays })}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" c="dimmed">
@@ -129,6 +145,13 @@ export function TenantsPanel({ endpoints, canManage = true }: { endpoints: Tenan
                                 data-testid="rename"
                               >
                                 {t("tenants.rename")}
+                              </Menu.Item>
+                              <Menu.Item
+                                leftSection={<IconHistory size={16} />}
+                                onClick={() => setRetention(tenant)}
+                                data-testid="log-retention"
+                              >
+                                {t("tenants.retention")}
                               </Menu.Item>
                               <Menu.Item
                                 leftSection={
@@ -185,6 +208,15 @@ export function TenantsPanel({ endpoints, canManage = true }: { endpoints: Tenan
           await endpoints.update(renaming.id, { name });
           await refresh();
           notifications.show({ color: "teal", message: t("tenants.renamed", { name }) });
+        }}
+      />
+      <LogRetentionModal
+        tenant={retention}
+        onClose={() => setRetention(null)}
+        onSave={async (logRetentionDays) => {
+          if (!retention) return;
+          await endpoints.update(retention.id, { logRetentionDays });
+          await refresh();
         }}
       />
       {confirmModal}

@@ -6,7 +6,6 @@ import {
   Group,
   Menu,
   Modal,
-  MultiSelect,
   Select,
   Stack,
   Table,
@@ -15,34 +14,30 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import {
-  IconArrowsMove,
-  IconDots,
-  IconFolder,
-  IconFolderPlus,
-  IconPencil,
-  IconTrash,
-  IconUserPlus,
-} from "@tabler/icons-react";
+import { IconArrowsMove, IconDots, IconFolder, IconFolderPlus, IconPencil, IconTrash } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { orgApi } from "../../../api/endpoints";
 import type { Folder } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
-import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { FormError, Panel } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
+import {
+  AssignmentsPanel,
+  type AssignmentTarget,
+  AssignRolesModal,
+  UserCell,
+} from "../../../features/automation/RoleAssignments";
 import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { focusFirstInvalid, useFormErrors } from "../../../lib/errors";
 
 type Dialog =
   | { kind: "create"; parent: Folder | null }
   | { kind: "rename"; folder: Folder }
-  | { kind: "move"; folder: Folder }
-  | { kind: "assign"; folder: Folder; userId: number | null; roleIds: number[] };
+  | { kind: "move"; folder: Folder };
 
-const FIELDS = ["name", "parentId", "userId", "roleIds"] as const;
+const FIELDS = ["name", "parentId"] as const;
 
 function FolderDialog({ dialog, onClose }: { dialog: Dialog; onClose: () => void }) {
   const { t } = useTranslation();
@@ -54,21 +49,7 @@ function FolderDialog({ dialog, onClose }: { dialog: Dialog; onClose: () => void
   const [parentId, setParentId] = useState<string>(
     dialog.kind === "move" && dialog.folder.parentId ? String(dialog.folder.parentId) : "",
   );
-  const [userId, setUserId] = useState<string | null>(
-    dialog.kind === "assign" && dialog.userId ? String(dialog.userId) : null,
-  );
-  const [roleIds, setRoleIds] = useState<string[]>(dialog.kind === "assign" ? dialog.roleIds.map(String) : []);
   const [pending, setPending] = useState(false);
-  const users = useQuery({
-    queryKey: ["orgs", ctx.org, "users"],
-    queryFn: () => orgApi.users(ctx.org),
-    enabled: dialog.kind === "assign",
-  });
-  const roles = useQuery({
-    queryKey: tenantKey(ctx, "roles"),
-    queryFn: ctx.api.roles,
-    enabled: dialog.kind === "assign",
-  });
 
   const moving = dialog.kind === "move" ? dialog.folder : null;
   const parentOptions = [
@@ -84,10 +65,6 @@ function FolderDialog({ dialog, onClose }: { dialog: Dialog; onClose: () => void
       errors.setFieldErrors({ name: t("validation.required") });
       return;
     }
-    if (dialog.kind === "assign" && !userId) {
-      errors.setFieldErrors({ userId: t("validation.required") });
-      return;
-    }
     errors.clear();
     setPending(true);
     try {
@@ -96,8 +73,6 @@ function FolderDialog({ dialog, onClose }: { dialog: Dialog; onClose: () => void
       if (dialog.kind === "rename") await ctx.api.updateFolder(dialog.folder.id, { name: name.trim() });
       if (dialog.kind === "move")
         await ctx.api.updateFolder(dialog.folder.id, { parentId: parentId ? Number(parentId) : null });
-      if (dialog.kind === "assign")
-        await ctx.api.setFolderAssignments(dialog.folder.id, Number(userId), roleIds.map(Number));
       await queryClient.invalidateQueries({ queryKey: tenantKey(ctx) });
       notifications.show({ color: "teal", message: t("common.saved") });
       onClose();
@@ -137,37 +112,6 @@ function FolderDialog({ dialog, onClose }: { dialog: Dialog; onClose: () => void
             data-testid="folder-parent"
           />
         ) : null}
-        {dialog.kind === "assign" ? (
-          <>
-            <Select
-              name="userId"
-              label={t("fields.user")}
-              data={(users.data?.items ?? []).map((u) => ({
-                value: String(u.id),
-                label: u.name ? `${u.name} <${u.email}>` : u.email,
-              }))}
-              value={userId}
-              onChange={setUserId}
-              searchable
-              disabled={dialog.userId !== null}
-              error={errors.fieldErrors.userId}
-              data-testid="assign-user"
-            />
-            <MultiSelect
-              name="roleIds"
-              label={t("folders.roles")}
-              description={t("folders.rolesHint")}
-              data={(roles.data?.items ?? [])
-                .filter((r) => r.kind === "folder")
-                .map((r) => ({ value: String(r.id), label: r.name }))}
-              value={roleIds}
-              onChange={setRoleIds}
-              clearable
-              error={errors.fieldErrors.roleIds}
-              data-testid="assign-roles"
-            />
-          </>
-        ) : null}
         <FormError message={errors.formError} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose} disabled={pending}>
@@ -198,78 +142,59 @@ function AccessList({
   const items = query.data?.items ?? [];
   const canAssign = ctx.canTenant("users.edit") || ctx.permissions.everything;
   return (
-    <Panel
+    <AssignmentsPanel
       title={t("folders.access", { folder: folder.path })}
-      actions={
-        canAssign ? (
-          <Button
-            size="xs"
-            leftSection={<IconUserPlus size={14} />}
-            onClick={() => onAssign(null, [])}
-            data-testid="assign-roles-button"
-          >
-            {t("folders.assign")}
-          </Button>
-        ) : null
+      assign={
+        canAssign
+          ? { label: t("folders.assign"), onClick: () => onAssign(null, []), testId: "assign-roles-button" }
+          : null
       }
+      query={query}
+      empty={{ text: t("folders.noAccess"), testId: "access-empty" }}
     >
-      {query.isPending ? <PageLoader /> : null}
-      {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-      {query.isSuccess && items.length === 0 ? (
-        <Text size="sm" c="dimmed" p="md" data-testid="access-empty">
-          {t("folders.noAccess")}
-        </Text>
-      ) : null}
-      {items.length > 0 ? (
-        <Table className="dirigent-table" data-testid="access-table">
-          <Table.Tbody>
-            {items.map((a) => (
-              <Table.Tr key={`${a.user.id}-${a.role.id}-${a.fromFolderId}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {a.user.name || a.user.email}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {a.user.email}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light">{a.role.name}</Badge>
-                </Table.Td>
-                <Table.Td>
-                  {a.origin === "assigned" ? (
-                    <Badge color="teal" variant="light" data-testid="origin-assigned">
-                      {t("folders.assigned")}
-                    </Badge>
-                  ) : (
-                    <Badge color="gray" variant="outline" tt="none" data-testid="origin-inherited">
-                      {t("folders.inheritedFrom", { path: ctx.folderPath(a.fromFolderId) })}
-                    </Badge>
-                  )}
-                </Table.Td>
-                <Table.Td w={40}>
-                  {canAssign && a.origin === "assigned" ? (
-                    <ActionIcon
-                      variant="subtle"
-                      color="gray"
-                      aria-label={t("common.edit")}
-                      onClick={() =>
-                        onAssign(
-                          a.user.id,
-                          items.filter((x) => x.user.id === a.user.id && x.origin === "assigned").map((x) => x.role.id),
-                        )
-                      }
-                    >
-                      <IconPencil size={16} />
-                    </ActionIcon>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      ) : null}
-    </Panel>
+      <Table className="dirigent-table" data-testid="access-table">
+        <Table.Tbody>
+          {items.map((a) => (
+            <Table.Tr key={`${a.user.id}-${a.role.id}-${a.fromFolderId}`}>
+              <Table.Td>
+                <UserCell user={a.user} />
+              </Table.Td>
+              <Table.Td>
+                <Badge variant="light">{a.role.name}</Badge>
+              </Table.Td>
+              <Table.Td>
+                {a.origin === "assigned" ? (
+                  <Badge color="teal" variant="light" data-testid="origin-assigned">
+                    {t("folders.assigned")}
+                  </Badge>
+                ) : (
+                  <Badge color="gray" variant="outline" tt="none" data-testid="origin-inherited">
+                    {t("folders.inheritedFrom", { path: ctx.folderPath(a.fromFolderId) })}
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td w={40}>
+                {canAssign && a.origin === "assigned" ? (
+                  <ActionIcon
+                    variant="subtle"
+                    color="gray"
+                    aria-label={t("common.edit")}
+                    onClick={() =>
+                      onAssign(
+                        a.user.id,
+                        items.filter((x) => x.user.id === a.user.id && x.origin === "assigned").map((x) => x.role.id),
+                      )
+                    }
+                  >
+                    <IconPencil size={16} />
+                  </ActionIcon>
+                ) : null}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </AssignmentsPanel>
   );
 }
 
@@ -280,6 +205,7 @@ export default function FoldersPage() {
   const [confirm, confirmModal] = useConfirm();
   const [selected, select] = useSelectedFolder();
   const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [assigning, setAssigning] = useState<(AssignmentTarget & { folder: Folder }) | null>(null);
   const hasChildren = useMemo(() => new Set(ctx.folders.map((f) => f.parentId)), [ctx.folders]);
 
   const remove = (folder: Folder) =>
@@ -311,7 +237,6 @@ export default function FoldersPage() {
         : t("folders.new"),
     rename: t("folders.rename"),
     move: t("folders.move"),
-    assign: t("folders.assign"),
   };
 
   return (
@@ -414,7 +339,7 @@ export default function FoldersPage() {
             {selected ? (
               <AccessList
                 folder={selected}
-                onAssign={(userId, roleIds) => setDialog({ kind: "assign", folder: selected, userId, roleIds })}
+                onAssign={(userId, roleIds) => setAssigning({ folder: selected, userId, roleIds })}
               />
             ) : null}
           </Grid.Col>
@@ -429,6 +354,15 @@ export default function FoldersPage() {
       >
         {dialog ? <FolderDialog dialog={dialog} onClose={() => setDialog(null)} /> : null}
       </Modal>
+      <AssignRolesModal
+        kind="folder"
+        title={assigning ? t("folders.assign") : ""}
+        target={assigning}
+        onSave={(userId, roleIds) =>
+          assigning ? ctx.api.setFolderAssignments(assigning.folder.id, userId, roleIds) : Promise.resolve()
+        }
+        onClose={() => setAssigning(null)}
+      />
       {confirmModal}
     </>
   );

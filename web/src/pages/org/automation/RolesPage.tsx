@@ -15,16 +15,24 @@ import {
 import { notifications } from "@mantine/notifications";
 import { IconPencil, IconPlus, IconShieldCheck, IconTrash } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Role, RoleCatalogue } from "../../../api/types";
+import type { Role, RoleCatalogue, TenantAssignment } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
+import {
+  AssignmentsPanel,
+  type AssignmentTarget,
+  AssignRolesModal,
+  UserCell,
+} from "../../../features/automation/RoleAssignments";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
 import { useFormErrors } from "../../../lib/errors";
 
 const FIELDS = ["name", "kind", "permissions"] as const;
+/** Badges in the narrow columns keep their whole text (the permissions column takes the rest). */
+const unclipped = { root: { flex: "none" }, label: { overflow: "visible" } } as const;
 
 function RoleForm({ role, catalogue, onClose }: { role: Role | null; catalogue: RoleCatalogue; onClose: () => void }) {
   const { t } = useTranslation();
@@ -143,6 +151,160 @@ function RoleForm({ role, catalogue, onClose }: { role: Role | null; catalogue: 
   );
 }
 
+/** The edit and delete buttons at the end of a row (`edit-{testId}`, `remove-{testId}`). */
+function RowActions({
+  editLabel,
+  onEdit,
+  deleteLabel,
+  onDelete,
+  testId,
+}: {
+  editLabel: string;
+  onEdit: () => void;
+  deleteLabel: string;
+  onDelete: () => void;
+  testId: string;
+}) {
+  return (
+    <Group gap={2} wrap="nowrap" justify="flex-end">
+      <Tooltip label={editLabel}>
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          onClick={onEdit}
+          aria-label={editLabel}
+          data-testid={`edit-${testId}`}
+        >
+          <IconPencil size={16} />
+        </ActionIcon>
+      </Tooltip>
+      <Tooltip label={deleteLabel}>
+        <ActionIcon
+          variant="subtle"
+          color="red"
+          onClick={onDelete}
+          aria-label={deleteLabel}
+          data-testid={`remove-${testId}`}
+        >
+          <IconTrash size={16} />
+        </ActionIcon>
+      </Tooltip>
+    </Group>
+  );
+}
+
+interface UserRoles {
+  user: TenantAssignment["user"];
+  roles: TenantAssignment["role"][];
+}
+
+/** Who holds tenant roles (one row per user), with assign, change and remove. */
+function TenantAssignments() {
+  const { t } = useTranslation();
+  const ctx = useTenant();
+  const queryClient = useQueryClient();
+  const [confirm, confirmModal] = useConfirm();
+  const [target, setTarget] = useState<(AssignmentTarget & { name: string | null }) | null>(null);
+  const query = useQuery({ queryKey: tenantKey(ctx, "role-assignments"), queryFn: ctx.api.tenantAssignments });
+  const canAssign = ctx.canTenant("users.edit");
+  const rows = useMemo(() => {
+    const byUser = new Map<number, UserRoles>();
+    for (const a of query.data?.items ?? []) {
+      const row = byUser.get(a.user.id) ?? { user: a.user, roles: [] };
+      row.roles.push(a.role);
+      byUser.set(a.user.id, row);
+    }
+    return [...byUser.values()];
+  }, [query.data]);
+
+  const remove = (row: UserRoles) => {
+    const name = row.user.name || row.user.email;
+    confirm({
+      title: t("roles.removeTitle", { name }),
+      message: t("roles.removeBody"),
+      confirmLabel: t("roles.removeAssignment"),
+      action: async () => {
+        await ctx.api.setTenantAssignments(row.user.id, []);
+        await queryClient.invalidateQueries({ queryKey: tenantKey(ctx) });
+      },
+      successMessage: t("roles.removed", { name }),
+    });
+  };
+
+  return (
+    <>
+      <AssignmentsPanel
+        title={t("roles.tenantAssignments")}
+        hint={t("roles.tenantAssignmentsHint")}
+        assign={
+          canAssign
+            ? {
+                label: t("roles.assign"),
+                onClick: () => setTarget({ userId: null, roleIds: [], name: null }),
+                testId: "assign-tenant-roles",
+              }
+            : null
+        }
+        query={query}
+        empty={{ text: t("roles.noAssignments"), testId: "tenant-assignments-empty" }}
+      >
+        <Table className="dirigent-table" data-testid="tenant-assignments">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("fields.user")}</Table.Th>
+              <Table.Th>{t("roles.tenantRoles")}</Table.Th>
+              <Table.Th w={80} />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((row) => (
+              <Table.Tr key={row.user.id} data-testid={`tenant-assignment-${row.user.email}`}>
+                <Table.Td>
+                  <UserCell user={row.user} />
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {row.roles.map((r) => (
+                      <Badge key={r.id} variant="light" data-testid="assigned-role">
+                        {r.name}
+                      </Badge>
+                    ))}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  {canAssign ? (
+                    <RowActions
+                      editLabel={t("common.edit")}
+                      onEdit={() =>
+                        setTarget({
+                          userId: row.user.id,
+                          roleIds: row.roles.map((r) => r.id),
+                          name: row.user.name || row.user.email,
+                        })
+                      }
+                      deleteLabel={t("roles.removeAssignment")}
+                      onDelete={() => remove(row)}
+                      testId="assignment"
+                    />
+                  ) : null}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </AssignmentsPanel>
+      <AssignRolesModal
+        kind="tenant"
+        title={target?.name ? t("roles.editAssignment", { name: target.name }) : t("roles.assign")}
+        target={target}
+        onSave={ctx.api.setTenantAssignments}
+        onClose={() => setTarget(null)}
+      />
+      {confirmModal}
+    </>
+  );
+}
+
 export default function RolesPage() {
   const { t } = useTranslation();
   const ctx = useTenant();
@@ -170,81 +332,69 @@ export default function RolesPage() {
   return (
     <>
       <PageHeader title={t("roles.title")} description={t("roles.description")} actions={newButton} />
-      <Panel>
-        {query.isPending ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.data ? (
-          <Table className="dirigent-table" data-testid="roles-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                <Table.Th>{t("roles.kind")}</Table.Th>
-                <Table.Th>{t("roles.permissions")}</Table.Th>
-                <Table.Th w={80} />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {query.data.items.map((role) => (
-                <Table.Tr key={role.id} data-testid={`role-row-${role.name}`}>
-                  <Table.Td>
-                    <Group gap={6} wrap="nowrap">
-                      <IconShieldCheck size={16} />
-                      <Text size="sm" fw={600}>
-                        {role.name}
-                      </Text>
-                      {role.predefined ? (
-                        <Badge size="xs" variant="light" color="gray">
-                          {t("roles.predefined")}
-                        </Badge>
-                      ) : null}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="outline" color={role.kind === "tenant" ? "indigo" : "teal"}>
-                      {role.kind === "tenant" ? t("roles.kindTenant") : t("roles.kindFolder")}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {role.permissions.map((p) => (
-                        <Badge key={p} size="xs" variant="light" color="gray" tt="none">
-                          {p}
-                        </Badge>
-                      ))}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    {!role.predefined && canEdit ? (
-                      <Group gap={2} wrap="nowrap">
-                        <Tooltip label={t("common.edit")}>
-                          <ActionIcon
-                            variant="subtle"
-                            color="gray"
-                            onClick={() => setDialog({ role })}
-                            aria-label={t("common.edit")}
-                          >
-                            <IconPencil size={16} />
-                          </ActionIcon>
-                        </Tooltip>
-                        <Tooltip label={t("common.delete")}>
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            onClick={() => remove(role)}
-                            aria-label={t("common.delete")}
-                          >
-                            <IconTrash size={16} />
-                          </ActionIcon>
-                        </Tooltip>
-                      </Group>
-                    ) : null}
-                  </Table.Td>
+      <Stack gap="md">
+        <Panel>
+          {query.isPending ? <PageLoader /> : null}
+          {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
+          {query.data ? (
+            <Table className="dirigent-table" data-testid="roles-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("fields.name")}</Table.Th>
+                  <Table.Th>{t("roles.kind")}</Table.Th>
+                  <Table.Th>{t("roles.permissions")}</Table.Th>
+                  <Table.Th w={80} />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        ) : null}
-      </Panel>
+              </Table.Thead>
+              <Table.Tbody>
+                {query.data.items.map((role) => (
+                  <Table.Tr key={role.id} data-testid={`role-row-${role.name}`}>
+                    <Table.Td>
+                      <Group gap={6} wrap="nowrap">
+                        <IconShieldCheck size={16} style={{ flex: "none" }} />
+                        <Text size="sm" fw={600} style={{ whiteSpace: "nowrap" }}>
+                          {role.name}
+                        </Text>
+                        {role.predefined ? (
+                          <Badge size="xs" variant="light" color="gray" styles={unclipped}>
+                            {t("roles.predefined")}
+                          </Badge>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="outline" color={role.kind === "tenant" ? "indigo" : "teal"} styles={unclipped}>
+                        {role.kind === "tenant" ? t("roles.kindTenant") : t("roles.kindFolder")}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {role.permissions.map((p) => (
+                          <Badge key={p} size="xs" variant="light" color="gray" tt="none">
+                            {p}
+                          </Badge>
+                        ))}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      {!role.predefined && canEdit ? (
+                        <RowActions
+                          editLabel={t("common.edit")}
+                          onEdit={() => setDialog({ role })}
+                          deleteLabel={t("common.delete")}
+                          onDelete={() => remove(role)}
+                          testId="role"
+                        />
+                      ) : null}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : null}
+        </Panel>
+        {ctx.canTenant("users.view") ? <TenantAssignments /> : null}
+      </Stack>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}
