@@ -82,7 +82,6 @@ export const meApi = {
   tokens: () => api.get<Page<AccessToken>>("/me/tokens"),
   createToken: (body: { name: string; expiresInDays?: number }) => api.post<CreatedAccessToken>("/me/tokens", body),
   revokeToken: (id: number) => api.delete(`/me/tokens/${id}`),
-};
   alertEmails: () => api.get<AlertEmails>("/me/alert-emails"),
   setAlertEmails: (body: AlertEmails) => api.put<AlertEmails>("/me/alert-emails", body),
   /** The one-click unsubscribe of an alert e-mail's link (no sign-in; the token says whose). */
@@ -90,6 +89,7 @@ export const meApi = {
     api.post<{ component: AlertComponent }>(`/alert-emails/unsubscribe?token=${encodeURIComponent(token)}`, undefined, {
       ignoreUnauthenticated: true,
     }),
+};
 
 /** Filters shared by the host and organization audit logs (and their CSV exports). */
 export interface AuditFilters {

@@ -536,7 +536,7 @@ export interface Alert {
   component: AlertComponent;
   kind: string;
   message: string;
+  details: AlertDetails | null;
   link: string | null;
   createdAt: string;
 }
-  details: AlertDetails | null;
