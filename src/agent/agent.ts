@@ -62,6 +62,8 @@ export class Agent {
       this.options.report(`Finishing ${running} running job(s) before stopping (Ctrl-C again to stop at once)…`);
     this.sendHeartbeat();
     await this.executor.idle();
+    // Their last lines and results are kept until the server has them (for a while: it may be gone).
+    await this.executor.delivered(10_000);
     this.stop("Stopped after the running jobs finished.");
   }
 
@@ -152,6 +154,8 @@ export class Agent {
         void this.executor.run(message.job);
       } else if (message.type === "stop") {
         this.executor.stop(message.jobKey, message.mode);
+      } else if (message.type === "ack") {
+        this.executor.ack(message.jobKey, message.seq);
       } else if (message.type === "goodbye") {
         if (message.reconnect) this.options.report(`The server closed the session: ${message.reason}`);
         else this.fail(`The server ended this robot's session: ${message.reason}`);

@@ -10,9 +10,11 @@ import type { z } from "zod";
 import { isSafeMemberPath, memberPath } from "../domain/manifest.js";
 import { killGraceSeconds, type LogLevel, logLevels } from "../shared/jobs.js";
 import type { serverAssign } from "../shared/protocol.js";
+import { Outbox, type Send } from "./outbox.js";
+
+export type { Send };
 
 type Assignment = z.infer<typeof serverAssign>["job"];
-type LogEntry = { timestamp: string; level: LogLevel; message: string };
 
 export interface ExecutorOptions {
   /** Base URL of the server (packages are downloaded from it; automations get it as DIRIGENT_URL). */
@@ -24,9 +26,6 @@ export interface ExecutorOptions {
   maxBufferedLines?: number;
   report: (line: string) => void;
 }
-
-/** Sends to the server; false when not connected (the executor keeps the message for later). */
-export type Send = (message: object) => boolean;
 
 interface RunningJob {
   job: Assignment;
@@ -63,28 +62,48 @@ export const sdkStartGraceMs = 30_000;
  * Runs assigned jobs: fetches the package (cached by checksum), copies it into a fresh working
  * folder, starts the entry point's command with the job's environment, forwards every output
  * line as a log entry (JSON lines with a level keep it), and reports the result. Logs and
- * results wait in memory while the server is unreachable and go out after the reconnect.
+ * results stay in the outbox until the server acknowledges them (see outbox.ts), across
+ * reconnects and server crashes.
  */
 export class Executor {
   private readonly running = new Map<string, RunningJob>();
-  private readonly logBuffer: { jobKey: string; entry: LogEntry }[] = [];
-  private readonly pendingResults: object[] = [];
-  private dropped = 0;
+  private readonly outbox: Outbox;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly root: string;
   private send: Send = () => false;
   private idleWaiters: (() => void)[] = [];
+  private deliveredWaiters: (() => void)[] = [];
 
   constructor(private readonly options: ExecutorOptions) {
+    this.outbox = new Outbox(options.maxBufferedLines ?? 10_000);
     this.root = options.workDir ?? path.join(os.tmpdir(), "dirigent-agent");
     fs.mkdirSync(path.join(this.root, "packages"), { recursive: true });
     fs.mkdirSync(path.join(this.root, "jobs"), { recursive: true });
   }
 
-  /** Set by the agent on every (re)connection. */
+  /** Set by the agent on every (re)connection: what is not acknowledged yet goes out again first. */
   attach(send: Send): void {
     this.send = send;
+    this.outbox.resendAll();
     this.flush();
+  }
+
+  /** The server committed the job's lines and result up to `seq`. */
+  ack(jobKey: string, seq: number): void {
+    this.outbox.ack(jobKey, seq);
+    if (this.outbox.empty) for (const resolve of this.deliveredWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once the server acknowledged every line and result (or after `timeoutMs`). */
+  delivered(timeoutMs: number): Promise<void> {
+    if (this.outbox.empty) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.deliveredWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   runningKeys(): string[] {
@@ -93,13 +112,10 @@ export class Executor {
 
   /**
    * Jobs the server has yet to hear the end of: running, or ended while disconnected with their
-   * lines or result still waiting here. A new session resumes them, or what is sent is dropped.
+   * lines or result not yet acknowledged. A new session resumes them, or what is sent is dropped.
    */
   unreportedKeys(): string[] {
-    const keys = new Set(this.running.keys());
-    for (const result of this.pendingResults as { jobKey: string }[]) keys.add(result.jobKey);
-    for (const line of this.logBuffer) keys.add(line.jobKey);
-    return [...keys];
+    return [...new Set([...this.running.keys(), ...this.outbox.jobKeys()])];
   }
 
   /** Resolves once no job runs. */
@@ -237,47 +253,20 @@ export class Executor {
       state.errors.push(message);
       if (state.errors.length > 20) state.errors.shift();
     }
-    this.buffer(state.job.key, { timestamp: new Date().toISOString(), level, message: message.slice(0, 32_000) });
-  }
-
-  private buffer(jobKey: string, entry: LogEntry): void {
-    const max = this.options.maxBufferedLines ?? 10_000;
-    if (this.logBuffer.length >= max) {
-      this.dropped += 1;
-      return;
-    }
-    this.logBuffer.push({ jobKey, entry });
+    this.outbox.addLine(state.job.key, {
+      timestamp: new Date().toISOString(),
+      level,
+      message: message.slice(0, 32_000),
+    });
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = null;
       this.flush();
     }, 200);
   }
 
-  /** Sends buffered logs (per job, in batches) and then finished reports, keeping what could not be sent. */
+  /** Sends what the server has not had yet on this connection; the rest waits for the next one. */
   private flush(): void {
-    if (this.dropped > 0 && this.logBuffer.length > 0) {
-      const first = this.logBuffer[0] as { jobKey: string };
-      const note = {
-        timestamp: new Date().toISOString(),
-        level: "warn" as const,
-        message: `${this.dropped} log lines were dropped while the server could not be reached.`,
-      };
-      if (this.send({ type: "logs", jobKey: first.jobKey, entries: [note] })) this.dropped = 0;
-    }
-    while (this.logBuffer.length > 0) {
-      const jobKey = (this.logBuffer[0] as { jobKey: string }).jobKey;
-      const batch: LogEntry[] = [];
-      for (const item of this.logBuffer) {
-        if (item.jobKey !== jobKey || batch.length >= 500) break;
-        batch.push(item.entry);
-      }
-      if (!this.send({ type: "logs", jobKey, entries: batch })) return;
-      this.logBuffer.splice(0, batch.length);
-    }
-    while (this.pendingResults.length > 0) {
-      if (!this.send(this.pendingResults[0] as object)) return;
-      this.pendingResults.shift();
-    }
+    this.outbox.flush(this.send);
   }
 
   private finish(
@@ -297,7 +286,7 @@ export class Executor {
     this.options.report(
       `Job ${state.job.id} finished (${failure ? "could not run" : !started ? "stopped before it started" : `exit code ${exitCode ?? "signal"}`}).`,
     );
-    this.pendingResults.push({
+    this.outbox.addResult({
       type: "job-finished",
       jobKey: state.job.key,
       exitCode,

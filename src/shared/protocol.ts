@@ -6,7 +6,13 @@ import { z } from "zod";
  * `Authorization: Bearer <machine key>`; a refused connection gets a problem+json HTTP answer.
  */
 export const robotPath = "/api/v1/robot/connect";
-export const protocolVersion = 1;
+/**
+ * The protocol this code speaks. 2 added acknowledgements: `seq` on `logs` and `job-finished`,
+ * answered by `ack`. The server still accepts agents of `oldestProtocolVersion` (without `seq`,
+ * they get no acks).
+ */
+export const protocolVersion = 2;
+export const oldestProtocolVersion = 1;
 
 export const agentHello = z
   .object({
@@ -32,11 +38,17 @@ export const agentHeartbeat = z
 
 const level = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
 
-/** A batch of log lines of one job (the agent buffers while disconnected, up to a bound). */
+/**
+ * A batch of log lines of one job (the agent buffers while disconnected, up to a bound). The
+ * agent keeps it until the server acknowledges its `seq`, and sends it again, unchanged, after
+ * a reconnect: the server stores a batch at most once.
+ */
 export const agentLogs = z
   .object({
     type: z.literal("logs"),
     jobKey: z.string().max(64),
+    /** Per job, increasing by one per batch for as long as the agent process runs (protocol 2). */
+    seq: z.number().int().positive().optional(),
     entries: z
       .array(z.object({ timestamp: z.iso.datetime(), level, message: z.string().max(32_000) }).strict())
       .max(1000),
@@ -57,6 +69,8 @@ export const agentJobFinished = z
     stopped: z.boolean(),
     /** False when the process was never spawned (stopped while the package was fetched, or it could not start). */
     started: z.boolean().default(true),
+    /** The job's next sequence number after its last log batch (protocol 2): acknowledged like a batch. */
+    seq: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -100,7 +114,23 @@ export const serverStop = z.object({
   mode: z.enum(["stop", "kill"]),
 });
 
-export const serverMessage = z.discriminatedUnion("type", [serverWelcome, serverGoodbye, serverAssign, serverStop]);
+/**
+ * Everything of the job up to `seq` (log batches, the job-finished report) is committed: the
+ * agent may forget it. Sent again for a batch or report the server had already stored.
+ */
+export const serverAck = z.object({
+  type: z.literal("ack"),
+  jobKey: z.string(),
+  seq: z.number().int().positive(),
+});
+
+export const serverMessage = z.discriminatedUnion("type", [
+  serverWelcome,
+  serverGoodbye,
+  serverAssign,
+  serverStop,
+  serverAck,
+]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 
 /** WebSocket close codes the server uses (4000–4999 is the application range). */

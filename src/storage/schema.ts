@@ -400,6 +400,8 @@ export interface JobTable {
   ended_at: Timestamp | null;
   stop_requested_at: Timestamp | null;
   updated_at: Timestamp;
+  /** Sequence number of the last log batch stored (robots send unacknowledged batches again). */
+  log_seq: Generated<number>;
 }
 
 export interface JobEventTable {

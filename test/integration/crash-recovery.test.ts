@@ -4,9 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, killAllAgents, spawnAgent } from "../helpers/agent.js";
 import { Api } from "../helpers/api.js";
 import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
+import { createOrg } from "../helpers/fixtures.js";
+import { logsOf, startJobs, waitForJob, waitForLog } from "../helpers/jobs.js";
+import { manifest, tgz, uploadPackage } from "../helpers/packages.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { testAdminPassword } from "../helpers/server.js";
 
 /** An SMTP sink that takes its time accepting each message, so a crash finds mail in flight. */
 async function slowSink(delayMs: number) {
@@ -111,5 +116,107 @@ describe.each(testDatabases())("kill -9 of the server mid-send (%s)", (database)
     expect(duplicates).toBeLessThanOrEqual(10);
     const outbox = await admin.get("/host/email/outbox?limit=500");
     expect(outbox.body.items.every((m: { status: string }) => m.status === "sent")).toBe(true);
+  });
+});
+
+/** Writes `lines` numbered lines, one every few milliseconds, then an output argument, and exits 0. */
+const steadyLogger = `import fs from "node:fs";
+const { lines } = JSON.parse(fs.readFileSync(process.env.DIRIGENT_INPUT_FILE, "utf8"));
+for (let i = 1; i <= lines; i++) {
+  console.log("line " + i);
+  await new Promise((r) => setTimeout(r, 8));
+}
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ wrote: lines }));
+`;
+
+describe.each(testDatabases())("kill -9 of the server while a robot streams logs (%s)", (database) => {
+  let dataDir = "";
+  let agentTmp = "";
+  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
+  let server: ServerProcess | null = null;
+  let port = 0;
+  const env = () => ({
+    DIRIGENT_DATA_DIR: dataDir,
+    DIRIGENT_ADMIN_PASSWORD: testAdminPassword,
+    // The same port after the restart: the agent reconnects to the URL it was given.
+    DIRIGENT_PORT: String(port),
+    DIRIGENT_ROBOT_HEARTBEAT_SECONDS: "1",
+    ...(pg && { DATABASE_URL: pg.url }),
+  });
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-logs-crash-"));
+    agentTmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-agents-"));
+    port = await freePort();
+    if (database === "postgres") pg = await createPostgresDatabase();
+  });
+  afterAll(async () => {
+    await killAllAgents();
+    if (server?.child.signalCode === "SIGSTOP") server.child.kill("SIGCONT");
+    await server?.stop();
+    await pg?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    if (agentTmp) fs.rmSync(agentTmp, { recursive: true, force: true });
+  });
+
+  it("loses no log line and no result: each line arrives once, in order, and the job ends successful", {
+    timeout: 180_000,
+  }, async () => {
+    server = await spawnServer(env());
+    const host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
+    const org = await createOrg(host);
+    const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
+    const files = {
+      "dirigent.json": JSON.stringify(manifest({ name: "steady", version: "1.0.0" })),
+      "main.js": steadyLogger,
+    };
+    const upload = await uploadPackage(org.admin.api, t, await tgz(files));
+    expect(upload.status, upload.text).toBe(201);
+    const folder = await org.admin.api.post(`${t}/folders`, { name: "Steady" });
+    const process = await org.admin.api.post(`${t}/folders/${folder.body.id}/processes`, {
+      name: "Steady",
+      packageName: "steady",
+    });
+    expect(process.status, process.text).toBe(201);
+    const machine = await org.admin.api.post(`${t}/machines`, {
+      name: "steady-robot",
+      slots: 1,
+      folderIds: [folder.body.id],
+    });
+    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: agentTmp } });
+    await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
+
+    const total = 400;
+    const [job] = await startJobs(org.admin.api, t, folder.body.id, {
+      processId: process.body.id,
+      inputArguments: { lines: total },
+    });
+    const id = job?.id as number;
+    await waitForLog(org.admin.api, t, id, /^line 20$/);
+    // Frozen first, so that what the agent sends from now on (lines, then the job's result) lands
+    // in the dead server's socket and is never handled: exactly what a crash loses in flight.
+    server.child.kill("SIGSTOP");
+    const since = agent.mark();
+    await agent.waitFor(new RegExp(`^Job ${id} finished \\(exit code 0\\)\\.$`), { since, timeoutMs: 60_000 });
+    await server.kill9();
+    await agent.waitFor(/^Reconnecting in /, { since });
+
+    server = await spawnServer(env());
+    await agent.waitFor(/^Connected to /, { since, timeoutMs: 60_000 });
+    const api = await new Api(server.url).as({
+      organization: org.slug,
+      email: org.admin.email,
+      password: org.admin.password,
+    });
+    const done = await waitForJob(api, t, id, undefined, 60_000);
+    expect(done).toMatchObject({ state: "successful", outputArguments: { wrote: total } });
+    expect(done.timeline.map((e) => [e.state, e.reason])).toEqual([
+      ["pending", "Started through the API"],
+      ["running", expect.stringMatching(/^Assigned to session \d+$/)],
+      ["running", expect.stringMatching(/^Resumed on session \d+$/)],
+      ["successful", "Exited with code 0"],
+    ]);
+    const lines = (await logsOf(api, t, id, "?limit=10000")).map((l) => l.message);
+    expect(lines).toEqual(Array.from({ length: total }, (_, i) => `line ${i + 1}`));
   });
 });

@@ -16,6 +16,8 @@ import {
 import { type Api, unique } from "../helpers/api.js";
 import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
+import { logsOf, waitForJob } from "../helpers/jobs.js";
+import { manifest, packageFiles, tgz, uploadPackage } from "../helpers/packages.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -531,9 +533,14 @@ describe.each(testDatabases())("robot agent on %s", agentTimeout, (database) => 
       ["a hello with an unknown field", helloMessage({ extra: true }), /^A message was invalid: /],
       ["a heartbeat before hello", { type: "heartbeat", runningJobs: [] }, "Say hello first."],
       [
-        "a hello with another protocol version",
-        helloMessage({ protocolVersion: 2 }),
-        "This server speaks protocol 1; update the agent.",
+        "a hello with a newer protocol version",
+        helloMessage({ protocolVersion: 3 }),
+        "This server speaks robot protocol 1 to 2, the agent 3: update the server, or use an older agent.",
+      ],
+      [
+        "a hello with an older protocol version",
+        helloMessage({ protocolVersion: 0 }),
+        "This server speaks robot protocol 1 to 2, the agent 0: update the agent.",
       ],
     ] as const)("answers %s with goodbye and close code 4400, opening no session", async (_, message, reason) => {
       const { m, socket } = await connected();
@@ -581,6 +588,66 @@ describe.each(testDatabases())("robot agent on %s", agentTimeout, (database) => 
       expect(other.messages).toHaveLength(1);
       expect((await session(m, welcome.sessionId)).state).toBe("available");
       other.ws.terminate();
+    });
+
+    it("acknowledges log batches and results once stored; a batch or result sent again is acknowledged and not stored twice", async () => {
+      const { api, t } = await setup();
+      const folder = await api.post(`${t}/folders`, { name: unique("F") });
+      expect(folder.status, folder.text).toBe(201);
+      const upload = await uploadPackage(api, t, await tgz(packageFiles(manifest({ name: "acks" }))));
+      expect(upload.status, upload.text).toBe(201);
+      const process = await api.post(`${t}/folders/${folder.body.id}/processes`, { name: "Acks", packageName: "acks" });
+      expect(process.status, process.text).toBe(201);
+      const created = await api.post(`${t}/machines`, { name: unique("robot"), slots: 1, folderIds: [folder.body.id] });
+      expect(created.status, created.text).toBe(201);
+      const socket = await openRobotSocket(server.url, created.body.key);
+      expect((await socket.hello()).type).toBe("welcome");
+      const started = await api.post(`${t}/folders/${folder.body.id}/jobs`, { processId: process.body.id });
+      expect(started.status, started.text).toBe(201);
+      const assign = await socket.next();
+      expect(assign).toMatchObject({ type: "assign", job: { id: started.body.items[0].id } });
+      const { key: jobKey, id } = assign.job as { key: string; id: number };
+      const line = (message: string) => ({ timestamp: new Date().toISOString(), level: "info", message });
+      const logs = (entries: string[], seq?: number) =>
+        socket.send({ type: "logs", jobKey, entries: entries.map(line), ...(seq !== undefined && { seq }) });
+
+      logs(["one"], 1);
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 1 });
+      // Sent again (its ack was lost): acknowledged again, not stored again.
+      logs(["one"], 1);
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 1 });
+      logs(["two", "three"], 2);
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 2 });
+      // A batch without seq (as protocol 1 agents send them) is stored and not acknowledged.
+      logs(["four"]);
+      logs(["five"], 3);
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 3 });
+      const finished = {
+        type: "job-finished",
+        jobKey,
+        exitCode: 0,
+        outputArguments: { n: 1 },
+        error: null,
+        stopped: false,
+      };
+      socket.send({ ...finished, seq: 4 });
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 4 });
+      socket.send({ ...finished, exitCode: 1, error: "late", seq: 4 });
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 4 });
+      socket.ws.close(1000);
+      await socket.closed;
+
+      // A later session of the machine sends the batch again after the job ended: not stored twice.
+      const again = await openRobotSocket(server.url, created.body.key);
+      expect((await again.hello({ runningJobs: [jobKey] })).type).toBe("welcome");
+      again.send({ type: "logs", jobKey, seq: 3, entries: [line("five")] });
+      expect(await again.next()).toEqual({ type: "ack", jobKey, seq: 3 });
+      again.ws.close(1000);
+
+      const done = await waitForJob(api, t, id);
+      expect(done).toMatchObject({ state: "successful", outputArguments: { n: 1 } });
+      expect(done.timeline.filter((e) => e.state === "successful")).toHaveLength(1);
+      expect((await logsOf(api, t, id)).map((l) => l.message)).toEqual(["one", "two", "three", "four", "five"]);
     });
 
     it("leaves no open session behind when the connection drops right after hello", async () => {

@@ -460,35 +460,56 @@ export class JobService {
     return row.c;
   }
 
+  /**
+   * Stores a robot's batch of log lines; returns the job's id when lines were stored. A batch
+   * with a `seq` at or below the job's last stored one was stored before (the robot sends
+   * unacknowledged batches again after a reconnect) and is skipped.
+   */
   async appendLogs(
-    sessionId: number,
+    session: { id: number; machineId: number },
     jobKey: string,
     entries: { timestamp: string; level: LogLevel; message: string }[],
+    seq?: number,
   ): Promise<number | null> {
     if (entries.length === 0) return null;
     const job = await this.ctx.db
       .selectFrom("jobs")
       .selectAll()
       .where("key", "=", jobKey)
-      .where("session_id", "=", sessionId)
+      .where("machine_id", "=", session.machineId)
       .executeTakeFirst();
-    if (!job) return null;
-    await this.ctx.db
-      .insertInto("job_logs")
-      .values(
-        entries.map((e) => ({
-          job_id: job.id,
-          tenant_id: job.tenant_id,
-          folder_id: job.folder_id,
-          process_id: job.process_id,
-          machine_id: job.machine_id,
-          timestamp: e.timestamp,
-          level: e.level,
-          message: e.message,
-        })),
-      )
-      .execute();
-    return job.id;
+    // An active job takes lines from the session it is bound to; a finished one also takes its
+    // late lines from a later session of its machine (sent again after a reconnect).
+    if (!job || (job.session_id !== session.id && !isFinalJobState(job.state))) return null;
+    return this.ctx.db.transaction().execute(async (tx) => {
+      if (seq !== undefined) {
+        // One conditional statement decides, so two sessions of a robot (an old connection not yet
+        // closed, a new one sending again) never store a batch twice: the row lock serialises them.
+        const fresh = await tx
+          .updateTable("jobs")
+          .set({ log_seq: seq })
+          .where("id", "=", job.id)
+          .where("log_seq", "<", seq)
+          .executeTakeFirst();
+        if (Number(fresh.numUpdatedRows) === 0) return null;
+      }
+      await tx
+        .insertInto("job_logs")
+        .values(
+          entries.map((e) => ({
+            job_id: job.id,
+            tenant_id: job.tenant_id,
+            folder_id: job.folder_id,
+            process_id: job.process_id,
+            machine_id: job.machine_id,
+            timestamp: e.timestamp,
+            level: e.level,
+            message: e.message,
+          })),
+        )
+        .execute();
+      return job.id;
+    });
   }
 
   /**
@@ -601,6 +622,11 @@ export class JobService {
   }
 
   private async alertFaulted(db: Db, job: JobRow): Promise<void> {
+    const details = {
+      jobId: job.id,
+      processName: job.process_name,
+      error: (job.error ?? "").split("\n")[0]?.slice(0, 300) ?? "",
+    };
     await this.alerts.raise(db, {
       tenant_id: job.tenant_id,
       folder_id: job.folder_id,
@@ -609,6 +635,7 @@ export class JobService {
       kind: "job-faulted",
       message: alertMessage("job-faulted", details, "en") ?? "",
       link: `/jobs/${job.id}`,
+      details,
     });
   }
 
@@ -622,11 +649,6 @@ export class JobService {
         .deleteFrom("job_logs")
         .where("tenant_id", "=", t.id)
         .where("timestamp", "<", cutoff)
-    const details = {
-      jobId: job.id,
-      processName: job.process_name,
-      error: (job.error ?? "").split("\n")[0]?.slice(0, 300) ?? "",
-    };
         .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
     }
@@ -635,7 +657,6 @@ export class JobService {
 
   /** One conditional state change; throws a 409 when someone else moved the job first. */
   private async move(db: Db, job: JobRow, to: JobState, values: Partial<Omit<JobRow, "id" | "key">>): Promise<JobRow> {
-      details,
     if (!canMoveJob(job.state, to)) {
       throw new ConflictError(`A job cannot move from ${job.state} to ${to}.`, ProblemType.invalidStateTransition, {
         from: job.state,

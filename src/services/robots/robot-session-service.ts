@@ -7,6 +7,7 @@ import {
   type agentJobFinished,
   type agentLogs,
   CloseCode,
+  oldestProtocolVersion,
   protocolVersion,
   type ServerMessage,
 } from "../../shared/protocol.js";
@@ -59,8 +60,13 @@ export class RobotSessionService {
 
   /** Opens the session, registers the connection on this node, welcomes it, resumes its jobs. */
   async hello(machine: Machine, link: RobotLink, log: SessionLog, message: Hello): Promise<number> {
-    if (message.protocolVersion !== protocolVersion)
-      throw new RobotProtocolError(`This server speaks protocol ${protocolVersion}; update the agent.`);
+    if (message.protocolVersion < oldestProtocolVersion || message.protocolVersion > protocolVersion)
+      throw new RobotProtocolError(
+        `This server speaks robot protocol ${oldestProtocolVersion} to ${protocolVersion}, the agent ${message.protocolVersion}: ` +
+          (message.protocolVersion > protocolVersion
+            ? "update the server, or use an older agent."
+            : "update the agent."),
+      );
     const sessionId = await this.machines.openSession(machine, this.hub.nodeId, message);
     this.hub.add({
       sessionId,
@@ -109,14 +115,26 @@ export class RobotSessionService {
     }
   }
 
-  async logs(sessionId: number, message: Logs): Promise<void> {
-    const jobId = await this.jobs.appendLogs(sessionId, message.jobKey, message.entries);
+  /**
+   * Stores a batch of log lines (once: a batch sent again after a reconnect is recognised by its
+   * `seq`) and acknowledges it after the commit, so the agent may forget it.
+   */
+  async logs(sessionId: number, machine: Machine, link: RobotLink, message: Logs): Promise<void> {
+    const jobId = await this.jobs.appendLogs(
+      { id: sessionId, machineId: machine.id },
+      message.jobKey,
+      message.entries,
+      message.seq,
+    );
     if (jobId !== null) this.logStream.publish(jobId);
+    if (message.seq !== undefined) link.send({ type: "ack", jobKey: message.jobKey, seq: message.seq });
   }
 
-  async jobFinished(sessionId: number, message: JobFinished): Promise<void> {
-    const { type: _type, jobKey, ...outcome } = message;
+  /** Records the job's end (a report sent again changes nothing) and acknowledges it after the commit. */
+  async jobFinished(sessionId: number, link: RobotLink, message: JobFinished): Promise<void> {
+    const { type: _type, jobKey, seq, ...outcome } = message;
     await this.jobs.finish(sessionId, jobKey, outcome);
+    if (seq !== undefined) link.send({ type: "ack", jobKey, seq });
   }
 
   /** The connection is gone: the session ends with the reason (ours, or the agent's). */
@@ -151,9 +169,9 @@ export class RobotConversation {
       case "heartbeat":
         return this.service.heartbeat(this.sessionId, this.machine, this.link, message);
       case "logs":
-        return this.service.logs(this.sessionId, message);
+        return this.service.logs(this.sessionId, this.machine, this.link, message);
       case "job-finished":
-        return this.service.jobFinished(this.sessionId, message);
+        return this.service.jobFinished(this.sessionId, this.link, message);
     }
   }
 
