@@ -1,9 +1,4 @@
-import type {
-  AlertComponent,
-  AlertDetails,
-  AlertEmailSubscription,
-  AlertSeverity,
-} from "../../../src/shared/alerts";
+import type { AlertComponent, AlertDetails, AlertEmailSubscription, AlertSeverity } from "../../../src/shared/alerts";
 import type { AccountStatus, Locale, OrgRole, Principal } from "../../../src/shared/identity";
 import type { MaintenancePhase } from "../../../src/shared/maintenance";
 

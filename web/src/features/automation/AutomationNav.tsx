@@ -26,8 +26,8 @@ import {
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { alertMessage } from "../../../../src/shared/alerts";
 import { Link, useLocation, useNavigate } from "react-router";
+import { alertMessage } from "../../../../src/shared/alerts";
 import { orgApi, tenantApi } from "../../api/endpoints";
 import type { Alert as AlertItem } from "../../api/types";
 import { useUserPrincipal } from "../../app/session";
