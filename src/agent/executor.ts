@@ -208,9 +208,12 @@ export class Executor {
   /** Kills every job at once (a second Ctrl-C); jobs still being prepared never start. */
   killAll(): void {
     for (const state of this.running.values()) {
-      state.stopMode = "kill";
-      if (state.child) state.child.kill("SIGKILL");
-      else state.download.abort();
+      if (state.child) {
+        state.child.kill("SIGKILL");
+      } else {
+        state.stopMode = "kill";
+        state.download.abort();
+      }
     }
   }
 
