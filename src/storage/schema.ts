@@ -437,10 +437,10 @@ export interface AlertTable {
   message: string;
   /** Path in the UI or API of the item the alert is about. */
   link: string | null;
-  created_at: Timestamp;
-}
   /** The values of the alert's sentence (AlertDetails), to tell it in the reader's language. */
   details_json: string | null;
+  created_at: Timestamp;
+}
 
 export interface AlertEmailSubscriptionTable {
   user_id: number;
