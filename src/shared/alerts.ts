@@ -17,6 +17,18 @@ export interface AlertEmailSubscription {
   minSeverity: AlertSeverity;
 }
 
+/**
+ * Where an alert's link (`/jobs/5`, `/machines/3`) leads in the web UI of the tenant, or null for
+ * a link the UI has no page for. Used by the alerts bell and by alert e-mails.
+ */
+export function alertPagePath(tenant: string | number, link: string | null): string | null {
+  const base = `/org/t/${encodeURIComponent(String(tenant))}`;
+  const job = /^\/jobs\/(\d+)$/.exec(link ?? "");
+  if (job) return `${base}/jobs/${job[1]}`;
+  if (link?.startsWith("/machines/")) return `${base}/machines`;
+  return null;
+}
+
 /** What an alert is about, beyond its kind: the values its sentence is made of. */
 export type AlertDetails = Record<string, string | number | null>;
 

@@ -67,41 +67,61 @@ export class AccessService {
     return this.forUser(principal, tenantId, db);
   }
 
-  /** An organization user's access in the tenant (also for users who are not the caller, e.g. alert recipients). */
+  /** An organization user's access in the tenant. */
   async forUser(user: { id: number; role: OrgRole }, tenantId: number, db: Db = this.ctx.db): Promise<TenantAccess> {
-    if (user.role === OrgRole.orgAdmin) return new TenantAccess(tenantId, true, new Set(), new Map());
-    const [folders, assignments] = await Promise.all([
-      db.selectFrom("folders").select(["id", "parent_id"]).where("tenant_id", "=", tenantId).execute(),
-      db
-        .selectFrom("role_assignments as a")
-        .innerJoin("roles as r", "r.id", "a.role_id")
-        .select(["a.folder_id", "r.predefined_key", "r.permissions_json"])
-        .where("a.tenant_id", "=", tenantId)
-        .where("a.user_id", "=", user.id)
-        .execute(),
-    ]);
-    const tenant = new Set<Permission>();
-    const direct = new Map<number, Set<Permission>>();
-    for (const a of assignments) {
-      const perms = rolePermissions(a);
-      if (a.folder_id === null) {
-        for (const p of perms) tenant.add(p);
-      } else {
-        const set = direct.get(a.folder_id) ?? new Set<Permission>();
-        for (const p of perms) set.add(p);
-        direct.set(a.folder_id, set);
-      }
-    }
-    // Inheritance: a folder has its own permissions plus every ancestor's.
+    const [access] = await this.forUsers([user], tenantId, db);
+    return access as TenantAccess;
+  }
+
+  /**
+   * Several users' access in the tenant, in their order (e.g. the recipients of an alert): two
+   * queries however many users, folders and assignments.
+   */
+  async forUsers(
+    users: { id: number; role: OrgRole }[],
+    tenantId: number,
+    db: Db = this.ctx.db,
+  ): Promise<TenantAccess[]> {
+    const members = users.filter((u) => u.role !== OrgRole.orgAdmin).map((u) => u.id);
+    const [folders, assignments] =
+      members.length === 0
+        ? [[], []]
+        : await Promise.all([
+            db.selectFrom("folders").select(["id", "parent_id"]).where("tenant_id", "=", tenantId).execute(),
+            db
+              .selectFrom("role_assignments as a")
+              .innerJoin("roles as r", "r.id", "a.role_id")
+              .select(["a.user_id", "a.folder_id", "r.predefined_key", "r.permissions_json"])
+              .where("a.tenant_id", "=", tenantId)
+              .where("a.user_id", "in", members)
+              .execute(),
+          ]);
     const parentOf = new Map(folders.map((f) => [f.id, f.parent_id]));
-    const effective = new Map<number, Set<Permission>>();
-    for (const f of folders) {
-      const set = new Set<Permission>();
-      for (let id: number | null | undefined = f.id; id != null; id = parentOf.get(id)) {
-        for (const p of direct.get(id) ?? []) set.add(p);
+    return users.map((user) => {
+      if (user.role === OrgRole.orgAdmin) return new TenantAccess(tenantId, true, new Set(), new Map());
+      const tenant = new Set<Permission>();
+      const direct = new Map<number, Set<Permission>>();
+      for (const a of assignments) {
+        if (a.user_id !== user.id) continue;
+        const perms = rolePermissions(a);
+        if (a.folder_id === null) {
+          for (const p of perms) tenant.add(p);
+        } else {
+          const set = direct.get(a.folder_id) ?? new Set<Permission>();
+          for (const p of perms) set.add(p);
+          direct.set(a.folder_id, set);
+        }
       }
-      if (set.size > 0) effective.set(f.id, set);
-    }
-    return new TenantAccess(tenantId, false, tenant, effective);
+      // Inheritance: a folder has its own permissions plus every ancestor's.
+      const effective = new Map<number, Set<Permission>>();
+      for (const f of folders) {
+        const set = new Set<Permission>();
+        for (let id: number | null | undefined = f.id; id != null; id = parentOf.get(id)) {
+          for (const p of direct.get(id) ?? []) set.add(p);
+        }
+        if (set.size > 0) effective.set(f.id, set);
+      }
+      return new TenantAccess(tenantId, false, tenant, effective);
+    });
   }
 }

@@ -7,9 +7,10 @@ import {
   type AlertDetails,
   type AlertEmailSubscription,
   alertComponents,
+  alertPagePath,
   severityAtLeast,
 } from "../../shared/alerts.js";
-import { AccountStatus, type OrgRole } from "../../shared/identity.js";
+import { AccountStatus } from "../../shared/identity.js";
 import type { Db } from "../../storage/database.js";
 import type { AlertTable } from "../../storage/schema.js";
 import type { AccessService, TenantAccess } from "../access/access-service.js";
@@ -212,12 +213,13 @@ export class AlertService {
       .where("o.status", "=", AccountStatus.active)
       .orderBy("u.id")
       .execute();
-    const recipients = [];
-    for (const c of candidates) {
-      if (!severityAtLeast(alert.severity, c.min_severity)) continue;
-      const access = await this.access.forUser({ id: c.id, role: c.role as OrgRole }, alert.tenant_id, db);
-      if (maySee(access, alert)) recipients.push(c);
-    }
+    const eligible = candidates.filter((c) => severityAtLeast(alert.severity, c.min_severity));
+    const access = await this.access.forUsers(
+      eligible.map((c) => ({ id: c.id, role: c.role })),
+      alert.tenant_id,
+      db,
+    );
+    const recipients = eligible.filter((_, i) => maySee(access[i] as TenantAccess, alert));
     if (recipients.length === 0) return;
     const folder = alert.folder_id
       ? await db.selectFrom("folders").select("name").where("id", "=", alert.folder_id).executeTakeFirst()
@@ -236,7 +238,7 @@ export class AlertService {
           message: alert.message,
           tenantName: r.tenant,
           folderName: folder?.name ?? null,
-          path: uiPath(alert.tenant_id, alert.link),
+          path: alertPagePath(alert.tenant_id, alert.link) ?? `/org/t/${alert.tenant_id}/jobs`,
           createdAt,
         },
         {
@@ -251,13 +253,4 @@ export class AlertService {
 /** Who sees an alert: a folder's alert needs Jobs View there; a tenant-wide one needs Alerts View. */
 function maySee(access: TenantAccess, alert: Pick<AlertTable, "folder_id">): boolean {
   return alert.folder_id === null ? access.can("alerts.view") : access.canInFolder(alert.folder_id, "jobs.view");
-}
-
-/** Where an alert's link (`/jobs/5`, `/machines/3`) leads in the web UI. */
-function uiPath(tenantId: number, link: string | null): string {
-  const base = `/org/t/${tenantId}`;
-  const job = /^\/jobs\/(\d+)$/.exec(link ?? "");
-  if (job) return `${base}/jobs/${job[1]}`;
-  if (link?.startsWith("/machines/")) return `${base}/machines`;
-  return `${base}/jobs`;
 }

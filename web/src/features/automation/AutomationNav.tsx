@@ -27,7 +27,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate } from "react-router";
-import { alertMessage } from "../../../../src/shared/alerts";
+import { alertMessage, alertPagePath } from "../../../../src/shared/alerts";
 import { orgApi, tenantApi } from "../../api/endpoints";
 import type { Alert as AlertItem } from "../../api/types";
 import { useUserPrincipal } from "../../app/session";
@@ -117,15 +117,6 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
   );
 }
 
-/** Where an alert's link (`/jobs/5`, `/machines/3`) leads in the UI. */
-function alertTarget(tenant: string, link: string | null): string | null {
-  if (!link) return null;
-  const job = /^\/jobs\/(\d+)/.exec(link);
-  if (job) return tenantPath(tenant, `jobs/${job[1]}`);
-  if (/^\/machines\//.test(link)) return tenantPath(tenant, "machines");
-  return null;
-}
-
 const SEEN_KEY = "dirigent.alerts.seen";
 
 /** The header bell: the tenant's newest alerts (polled every 15 s), with a dot for unseen ones. */
@@ -198,7 +189,7 @@ export function AlertsBell() {
               <AlertRow
                 key={alert.id}
                 alert={alert}
-                target={alertTarget(tenant, alert.link)}
+                target={alertPagePath(tenant, alert.link)}
                 when={format.dateTime(alert.createdAt)}
                 onOpen={() => setOpened(false)}
               />
