@@ -10,9 +10,13 @@ export function newPasswordErrors(t: TFunction, password: string, confirm: strin
   return {};
 }
 
-/** The `password` and `passwordConfirm` fields of a page that sets a new password. */
+/**
+ * The `password` and `passwordConfirm` fields of a form that sets a new password. `focus` picks how the
+ * first field takes the focus: on a page (default), in a dialog (Mantine's focus trap), or not at all.
+ */
 export function NewPasswordFields(props: {
   label: string;
+  focus?: "page" | "dialog" | "none";
   password: string;
   confirm: string;
   onPassword: (value: string) => void;
@@ -20,7 +24,8 @@ export function NewPasswordFields(props: {
   errors: { fieldErrors: FieldErrors; clearField: (field: string) => void };
 }) {
   const { t } = useTranslation();
-  const { errors } = props;
+  const { errors, focus = "page" } = props;
+  const focusProps = focus === "page" ? { autoFocus: true } : focus === "dialog" ? { "data-autofocus": true } : {};
   return (
     <>
       <PasswordField
@@ -33,7 +38,7 @@ export function NewPasswordFields(props: {
           errors.clearField("password");
         }}
         error={errors.fieldErrors.password}
-        autoFocus
+        {...focusProps}
         required
       />
       <PasswordField

@@ -1,37 +1,22 @@
-import { Button, Group, Modal, Stack, TextInput } from "@mantine/core";
+import { Modal, Stack, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { hostApi } from "../../api/endpoints";
 import type { Administrator } from "../../api/types";
+import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
-import { PasswordField } from "../../components/PasswordField";
-import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../../lib/errors";
+import { NewPasswordFields, newPasswordErrors } from "../../components/NewPasswordFields";
+import { type FieldErrors, useFormErrors } from "../../lib/errors";
+import { useFormSubmit } from "../../lib/useFormSubmit";
 import { useOpenKey } from "../../lib/useOpenKey";
 
-function useSubmit(fields: readonly string[]) {
+/** The error state, form ref and submit cycle every administrator dialog starts with. */
+function useDialogForm(fields: readonly string[]) {
   const errors = useFormErrors(fields);
   const formRef = useRef<HTMLFormElement>(null);
-  const [pending, setPending] = useState(false);
-  const run = async (local: FieldErrors, action: () => Promise<void>) => {
-    if (Object.keys(local).length > 0) {
-      errors.setFormError(null);
-      errors.setFieldErrors(local);
-      focusFirstInvalid(formRef.current, local);
-      return;
-    }
-    errors.clear();
-    setPending(true);
-    try {
-      await action();
-    } catch (error) {
-      focusFirstInvalid(formRef.current, errors.show(error));
-    } finally {
-      setPending(false);
-    }
-  };
-  return { errors, formRef, pending, run };
+  return { errors, formRef, ...useFormSubmit(errors, formRef) };
 }
 
 const CREATE_FIELDS = ["username", "name", "email", "password", "passwordConfirm"] as const;
@@ -39,7 +24,7 @@ const CREATE_FIELDS = ["username", "name", "email", "password", "passwordConfirm
 function CreateAdministratorForm({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const { errors, formRef, pending, run } = useSubmit(CREATE_FIELDS);
+  const { errors, formRef, pending, invalid, run } = useDialogForm(CREATE_FIELDS);
   const [values, setValues] = useState({ username: "", name: "", email: "", password: "", passwordConfirm: "" });
   const field = (key: keyof typeof values) => ({
     name: key,
@@ -58,9 +43,9 @@ function CreateAdministratorForm({ onClose }: { onClose: () => void }) {
     if (!values.username.trim()) local.username = t("validation.required");
     if (!values.name.trim()) local.name = t("validation.required");
     if (values.email.trim() && !/^\S+@\S+\.\S+$/.test(values.email.trim())) local.email = t("validation.email");
-    if (!values.password) local.password = t("validation.required");
-    else if (values.password !== values.passwordConfirm) local.passwordConfirm = t("validation.passwordMismatch");
-    void run(local, async () => {
+    Object.assign(local, newPasswordErrors(t, values.password, values.passwordConfirm));
+    if (Object.keys(local).length > 0) return invalid(local);
+    void run(async () => {
       const admin = await hostApi.createAdministrator({
         username: values.username.trim(),
         name: values.name.trim(),
@@ -86,22 +71,22 @@ function CreateAdministratorForm({ onClose }: { onClose: () => void }) {
         />
         <TextInput label={t("fields.name")} {...field("name")} required />
         <TextInput label={t("fields.email")} type="email" description={t("common.optional")} {...field("email")} />
-        <PasswordField label={t("fields.password")} autoComplete="new-password" {...field("password")} required />
-        <PasswordField
-          label={t("fields.passwordConfirm")}
-          autoComplete="new-password"
-          {...field("passwordConfirm")}
-          required
+        <NewPasswordFields
+          label={t("fields.password")}
+          focus="none"
+          password={values.password}
+          confirm={values.passwordConfirm}
+          onPassword={(password) => setValues((v) => ({ ...v, password }))}
+          onConfirm={(passwordConfirm) => setValues((v) => ({ ...v, passwordConfirm }))}
+          errors={errors}
         />
         <FormError message={errors.formError} type={errors.formErrorType} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="create-administrator-submit">
-            {t("administrators.create")}
-          </Button>
-        </Group>
+        <FormButtons
+          onCancel={onClose}
+          pending={pending}
+          submitLabel={t("administrators.create")}
+          testId="create-administrator-submit"
+        />
       </Stack>
     </form>
   );
@@ -112,7 +97,7 @@ const EDIT_FIELDS = ["name", "email"] as const;
 function EditAdministratorForm({ admin, onClose }: { admin: Administrator; onClose: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const { errors, formRef, pending, run } = useSubmit(EDIT_FIELDS);
+  const { errors, formRef, pending, invalid, run } = useDialogForm(EDIT_FIELDS);
   const [name, setName] = useState(admin.name);
   const [email, setEmail] = useState(admin.email ?? "");
 
@@ -121,7 +106,8 @@ function EditAdministratorForm({ admin, onClose }: { admin: Administrator; onClo
     const local: FieldErrors = {};
     if (!name.trim()) local.name = t("validation.required");
     if (email.trim() && !/^\S+@\S+\.\S+$/.test(email.trim())) local.email = t("validation.email");
-    void run(local, async () => {
+    if (Object.keys(local).length > 0) return invalid(local);
+    void run(async () => {
       await hostApi.updateAdministrator(admin.id, { name: name.trim(), email: email.trim() || null });
       await queryClient.invalidateQueries({ queryKey: ["host", "administrators"] });
       notifications.show({ color: "teal", message: t("common.saved") });
@@ -157,14 +143,7 @@ function EditAdministratorForm({ admin, onClose }: { admin: Administrator; onClo
           error={errors.fieldErrors.email}
         />
         <FormError message={errors.formError} type={errors.formErrorType} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormButtons onCancel={onClose} pending={pending} />
       </Stack>
     </form>
   );
@@ -174,16 +153,15 @@ const PASSWORD_FIELDS = ["password", "passwordConfirm"] as const;
 
 function ResetPasswordForm({ admin, onClose }: { admin: Administrator; onClose: () => void }) {
   const { t } = useTranslation();
-  const { errors, formRef, pending, run } = useSubmit(PASSWORD_FIELDS);
+  const { errors, formRef, pending, invalid, run } = useDialogForm(PASSWORD_FIELDS);
   const [password, setPassword] = useState("");
   const [confirmation, setConfirmation] = useState("");
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const local: FieldErrors = {};
-    if (!password) local.password = t("validation.required");
-    else if (password !== confirmation) local.passwordConfirm = t("validation.passwordMismatch");
-    void run(local, async () => {
+    const local = newPasswordErrors(t, password, confirmation);
+    if (Object.keys(local).length > 0) return invalid(local);
+    void run(async () => {
       await hostApi.resetAdministratorPassword(admin.id, password);
       notifications.show({ color: "teal", message: t("administrators.passwordReset", { name: admin.username }) });
       onClose();
@@ -193,40 +171,22 @@ function ResetPasswordForm({ admin, onClose }: { admin: Administrator; onClose: 
   return (
     <form ref={formRef} onSubmit={submit} noValidate data-testid="reset-password-form">
       <Stack gap="md">
-        <PasswordField
-          name="password"
+        <NewPasswordFields
           label={t("fields.newPassword")}
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => {
-            setPassword(e.currentTarget.value);
-            errors.clearField("password");
-          }}
-          error={errors.fieldErrors.password}
-          required
-          data-autofocus
-        />
-        <PasswordField
-          name="passwordConfirm"
-          label={t("fields.passwordConfirm")}
-          autoComplete="new-password"
-          value={confirmation}
-          onChange={(e) => {
-            setConfirmation(e.currentTarget.value);
-            errors.clearField("passwordConfirm");
-          }}
-          error={errors.fieldErrors.passwordConfirm}
-          required
+          focus="dialog"
+          password={password}
+          confirm={confirmation}
+          onPassword={setPassword}
+          onConfirm={setConfirmation}
+          errors={errors}
         />
         <FormError message={errors.formError} type={errors.formErrorType} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="reset-password-submit">
-            {t("administrators.resetPassword")}
-          </Button>
-        </Group>
+        <FormButtons
+          onCancel={onClose}
+          pending={pending}
+          submitLabel={t("administrators.resetPassword")}
+          testId="reset-password-submit"
+        />
       </Stack>
     </form>
   );

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Modal, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconMailForward } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
@@ -6,12 +6,15 @@ import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { orgApi } from "../../api/endpoints";
 import type { Locale, OrgRole, OrgUser } from "../../api/types";
+import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
 import { LocaleSelect } from "../../components/LocaleSelect";
+import { NewPasswordFields, newPasswordErrors } from "../../components/NewPasswordFields";
 import { PasswordField } from "../../components/PasswordField";
 import { SegmentedField } from "../../components/SegmentedField";
 import { currentLocale } from "../../i18n";
-import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../../lib/errors";
+import { type FieldErrors, useFormErrors } from "../../lib/errors";
+import { useFormSubmit } from "../../lib/useFormSubmit";
 import { useOpenKey } from "../../lib/useOpenKey";
 
 function RoleField({ value, onChange, error }: { value: OrgRole; onChange: (role: OrgRole) => void; error?: string }) {
@@ -63,7 +66,7 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const errors = useFormErrors(CREATE_FIELDS);
-  const [pending, setPending] = useState(false);
+  const { pending, invalid, run } = useFormSubmit(errors, formRef);
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [role, setRole] = useState<OrgRole>("user");
@@ -75,15 +78,8 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
     const local: FieldErrors = {};
     if (!email.trim()) local.email = t("validation.required");
     else if (!/^\S+@\S+\.\S+$/.test(email.trim())) local.email = t("validation.email");
-    if (Object.keys(local).length) {
-      errors.setFormError(null);
-      errors.setFieldErrors(local);
-      focusFirstInvalid(formRef.current, local);
-      return;
-    }
-    errors.clear();
-    setPending(true);
-    try {
+    if (Object.keys(local).length) return invalid(local);
+    await run(async () => {
       const user = await orgApi.createUser(org, {
         email: email.trim(),
         name: name.trim() || undefined,
@@ -99,11 +95,7 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
           : t("users.createdInvited", { name: user.email }),
       });
       onClose();
-    } catch (error) {
-      focusFirstInvalid(formRef.current, errors.show(error));
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
@@ -153,14 +145,12 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
         )}
         <LocaleSelect value={locale} onChange={setLocale} error={errors.fieldErrors.locale} />
         <FormError message={errors.formError} type={errors.formErrorType} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="create-user-submit">
-            {password ? t("users.create") : t("users.createAndInvite")}
-          </Button>
-        </Group>
+        <FormButtons
+          onCancel={onClose}
+          pending={pending}
+          submitLabel={password ? t("users.create") : t("users.createAndInvite")}
+          testId="create-user-submit"
+        />
       </Stack>
     </form>
   );
@@ -171,8 +161,9 @@ const EDIT_FIELDS = ["name", "role", "status", "locale"] as const;
 function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onClose: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
   const errors = useFormErrors(EDIT_FIELDS);
-  const [pending, setPending] = useState(false);
+  const { pending, run } = useFormSubmit(errors, formRef);
   const [name, setName] = useState(user.name);
   const [role, setRole] = useState<OrgRole>(user.role);
   const [status, setStatus] = useState<OrgUser["status"]>(user.status);
@@ -180,9 +171,7 @@ function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onCl
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    errors.clear();
-    setPending(true);
-    try {
+    await run(async () => {
       await orgApi.updateUser(org, user.id, {
         name: name.trim() !== user.name ? name.trim() : undefined,
         role: role !== user.role ? role : undefined,
@@ -192,15 +181,11 @@ function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onCl
       await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
       notifications.show({ color: "teal", message: t("common.saved") });
       onClose();
-    } catch (error) {
-      errors.show(error);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
-    <form onSubmit={submit} noValidate data-testid="edit-user-form">
+    <form ref={formRef} onSubmit={submit} noValidate data-testid="edit-user-form">
       <Stack gap="md">
         <TextInput label={t("fields.email")} value={user.email} disabled readOnly />
         <TextInput
@@ -218,14 +203,7 @@ function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onCl
         <StatusField value={status} onChange={setStatus} error={errors.fieldErrors.status} />
         <LocaleSelect value={locale} onChange={setLocale} error={errors.fieldErrors.locale} />
         <FormError message={errors.formError} type={errors.formErrorType} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="edit-user-submit">
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormButtons onCancel={onClose} pending={pending} testId="edit-user-submit" />
       </Stack>
     </form>
   );
@@ -239,33 +217,20 @@ function SetPasswordForm({ org, user, onClose }: { org: string; user: OrgUser; o
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const errors = useFormErrors(PASSWORD_FIELDS);
-  const [pending, setPending] = useState(false);
+  const { pending, invalid, run } = useFormSubmit(errors, formRef);
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: FieldErrors = {};
-    if (!password) local.password = t("validation.required");
-    else if (password !== confirm) local.passwordConfirm = t("validation.passwordMismatch");
-    if (Object.keys(local).length) {
-      errors.setFormError(null);
-      errors.setFieldErrors(local);
-      focusFirstInvalid(formRef.current, local);
-      return;
-    }
-    errors.clear();
-    setPending(true);
-    try {
+    const local = newPasswordErrors(t, password, confirm);
+    if (Object.keys(local).length) return invalid(local);
+    await run(async () => {
       await orgApi.setUserPassword(org, user.id, password);
       await queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
       notifications.show({ color: "teal", message: t("users.passwordSet", { name: user.email }) });
       onClose();
-    } catch (error) {
-      focusFirstInvalid(formRef.current, errors.show(error));
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
@@ -274,40 +239,22 @@ function SetPasswordForm({ org, user, onClose }: { org: string; user: OrgUser; o
         <Text size="sm" c="dimmed">
           {user.hasPassword ? t("users.setPasswordHint") : t("users.setPasswordInvitedHint")}
         </Text>
-        <PasswordField
-          name="password"
+        <NewPasswordFields
           label={t("fields.newPassword")}
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => {
-            setPassword(e.currentTarget.value);
-            errors.clearField("password");
-          }}
-          error={errors.fieldErrors.password}
-          data-autofocus
-          required
-        />
-        <PasswordField
-          name="passwordConfirm"
-          label={t("fields.passwordConfirm")}
-          autoComplete="new-password"
-          value={confirm}
-          onChange={(e) => {
-            setConfirm(e.currentTarget.value);
-            errors.clearField("passwordConfirm");
-          }}
-          error={errors.fieldErrors.passwordConfirm}
-          required
+          focus="dialog"
+          password={password}
+          confirm={confirm}
+          onPassword={setPassword}
+          onConfirm={setConfirm}
+          errors={errors}
         />
         <FormError message={errors.formError} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="set-password-submit">
-            {t("users.setPassword")}
-          </Button>
-        </Group>
+        <FormButtons
+          onCancel={onClose}
+          pending={pending}
+          submitLabel={t("users.setPassword")}
+          testId="set-password-submit"
+        />
       </Stack>
     </form>
   );
