@@ -143,6 +143,8 @@ describe("renderEmail", () => {
     expect(
       renderEmail("alert", "de", { ...data, kind: "robot-unresponsive", details: robot }, ctx).text.split("\n")[0],
     ).toBe("Roboter laptop auf pc-7 antwortet nicht (seit 120 s kein Heartbeat).");
+    expect(mail.text).toContain("because you opted in to e-mails about job alerts.");
+    expect(tenantWide.text).toContain("weil Sie E-Mails zu Roboter-Warnungen abonniert haben.");
     const preview = renderEmail("alert", "en", data, masked);
     expect(preview.text).toContain("/unsubscribe?token=••••••••");
     expect(preview.headers).toBeUndefined();

@@ -244,6 +244,11 @@ const severityNames: Record<Locale, Record<string, string>> = {
   en: { info: "Info", warn: "Warning", error: "Error", fatal: "Fatal" },
   de: { info: "Info", warn: "Warnung", error: "Fehler", fatal: "Schwerwiegend" },
 };
+/** What a user subscribed to, as the profile page names it. */
+const subscriptionNames: Record<Locale, Record<string, string>> = {
+  en: { jobs: "job alerts", robots: "robot alerts" },
+  de: { jobs: "Job-Warnungen", robots: "Roboter-Warnungen" },
+};
 const componentNames: Record<Locale, Record<string, string>> = {
   en: { jobs: "Jobs", robots: "Robots" },
   de: { jobs: "Jobs", robots: "Roboter" },
@@ -254,6 +259,7 @@ function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
   const severity = severityNames[l][str(d, "severity")] ?? str(d, "severity");
   const message = alertMessage(str(d, "kind"), (d.details as AlertDetails | null) ?? null, l) ?? str(d, "message");
   const component = componentNames[l][str(d, "component")] ?? str(d, "component");
+  const subscription = subscriptionNames[l][str(d, "component")] ?? component;
   const where = d.folderName
     ? l === "de"
       ? `Mandant „${str(d, "tenantName")}“, Ordner „${str(d, "folderName")}“`
@@ -273,7 +279,7 @@ function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
         paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
         action: { label: "In Dirigent öffnen", url: `${ctx.publicUrl}${str(d, "path")}` },
         smallPrint: {
-          text: `Sie erhalten diese E-Mail, weil Sie Warnungen zu „${component}“ per E-Mail abonniert haben. Einstellungen ändern: ${ctx.publicUrl}/profile`,
+          text: `Sie erhalten diese E-Mail, weil Sie E-Mails zu ${subscription} abonniert haben. Einstellungen ändern: ${ctx.publicUrl}/profile`,
           label: "Diese Warnungen abbestellen",
           url: unsubscribe,
         },
@@ -284,7 +290,7 @@ function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
         paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
         action: { label: "Open in Dirigent", url: `${ctx.publicUrl}${str(d, "path")}` },
         smallPrint: {
-          text: `You get this e-mail because you opted in to e-mails about ${component.toLowerCase()} alerts. Change your preferences: ${ctx.publicUrl}/profile`,
+          text: `You get this e-mail because you opted in to e-mails about ${subscription}. Change your preferences: ${ctx.publicUrl}/profile`,
           label: "Unsubscribe from these alerts",
           url: unsubscribe,
         },
