@@ -4,12 +4,16 @@ import { type FieldErrors, focusFirstInvalid, type useFormErrors } from "./error
 /**
  * The submit cycle of a dialog form: `invalid` shows the form's own checks next to their fields,
  * `run` clears old errors, shows the pending state while `action` runs and, when it throws,
- * places the server's errors beside the fields and focuses the first. `run` resolves to whether
- * the action succeeded.
+ * places the server's errors beside the fields (with `showError`, by default `errors.show`) and
+ * focuses the first. `run` resolves to whether the action succeeded.
  */
-export function useFormSubmit(errors: ReturnType<typeof useFormErrors>, formRef: RefObject<HTMLFormElement | null>) {
+export function useFormSubmit(
+  errors: ReturnType<typeof useFormErrors>,
+  formRef: RefObject<HTMLFormElement | null>,
+  showError: (error: unknown) => FieldErrors = errors.show,
+) {
   const [pending, setPending] = useState(false);
-  const { clear, show, setFieldErrors, setFormError } = errors;
+  const { clear, setFieldErrors, setFormError } = errors;
 
   const invalid = useCallback(
     (local: FieldErrors) => {
@@ -28,13 +32,13 @@ export function useFormSubmit(errors: ReturnType<typeof useFormErrors>, formRef:
         await action();
         return true;
       } catch (error) {
-        focusFirstInvalid(formRef.current, show(error));
+        focusFirstInvalid(formRef.current, showError(error));
         return false;
       } finally {
         setPending(false);
       }
     },
-    [clear, show, formRef],
+    [clear, showError, formRef],
   );
 
   return { pending, invalid, run };

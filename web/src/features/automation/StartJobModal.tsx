@@ -1,13 +1,15 @@
-import { Button, Group, JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Text } from "@mantine/core";
+import { JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import type { Process } from "../../api/types";
+import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
-import { focusFirstInvalid, useFormErrors } from "../../lib/errors";
-import { parseJsonObject, prettyJson, splitNestedErrors } from "./json";
+import { useFormErrors } from "../../lib/errors";
+import { useFormSubmit } from "../../lib/useFormSubmit";
+import { parseJsonObject, prettyJson, showNestedErrors } from "./json";
 import { tenantKey, useFolderOptions, useTenant } from "./tenant";
 
 const FIELDS = [
@@ -51,7 +53,9 @@ function StartJobForm({
   const [priority, setPriority] = useState<string | number>(initialProcess?.priority ?? 50);
   const [stopAfter, setStopAfter] = useState<string | number>("");
   const [killAfter, setKillAfter] = useState<string | number>("");
-  const [pending, setPending] = useState(false);
+  const { pending, invalid, run } = useFormSubmit(errors, formRef, (error) =>
+    showNestedErrors(errors, error, "inputArguments"),
+  );
 
   const processes = useQuery({
     queryKey: tenantKey(ctx, "processes", Number(folderId)),
@@ -86,15 +90,8 @@ function StartJobForm({
     if (!processId) local.processId = t("validation.required");
     const inputArguments = parseJsonObject(args);
     if (!inputArguments) local.inputArguments = t("automation.invalidJson");
-    if (Object.keys(local).length > 0) {
-      errors.setFormError(null);
-      errors.setFieldErrors(local);
-      focusFirstInvalid(formRef.current, local);
-      return;
-    }
-    errors.clear();
-    setPending(true);
-    try {
+    if (Object.keys(local).length > 0) return invalid(local);
+    await run(async () => {
       const { items } = await ctx.api.startJobs(Number(folderId), {
         processId: Number(processId),
         inputArguments: inputArguments ?? {},
@@ -109,17 +106,7 @@ function StartJobForm({
       onClose();
       const first = items[0];
       if (items.length === 1 && first) void navigate(ctx.path(`jobs/${first.id}`));
-    } catch (error) {
-      const { nested, rest } = splitNestedErrors(error, "inputArguments");
-      const placed = rest ? errors.show(rest) : {};
-      if (nested) {
-        errors.setFieldErrors({ ...placed, inputArguments: nested });
-        if (!rest) errors.setFormError(null);
-      }
-      focusFirstInvalid(formRef.current, nested ? { inputArguments: nested, ...placed } : placed);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
@@ -247,14 +234,7 @@ function StartJobForm({
           />
         </SimpleGrid>
         <FormError message={errors.formError} />
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="start-job-submit">
-            {t("jobs.start")}
-          </Button>
-        </Group>
+        <FormButtons onCancel={onClose} pending={pending} submitLabel={t("jobs.start")} testId="start-job-submit" />
       </Stack>
     </form>
   );

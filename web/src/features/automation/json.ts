@@ -1,5 +1,5 @@
 import { ApiError } from "../../api/client";
-import { normalizePath } from "../../lib/errors";
+import { type FieldErrors, normalizePath, type useFormErrors } from "../../lib/errors";
 
 /** Pretty JSON for an editor. */
 export function prettyJson(value: unknown): string {
@@ -45,4 +45,17 @@ export function splitNestedErrors(error: unknown, prefix: string): { nested: str
         })
       : null;
   return { nested: nested.join("\n"), rest };
+}
+
+/**
+ * Shows a thrown error on a form with a JSON editor named `field`: the errors below it go under the
+ * editor, the rest through the usual mapping. Returns what landed next to a field, the editor first.
+ */
+export function showNestedErrors(errors: ReturnType<typeof useFormErrors>, error: unknown, field: string): FieldErrors {
+  const { nested, rest } = splitNestedErrors(error, field);
+  const placed = rest ? errors.show(rest) : {};
+  if (!nested) return placed;
+  errors.setFieldErrors({ ...placed, [field]: nested });
+  if (!rest) errors.setFormError(null);
+  return { [field]: nested, ...placed };
 }

@@ -35,12 +35,14 @@ import { useTranslation } from "react-i18next";
 import type { Machine, MachineWithKey } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
+import { FormButtons } from "../../../components/FormButtons";
 import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
 import { RobotStateBadge } from "../../../features/automation/badges";
 import { NoPermission, tenantKey, useFolderOptions, useTenant } from "../../../features/automation/tenant";
-import { focusFirstInvalid, useFormErrors } from "../../../lib/errors";
+import { useFormErrors } from "../../../lib/errors";
 import { useFormat } from "../../../lib/format";
+import { useFormSubmit } from "../../../lib/useFormSubmit";
 
 const FIELDS = ["name", "description", "slots", "folderIds"] as const;
 
@@ -63,27 +65,21 @@ function MachineForm({
   const [description, setDescription] = useState(machine?.description ?? "");
   const [slots, setSlots] = useState<string | number>(machine?.slots ?? 1);
   const [folderIds, setFolderIds] = useState<string[]>((machine?.folderIds ?? []).map(String));
-  const [pending, setPending] = useState(false);
+  const { pending, invalid, run } = useFormSubmit(errors, formRef);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const local: Record<string, string> = {};
     if (!name.trim()) local.name = t("validation.required");
     if (typeof slots !== "number") local.slots = t("validation.range", { min: 1, max: 100 });
-    if (Object.keys(local).length) {
-      errors.setFieldErrors(local);
-      focusFirstInvalid(formRef.current, local);
-      return;
-    }
-    errors.clear();
-    setPending(true);
+    if (Object.keys(local).length) return invalid(local);
     const body = {
       name: name.trim(),
       description: description.trim() || null,
       slots: Number(slots),
       folderIds: folderIds.map(Number),
     };
-    try {
+    await run(async () => {
       if (machine) {
         await ctx.api.updateMachine(machine.id, body);
         notifications.show({ color: "teal", message: t("common.saved") });
@@ -92,11 +88,7 @@ function MachineForm({
         onCreated(await ctx.api.createMachine(body));
       }
       await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "machines") });
-    } catch (error) {
-      focusFirstInvalid(formRef.current, errors.show(error));
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
@@ -146,14 +138,13 @@ function MachineForm({
           data-testid="machine-folders"
         />
         <FormError message={errors.formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="machine-submit">
-            {machine ? t("common.save") : t("machines.create")}
-          </Button>
-        </Group>
+        <FormButtons
+          onCancel={onClose}
+          pending={pending}
+          submitLabel={machine ? t("common.save") : t("machines.create")}
+          testId="machine-submit"
+          gap="md"
+        />
       </Stack>
     </form>
   );

@@ -23,13 +23,15 @@ import { useTranslation } from "react-i18next";
 import type { Process } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
+import { FormButtons } from "../../../components/FormButtons";
 import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
-import { parseJsonObject, prettyJson, splitNestedErrors } from "../../../features/automation/json";
+import { parseJsonObject, prettyJson, showNestedErrors } from "../../../features/automation/json";
 import { StartJobModal } from "../../../features/automation/StartJobModal";
 import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
-import { focusFirstInvalid, useFormErrors } from "../../../lib/errors";
+import { useFormErrors } from "../../../lib/errors";
 import { useFormat } from "../../../lib/format";
+import { useFormSubmit } from "../../../lib/useFormSubmit";
 
 const FIELDS = [
   "name",
@@ -68,7 +70,9 @@ function ProcessForm({
   const [entryPoint, setEntryPoint] = useState<string | null>(process?.entryPoint ?? null);
   const [args, setArgs] = useState(prettyJson(process?.inputArguments ?? {}));
   const [priority, setPriority] = useState<string | number>(process?.priority ?? 50);
-  const [pending, setPending] = useState(false);
+  const { pending, invalid, run } = useFormSubmit(errors, formRef, (error) =>
+    showNestedErrors(errors, error, "inputArguments"),
+  );
 
   const pkg = packages.data?.items.find((p) => p.name === packageName);
   const chosenVersion = pkg?.versions.find((v) => v.version === (version === LATEST ? pkg.latestVersion : version));
@@ -81,13 +85,7 @@ function ProcessForm({
     if (!packageName) local.packageName = t("validation.required");
     const inputArguments = parseJsonObject(args);
     if (!inputArguments) local.inputArguments = t("automation.invalidJson");
-    if (Object.keys(local).length) {
-      errors.setFieldErrors(local);
-      focusFirstInvalid(formRef.current, local);
-      return;
-    }
-    errors.clear();
-    setPending(true);
+    if (Object.keys(local).length) return invalid(local);
     const body = {
       name: name.trim(),
       description: description.trim() || null,
@@ -97,7 +95,7 @@ function ProcessForm({
       inputArguments: inputArguments ?? {},
       priority: typeof priority === "number" ? priority : undefined,
     };
-    try {
+    await run(async () => {
       if (process) await ctx.api.updateProcess(process.id, body);
       else await ctx.api.createProcess(folderId, body);
       await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "processes") });
@@ -106,17 +104,7 @@ function ProcessForm({
         message: process ? t("common.saved") : t("processes.created", { name: body.name }),
       });
       onClose();
-    } catch (error) {
-      const { nested, rest } = splitNestedErrors(error, "inputArguments");
-      const placed = rest ? errors.show(rest) : {};
-      if (nested) {
-        errors.setFieldErrors({ ...placed, inputArguments: nested });
-        if (!rest) errors.setFormError(null);
-      }
-      focusFirstInvalid(formRef.current, nested ? { inputArguments: nested, ...placed } : placed);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
@@ -222,14 +210,13 @@ function ProcessForm({
           data-testid="process-input"
         />
         <FormError message={errors.formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose} disabled={pending}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={pending} data-testid="process-submit">
-            {process ? t("common.save") : t("processes.create")}
-          </Button>
-        </Group>
+        <FormButtons
+          onCancel={onClose}
+          pending={pending}
+          submitLabel={process ? t("common.save") : t("processes.create")}
+          testId="process-submit"
+          gap="md"
+        />
       </Stack>
     </form>
   );
