@@ -1,14 +1,6 @@
-import { ActionIcon, Button, Group, Menu, Table, Text, VisuallyHidden } from "@mantine/core";
+import { Button, Group, Menu, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import {
-  IconCircleCheck,
-  IconCircleOff,
-  IconDots,
-  IconHistory,
-  IconPencil,
-  IconPlus,
-  IconServer2,
-} from "@tabler/icons-react";
+import { IconCircleCheck, IconCircleOff, IconHistory, IconPencil, IconPlus, IconServer2 } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -18,6 +10,7 @@ import { StatusBadge } from "../../components/badges";
 import { useConfirm } from "../../components/ConfirmModal";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { ListTable, RowActions } from "../../components/ListTable";
 import { TextFieldModal } from "../../components/TextFieldModal";
 import { useErrorText } from "../../lib/errors";
 import { useFormat } from "../../lib/format";
@@ -88,94 +81,73 @@ export function TenantsPanel({ endpoints, canManage = true }: { endpoints: Tenan
           />
         ) : null}
         {tenants.length > 0 ? (
-          <Table.ScrollContainer minWidth={640}>
-            <Table highlightOnHover className="dirigent-table" data-testid="tenants-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("fields.name")}</Table.Th>
-                  <Table.Th>{t("fields.status")}</Table.Th>
-                  <Table.Th>{t("tenants.retention")}</Table.Th>
-                  <Table.Th>{t("fields.created")}</Table.Th>
-                  {canManage ? (
-                    <Table.Th w={56}>
-                      <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                    </Table.Th>
-                  ) : null}
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {tenants.map((tenant) => (
-                  <Table.Tr key={tenant.id} data-testid={`tenant-row-${tenant.name}`}>
-                    <Table.Td>
-                      <Text size="sm" fw={600}>
-                        {tenant.name}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={tenant.status} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" data-testid="tenant-retention">
-                        {t("tenants.retentionDays", { count: tenant.logRetentionDays })}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c="dimmed">
-                        {format.date(tenant.createdAt)}
-                      </Text>
-                    </Table.Td>
-                    {canManage ? (
-                      <Table.Td>
-                        <Group justify="flex-end">
-                          <Menu position="bottom-end" withinPortal>
-                            <Menu.Target>
-                              <ActionIcon
-                                variant="subtle"
-                                color="gray"
-                                aria-label={t("common.actionsFor", { name: tenant.name })}
-                                data-testid="row-actions"
-                              >
-                                <IconDots size={18} />
-                              </ActionIcon>
-                            </Menu.Target>
-                            <Menu.Dropdown>
-                              <Menu.Item
-                                leftSection={<IconPencil size={16} />}
-                                onClick={() => setRenaming(tenant)}
-                                data-testid="rename"
-                              >
-                                {t("tenants.rename")}
-                              </Menu.Item>
-                              <Menu.Item
-                                leftSection={<IconHistory size={16} />}
-                                onClick={() => setRetention(tenant)}
-                                data-testid="log-retention"
-                              >
-                                {t("tenants.retention")}
-                              </Menu.Item>
-                              <Menu.Item
-                                leftSection={
-                                  tenant.status === "active" ? (
-                                    <IconCircleOff size={16} />
-                                  ) : (
-                                    <IconCircleCheck size={16} />
-                                  )
-                                }
-                                onClick={() => toggle(tenant)}
-                                data-testid="toggle-status"
-                              >
-                                {tenant.status === "active" ? t("common.disable") : t("common.enable")}
-                              </Menu.Item>
-                            </Menu.Dropdown>
-                          </Menu>
-                        </Group>
-                      </Table.Td>
-                    ) : null}
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ListTable
+            minWidth={640}
+            testId="tenants-table"
+            actionsColumn={canManage}
+            head={
+              <>
+                <Table.Th>{t("fields.name")}</Table.Th>
+                <Table.Th>{t("fields.status")}</Table.Th>
+                <Table.Th>{t("tenants.retention")}</Table.Th>
+                <Table.Th>{t("fields.created")}</Table.Th>
+              </>
+            }
+          >
+            {tenants.map((tenant) => (
+              <Table.Tr key={tenant.id} data-testid={`tenant-row-${tenant.name}`}>
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {tenant.name}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={tenant.status} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" data-testid="tenant-retention">
+                    {t("tenants.retentionDays", { count: tenant.logRetentionDays })}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {format.date(tenant.createdAt)}
+                  </Text>
+                </Table.Td>
+                {canManage ? (
+                  <Table.Td>
+                    <Group justify="flex-end">
+                      <RowActions name={tenant.name}>
+                        <Menu.Item
+                          leftSection={<IconPencil size={16} />}
+                          onClick={() => setRenaming(tenant)}
+                          data-testid="rename"
+                        >
+                          {t("tenants.rename")}
+                        </Menu.Item>
+                        <Menu.Item
+                          leftSection={<IconHistory size={16} />}
+                          onClick={() => setRetention(tenant)}
+                          data-testid="log-retention"
+                        >
+                          {t("tenants.retention")}
+                        </Menu.Item>
+                        <Menu.Item
+                          leftSection={
+                            tenant.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />
+                          }
+                          onClick={() => toggle(tenant)}
+                          data-testid="toggle-status"
+                        >
+                          {tenant.status === "active" ? t("common.disable") : t("common.enable")}
+                        </Menu.Item>
+                      </RowActions>
+                    </Group>
+                  </Table.Td>
+                ) : null}
+              </Table.Tr>
+            ))}
+          </ListTable>
         ) : null}
       </Panel>
       <TextFieldModal

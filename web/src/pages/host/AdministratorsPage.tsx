@@ -1,9 +1,8 @@
-import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { Badge, Button, Group, Menu, Stack, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import {
   IconCircleCheck,
   IconCircleOff,
-  IconDots,
   IconKey,
   IconPencil,
   IconPlus,
@@ -20,6 +19,7 @@ import { StatusBadge } from "../../components/badges";
 import { useConfirm } from "../../components/ConfirmModal";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { ListTable, RowActions } from "../../components/ListTable";
 import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { type AdministratorDialog, AdministratorModal } from "../../features/administrators/AdministratorModals";
@@ -97,111 +97,96 @@ export default function AdministratorsPage() {
           <EmptyPanel icon={<IconShieldLock size={32} />} title={t("administrators.empty")} action={newButton} />
         ) : null}
         {list.items.length > 0 ? (
-          <Table.ScrollContainer minWidth={760}>
-            <Table highlightOnHover className="dirigent-table" data-testid="administrators-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("fields.username")}</Table.Th>
-                  <Table.Th>{t("fields.email")}</Table.Th>
-                  <Table.Th>{t("fields.status")}</Table.Th>
-                  <Table.Th>{t("fields.lastLogin")}</Table.Th>
-                  <Table.Th>{t("fields.created")}</Table.Th>
-                  <Table.Th w={56}>
-                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.items.map((admin) => (
-                  <Table.Tr key={admin.id} data-testid={`admin-row-${admin.username}`}>
-                    <Table.Td>
-                      <Stack gap={0}>
-                        <Group gap={6}>
-                          <Text size="sm" fw={600}>
-                            {admin.username}
-                          </Text>
-                          {isMe(admin) ? (
-                            <Badge size="xs" variant="light" color="indigo">
-                              {t("common.you")}
-                            </Badge>
-                          ) : null}
-                        </Group>
-                        <Text size="xs" c="dimmed">
-                          {admin.name}
-                        </Text>
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{admin.email ?? "—"}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={admin.status} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c="dimmed">
-                        {format.dateTime(admin.lastLoginAt, format.never)}
+          <ListTable
+            minWidth={760}
+            testId="administrators-table"
+            actionsColumn
+            head={
+              <>
+                <Table.Th>{t("fields.username")}</Table.Th>
+                <Table.Th>{t("fields.email")}</Table.Th>
+                <Table.Th>{t("fields.status")}</Table.Th>
+                <Table.Th>{t("fields.lastLogin")}</Table.Th>
+                <Table.Th>{t("fields.created")}</Table.Th>
+              </>
+            }
+          >
+            {list.items.map((admin) => (
+              <Table.Tr key={admin.id} data-testid={`admin-row-${admin.username}`}>
+                <Table.Td>
+                  <Stack gap={0}>
+                    <Group gap={6}>
+                      <Text size="sm" fw={600}>
+                        {admin.username}
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c="dimmed">
-                        {format.date(admin.createdAt)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group justify="flex-end">
-                        <Menu position="bottom-end" withinPortal>
-                          <Menu.Target>
-                            <ActionIcon
-                              variant="subtle"
-                              color="gray"
-                              aria-label={t("common.actionsFor", { name: admin.username })}
-                              data-testid="row-actions"
-                            >
-                              <IconDots size={18} />
-                            </ActionIcon>
-                          </Menu.Target>
-                          <Menu.Dropdown>
-                            <Menu.Item
-                              leftSection={<IconPencil size={16} />}
-                              onClick={() => open({ kind: "edit", admin })}
-                              data-testid="edit"
-                            >
-                              {t("common.edit")}
-                            </Menu.Item>
-                            <Menu.Item
-                              leftSection={<IconKey size={16} />}
-                              onClick={() => open({ kind: "password", admin })}
-                              data-testid="reset-password"
-                            >
-                              {t("administrators.resetPassword")}
-                            </Menu.Item>
-                            <Menu.Item
-                              leftSection={
-                                admin.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />
-                              }
-                              onClick={() => toggle(admin)}
-                              data-testid="toggle-status"
-                            >
-                              {admin.status === "active" ? t("common.disable") : t("common.enable")}
-                            </Menu.Item>
-                            <Menu.Divider />
-                            <Menu.Item
-                              color="red"
-                              leftSection={<IconTrash size={16} />}
-                              onClick={() => remove(admin)}
-                              data-testid="delete"
-                            >
-                              {t("common.delete")}
-                            </Menu.Item>
-                          </Menu.Dropdown>
-                        </Menu>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                      {isMe(admin) ? (
+                        <Badge size="xs" variant="light" color="indigo">
+                          {t("common.you")}
+                        </Badge>
+                      ) : null}
+                    </Group>
+                    <Text size="xs" c="dimmed">
+                      {admin.name}
+                    </Text>
+                  </Stack>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{admin.email ?? "—"}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={admin.status} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {format.dateTime(admin.lastLoginAt, format.never)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {format.date(admin.createdAt)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group justify="flex-end">
+                    <RowActions name={admin.username}>
+                      <Menu.Item
+                        leftSection={<IconPencil size={16} />}
+                        onClick={() => open({ kind: "edit", admin })}
+                        data-testid="edit"
+                      >
+                        {t("common.edit")}
+                      </Menu.Item>
+                      <Menu.Item
+                        leftSection={<IconKey size={16} />}
+                        onClick={() => open({ kind: "password", admin })}
+                        data-testid="reset-password"
+                      >
+                        {t("administrators.resetPassword")}
+                      </Menu.Item>
+                      <Menu.Item
+                        leftSection={
+                          admin.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />
+                        }
+                        onClick={() => toggle(admin)}
+                        data-testid="toggle-status"
+                      >
+                        {admin.status === "active" ? t("common.disable") : t("common.enable")}
+                      </Menu.Item>
+                      <Menu.Divider />
+                      <Menu.Item
+                        color="red"
+                        leftSection={<IconTrash size={16} />}
+                        onClick={() => remove(admin)}
+                        data-testid="delete"
+                      >
+                        {t("common.delete")}
+                      </Menu.Item>
+                    </RowActions>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ListTable>
         ) : null}
         <LoadMore
           hasMore={!!list.hasNextPage}

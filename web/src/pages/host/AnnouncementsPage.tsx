@@ -1,5 +1,5 @@
-import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
-import { IconDots, IconEye, IconPencil, IconPlus, IconSend, IconSpeakerphone, IconTrash } from "@tabler/icons-react";
+import { Badge, Button, Group, Menu, Stack, Table, Text } from "@mantine/core";
+import { IconEye, IconPencil, IconPlus, IconSend, IconSpeakerphone, IconTrash } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,6 +8,7 @@ import type { Announcement } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmModal";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { ListTable, RowActions } from "../../components/ListTable";
 import { PageHeader } from "../../components/PageHeader";
 import { AnnouncementModal } from "../../features/announcements/AnnouncementModal";
 import { AnnouncementPreviewModal } from "../../features/announcements/AnnouncementPreviewModal";
@@ -86,143 +87,120 @@ export default function AnnouncementsPage() {
           />
         ) : null}
         {items.length > 0 ? (
-          <Table.ScrollContainer minWidth={900}>
-            <Table highlightOnHover className="dirigent-table" data-testid="announcements-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("announcements.subject")}</Table.Th>
-                  <Table.Th>{t("announcements.kind")}</Table.Th>
-                  <Table.Th>{t("announcements.recipients")}</Table.Th>
-                  <Table.Th>{t("fields.status")}</Table.Th>
-                  <Table.Th>{t("fields.created")}</Table.Th>
-                  <Table.Th w={56}>
-                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((a) => (
-                  <Table.Tr
-                    key={a.id}
-                    data-testid={`announcement-row-${a.id}`}
-                    data-state={a.sentAt ? "sent" : "draft"}
+          <ListTable
+            minWidth={900}
+            testId="announcements-table"
+            actionsColumn
+            head={
+              <>
+                <Table.Th>{t("announcements.subject")}</Table.Th>
+                <Table.Th>{t("announcements.kind")}</Table.Th>
+                <Table.Th>{t("announcements.recipients")}</Table.Th>
+                <Table.Th>{t("fields.status")}</Table.Th>
+                <Table.Th>{t("fields.created")}</Table.Th>
+              </>
+            }
+          >
+            {items.map((a) => (
+              <Table.Tr key={a.id} data-testid={`announcement-row-${a.id}`} data-state={a.sentAt ? "sent" : "draft"}>
+                <Table.Td maw={340}>
+                  <Stack gap={0}>
+                    <Text
+                      size="sm"
+                      fw={600}
+                      lineClamp={1}
+                      component="button"
+                      type="button"
+                      onClick={() => open({ kind: "preview", announcement: a })}
+                      style={{ background: "none", border: 0, padding: 0, textAlign: "left", cursor: "pointer" }}
+                      data-testid="announcement-subject"
+                    >
+                      {a.subjectEn}
+                    </Text>
+                    <Text size="xs" c="dimmed" lineClamp={1} lang="de">
+                      {a.subjectDe}
+                    </Text>
+                  </Stack>
+                </Table.Td>
+                <Table.Td>
+                  <Badge
+                    variant="light"
+                    color={a.kind === "planned-maintenance" ? "orange" : "indigo"}
+                    tt="none"
+                    fw={500}
                   >
-                    <Table.Td maw={340}>
-                      <Stack gap={0}>
-                        <Text
-                          size="sm"
-                          fw={600}
-                          lineClamp={1}
-                          component="button"
-                          type="button"
-                          onClick={() => open({ kind: "preview", announcement: a })}
-                          style={{ background: "none", border: 0, padding: 0, textAlign: "left", cursor: "pointer" }}
-                          data-testid="announcement-subject"
-                        >
-                          {a.subjectEn}
-                        </Text>
-                        <Text size="xs" c="dimmed" lineClamp={1} lang="de">
-                          {a.subjectDe}
-                        </Text>
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge
-                        variant="light"
-                        color={a.kind === "planned-maintenance" ? "orange" : "indigo"}
-                        tt="none"
-                        fw={500}
-                      >
-                        {t(`announcements.kinds.${a.kind}`)}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{targetLabel(a)}</Text>
-                      {a.sentAt ? (
-                        <Text size="xs" c="dimmed" data-testid="announcement-recipient-count">
-                          {t("announcements.recipientCount", { count: a.recipientCount ?? 0 })}
-                        </Text>
-                      ) : null}
-                    </Table.Td>
-                    <Table.Td>
-                      <Stack gap={2} align="flex-start">
-                        <Badge
-                          variant={a.sentAt ? "filled" : "light"}
-                          color={a.sentAt ? "teal" : "gray"}
-                          data-testid="announcement-status"
-                        >
-                          {a.sentAt ? t("announcements.sent") : t("announcements.draft")}
-                        </Badge>
-                        {a.sentAt ? (
-                          <Text size="xs" c="dimmed">
-                            {format.dateTime(a.sentAt)}
-                          </Text>
-                        ) : null}
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{format.dateTime(a.createdAt)}</Text>
+                    {t(`announcements.kinds.${a.kind}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{targetLabel(a)}</Text>
+                  {a.sentAt ? (
+                    <Text size="xs" c="dimmed" data-testid="announcement-recipient-count">
+                      {t("announcements.recipientCount", { count: a.recipientCount ?? 0 })}
+                    </Text>
+                  ) : null}
+                </Table.Td>
+                <Table.Td>
+                  <Stack gap={2} align="flex-start">
+                    <Badge
+                      variant={a.sentAt ? "filled" : "light"}
+                      color={a.sentAt ? "teal" : "gray"}
+                      data-testid="announcement-status"
+                    >
+                      {a.sentAt ? t("announcements.sent") : t("announcements.draft")}
+                    </Badge>
+                    {a.sentAt ? (
                       <Text size="xs" c="dimmed">
-                        {a.createdBy}
+                        {format.dateTime(a.sentAt)}
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group justify="flex-end" gap={4} wrap="nowrap">
-                        <Menu position="bottom-end" withinPortal>
-                          <Menu.Target>
-                            <ActionIcon
-                              variant="subtle"
-                              color="gray"
-                              aria-label={t("common.actionsFor", { name: a.subjectEn })}
-                              data-testid="row-actions"
-                            >
-                              <IconDots size={18} />
-                            </ActionIcon>
-                          </Menu.Target>
-                          <Menu.Dropdown>
-                            <Menu.Item
-                              leftSection={<IconEye size={16} />}
-                              onClick={() => open({ kind: "preview", announcement: a })}
-                              data-testid="preview"
-                            >
-                              {a.sentAt ? t("announcements.view") : t("announcements.preview")}
-                            </Menu.Item>
-                            {a.sentAt ? null : (
-                              <>
-                                <Menu.Item
-                                  leftSection={<IconPencil size={16} />}
-                                  onClick={() => open({ kind: "edit", announcement: a })}
-                                  data-testid="edit"
-                                >
-                                  {t("common.edit")}
-                                </Menu.Item>
-                                <Menu.Item
-                                  leftSection={<IconSend size={16} />}
-                                  onClick={() => send(a)}
-                                  data-testid="send"
-                                >
-                                  {t("announcements.send")}
-                                </Menu.Item>
-                                <Menu.Divider />
-                                <Menu.Item
-                                  color="red"
-                                  leftSection={<IconTrash size={16} />}
-                                  onClick={() => remove(a)}
-                                  data-testid="delete"
-                                >
-                                  {t("common.delete")}
-                                </Menu.Item>
-                              </>
-                            )}
-                          </Menu.Dropdown>
-                        </Menu>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                    ) : null}
+                  </Stack>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{format.dateTime(a.createdAt)}</Text>
+                  <Text size="xs" c="dimmed">
+                    {a.createdBy}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group justify="flex-end" gap={4} wrap="nowrap">
+                    <RowActions name={a.subjectEn}>
+                      <Menu.Item
+                        leftSection={<IconEye size={16} />}
+                        onClick={() => open({ kind: "preview", announcement: a })}
+                        data-testid="preview"
+                      >
+                        {a.sentAt ? t("announcements.view") : t("announcements.preview")}
+                      </Menu.Item>
+                      {a.sentAt ? null : (
+                        <>
+                          <Menu.Item
+                            leftSection={<IconPencil size={16} />}
+                            onClick={() => open({ kind: "edit", announcement: a })}
+                            data-testid="edit"
+                          >
+                            {t("common.edit")}
+                          </Menu.Item>
+                          <Menu.Item leftSection={<IconSend size={16} />} onClick={() => send(a)} data-testid="send">
+                            {t("announcements.send")}
+                          </Menu.Item>
+                          <Menu.Divider />
+                          <Menu.Item
+                            color="red"
+                            leftSection={<IconTrash size={16} />}
+                            onClick={() => remove(a)}
+                            data-testid="delete"
+                          >
+                            {t("common.delete")}
+                          </Menu.Item>
+                        </>
+                      )}
+                    </RowActions>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ListTable>
         ) : null}
       </Panel>
       <AnnouncementModal

@@ -1,10 +1,9 @@
-import { ActionIcon, Anchor, Button, Code, Group, Menu, Table, Text, TextInput, VisuallyHidden } from "@mantine/core";
+import { Anchor, Button, Code, Group, Menu, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import {
   IconBuilding,
   IconCircleCheck,
   IconCircleOff,
-  IconDots,
   IconExternalLink,
   IconPlus,
   IconSearch,
@@ -19,6 +18,7 @@ import { StatusBadge } from "../../components/badges";
 import { useConfirm } from "../../components/ConfirmModal";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { ListTable, RowActions } from "../../components/ListTable";
 import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { CreateOrganizationModal } from "../../features/organizations/CreateOrganizationModal";
@@ -85,34 +85,31 @@ export default function OrganizationsPage() {
           )
         ) : null}
         {list.items.length > 0 ? (
-          <Table.ScrollContainer minWidth={760}>
-            <Table highlightOnHover className="dirigent-table" data-testid="organizations-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("organizations.name")}</Table.Th>
-                  <Table.Th>{t("organizations.slug")}</Table.Th>
-                  <Table.Th>{t("fields.status")}</Table.Th>
-                  <Table.Th ta="right">{t("organizations.tenants")}</Table.Th>
-                  <Table.Th ta="right">{t("organizations.users")}</Table.Th>
-                  <Table.Th>{t("fields.created")}</Table.Th>
-                  <Table.Th w={56}>
-                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.items.map((org) => (
-                  <OrganizationRow
-                    key={org.id}
-                    org={org}
-                    created={format.date(org.createdAt)}
-                    onToggle={() => actions.toggleStatus(org)}
-                    onDelete={() => actions.remove(org)}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ListTable
+            minWidth={760}
+            testId="organizations-table"
+            actionsColumn
+            head={
+              <>
+                <Table.Th>{t("organizations.name")}</Table.Th>
+                <Table.Th>{t("organizations.slug")}</Table.Th>
+                <Table.Th>{t("fields.status")}</Table.Th>
+                <Table.Th ta="right">{t("organizations.tenants")}</Table.Th>
+                <Table.Th ta="right">{t("organizations.users")}</Table.Th>
+                <Table.Th>{t("fields.created")}</Table.Th>
+              </>
+            }
+          >
+            {list.items.map((org) => (
+              <OrganizationRow
+                key={org.id}
+                org={org}
+                created={format.date(org.createdAt)}
+                onToggle={() => actions.toggleStatus(org)}
+                onDelete={() => actions.remove(org)}
+              />
+            ))}
+          </ListTable>
         ) : null}
         <LoadMore
           hasMore={!!list.hasNextPage}
@@ -165,34 +162,22 @@ function OrganizationRow({
       </Table.Td>
       <Table.Td>
         <Group justify="flex-end">
-          <Menu position="bottom-end" withinPortal>
-            <Menu.Target>
-              <ActionIcon
-                variant="subtle"
-                color="gray"
-                aria-label={t("common.actionsFor", { name: org.name })}
-                data-testid="row-actions"
-              >
-                <IconDots size={18} />
-              </ActionIcon>
-            </Menu.Target>
-            <Menu.Dropdown>
-              <Menu.Item leftSection={<IconExternalLink size={16} />} component={Link} to={href}>
-                {t("common.open")}
-              </Menu.Item>
-              <Menu.Item
-                leftSection={org.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />}
-                onClick={onToggle}
-                data-testid="toggle-status"
-              >
-                {org.status === "active" ? t("common.disable") : t("common.enable")}
-              </Menu.Item>
-              <Menu.Divider />
-              <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={onDelete} data-testid="delete">
-                {t("common.delete")}
-              </Menu.Item>
-            </Menu.Dropdown>
-          </Menu>
+          <RowActions name={org.name}>
+            <Menu.Item leftSection={<IconExternalLink size={16} />} component={Link} to={href}>
+              {t("common.open")}
+            </Menu.Item>
+            <Menu.Item
+              leftSection={org.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />}
+              onClick={onToggle}
+              data-testid="toggle-status"
+            >
+              {org.status === "active" ? t("common.disable") : t("common.enable")}
+            </Menu.Item>
+            <Menu.Divider />
+            <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={onDelete} data-testid="delete">
+              {t("common.delete")}
+            </Menu.Item>
+          </RowActions>
         </Group>
       </Table.Td>
     </Table.Tr>

@@ -1,6 +1,5 @@
-import { ActionIcon, Badge, Button, Group, Menu, Stack, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
+import { Badge, Button, Group, Menu, Stack, Table, Text, Tooltip } from "@mantine/core";
 import {
-  IconDots,
   IconKey,
   IconMailCancel,
   IconMailForward,
@@ -19,6 +18,7 @@ import { RoleBadge, StatusBadge } from "../../components/badges";
 import { useConfirm } from "../../components/ConfirmModal";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
+import { ListTable, RowActions } from "../../components/ListTable";
 import { PageHeader } from "../../components/PageHeader";
 import { type UserDialog, UserModal } from "../../features/users/UserModals";
 import { useFormat } from "../../lib/format";
@@ -85,135 +85,120 @@ export default function OrgUsersPage() {
           <EmptyPanel icon={<IconUsers size={32} />} title={t("users.empty")} action={newButton} />
         ) : null}
         {users.length > 0 ? (
-          <Table.ScrollContainer minWidth={820}>
-            <Table highlightOnHover className="dirigent-table" data-testid="users-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("fields.user")}</Table.Th>
-                  <Table.Th>{t("fields.role")}</Table.Th>
-                  <Table.Th>{t("fields.status")}</Table.Th>
-                  <Table.Th>{t("fields.language")}</Table.Th>
-                  <Table.Th>{t("fields.lastLogin")}</Table.Th>
-                  <Table.Th w={56}>
-                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {users.map((user) => (
-                  <Table.Tr key={user.id} data-testid={`user-row-${user.email}`}>
-                    <Table.Td>
-                      <Stack gap={0}>
-                        <Group gap={6}>
-                          <Text size="sm" fw={600}>
-                            {user.name || user.email}
-                          </Text>
-                          {user.id === me.id ? (
-                            <Badge size="xs" variant="light">
-                              {t("common.you")}
-                            </Badge>
-                          ) : null}
-                          {!user.hasPassword ? (
-                            <Tooltip label={t("users.invitedHint")}>
-                              <Badge
-                                size="xs"
-                                variant="light"
-                                color="yellow"
-                                leftSection={<IconMailForward size={10} />}
-                                data-testid="invited-badge"
-                              >
-                                {t("users.invited")}
-                              </Badge>
-                            </Tooltip>
-                          ) : null}
-                        </Group>
-                        <Text size="xs" c="dimmed">
-                          {user.email}
-                        </Text>
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>
-                      <RoleBadge role={user.role} />
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={user.status} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{user.locale === "de" ? "Deutsch" : "English"}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c="dimmed">
-                        {format.dateTime(user.lastLoginAt, format.never)}
+          <ListTable
+            minWidth={820}
+            testId="users-table"
+            actionsColumn
+            head={
+              <>
+                <Table.Th>{t("fields.user")}</Table.Th>
+                <Table.Th>{t("fields.role")}</Table.Th>
+                <Table.Th>{t("fields.status")}</Table.Th>
+                <Table.Th>{t("fields.language")}</Table.Th>
+                <Table.Th>{t("fields.lastLogin")}</Table.Th>
+              </>
+            }
+          >
+            {users.map((user) => (
+              <Table.Tr key={user.id} data-testid={`user-row-${user.email}`}>
+                <Table.Td>
+                  <Stack gap={0}>
+                    <Group gap={6}>
+                      <Text size="sm" fw={600}>
+                        {user.name || user.email}
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group justify="flex-end">
-                        <Menu position="bottom-end" withinPortal>
-                          <Menu.Target>
-                            <ActionIcon
-                              variant="subtle"
-                              color="gray"
-                              aria-label={t("common.actionsFor", { name: user.email })}
-                              data-testid="row-actions"
-                            >
-                              <IconDots size={18} />
-                            </ActionIcon>
-                          </Menu.Target>
-                          <Menu.Dropdown>
-                            <Menu.Item
-                              leftSection={<IconPencil size={16} />}
-                              onClick={() => setDialog({ value: { kind: "edit", user }, opened: true })}
-                              data-testid="edit"
-                            >
-                              {t("common.edit")}
-                            </Menu.Item>
-                            {user.id === me.id ? null : (
-                              <Menu.Item
-                                leftSection={<IconKey size={16} />}
-                                onClick={() => setDialog({ value: { kind: "password", user }, opened: true })}
-                                data-testid="set-password"
-                              >
-                                {t("users.setPassword")}
-                              </Menu.Item>
-                            )}
-                            {!user.hasPassword ? (
-                              <>
-                                <Menu.Divider />
-                                <Menu.Label>{t("users.invitation")}</Menu.Label>
-                                <Menu.Item
-                                  leftSection={<IconMailForward size={16} />}
-                                  onClick={() => resendInvitation(user)}
-                                  data-testid="resend-invitation"
-                                >
-                                  {t("users.resendInvitation")}
-                                </Menu.Item>
-                                <Menu.Item
-                                  leftSection={<IconMailCancel size={16} />}
-                                  onClick={() => revokeInvitation(user)}
-                                  data-testid="revoke-invitation"
-                                >
-                                  {t("users.revokeInvitation")}
-                                </Menu.Item>
-                              </>
-                            ) : null}
-                            <Menu.Divider />
-                            <Menu.Item
-                              color="red"
-                              leftSection={<IconTrash size={16} />}
-                              onClick={() => remove(user)}
-                              data-testid="delete"
-                            >
-                              {t("common.delete")}
-                            </Menu.Item>
-                          </Menu.Dropdown>
-                        </Menu>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                      {user.id === me.id ? (
+                        <Badge size="xs" variant="light">
+                          {t("common.you")}
+                        </Badge>
+                      ) : null}
+                      {!user.hasPassword ? (
+                        <Tooltip label={t("users.invitedHint")}>
+                          <Badge
+                            size="xs"
+                            variant="light"
+                            color="yellow"
+                            leftSection={<IconMailForward size={10} />}
+                            data-testid="invited-badge"
+                          >
+                            {t("users.invited")}
+                          </Badge>
+                        </Tooltip>
+                      ) : null}
+                    </Group>
+                    <Text size="xs" c="dimmed">
+                      {user.email}
+                    </Text>
+                  </Stack>
+                </Table.Td>
+                <Table.Td>
+                  <RoleBadge role={user.role} />
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={user.status} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{user.locale === "de" ? "Deutsch" : "English"}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {format.dateTime(user.lastLoginAt, format.never)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group justify="flex-end">
+                    <RowActions name={user.email}>
+                      <Menu.Item
+                        leftSection={<IconPencil size={16} />}
+                        onClick={() => setDialog({ value: { kind: "edit", user }, opened: true })}
+                        data-testid="edit"
+                      >
+                        {t("common.edit")}
+                      </Menu.Item>
+                      {user.id === me.id ? null : (
+                        <Menu.Item
+                          leftSection={<IconKey size={16} />}
+                          onClick={() => setDialog({ value: { kind: "password", user }, opened: true })}
+                          data-testid="set-password"
+                        >
+                          {t("users.setPassword")}
+                        </Menu.Item>
+                      )}
+                      {!user.hasPassword ? (
+                        <>
+                          <Menu.Divider />
+                          <Menu.Label>{t("users.invitation")}</Menu.Label>
+                          <Menu.Item
+                            leftSection={<IconMailForward size={16} />}
+                            onClick={() => resendInvitation(user)}
+                            data-testid="resend-invitation"
+                          >
+                            {t("users.resendInvitation")}
+                          </Menu.Item>
+                          <Menu.Item
+                            leftSection={<IconMailCancel size={16} />}
+                            onClick={() => revokeInvitation(user)}
+                            data-testid="revoke-invitation"
+                          >
+                            {t("users.revokeInvitation")}
+                          </Menu.Item>
+                        </>
+                      ) : null}
+                      <Menu.Divider />
+                      <Menu.Item
+                        color="red"
+                        leftSection={<IconTrash size={16} />}
+                        onClick={() => remove(user)}
+                        data-testid="delete"
+                      >
+                        {t("common.delete")}
+                      </Menu.Item>
+                    </RowActions>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ListTable>
         ) : null}
       </Panel>
       <UserModal

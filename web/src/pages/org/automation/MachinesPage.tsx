@@ -15,14 +15,12 @@ import {
   Text,
   TextInput,
   Tooltip,
-  VisuallyHidden,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import {
   IconAlertTriangle,
   IconCheck,
   IconCopy,
-  IconDots,
   IconKey,
   IconPencil,
   IconPlus,
@@ -37,6 +35,7 @@ import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { FormButtons } from "../../../components/FormButtons";
 import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { ListTable, RowActions } from "../../../components/ListTable";
 import { PageHeader } from "../../../components/PageHeader";
 import { RobotStateBadge } from "../../../features/automation/badges";
 import { NoPermission, tenantKey, useFolderOptions, useTenant } from "../../../features/automation/tenant";
@@ -294,131 +293,116 @@ export default function MachinesPage() {
           />
         ) : null}
         {machines.length > 0 ? (
-          <Table.ScrollContainer minWidth={960}>
-            <Table highlightOnHover className="dirigent-table" data-testid="machines-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("fields.name")}</Table.Th>
-                  <Table.Th miw={140}>{t("fields.state")}</Table.Th>
-                  <Table.Th>{t("machines.slots")}</Table.Th>
-                  <Table.Th>{t("machines.folders")}</Table.Th>
-                  <Table.Th>{t("machines.robot")}</Table.Th>
-                  <Table.Th>{t("machines.lastHeartbeat")}</Table.Th>
-                  <Table.Th w={56}>
-                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {machines.map((machine) => {
-                  const live = machine.sessions.find((s) => !s.disconnectedAt) ?? machine.sessions[0];
-                  return (
-                    <Table.Tr key={machine.id} data-testid={`machine-row-${machine.name}`}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {machine.name}
-                        </Text>
-                        <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
-                          {machine.description || t("machines.keyHint", { hint: machine.keyHint })}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <RobotStateBadge state={machine.state} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{machine.slots}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {machine.folderIds.length === 0 ? (
-                            <Text size="sm" c="dimmed">
-                              {t("machines.noFolders")}
-                            </Text>
-                          ) : (
-                            machine.folderIds.map((id) => (
-                              <Badge key={id} variant="light" color="gray" tt="none">
-                                {ctx.folderPath(id)}
-                              </Badge>
-                            ))
-                          )}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        {live && !live.disconnectedAt ? (
-                          <Stack gap={0}>
-                            <Text size="sm">{live.hostName}</Text>
-                            <Text size="xs" c="dimmed">
-                              {live.os} · {t("machines.agentVersion", { version: live.agentVersion })}
-                            </Text>
-                          </Stack>
-                        ) : (
-                          <Text size="sm" c="dimmed">
-                            {t("machines.notConnected")}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
+          <ListTable
+            minWidth={960}
+            testId="machines-table"
+            actionsColumn
+            head={
+              <>
+                <Table.Th>{t("fields.name")}</Table.Th>
+                <Table.Th miw={140}>{t("fields.state")}</Table.Th>
+                <Table.Th>{t("machines.slots")}</Table.Th>
+                <Table.Th>{t("machines.folders")}</Table.Th>
+                <Table.Th>{t("machines.robot")}</Table.Th>
+                <Table.Th>{t("machines.lastHeartbeat")}</Table.Th>
+              </>
+            }
+          >
+            {machines.map((machine) => {
+              const live = machine.sessions.find((s) => !s.disconnectedAt) ?? machine.sessions[0];
+              return (
+                <Table.Tr key={machine.id} data-testid={`machine-row-${machine.name}`}>
+                  <Table.Td>
+                    <Text size="sm" fw={600}>
+                      {machine.name}
+                    </Text>
+                    <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+                      {machine.description || t("machines.keyHint", { hint: machine.keyHint })}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <RobotStateBadge state={machine.state} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{machine.slots}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {machine.folderIds.length === 0 ? (
                         <Text size="sm" c="dimmed">
-                          {format.dateTimeSeconds(live?.lastHeartbeatAt, format.never)}
+                          {t("machines.noFolders")}
                         </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        {ctx.canTenant("machines.edit") || ctx.canTenant("machines.delete") ? (
-                          <Group justify="flex-end">
-                            <Menu position="bottom-end" withinPortal>
-                              <Menu.Target>
-                                <ActionIcon
-                                  variant="subtle"
-                                  color="gray"
-                                  aria-label={t("common.actionsFor", { name: machine.name })}
-                                  data-testid="row-actions"
-                                >
-                                  <IconDots size={18} />
-                                </ActionIcon>
-                              </Menu.Target>
-                              <Menu.Dropdown>
-                                {ctx.canTenant("machines.edit") ? (
-                                  <>
-                                    <Menu.Item
-                                      leftSection={<IconPencil size={16} />}
-                                      onClick={() => setDialog({ kind: "edit", machine })}
-                                      data-testid="edit"
-                                    >
-                                      {t("common.edit")}
-                                    </Menu.Item>
-                                    <Menu.Item
-                                      leftSection={<IconKey size={16} />}
-                                      onClick={() => regenerate(machine)}
-                                      data-testid="regenerate-key"
-                                    >
-                                      {t("machines.regenerate")}
-                                    </Menu.Item>
-                                  </>
-                                ) : null}
-                                {ctx.canTenant("machines.delete") ? (
-                                  <>
-                                    <Menu.Divider />
-                                    <Menu.Item
-                                      color="red"
-                                      leftSection={<IconTrash size={16} />}
-                                      onClick={() => remove(machine)}
-                                      data-testid="delete"
-                                    >
-                                      {t("common.delete")}
-                                    </Menu.Item>
-                                  </>
-                                ) : null}
-                              </Menu.Dropdown>
-                            </Menu>
-                          </Group>
-                        ) : null}
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                      ) : (
+                        machine.folderIds.map((id) => (
+                          <Badge key={id} variant="light" color="gray" tt="none">
+                            {ctx.folderPath(id)}
+                          </Badge>
+                        ))
+                      )}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    {live && !live.disconnectedAt ? (
+                      <Stack gap={0}>
+                        <Text size="sm">{live.hostName}</Text>
+                        <Text size="xs" c="dimmed">
+                          {live.os} · {t("machines.agentVersion", { version: live.agentVersion })}
+                        </Text>
+                      </Stack>
+                    ) : (
+                      <Text size="sm" c="dimmed">
+                        {t("machines.notConnected")}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c="dimmed">
+                      {format.dateTimeSeconds(live?.lastHeartbeatAt, format.never)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {ctx.canTenant("machines.edit") || ctx.canTenant("machines.delete") ? (
+                      <Group justify="flex-end">
+                        <RowActions name={machine.name}>
+                          {ctx.canTenant("machines.edit") ? (
+                            <>
+                              <Menu.Item
+                                leftSection={<IconPencil size={16} />}
+                                onClick={() => setDialog({ kind: "edit", machine })}
+                                data-testid="edit"
+                              >
+                                {t("common.edit")}
+                              </Menu.Item>
+                              <Menu.Item
+                                leftSection={<IconKey size={16} />}
+                                onClick={() => regenerate(machine)}
+                                data-testid="regenerate-key"
+                              >
+                                {t("machines.regenerate")}
+                              </Menu.Item>
+                            </>
+                          ) : null}
+                          {ctx.canTenant("machines.delete") ? (
+                            <>
+                              <Menu.Divider />
+                              <Menu.Item
+                                color="red"
+                                leftSection={<IconTrash size={16} />}
+                                onClick={() => remove(machine)}
+                                data-testid="delete"
+                              >
+                                {t("common.delete")}
+                              </Menu.Item>
+                            </>
+                          ) : null}
+                        </RowActions>
+                      </Group>
+                    ) : null}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </ListTable>
         ) : null}
       </Panel>
       <Modal

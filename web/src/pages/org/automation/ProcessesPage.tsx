@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Badge,
   Button,
   Group,
@@ -16,7 +15,7 @@ import {
   VisuallyHidden,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconBriefcase, IconDots, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconBriefcase, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -25,6 +24,7 @@ import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { FormButtons } from "../../../components/FormButtons";
 import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { ListTable, RowActions } from "../../../components/ListTable";
 import { PageHeader } from "../../../components/PageHeader";
 import { parseJsonObject, prettyJson, showNestedErrors } from "../../../features/automation/json";
 import { StartJobModal } from "../../../features/automation/StartJobModal";
@@ -297,109 +297,96 @@ export default function ProcessesPage() {
           />
         ) : null}
         {processes.length > 0 ? (
-          <Table.ScrollContainer minWidth={820}>
-            <Table highlightOnHover className="dirigent-table" data-testid="processes-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("fields.name")}</Table.Th>
-                  <Table.Th>{t("processes.package")}</Table.Th>
-                  <Table.Th>{t("processes.entryPoint")}</Table.Th>
-                  <Table.Th>{t("fields.priority")}</Table.Th>
-                  <Table.Th>{t("processes.updated")}</Table.Th>
-                  <Table.Th w={140}>
-                    <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {processes.map((p) => (
-                  <Table.Tr key={p.id} data-testid={`process-row-${p.name}`}>
-                    <Table.Td>
-                      <Text size="sm" fw={600}>
-                        {p.name}
-                      </Text>
-                      {p.description ? (
-                        <Text size="xs" c="dimmed">
-                          {p.description}
-                        </Text>
-                      ) : null}
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={6}>
-                        <Text size="sm">{p.packageName}</Text>
-                        <Badge variant="light" color={p.packageVersion ? "gray" : "indigo"} tt="none">
-                          {p.packageVersion ?? t("processes.latest")}
-                        </Badge>
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {p.entryPoint}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{p.priority}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c="dimmed">
-                        {format.dateTime(p.updatedAt)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} justify="flex-end" wrap="nowrap">
-                        {canStart ? (
-                          <Button
-                            size="xs"
-                            variant="light"
-                            leftSection={<IconPlayerPlay size={14} />}
-                            onClick={() => setStart(p)}
-                            data-testid="start-process"
+          <ListTable
+            minWidth={820}
+            testId="processes-table"
+            head={
+              <>
+                <Table.Th>{t("fields.name")}</Table.Th>
+                <Table.Th>{t("processes.package")}</Table.Th>
+                <Table.Th>{t("processes.entryPoint")}</Table.Th>
+                <Table.Th>{t("fields.priority")}</Table.Th>
+                <Table.Th>{t("processes.updated")}</Table.Th>
+                <Table.Th w={140}>
+                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+                </Table.Th>
+              </>
+            }
+          >
+            {processes.map((p) => (
+              <Table.Tr key={p.id} data-testid={`process-row-${p.name}`}>
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {p.name}
+                  </Text>
+                  {p.description ? (
+                    <Text size="xs" c="dimmed">
+                      {p.description}
+                    </Text>
+                  ) : null}
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={6}>
+                    <Text size="sm">{p.packageName}</Text>
+                    <Badge variant="light" color={p.packageVersion ? "gray" : "indigo"} tt="none">
+                      {p.packageVersion ?? t("processes.latest")}
+                    </Badge>
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" ff="monospace">
+                    {p.entryPoint}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{p.priority}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {format.dateTime(p.updatedAt)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4} justify="flex-end" wrap="nowrap">
+                    {canStart ? (
+                      <Button
+                        size="xs"
+                        variant="light"
+                        leftSection={<IconPlayerPlay size={14} />}
+                        onClick={() => setStart(p)}
+                        data-testid="start-process"
+                      >
+                        {t("processes.start")}
+                      </Button>
+                    ) : null}
+                    {canEdit || canDelete ? (
+                      <RowActions name={p.name}>
+                        {canEdit ? (
+                          <Menu.Item
+                            leftSection={<IconPencil size={16} />}
+                            onClick={() => setDialog({ process: p })}
+                            data-testid="edit"
                           >
-                            {t("processes.start")}
-                          </Button>
+                            {t("common.edit")}
+                          </Menu.Item>
                         ) : null}
-                        {canEdit || canDelete ? (
-                          <Menu position="bottom-end" withinPortal>
-                            <Menu.Target>
-                              <ActionIcon
-                                variant="subtle"
-                                color="gray"
-                                aria-label={t("common.actionsFor", { name: p.name })}
-                                data-testid="row-actions"
-                              >
-                                <IconDots size={18} />
-                              </ActionIcon>
-                            </Menu.Target>
-                            <Menu.Dropdown>
-                              {canEdit ? (
-                                <Menu.Item
-                                  leftSection={<IconPencil size={16} />}
-                                  onClick={() => setDialog({ process: p })}
-                                  data-testid="edit"
-                                >
-                                  {t("common.edit")}
-                                </Menu.Item>
-                              ) : null}
-                              {canDelete ? (
-                                <Menu.Item
-                                  color="red"
-                                  leftSection={<IconTrash size={16} />}
-                                  onClick={() => remove(p)}
-                                  data-testid="delete"
-                                >
-                                  {t("common.delete")}
-                                </Menu.Item>
-                              ) : null}
-                            </Menu.Dropdown>
-                          </Menu>
+                        {canDelete ? (
+                          <Menu.Item
+                            color="red"
+                            leftSection={<IconTrash size={16} />}
+                            onClick={() => remove(p)}
+                            data-testid="delete"
+                          >
+                            {t("common.delete")}
+                          </Menu.Item>
                         ) : null}
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                      </RowActions>
+                    ) : null}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ListTable>
         ) : null}
       </Panel>
       <Modal

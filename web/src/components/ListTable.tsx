@@ -1,0 +1,58 @@
+import { ActionIcon, Menu, Table, VisuallyHidden } from "@mantine/core";
+import { IconDots } from "@tabler/icons-react";
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+
+/** The table of a list page: scrolls sideways below `minWidth`; `actionsColumn` adds the narrow unlabelled last column. */
+export function ListTable({
+  minWidth,
+  testId,
+  head,
+  actionsColumn = false,
+  children,
+}: {
+  minWidth: number;
+  testId: string;
+  head: ReactNode;
+  actionsColumn?: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Table.ScrollContainer minWidth={minWidth}>
+      <Table highlightOnHover className="dirigent-table" data-testid={testId}>
+        <Table.Thead>
+          <Table.Tr>
+            {head}
+            {actionsColumn ? (
+              <Table.Th w={56}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            ) : null}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>{children}</Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+/** The "…" menu of a table row; `name` tells screen readers whose actions the menu holds, `children` are its items. */
+export function RowActions({ name, children }: { name: string; children: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          aria-label={t("common.actionsFor", { name })}
+          data-testid="row-actions"
+        >
+          <IconDots size={18} />
+        </ActionIcon>
+      </Menu.Target>
+      <Menu.Dropdown>{children}</Menu.Dropdown>
+    </Menu>
+  );
+}
