@@ -1,4 +1,4 @@
-import { JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Modal, NumberInput, Select, SimpleGrid, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
@@ -9,6 +9,7 @@ import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
 import { useFormErrors } from "../../lib/errors";
 import { useFormSubmit } from "../../lib/useFormSubmit";
+import { ArgumentsInput } from "./ArgumentsInput";
 import { parseJsonObject, prettyJson, showNestedErrors } from "./json";
 import { tenantKey, useFolderOptions, useTenant } from "./tenant";
 
@@ -154,8 +155,7 @@ function StartJobForm({
             })}
           </Text>
         ) : null}
-        <JsonInput
-          name="inputArguments"
+        <ArgumentsInput
           label={t("jobs.inputArguments")}
           description={t("jobs.inputArgumentsHint")}
           value={args}
@@ -163,17 +163,8 @@ function StartJobForm({
             setArgs(v);
             errors.clearField("inputArguments");
           }}
-          autosize
-          minRows={4}
-          maxRows={14}
-          formatOnBlur
-          validationError={t("automation.invalidJson")}
           error={errors.fieldErrors.inputArguments}
-          styles={{
-            input: { fontFamily: "var(--mantine-font-family-monospace)", fontSize: 13 },
-            error: { whiteSpace: "pre-line" },
-          }}
-          data-testid="start-input"
+          testId="start-input"
         />
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <NumberInput

@@ -2,7 +2,6 @@ import {
   Badge,
   Button,
   Group,
-  JsonInput,
   Menu,
   Modal,
   NumberInput,
@@ -26,6 +25,7 @@ import { FormButtons } from "../../../components/FormButtons";
 import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { ListTable, RowActions } from "../../../components/ListTable";
 import { PageHeader } from "../../../components/PageHeader";
+import { ArgumentsInput } from "../../../features/automation/ArgumentsInput";
 import { parseJsonObject, prettyJson, showNestedErrors } from "../../../features/automation/json";
 import { StartJobModal } from "../../../features/automation/StartJobModal";
 import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
@@ -188,8 +188,7 @@ function ProcessForm({
             data-testid="process-entry-point"
           />
         </SimpleGrid>
-        <JsonInput
-          name="inputArguments"
+        <ArgumentsInput
           label={t("processes.defaultArguments")}
           description={t("processes.defaultArgumentsHint")}
           value={args}
@@ -197,17 +196,8 @@ function ProcessForm({
             setArgs(v);
             errors.clearField("inputArguments");
           }}
-          autosize
-          minRows={4}
-          maxRows={14}
-          formatOnBlur
-          validationError={t("automation.invalidJson")}
           error={errors.fieldErrors.inputArguments}
-          styles={{
-            input: { fontFamily: "var(--mantine-font-family-monospace)", fontSize: 13 },
-            error: { whiteSpace: "pre-line" },
-          }}
-          data-testid="process-input"
+          testId="process-input"
         />
         <FormError message={errors.formError} />
         <FormButtons
