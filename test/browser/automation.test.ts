@@ -50,8 +50,19 @@ async function shot(page: Page, name: string): Promise<void> {
 /** Picks `label` in a Mantine Select or MultiSelect (the options live in a portal). */
 async function choose(page: Page, input: ReturnType<Page["getByTestId"]>, label: string | RegExp): Promise<void> {
   // A MultiSelect that is not searchable lays its box over its (read-only) input: click through.
-  await input.click({ force: true });
-  await page.getByRole("option", { name: label }).first().click();
+  // A click during a modal's opening transition can be lost on a loaded machine: click again
+  // until the option shows (slowly, so a dropdown still opening is not toggled shut).
+  const option = page.getByRole("option", { name: label }).first();
+  await expect
+    .poll(
+      async () => {
+        if (!(await option.isVisible())) await input.click({ force: true });
+        return option.isVisible();
+      },
+      { timeout: 30_000, interval: 500 },
+    )
+    .toBe(true);
+  await option.click();
 }
 
 /** Adds `label` in a Mantine MultiSelect and closes its dropdown (it stays open for more picks). */
