@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { killAllAgents, spawnAgent } from "../helpers/agent.js";
 import { unique } from "../helpers/api.js";
@@ -72,12 +72,36 @@ async function chooseMore(page: Page, input: ReturnType<Page["getByTestId"]>, la
   await expect.poll(() => input.getAttribute("aria-expanded")).toBe("false");
 }
 
+/**
+ * Submits the start-job dialog and waits until it closed. A click during the dialog's opening
+ * transition can be lost on a loaded machine: when the dialog is still open after 5 s and the
+ * server has no new job (`jobCount`), the click is repeated, so no job is ever started twice.
+ * Errors the dialog shows fail the test with their text.
+ */
+async function submitStartJob(form: Locator, jobCount: () => Promise<number>): Promise<void> {
+  const before = await jobCount();
+  const submit = form.getByTestId("start-job-submit");
+  await submit.click();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await form.waitFor({ state: "hidden", timeout: 5000 });
+      return;
+    } catch {
+      const shown = await form.locator('[role="alert"], .mantine-InputWrapper-error').allTextContents();
+      if (shown.length > 0) throw new Error(`The start-job dialog shows: ${shown.join(" | ")}`);
+      if (attempt === 6) throw new Error("The start-job dialog did not close within 30 s");
+      if ((await jobCount()) === before && (await submit.isEnabled())) await submit.click();
+    }
+  }
+}
+
 describeWithChromium("automation area in the browser", (chromiumPath) => {
   let server: TestServer;
   let org: TestOrg;
   let browser: BrowserSession;
   let tenantUrl: string;
   let t: string;
+  const jobCount = async () => (await org.admin.api.get(`${t}/jobs?limit=200`)).body.items.length as number;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -297,7 +321,7 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
 
     // A job from the UI: its log lines show while it still runs, then it ends successful with its output.
     await processRow.getByTestId("start-process").click();
-    await page.getByTestId("start-job-form").getByTestId("start-job-submit").click();
+    await submitStartJob(page.getByTestId("start-job-form"), jobCount);
     await page.waitForURL(/\/jobs\/\d+$/);
     const jobId = Number(/\/jobs\/(\d+)$/.exec(page.url())?.[1]);
     const state = page.getByTestId("job-state").first();
@@ -319,7 +343,7 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
     await processRow.getByTestId("start-process").click();
     const startForm = page.getByTestId("start-job-form");
     await startForm.getByTestId("start-input").fill('{ "lines": 1000, "delayMs": 300 }');
-    await startForm.getByTestId("start-job-submit").click();
+    await submitStartJob(startForm, jobCount);
     await page.waitForURL((url) => /\/jobs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${jobId}`));
     const secondId = Number(/\/jobs\/(\d+)$/.exec(page.url())?.[1]);
     await expect.poll(() => state.getAttribute("data-state"), { timeout: 60_000 }).toBe("running");
