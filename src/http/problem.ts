@@ -122,6 +122,27 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/** Errors of the router itself (before any route or hook runs): bad percent-encoding, over-long parameters. */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    sendProblem(reply, {
+      type: ProblemType.validationFailed,
+      title: "Validation failed",
+      status: 414,
+      detail: "A path segment is longer than 200 characters.",
+      errors: [{ path: "path", message: "has a segment longer than 200 characters" }],
+    });
+    return;
+  }
+  sendProblem(reply, {
+    type: ProblemType.validationFailed,
+    title: "Validation failed",
+    status: 400,
+    detail: "The URL is not valid (malformed percent-encoding).",
+    errors: [{ path: "path", message: "is not a valid URL path" }],
+  });
+}
+
 /** The answer for a path no route serves (the app sets one not-found handler, see buildApp). */
 export function sendNoEndpoint(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(reply, {

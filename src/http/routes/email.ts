@@ -157,8 +157,16 @@ export function registerEmailRoutes(
   );
 }
 
-/** Provider presets with their gotchas, for the settings forms. */
-export function registerPresetRoute(app: FastifyInstance, path: string, tag: string) {
+/**
+ * Provider presets with their gotchas, for the settings forms. `authorize` runs first (the
+ * organization route checks that the organization exists and the caller administers it).
+ */
+export function registerPresetRoute(
+  app: FastifyInstance,
+  path: string,
+  tag: string,
+  authorize: (request: FastifyRequest) => Promise<unknown> = async () => undefined,
+) {
   app.withTypeProvider<ZodTypeProvider>().get(
     path,
     {
@@ -184,6 +192,9 @@ export function registerPresetRoute(app: FastifyInstance, path: string, tag: str
         },
       },
     },
-    async () => ({ items: [...providerPresets] }),
+    async (request) => {
+      await authorize(request);
+      return { items: [...providerPresets] };
+    },
   );
 }

@@ -76,7 +76,10 @@ export class ProcessService {
   ) {}
 
   async list(access: TenantAccess, folderId?: number): Promise<Process[]> {
-    if (folderId !== undefined) access.assertFolder(folderId, "processes.view");
+    if (folderId !== undefined) {
+      await this.assertFolderExists(access, folderId);
+      access.assertFolder(folderId, "processes.view");
+    }
     const rows = await this.ctx.db
       .selectFrom("processes")
       .selectAll()
@@ -85,6 +88,17 @@ export class ProcessService {
       .orderBy("name")
       .execute();
     return rows.filter((r) => access.canInFolder(r.folder_id, "processes.view")).map(present);
+  }
+
+  /** A folder id of another tenant, or of none, is a 404 for everyone (administrators see every folder that exists). */
+  private async assertFolderExists(access: TenantAccess, folderId: number): Promise<void> {
+    const folder = await this.ctx.db
+      .selectFrom("folders")
+      .select("id")
+      .where("id", "=", folderId)
+      .where("tenant_id", "=", access.tenantId)
+      .executeTakeFirst();
+    if (!folder) throw new NotFoundError("The folder");
   }
 
   async get(access: TenantAccess, id: number): Promise<Process> {
@@ -99,13 +113,7 @@ export class ProcessService {
     folderId: number,
     input: ProcessInput,
   ): Promise<Process> {
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
+    await this.assertFolderExists(access, folderId);
     access.assertFolder(folderId, "processes.create");
     const resolved = await this.resolveEntryPoint(this.ctx.db, access.tenantId, input);
     return this.unique(input.name, () =>

@@ -100,7 +100,9 @@ export const orgEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
   );
 
-  registerPresetRoute(app, "/orgs/:org/settings/email/presets", "organization");
+  registerPresetRoute(app, "/orgs/:org/settings/email/presets", "organization", (request) =>
+    admin(request, (request.params as { org: string }).org),
+  );
   registerEmailRoutes(app, services, {
     path: "/orgs/:org",
     tag: "organization",
