@@ -15,6 +15,8 @@ export interface AgentOptions {
   /** Backoff bounds for reconnecting, in milliseconds. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** What automations start with besides their DIRIGENT_* variables (default: the allow-listed part of this process's). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 export const agentVersion = "0.1.0";
@@ -48,6 +50,7 @@ export class Agent {
       key: options.key,
       report: options.report,
       ...(options.workDir && { workDir: options.workDir }),
+      ...(options.environment && { environment: options.environment }),
     });
   }
 

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { isSafeMemberPath, memberPath } from "../domain/manifest.js";
 import { killGraceSeconds, type LogLevel, logLevels } from "../shared/jobs.js";
 import type { serverAssign } from "../shared/protocol.js";
+import { automationEnvironment } from "./environment.js";
 import { Outbox, type Send } from "./outbox.js";
 
 export type { Send };
@@ -25,6 +26,8 @@ export interface ExecutorOptions {
   /** Most log lines kept while the server cannot be reached; beyond that lines are dropped and counted. */
   maxBufferedLines?: number;
   report: (line: string) => void;
+  /** What automations start with besides their DIRIGENT_* variables (see environment.ts). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 interface RunningJob {
@@ -164,7 +167,7 @@ export class Executor {
       const child = spawn(program === "node" ? process.execPath : (program as string), args, {
         cwd: runDir,
         env: {
-          ...process.env,
+          ...(this.options.environment ?? automationEnvironment(process.env)),
           DIRIGENT_URL: this.options.url,
           DIRIGENT_JOB_ID: String(job.id),
           DIRIGENT_JOB_KEY: job.key,

@@ -84,6 +84,12 @@ console.log("still here");
 fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ "k\\u0000": "v\\u0000" }));
 `;
 
+/** Prints its whole environment and reports the names in it. */
+const envDumpMain = `import fs from "node:fs";
+console.log(JSON.stringify(process.env));
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ names: Object.keys(process.env).sort(), passed: process.env.PASSED_ON ?? null }));
+`;
+
 const versionMain = (version: string) => `import fs from "node:fs";
 fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ version: "${version}" }));
 `;
@@ -309,6 +315,35 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
     expect(second.state).toBe("successful");
     expect(second.timeline.find((e) => e.state === "running")?.reason).toBe(`Assigned to session ${sessionId}`);
     expect(agent.lines.join("\n")).not.toMatch(/ended this robot's session/);
+  });
+
+  it("starts automations without the agent's machine key or other variables, passing on only what --pass-env names", async () => {
+    const { folderId, processes } = await folderWith({ Env: { packageName: "env-dump" } });
+    const m = await newMachine([folderId]);
+    // The documented way to start an agent without the key on its command line.
+    const agent = spawnAgent({
+      args: ["--url", server.url],
+      env: {
+        TMPDIR: agentTmp,
+        DIRIGENT_MACHINE_KEY: m.key,
+        DIRIGENT_PASS_ENV: "PASSED_ON,DIRIGENT_MACHINE_KEY",
+        PASSED_ON: "yes",
+        HOST_SECRET: "s3cret-of-the-host",
+      },
+    });
+    await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
+    const [job] = await startJobs(api, t, folderId, { processId: processes.Env });
+    const done = await waitForJob(api, t, job?.id as number);
+    expect(done.state).toBe("successful");
+    const { names, passed } = done.outputArguments as { names: string[]; passed: string | null };
+    expect(passed).toBe("yes");
+    expect(names).not.toContain("DIRIGENT_MACHINE_KEY");
+    expect(names).not.toContain("HOST_SECRET");
+    expect(names).toEqual(expect.arrayContaining(["PATH", "DIRIGENT_JOB_TOKEN", "DIRIGENT_URL"]));
+    const logged = (await logMessages(done.id)).join("\n");
+    expect(logged).toContain("DIRIGENT_JOB_KEY");
+    expect(logged).not.toContain(m.key);
+    expect(logged).not.toContain("s3cret-of-the-host");
   });
 
   it("faults a failing automation with its last error lines as the error, or its exit code", async () => {
@@ -841,6 +876,7 @@ async function uploadAll(api: Api, t: string) {
     ]),
     await tgz(pkg("stubborn", "1.0.0", stubbornMain)),
     await tgz(pkg("binary-output", "1.0.0", binaryMain)),
+    await tgz(pkg("env-dump", "1.0.0", envDumpMain)),
     // A .zip runs just the same.
     zip(pkg("exit-code", "1.0.0", exitMain), { deflate: true }),
     await tgz(sdkPackage()),
