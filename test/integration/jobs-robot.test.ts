@@ -458,7 +458,9 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
       const [toKill] = await startJobs(api, t, folderId, { processId: processes.Sdk });
       const stopId = toStop?.id as number;
       const killId = toKill?.id as number;
-      await proxy.waitForHeld(2);
+      // Both jobs wait for the one download of their package (one per package and agent).
+      await proxy.waitForHeld(1);
+      await agent.waitFor(new RegExp(`^Job ${killId} \\(Sdk\\) started\\.$`));
       expect((await api.post(`${t}/jobs/${stopId}/stop`, { mode: "stop" })).body.state).toBe("stopping");
       expect((await api.post(`${t}/jobs/${killId}/stop`, { mode: "kill" })).body.state).toBe("terminating");
       await agent.waitFor(new RegExp(`^Job ${stopId}: stop requested\\.$`));
@@ -637,6 +639,35 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
     expect(done.map((j) => j.state)).toEqual(Array(5).fill("successful"));
     expect(maxConcurrency(done)).toBe(2);
     expect(agent.lines.filter((l) => /^Job \d+ \(Demo\) started\.$/.test(l))).toHaveLength(5);
+  });
+
+  it("two agents on one host unpack a new package into their shared cache without tripping over each other", async () => {
+    // Many files widen the window in which two agents unpack the same package at the same time.
+    const files: Files = {};
+    for (let i = 0; i < 300; i++) files[`data/file-${i}.txt`] = `content ${i}\n`.repeat(50);
+    const name = unique("cache-race").toLowerCase();
+    const checkMain = `import fs from "node:fs";
+const count = fs.readdirSync("data").length;
+const ok = fs.readFileSync("data/file-299.txt", "utf8").startsWith("content 299");
+const mode = fs.statSync("tool.sh").mode & 0o777;
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ count, ok, mode }));
+`;
+    const members = [
+      ...Object.entries({ ...pkg(name, "1.0.0", checkMain), ...files }).map(([p, content]) => ({ path: p, content })),
+      { path: "tool.sh", content: "#!/bin/sh\necho tool\n", mode: 0o755 },
+    ];
+    const res = await uploadPackage(api, t, zip(members, { deflate: true }), { filename: "race.zip" });
+    expect(res.status, res.text).toBe(201);
+    const { folderId, processes } = await folderWith({ Race: { packageName: name } });
+    const m = await newMachine([folderId], 4);
+    await Promise.all([startAgent(m.key), startAgent(m.key)]);
+    const jobs = await startJobs(api, t, folderId, { processId: processes.Race, count: 8 });
+    const done = await Promise.all(jobs.map((j) => waitForJob(api, t, j.id, undefined, 90_000)));
+    for (const j of done) {
+      expect(j.state, j.error).toBe("successful");
+      // Every file there, whole, and the script still executable (zip modes kept).
+      expect(j.outputArguments).toEqual({ count: 300, ok: true, mode: 0o755 });
+    }
   });
 
   it("two agents competing for ten jobs: each job runs exactly once, on one session", async () => {
