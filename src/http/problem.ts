@@ -129,8 +129,8 @@ export function handleFrameworkError(error: FastifyError, _request: FastifyReque
       type: ProblemType.validationFailed,
       title: "Validation failed",
       status: 414,
-      detail: "A path segment is longer than 200 characters.",
-      errors: [{ path: "path", message: "has a segment longer than 200 characters" }],
+      detail: "A path segment is too long.",
+      errors: [{ path: "path", message: "has a segment that is too long" }],
     });
     return;
   }
