@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api, expectProblem, unique } from "../helpers/api.js";
 import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, createUser, RecordingApi, type TestOrg } from "../helpers/fixtures.js";
+import { type RunningJob, runningJob } from "../helpers/job-token.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -497,6 +498,149 @@ describe.each(testDatabases())("assets on %s", (database) => {
       const everything = [...record.map((r) => r.text + r.headers), csv.text, ...server.logs].join("\n");
       for (const p of passwords) expect(everything).not.toContain(p);
     });
+  });
+});
+
+describe.each(testDatabases())("assets through a job token on %s", (database) => {
+  let server: TestServer;
+  let host: Api;
+  const jobs: RunningJob[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ database });
+    host = await adminApi(server);
+  });
+  afterAll(async () => {
+    for (const j of jobs) j.socket.ws.terminate();
+    await server?.stop();
+  });
+
+  async function setup() {
+    const org = await createOrg(host);
+    const api = org.admin.api;
+    const t = tenantPath(org);
+    const job = await runningJob(api, t);
+    jobs.push(job);
+    const create = async (body: Record<string, unknown>, folderId = job.folderId) => {
+      const res = await api.post(`${t}/folders/${folderId}/assets`, body);
+      expect(res.status, res.text).toBe(201);
+      return res.body as { id: number };
+    };
+    return { org, api, t, job, jobApi: host.withToken(job.token), create };
+  }
+
+  it("reads each type by name (any case) in the job's folder; a credential with its password", async () => {
+    const { job, jobApi, create } = await setup();
+    const password = secret();
+    await create({ name: "Url", type: "text", value: "https://x" });
+    await create({ name: "Enabled", type: "bool", value: true });
+    await create({ name: "Limit", type: "integer", value: 42 });
+    await create({ name: "Erp", type: "credential", value: { username: "robot", password } });
+    expect((await jobApi.get("/job/assets/url")).body).toEqual({ name: "Url", type: "text", value: "https://x" });
+    expect((await jobApi.get("/job/assets/ENABLED")).body).toEqual({ name: "Enabled", type: "bool", value: true });
+    expect((await jobApi.get("/job/assets/Limit")).body).toEqual({ name: "Limit", type: "integer", value: 42 });
+    const cred = await jobApi.get("/job/assets/Erp");
+    expect(cred.status, cred.text).toBe(200);
+    expect(cred.body).toEqual({ name: "Erp", type: "credential", username: "robot", password });
+    expect(job.machineId).toBeGreaterThan(0);
+  });
+
+  it("gives the job's machine its own value, others the global one, and 404s clearly when there is none", async () => {
+    const { api, t, job, jobApi, create } = await setup();
+    const other = await api.post(`${t}/machines`, { name: unique("other"), slots: 1, folderIds: [] });
+    const printer = await create({ name: "Printer", type: "text", value: "global" });
+    expect((await jobApi.get("/job/assets/Printer")).body.value).toBe("global");
+    await api.put(`${t}/assets/${printer.id}/machine-values/${other.body.id}`, { value: "other's" });
+    expect((await jobApi.get("/job/assets/Printer")).body.value).toBe("global");
+    await api.put(`${t}/assets/${printer.id}/machine-values/${job.machineId}`, { value: "mine" });
+    expect((await jobApi.get("/job/assets/Printer")).body.value).toBe("mine");
+    const cred = await create({ name: "Login", type: "credential", value: { username: "g", password: "global-pw" } });
+    await api.put(`${t}/assets/${cred.id}/machine-values/${job.machineId}`, {
+      value: { username: "m", password: "machine-pw" },
+    });
+    expect((await jobApi.get("/job/assets/login")).body).toMatchObject({ username: "m", password: "machine-pw" });
+
+    await create({ name: "OnlyOther", type: "bool" }).then((a) =>
+      api.put(`${t}/assets/${a.id}/machine-values/${other.body.id}`, { value: true }),
+    );
+    const missing = expectProblem(await jobApi.get("/job/assets/OnlyOther"), 404, "asset-value-missing");
+    expect(missing.detail).toBe(`The asset "OnlyOther" has no value for this job's machine and no global value.`);
+    const unknown = expectProblem(await jobApi.get("/job/assets/Nope"), 404, "asset-not-found");
+    expect(unknown.detail).toBe(`The job's folder has no asset named "Nope".`);
+    // An asset of another folder of the same tenant is not the job's.
+    const elsewhere = await api.post(`${t}/folders`, { name: unique("F") });
+    await create({ name: "Elsewhere", type: "text", value: "x" }, elsewhere.body.id);
+    expectProblem(await jobApi.get("/job/assets/Elsewhere"), 404, "asset-not-found");
+  });
+
+  it("lets the job set text, bool and integer values (the one it reads), audited as the job; never credentials", async () => {
+    const { org, api, t, job, jobApi, create } = await setup();
+    const counter = await create({ name: "Counter", type: "integer", value: 1 });
+    const set = await jobApi.put("/job/assets/counter", { value: 2 });
+    expect(set.status, set.text).toBe(200);
+    expect(set.body).toEqual({ name: "Counter", type: "integer", value: 2 });
+    expect((await api.get(`${t}/assets/${counter.id}`)).body).toMatchObject({ value: 2, updatedBy: `job ${job.id}` });
+    // With a value of its own, the machine's value is the one that changes.
+    await api.put(`${t}/assets/${counter.id}/machine-values/${job.machineId}`, { value: 10 });
+    await jobApi.put("/job/assets/Counter", { value: 11 });
+    const after = (await api.get(`${t}/assets/${counter.id}`)).body;
+    expect(after.value).toBe(2);
+    expect(after.machineValues[0].value).toBe(11);
+
+    const audit = await api.get(
+      `/orgs/${org.slug}/audit-logs?component=Assets&actor=${encodeURIComponent(`job ${job.id}`)}`,
+    );
+    expect(audit.status, audit.text).toBe(200);
+    expect(audit.body.items).toHaveLength(2);
+    expect(audit.body.items[1]).toMatchObject({
+      actor: { kind: "robot", id: job.id, name: `job ${job.id}` },
+      action: "Update",
+      target: { type: "asset", id: String(counter.id), name: "Counter" },
+      before: { global: true, value: 1 },
+      after: { global: true, value: 2 },
+    });
+    expect(audit.body.items[0]).toMatchObject({
+      before: { machineId: job.machineId, value: 10 },
+      after: { value: 11 },
+    });
+
+    await create({ name: "Secret", type: "credential", value: { username: "u", password: "p-keep" } });
+    expectProblem(await jobApi.put("/job/assets/Secret", { value: "x" }), 403, "forbidden");
+    expectProblem(
+      await jobApi.put("/job/assets/Secret", { value: { username: "u", password: "p" } }),
+      403,
+      "forbidden",
+    );
+    expect((await jobApi.get("/job/assets/Secret")).body.password).toBe("p-keep");
+    const bad = expectProblem(await jobApi.put("/job/assets/Counter", { value: "12" }), 400, "validation-failed");
+    expect(bad.errors).toEqual([{ path: "value", message: "must be an integer for an integer asset" }]);
+    expectProblem(await jobApi.put("/job/assets/Nope", { value: 1 }), 404, "asset-not-found");
+  });
+
+  it("answers 400 for bad names and bodies on both databases, 401 once the job ended or on user routes", async () => {
+    const { t, job, jobApi, create } = await setup();
+    const note = await create({ name: "Note", type: "text", value: "v" });
+    expect(expectProblem(await jobApi.get("/job/assets/a%00b"), 400, "validation-failed").errors?.[0]?.path).toBe(
+      "name",
+    );
+    expect(
+      expectProblem(await jobApi.put("/job/assets/Note", { value: "x\u0000" }), 400, "validation-failed").errors,
+    ).toEqual([{ path: "value", message: "must not contain NUL characters" }]);
+    expectProblem(await jobApi.put("/job/assets/Note", { value: "x", extra: 1 }), 400, "validation-failed");
+    expectProblem(await jobApi.put("/job/assets/Note", {}), 400, "validation-failed");
+    expectProblem(await jobApi.put("/job/assets/a%00b", { value: "x" }), 400, "validation-failed");
+    // The user API does not take job tokens.
+    expectProblem(await jobApi.get(`${t}/assets/${note.id}`), 401, "authentication-required");
+    await job.finish();
+    expectProblem(await jobApi.get("/job/assets/Note"), 401, "authentication-required");
+    expectProblem(await jobApi.put("/job/assets/Note", { value: "y" }), 401, "authentication-required");
+  });
+
+  it("never answers another organization's job with this one's assets", async () => {
+    const a = await setup();
+    const b = await setup();
+    await a.create({ name: "Shared", type: "text", value: "from a" });
+    expectProblem(await b.jobApi.get("/job/assets/Shared"), 404, "asset-not-found");
   });
 });
 

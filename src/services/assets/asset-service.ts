@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { type AssetValue, type AssetValueView, auditView, parseAssetValue, viewOf } from "../../domain/assets.js";
+import { auditView, parseAssetValue } from "../../domain/assets.js";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { ConflictError, NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
@@ -11,33 +11,9 @@ import type { AssetRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type Page, type ServiceContext, uniqueOrConflict } from "../context.js";
+import { type Asset, AssetReader, auditOf } from "./asset-reader.js";
 import type { AssetVault } from "./asset-vault.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-
-export interface MachineValue {
-  machineId: number;
-  machineName: string;
-  value: AssetValueView;
-  updatedBy: string;
-  updatedAt: string;
-}
-
-/** An asset as users see it: values without a credential's password. */
-export interface Asset {
-  id: number;
-  key: string;
-  folderId: number;
-  name: string;
-  description: string | null;
-  type: AssetType;
-  /** The global value; null = none (only machines with their own value get one). */
-  value: AssetValueView | null;
-  machineValues: MachineValue[];
-  createdBy: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export interface AssetInput {
   name: string;
@@ -70,6 +46,7 @@ export class AssetService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly vault: AssetVault,
+    private readonly reader: AssetReader = new AssetReader(vault),
   ) {}
 
   /** A folder's assets by name (case-insensitive), `q` matching part of the name. */
@@ -97,20 +74,20 @@ export class AssetService {
       .limit(query.limit + 1)
       .execute();
     const page = rows.slice(0, query.limit);
-    const values = await this.machineValues(
+    const values = await this.reader.machineValues(
       this.ctx.db,
       page.map((r) => r.id),
     );
     const last = page.at(-1);
     return {
-      items: page.map((r) => this.present(r, values.get(r.id) ?? [])),
+      items: page.map((r) => this.reader.present(r, values.get(r.id) ?? [])),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.sort_name, last.id) : null,
     };
   }
 
   async get(access: TenantAccess, id: number): Promise<Asset> {
     const row = await this.find(this.ctx.db, access, id, "assets.view");
-    return this.presentOne(this.ctx.db, row);
+    return this.reader.presentOne(this.ctx.db, row);
   }
 
   async create(actor: Actor, orgId: number, access: TenantAccess, folderId: number, input: AssetInput): Promise<Asset> {
@@ -145,7 +122,7 @@ export class AssetService {
           target: { type: "asset", id: row.id, name: row.name },
           after: auditOf(row, value),
         });
-        return this.present(row, []);
+        return this.reader.present(row, []);
       }),
     );
   }
@@ -159,7 +136,7 @@ export class AssetService {
         { errors: [{ path: "type", message: "cannot be changed" }] },
       );
     }
-    const previous = this.globalValue(before);
+    const previous = this.reader.globalValue(before);
     let value = previous;
     if (changes.value === null) value = null;
     else if (changes.value !== undefined) value = parseAssetValue(before.type, changes.value, "value", previous);
@@ -186,7 +163,7 @@ export class AssetService {
           target: { type: "asset", id, name: row.name },
           ...diffFields(auditOf(before, previous), auditOf(row, value)),
         });
-        return this.presentOne(tx, row);
+        return this.reader.presentOne(tx, row);
       }),
     );
   }
@@ -237,7 +214,7 @@ export class AssetService {
         before: { machineValue: previous === null ? null : { machine: machine.name, value: auditView(previous) } },
         after: { machineValue: { machine: machine.name, value: auditView(value) } },
       });
-      return this.presentOne(tx, await this.row(tx, id));
+      return this.reader.presentOne(tx, await this.row(tx, id));
     });
   }
 
@@ -283,7 +260,7 @@ export class AssetService {
         component: AuditComponent.assets,
         action: AuditAction.delete,
         target: { type: "asset", id, name: row.name },
-        before: auditOf(row, this.globalValue(row)),
+        before: auditOf(row, this.reader.globalValue(row)),
       });
     });
   }
@@ -346,70 +323,7 @@ export class AssetService {
       .execute();
   }
 
-  private globalValue(row: AssetRow): AssetValue | null {
-    return row.value_enc === null ? null : this.vault.open(row.key, null, row.value_enc);
-  }
-
-  /** Per-machine values of the given assets, by asset id, ordered by machine name. */
-  private async machineValues(db: Db, assetIds: number[]): Promise<Map<number, MachineValue[]>> {
-    const out = new Map<number, MachineValue[]>();
-    if (assetIds.length === 0) return out;
-    const rows = await db
-      .selectFrom("asset_machine_values as v")
-      .innerJoin("assets as a", "a.id", "v.asset_id")
-      .innerJoin("machines as m", "m.id", "v.machine_id")
-      .select(["v.asset_id", "v.machine_id", "v.value_enc", "v.updated_by", "v.updated_at", "a.key", "m.name"])
-      .where("v.asset_id", "in", assetIds)
-      .orderBy(sql`lower(m.name)`)
-      .execute();
-    for (const r of rows) {
-      const list = out.get(r.asset_id) ?? [];
-      list.push({
-        machineId: r.machine_id,
-        machineName: r.name,
-        value: viewOf(this.vault.open(r.key, r.machine_id, r.value_enc)),
-        updatedBy: r.updated_by,
-        updatedAt: r.updated_at,
-      });
-      out.set(r.asset_id, list);
-    }
-    return out;
-  }
-
-  private async presentOne(db: Db, row: AssetRow): Promise<Asset> {
-    return this.present(row, (await this.machineValues(db, [row.id])).get(row.id) ?? []);
-  }
-
-  private present(r: AssetRow, machineValues: MachineValue[]): Asset {
-    const value = this.globalValue(r);
-    return {
-      id: r.id,
-      key: r.key,
-      folderId: r.folder_id,
-      name: r.name,
-      description: r.description,
-      type: r.type,
-      value: value === null ? null : viewOf(value),
-      machineValues,
-      createdBy: r.created_by,
-      updatedBy: r.updated_by,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    };
-  }
-
   private unique<T>(name: string, work: () => Promise<T>): Promise<T> {
     return uniqueOrConflict(this.ctx, work, `An asset named "${name.trim()}" already exists in this folder.`);
   }
-}
-
-/** What the audit log keeps of an asset: no key, a credential without its password, long texts cut. */
-function auditOf(row: AssetRow, value: AssetValue | null) {
-  return {
-    name: row.name,
-    description: row.description,
-    type: row.type,
-    folderId: row.folder_id,
-    value: auditView(value),
-  };
 }
