@@ -604,6 +604,16 @@ describe.each(testDatabases())("assets through a job token on %s", (database) =>
       after: { value: 11 },
     });
 
+    // An asset without any value gets its global value from the job.
+    const fresh = await create({ name: "Fresh", type: "bool" });
+    expectProblem(await jobApi.get("/job/assets/Fresh"), 404, "asset-value-missing");
+    expect((await jobApi.put("/job/assets/Fresh", { value: false })).body).toEqual({
+      name: "Fresh",
+      type: "bool",
+      value: false,
+    });
+    expect((await api.get(`${t}/assets/${fresh.id}`)).body).toMatchObject({ value: false, machineValues: [] });
+
     await create({ name: "Secret", type: "credential", value: { username: "u", password: "p-keep" } });
     expectProblem(await jobApi.put("/job/assets/Secret", { value: "x" }), 403, "forbidden");
     expectProblem(

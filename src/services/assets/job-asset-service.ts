@@ -54,7 +54,11 @@ export class JobAssetService {
       if (asset.type === AssetType.credential) {
         throw new ForbiddenError("Automations may read credentials but not set them; change them in Dirigent.");
       }
-      const current = await this.effective(tx, asset, job).catch(() => null);
+      // No value yet (asset-value-missing): the job sets the global one.
+      const current = await this.effective(tx, asset, job).catch((error: unknown) => {
+        if (error instanceof AppError && error.type === ProblemType.assetValueMissing) return null;
+        throw error;
+      });
       const value = parseAssetValue(asset.type, raw, "value");
       const now = isoNow(this.ctx.clock);
       const perMachine = current?.machineId != null;
