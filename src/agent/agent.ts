@@ -156,6 +156,9 @@ export class Agent {
         this.executor.stop(message.jobKey, message.mode);
       } else if (message.type === "ack") {
         this.executor.ack(message.jobKey, message.seq);
+      } else if (message.type === "retry") {
+        this.options.report(`The server will take job ${message.jobKey}'s logs again later: ${message.reason}`);
+        this.executor.retry(message.jobKey, message.retryAfterSeconds * 1000);
       } else if (message.type === "goodbye") {
         if (message.reconnect) this.options.report(`The server closed the session: ${message.reason}`);
         else this.fail(`The server ended this robot's session: ${message.reason}`);

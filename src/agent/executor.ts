@@ -94,6 +94,15 @@ export class Executor {
     if (this.outbox.empty) for (const resolve of this.deliveredWaiters.splice(0)) resolve();
   }
 
+  /** The server could not store the job's messages: send its unacknowledged ones again after `delayMs`. */
+  retry(jobKey: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.outbox.resendJob(jobKey);
+      this.flush();
+    }, delayMs);
+    timer.unref();
+  }
+
   /** Resolves once the server acknowledged every line and result (or after `timeoutMs`). */
   delivered(timeoutMs: number): Promise<void> {
     if (this.outbox.empty) return Promise.resolve();

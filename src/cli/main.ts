@@ -133,8 +133,24 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
     } else {
-      process.stderr.write(`dirigent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`dirigent: ${describeFailure(error)}\n`);
     }
     process.exitCode = 1;
   },
 );
+
+/** An error with its chain of causes (a failed start names what failed underneath: "connect ECONNREFUSED …"). */
+function describeFailure(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof Error) {
+      parts.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
+      current = current.cause;
+    } else {
+      parts.push(depth === 0 ? String(current) : `caused by: ${String(current)}`);
+      break;
+    }
+  }
+  return parts.join("\n");
+}

@@ -16,6 +16,7 @@ import type { Config } from "../platform/config.js";
 import type { Logger } from "../platform/logger.js";
 import type { Services } from "../services/index.js";
 import { ProblemType } from "../shared/problem-types.js";
+import { installInputGuard } from "./input-guard.js";
 import { installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
@@ -59,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest("tenantContext", null);
   app.decorateRequest("jobAuth", null);
   installErrorHandling(app);
+  installInputGuard(app);
 
   await app.register(cookie);
   await app.register(helmet, {

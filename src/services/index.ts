@@ -12,6 +12,7 @@ import { NotificationService } from "./email/notification-service.js";
 import { OutboxService } from "./email/outbox-service.js";
 import { OAuthTokens } from "./email/transport.js";
 import { FolderService } from "./folders/folder-service.js";
+import { ReadinessService } from "./health/readiness-service.js";
 import { AdministratorService } from "./host/administrator-service.js";
 import { OrganizationService } from "./host/organization-service.js";
 import { SecuritySettingsService } from "./host/security-settings-service.js";
@@ -56,6 +57,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   return {
     ctx,
     masterKey,
+    readiness: new ReadinessService(ctx),
     audit,
     security,
     maintenance,

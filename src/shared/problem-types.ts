@@ -21,6 +21,7 @@ export const ProblemType = {
   invalidPackage: "invalid-package",
   packageInUse: "package-in-use",
   maintenance: "maintenance",
+  databaseUnavailable: "database-unavailable",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",
   unsupportedMediaType: "unsupported-media-type",

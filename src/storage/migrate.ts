@@ -46,6 +46,21 @@ class BundledMigrations implements MigrationProvider {
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new BundledMigrations(dialect) });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw new Error("Database migration failed", { cause: error });
+  if (error) {
+    const reason = describeDriverError(error);
+    throw new Error(`Database migration failed: ${reason}`, { cause: error });
+  }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** A driver error in one line; a refused connection to "localhost" is an AggregateError with an empty message. */
+function describeDriverError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map(describeDriverError).join("; ");
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return error.message || (typeof code === "string" ? code : error.name);
+  }
+  return String(error);
 }

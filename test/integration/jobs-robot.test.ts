@@ -85,6 +85,14 @@ for (let i = 1; i <= (input.errors ?? 0); i++) console.error("error line " + i);
 process.exit(input.code ?? 0);
 `;
 
+/** Prints NUL bytes and invalid UTF-8 (which PostgreSQL cannot store as they are) and reports an output with NUL. */
+const binaryMain = `import fs from "node:fs";
+process.stdout.write("before\\u0000after\\n");
+process.stdout.write(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x0a]));
+console.log("still here");
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ "k\\u0000": "v\\u0000" }));
+`;
+
 const versionMain = (version: string) => `import fs from "node:fs";
 fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ version: "${version}" }));
 `;
@@ -284,6 +292,23 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
     expect(logs).toHaveLength(12);
     // Error lines alone do not fault a job that exits 0.
     expect(done.error).toBeUndefined();
+  });
+
+  it("stores NUL bytes and invalid UTF-8 from an automation visibly escaped, and the session stays up", async () => {
+    const { folderId, processes } = await folderWith({ Binary: { packageName: "binary-output" } });
+    const m = await newMachine([folderId]);
+    const { agent, sessionId } = await startAgent(m.key);
+    const [job] = await startJobs(api, t, folderId, { processId: processes.Binary });
+    const done = await waitForJob(api, t, job?.id as number);
+    expect(done.state).toBe("successful");
+    expect(done.outputArguments).toEqual({ "k\\u0000": "v\\u0000" });
+    expect(await logMessages(done.id)).toEqual(["before\\u0000after", "bad\uFFFD\uFFFD", "still here"]);
+    // The same session runs the next job: nothing ended it.
+    const [again] = await startJobs(api, t, folderId, { processId: processes.Binary });
+    const second = await waitForJob(api, t, again?.id as number);
+    expect(second.state).toBe("successful");
+    expect(second.timeline.find((e) => e.state === "running")?.reason).toBe(`Assigned to session ${sessionId}`);
+    expect(agent.lines.join("\n")).not.toMatch(/ended this robot's session/);
   });
 
   it("faults a failing automation with its last error lines as the error, or its exit code", async () => {
@@ -815,6 +840,7 @@ async function uploadAll(api: Api, t: string) {
       { path: "./main.js", content: probeMain },
     ]),
     await tgz(pkg("stubborn", "1.0.0", stubbornMain)),
+    await tgz(pkg("binary-output", "1.0.0", binaryMain)),
     // A .zip runs just the same.
     zip(pkg("exit-code", "1.0.0", exitMain), { deflate: true }),
     await tgz(sdkPackage()),

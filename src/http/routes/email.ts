@@ -8,7 +8,7 @@ import type { OutboxScope } from "../../services/email/outbox-service.js";
 import type { Services } from "../../services/index.js";
 import { outboxStatuses } from "../../shared/outbox.js";
 import { actorOf } from "../auth.js";
-import { email, pageQuery, problems } from "../schemas.js";
+import { email, pageQuery, positiveId, problems } from "../schemas.js";
 
 export const settingsView = emailSettingsSchema.extend({
   hasSmtpPassword: z.boolean(),
@@ -81,7 +81,7 @@ export function registerEmailRoutes(
 ): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const params = options.params ?? z.object({}).strict();
-  const withId = params.extend({ id: z.coerce.number().int().positive() });
+  const withId = params.extend({ id: positiveId });
 
   typed.post(
     `${options.path}/settings/email/test`,
