@@ -3,19 +3,12 @@ import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { assetLimits, assetTypes } from "../../../shared/assets.js";
 import { actorOf } from "../../auth.js";
-import { pageQuery, problems, text } from "../../schemas.js";
+import { pageQuery, positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
-/** Ids as the databases store them: PostgreSQL's integer ends at 2^31 − 1, where SQLite would go on. */
-export const dbId = z.coerce.number().int().positive().max(2_147_483_647);
-
-/** A string without NUL (PostgreSQL refuses NUL in text; SQLite would keep it). */
-export const noNul = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !s.includes("\0"), "must not contain NUL characters");
+/** Length-limited text; NUL is refused for every field by the input guard (http/input-guard.ts). */
+const limited = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 
 /** Asset values are up to 1,000,000 characters of text, which can be several MB of JSON. */
 export const assetBodyLimit = 8 * 1024 * 1024;
@@ -56,10 +49,10 @@ const assetSchema = z.object({
 });
 
 const name = text(assetLimits.name);
-const description = noNul(assetLimits.description).trim().nullable().optional();
-const folderParams = tenantParams.extend({ folder: dbId });
-const assetParams = tenantParams.extend({ id: dbId });
-const machineValueParams = assetParams.extend({ machineId: dbId });
+const description = limited(assetLimits.description).trim().nullable().optional();
+const folderParams = tenantParams.extend({ folder: positiveId });
+const assetParams = tenantParams.extend({ id: positiveId });
+const machineValueParams = assetParams.extend({ machineId: positiveId });
 
 /** Assets: `T/folders/{folder}/assets`, `T/assets/{id}` and its per-machine values. */
 export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -92,7 +85,7 @@ export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         summary: "A folder's assets by name; `q` matches part of the name",
         params: folderParams,
         querystring: z
-          .object({ q: noNul(assetLimits.name).optional(), limit: pageQuery.limit, cursor: noNul(2048).optional() })
+          .object({ q: limited(assetLimits.name).optional(), limit: pageQuery.limit, cursor: limited(2048).optional() })
           .strict(),
         response: {
           200: z.object({ items: z.array(assetSchema), nextCursor: z.string().nullable() }),
