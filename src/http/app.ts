@@ -48,8 +48,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit,
     trustProxy: config.trustProxy,
-    // Route params and query strings beyond this are certainly not ours.
-    routerOptions: { maxParamLength: 200 },
+    // Route params and query strings beyond this are certainly not ours. The longest is an asset
+    // name in /api/v1/job/assets/{name}: 256 characters, up to 9 each when percent-encoded.
+    routerOptions: { maxParamLength: 2400 },
   });
   // The API speaks JSON only: a text/plain body would reach the schemas as a string and fail
   // there with a misleading 400; without its parser it gets 415 unsupported-media-type.

@@ -542,6 +542,12 @@ describe.each(testDatabases())("assets through a job token on %s", (database) =>
     expect((await jobApi.get("/job/assets/url")).body).toEqual({ name: "Url", type: "text", value: "https://x" });
     expect((await jobApi.get("/job/assets/ENABLED")).body).toEqual({ name: "Enabled", type: "bool", value: true });
     expect((await jobApi.get("/job/assets/Limit")).body).toEqual({ name: "Limit", type: "integer", value: 42 });
+    // The longest name, percent-encoded to 2,304 characters in the path, is found too.
+    const long = "€".repeat(256);
+    await create({ name: long, type: "text", value: "long" });
+    const byLongName = await jobApi.get(`/job/assets/${encodeURIComponent(long)}`);
+    expect(byLongName.status, byLongName.text).toBe(200);
+    expect(byLongName.body.value).toBe("long");
     const cred = await jobApi.get("/job/assets/Erp");
     expect(cred.status, cred.text).toBe(200);
     expect(cred.body).toEqual({ name: "Erp", type: "credential", username: "robot", password });
