@@ -22,6 +22,7 @@ import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
+import { jobTokenRoutes } from "./routes/job/index.js";
 import { meRoutes } from "./routes/me.js";
 import { orgRoutes } from "./routes/org/index.js";
 import { registerRobotEndpoint } from "./routes/robot.js";
@@ -47,8 +48,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit,
     trustProxy: config.trustProxy,
-    // Route params and query strings beyond this are certainly not ours.
-    routerOptions: { maxParamLength: 200 },
+    // Route params and query strings beyond this are certainly not ours. The longest is an asset
+    // name in /api/v1/job/assets/{name}: 256 characters, up to 9 each when percent-encoded.
+    routerOptions: { maxParamLength: 2400 },
     // Malformed percent-encoding and over-long path parameters are refused before routing; they
     // leave as problem+json like every other error.
     frameworkErrors: handleFrameworkError,
@@ -60,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("auth", null);
   app.decorateRequest("tenantContext", null);
+  app.decorateRequest("jobAuth", null);
   installErrorHandling(app);
   installInputGuard(app);
 
@@ -131,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
+      await api.register(jobTokenRoutes, { services, prefix: "/job" });
     },
     { prefix: "/api/v1" },
   );

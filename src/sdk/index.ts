@@ -64,3 +64,5 @@ export const job = {
     return process.env.DIRIGENT_JOB_TOKEN ?? null;
   },
 };
+
+export { type AssetValue, type Credential, getAsset, getCredential, setAsset } from "./assets.js";

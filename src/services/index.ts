@@ -2,6 +2,9 @@ import type { MasterKey } from "../platform/master-key.js";
 import { AccessService } from "./access/access-service.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
+import { AssetService } from "./assets/asset-service.js";
+import { AssetVault } from "./assets/asset-vault.js";
+import { JobAssetService } from "./assets/job-asset-service.js";
 import { AuditService } from "./audit/audit-service.js";
 import type { ServiceContext } from "./context.js";
 import { EmailSettingsService } from "./email/email-settings-service.js";
@@ -81,5 +84,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
+    assets: new AssetService(ctx, audit, new AssetVault(masterKey)),
+    jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
   };
 }

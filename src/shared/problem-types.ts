@@ -26,6 +26,9 @@ export const ProblemType = {
   payloadTooLarge: "payload-too-large",
   unsupportedMediaType: "unsupported-media-type",
   internal: "internal-error",
+  assetTypeImmutable: "asset-type-immutable",
+  assetNotFound: "asset-not-found",
+  assetValueMissing: "asset-value-missing",
 } as const;
 
 export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];

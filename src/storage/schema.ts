@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { AlertComponent, AlertSeverity } from "../shared/alerts.js";
+import type { AssetType } from "../shared/assets.js";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
@@ -39,6 +40,8 @@ export interface Database {
   job_logs: JobLogTable;
   alerts: AlertTable;
   alert_email_subscriptions: AlertEmailSubscriptionTable;
+  assets: AssetTable;
+  asset_machine_values: AssetMachineValueTable;
 }
 
 type Id = Generated<number>;
@@ -125,7 +128,7 @@ export interface AuditLogTable {
   id: Id;
   scope: AuditScope;
   org_id: number | null;
-  actor_kind: PrincipalKind | "system";
+  actor_kind: PrincipalKind | "system" | "robot";
   actor_id: number | null;
   actor_name: string;
   component: string;
@@ -448,3 +451,31 @@ export interface AlertEmailSubscriptionTable {
   min_severity: AlertSeverity;
   created_at: Timestamp;
 }
+
+export interface AssetTable {
+  id: Id;
+  /** UUID for outside references. */
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  name: string;
+  description: string | null;
+  type: AssetType;
+  /** The global value as sealed JSON (master key); null = no global value. */
+  value_enc: string | null;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AssetMachineValueTable {
+  asset_id: number;
+  machine_id: number;
+  /** The machine's value as sealed JSON (master key). */
+  value_enc: string;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export type AssetRow = Selectable<AssetTable>;

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
-import { requireAuth } from "../../auth.js";
+import { requireAuthOrJobToken } from "../../job-auth.js";
 import { alertRoutes } from "./alerts.js";
+import { assetRoutes } from "./assets.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
@@ -15,7 +16,8 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   app,
   { services, config },
 ) => {
-  app.addHook("preHandler", requireAuth(services));
+  // Routes with `config: { jobToken: true }` also admit running jobs (a robot's rights in their folder).
+  app.addHook("preHandler", requireAuthOrJobToken(services));
   app.addHook("preHandler", resolveTenant(services));
   await app.register(folderRoutes, { services });
   await app.register(roleRoutes, { services });
@@ -23,4 +25,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
+  await app.register(assetRoutes, { services });
 };
