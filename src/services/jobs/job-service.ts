@@ -206,12 +206,16 @@ export class JobService {
   }
 
   async list(access: TenantAccess, filter: JobFilter, limit: number, cursor?: string): Promise<Page<Job>> {
+    // The folders filter runs in SQL, so a user who sees few folders still gets full pages.
+    const folders = access.foldersWith("jobs.view");
+    if (folders !== "all" && folders.length === 0) return { items: [], nextCursor: null };
     let q = this.ctx.db
       .selectFrom("jobs")
       .selectAll()
       .where("tenant_id", "=", access.tenantId)
+      .$if(folders !== "all", (qb) => qb.where("folder_id", "in", folders as number[]))
       .orderBy("id", "desc")
-      .limit(limit * 4 + 1);
+      .limit(limit + 1);
     if (filter.state) q = q.where("state", "=", filter.state);
     if (filter.processId) q = q.where("process_id", "=", filter.processId);
     if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
@@ -223,9 +227,9 @@ export class JobService {
       if (!Number.isInteger(before)) throw ValidationError.field("cursor", "is not a valid cursor");
       q = q.where("id", "<", before);
     }
-    const visible = (await q.execute()).filter((r) => access.canInFolder(r.folder_id, "jobs.view"));
-    const items = visible.slice(0, limit);
-    return { items: items.map(present), nextCursor: visible.length > limit ? String(items.at(-1)?.id) : null };
+    const rows = await q.execute();
+    const items = rows.slice(0, limit);
+    return { items: items.map(present), nextCursor: rows.length > limit ? String(items.at(-1)?.id) : null };
   }
 
   /** Stop (graceful) or kill a running job; a pending job is cancelled at once. */
