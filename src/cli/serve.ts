@@ -122,9 +122,18 @@ function startBackground(config: Config, services: Services, logger: Logger) {
         logger,
       )
     : null;
-  // Job logs older than each tenant's retention are deleted hourly.
+  // Job logs older than each tenant's retention, and old closed robot sessions, are deleted hourly.
   const logRetention = runs("sweepers")
-    ? startPeriodic("log-retention", 3_600_000, () => services.jobs.purgeLogs(), logger)
+    ? startPeriodic(
+        "log-retention",
+        3_600_000,
+        async () => {
+          await services.jobs.purgeLogs();
+          // Closed robot sessions are history for 30 days (each machine keeps its latest for "last seen").
+          await services.machines.pruneClosedSessions(30);
+        },
+        logger,
+      )
     : null;
   return {
     mailer,
