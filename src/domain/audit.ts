@@ -17,6 +17,7 @@ export const AuditComponent = {
   packages: "Packages",
   processes: "Processes",
   jobs: "Jobs",
+  buckets: "Buckets",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -48,6 +49,7 @@ export const AuditAction = {
   startJob: "Start Job",
   stopJob: "Stop Job",
   killJob: "Kill Job",
+  createLink: "Create Link",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

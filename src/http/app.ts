@@ -19,6 +19,7 @@ import { ProblemType } from "../shared/problem-types.js";
 import { installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
+import { bucketLinkRoutes } from "./routes/bucket-links.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
 import { meRoutes } from "./routes/me.js";
@@ -112,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
+      await api.register(bucketLinkRoutes, { services });
     },
     { prefix: "/api/v1" },
   );

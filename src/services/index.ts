@@ -3,6 +3,9 @@ import { AccessService } from "./access/access-service.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AuditService } from "./audit/audit-service.js";
+import { BucketFileService } from "./buckets/bucket-file-service.js";
+import { BucketLinks } from "./buckets/bucket-links.js";
+import { BucketService } from "./buckets/bucket-service.js";
 import type { ServiceContext } from "./context.js";
 import { EmailSettingsService } from "./email/email-settings-service.js";
 import { NotificationService } from "./email/notification-service.js";
@@ -50,6 +53,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
+  const buckets = new BucketService(ctx, audit, masterKey);
   return {
     ctx,
     masterKey,
@@ -79,5 +83,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
+    buckets,
+    bucketFiles: new BucketFileService(ctx, audit, buckets, new BucketLinks(masterKey)),
   };
 }

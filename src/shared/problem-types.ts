@@ -24,6 +24,12 @@ export const ProblemType = {
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",
   unsupportedMediaType: "unsupported-media-type",
+  invalidPath: "invalid-path",
+  bucketReadOnly: "bucket-read-only",
+  rangeNotSatisfiable: "range-not-satisfiable",
+  invalidSignature: "invalid-signature",
+  linkExpired: "link-expired",
+  storageUnavailable: "storage-unavailable",
   internal: "internal-error",
 } as const;
 

@@ -3,6 +3,8 @@ import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { requireAuth } from "../../auth.js";
 import { alertRoutes } from "./alerts.js";
+import { bucketFileRoutes } from "./bucket-files.js";
+import { bucketRoutes } from "./buckets.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
@@ -23,4 +25,6 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
+  await app.register(bucketRoutes, { services });
+  await app.register(bucketFileRoutes, { services });
 };
