@@ -12,6 +12,7 @@ import type { Api } from "./api.js";
  * `%2e%2e` segments first) and a stream body is sent with backpressure (Readable.toWeb on Node 20
  * reads its source ahead without limit).
  */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON.
 export function rawRequest(
   method: string,
   url: string,
