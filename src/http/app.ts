@@ -22,6 +22,7 @@ import { authRoutes } from "./routes/auth.js";
 import { bucketLinkRoutes } from "./routes/bucket-links.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
+import { jobTokenRoutes } from "./routes/job/index.js";
 import { meRoutes } from "./routes/me.js";
 import { orgRoutes } from "./routes/org/index.js";
 import { registerRobotEndpoint } from "./routes/robot.js";
@@ -57,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("auth", null);
   app.decorateRequest("tenantContext", null);
+  app.decorateRequest("jobAuth", null);
   installErrorHandling(app);
 
   await app.register(cookie);
@@ -113,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
+      await api.register(jobTokenRoutes, { services, prefix: "/job" });
       await api.register(bucketLinkRoutes, { services });
     },
     { prefix: "/api/v1" },
