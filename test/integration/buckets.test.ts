@@ -7,8 +7,14 @@ import { type Api, expectProblem, unique } from "../helpers/api.js";
 import { generated, getFile, hashBody, putFile, rawApi } from "../helpers/buckets.js";
 import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, createUser, type TestOrg } from "../helpers/fixtures.js";
+import { runningJob } from "../helpers/job-token.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
+/** A raw answer shaped like the API client's, for expectProblem. */
+const asResponse = (r: Awaited<ReturnType<typeof rawApi>>) => ({
+  ...r,
+  headers: new Headers(Object.entries(r.headers).map(([k, v]) => [k, String(v)])),
+});
 const tenantPath = (org: TestOrg) => `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
 const MiB = 1024 * 1024;
 
@@ -365,5 +371,45 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
     expectProblem(await member.api.get(b), 404, "not-found");
     expect((await getFile(member.api, `${b}/files/secret.txt`)).status).toBe(404);
     expect(t).toContain(org.slug);
+  });
+
+  it("lets a running job read and write buckets of its own folder by name, only while it runs", async () => {
+    const { org, api, t, folderId, bucket, b } = await setup();
+    const elsewhere = await setup();
+    const job = await runningJob(api, t, folderId);
+    try {
+      const jobApi = api.withToken(job.token);
+      const name = encodeURIComponent(bucket.name.toLowerCase());
+      const put = await putFile(jobApi, `/job/buckets/${name}/files/out/result.json`, '{"ok":true}');
+      expect(put.status, put.text).toBe(201);
+      expect(put.body).toMatchObject({ path: "out/result.json", size: 11 });
+      expect(await (await getFile(api, `${b}/files/out/result.json`)).text()).toBe('{"ok":true}');
+      const read = await getFile(jobApi, `/job/buckets/${name}/files/out/result.json`);
+      expect(read.status).toBe(200);
+      expect(await read.text()).toBe('{"ok":true}');
+      const list = await jobApi.get(`/job/buckets/${name}/files?prefix=out/`);
+      expect(list.body.items.map((f: { path: string }) => f.path)).toEqual(["out/result.json"]);
+      expect((await jobApi.delete(`/job/buckets/${name}/files/out/result.json`)).status).toBe(204);
+      expectProblem(await jobApi.get(`/job/buckets/nope/files`), 404, "not-found");
+      expectProblem(
+        await rawApi(jobApi, "GET", `/job/buckets/${name}/files/%2e%2e/x`).then(asResponse),
+        400,
+        "invalid-path",
+      );
+      // A bucket of another folder (or organization) is not the job's.
+      expectProblem(
+        await jobApi.get(`/job/buckets/${encodeURIComponent(elsewhere.bucket.name)}/files`),
+        404,
+        "not-found",
+      );
+      // User routes do not take a job token.
+      expectProblem(await jobApi.get(`${b}/files`), 401, "authentication-required");
+      const audit = await api.get(`/orgs/${org.slug}/audit-logs?component=Buckets`);
+      expect(audit.body.items.map((r: { actor: { name: string } }) => r.actor.name)).toContain(`job ${job.id}`);
+      await job.finish();
+      expectProblem(await jobApi.get(`/job/buckets/${name}/files`), 401, "authentication-required");
+    } finally {
+      job.socket.ws.terminate();
+    }
   });
 });
