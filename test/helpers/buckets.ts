@@ -7,18 +7,25 @@ import type { Api } from "./api.js";
 
 /** Helpers of the bucket tests: raw uploads and downloads, and large generated files. */
 
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON.
+  body: any;
+  text: string;
+}
+
 /**
  * A raw HTTP request through node:http: the path goes out exactly as written (fetch would resolve
  * `%2e%2e` segments first) and a stream body is sent with backpressure (Readable.toWeb on Node 20
  * reads its source ahead without limit).
  */
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON.
 export function rawRequest(
   method: string,
   url: string,
   body: string | Buffer | Readable | null,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; text: string }> {
+): Promise<RawResponse> {
   const target = new URL(url);
   const pathAndQuery = url.slice(target.origin.length);
   return new Promise((resolve, reject) => {
