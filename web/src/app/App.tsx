@@ -38,6 +38,8 @@ const PackagesPage = lazy(() => import("../pages/org/automation/PackagesPage"));
 const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage"));
 const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
 const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
+const BucketsPage = lazy(() => import("../pages/org/automation/BucketsPage"));
+const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPage"));
 
 export function App() {
   return (
@@ -94,6 +96,8 @@ export function App() {
               <Route path="processes" element={<ProcessesPage />} />
               <Route path="folders" element={<FoldersPage />} />
               <Route path="roles" element={<RolesPage />} />
+              <Route path="buckets" element={<BucketsPage />} />
+              <Route path="buckets/:id" element={<BucketFilesPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

@@ -17,6 +17,7 @@ import {
 import {
   IconBell,
   IconBriefcase,
+  IconBucket,
   IconFolders,
   IconPackage,
   IconPlayerPlay,
@@ -70,6 +71,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "packages", label: t("nav.packages"), icon: icon(IconPackage), testId: "nav-packages" },
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
     { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
+    { sub: "buckets", label: t("buckets.nav"), icon: icon(IconBucket), testId: "nav-buckets" },
   ];
   return (
     <Stack gap={2} mt="sm">
