@@ -64,3 +64,6 @@ export const job = {
     return process.env.DIRIGENT_JOB_TOKEN ?? null;
   },
 };
+
+export { type BucketFile, bucket } from "./buckets.js";
+export { type ClientOptions, DirigentError } from "./client.js";
