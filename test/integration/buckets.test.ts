@@ -124,6 +124,19 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
     expect(await paths(api, b)).toEqual(["readme.txt", "reports/feb.csv", "Übersicht 1.txt"]);
   });
 
+  it("refuses a file where a directory is, and the other way round, with 409", async () => {
+    const { api, b } = await setup();
+    expect((await putFile(api, `${b}/files/reports/jan.csv`, "x")).status).toBe(201);
+    const overDir = await putFile(api, `${b}/files/reports`, "x");
+    expect(overDir.status, overDir.text).toBe(409);
+    const underFile = await putFile(api, `${b}/files/reports/jan.csv/inner.txt`, "x");
+    expect(underFile.status, underFile.text).toBe(409);
+    expectProblem(await api.get(`${b}/metadata?path=reports`), 404, "not-found");
+    expect((await getFile(api, `${b}/files/reports/jan.csv/inner.txt`)).status).toBe(404);
+    expectProblem(await api.delete(`${b}/files/reports`), 404, "not-found");
+    expect(await paths(api, b)).toEqual(["reports/jan.csv"]);
+  });
+
   it("answers Range requests with 206 and unsatisfiable ones with 416", async () => {
     const { api, b } = await setup();
     await putFile(api, `${b}/files/digits.txt`, "0123456789");
@@ -248,6 +261,23 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
     expect(fs.existsSync(path.join(server.dataDir, "buckets", bucket.key))).toBe(false);
   });
 
+  it("takes paths up to 1,024 characters and refuses longer ones", async () => {
+    const { api, b } = await setup();
+    const long = `${"d".repeat(200)}/${"e".repeat(200)}/${"f".repeat(200)}/${"g".repeat(200)}/${"h".repeat(200)}.txt`;
+    expect(long.length).toBeLessThanOrEqual(1024);
+    const up = await putFile(api, `${b}/files/${long}`, "deep");
+    expect(up.status, up.text).toBe(201);
+    expect(await (await getFile(api, `${b}/files/${long}`)).text()).toBe("deep");
+    const tooLong = `${long}/${"x".repeat(30)}`;
+    const refused = await putFile(api, `${b}/files/${tooLong}`, "x");
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.type).toBe("invalid-path");
+    // One name longer than a file system allows (255 bytes; "ü" is two).
+    const longName = await putFile(api, `${b}/files/${encodeURIComponent("ü".repeat(128))}`, "x");
+    expect(longName.status, longName.text).toBe(400);
+    expect(longName.body.type).toBe("invalid-path");
+  });
+
   it("validates every field with a 400 naming it", async () => {
     const { api, t, folderId, b } = await setup();
     const create = (body: unknown) => api.post(`${t}/folders/${folderId}/buckets`, body);
@@ -337,6 +367,29 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
     const audit = await api.get(`/orgs/${org.slug}/audit-logs?component=Buckets`);
     expect(audit.status, audit.text).toBe(200);
     expect(audit.body.items.map((r: { action: string }) => r.action)).toContain("Create Link");
+  });
+
+  it("stops signed links while the tenant is disabled or under maintenance", async () => {
+    const { org, api, b } = await setup();
+    await putFile(api, `${b}/files/a.txt`, "a");
+    const link = (await api.get(`${b}/read-uri?path=a.txt`)).body.uri as string;
+    const tenant = `/host/organizations/${org.slug}/tenants/${org.defaultTenantId}`;
+    expect((await host.patch(tenant, { status: "disabled" })).status).toBe(200);
+    let res = await getFile(null, link);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { type: string }).type).toBe("tenant-disabled");
+    expect((await host.patch(tenant, { status: "active" })).status).toBe(200);
+    expect(
+      (await host.post("/host/maintenance/start", { phase: "draining", tenantId: org.defaultTenantId })).status,
+    ).toBe(200);
+    try {
+      res = await getFile(null, link);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { type: string }).type).toBe("maintenance");
+    } finally {
+      expect((await host.post("/host/maintenance/end", { tenantId: org.defaultTenantId })).status).toBe(200);
+    }
+    expect(await (await getFile(null, link)).text()).toBe("a");
   });
 
   it("refuses writes to a read-only bucket with 409 bucket-read-only", async () => {

@@ -37,6 +37,8 @@ function pathProblem(value: string, prefix: boolean): string | null {
   for (const segment of value.split("/")) {
     if (segment === "") return "must not contain empty segments (`//`)";
     if (segment === "." || segment === "..") return "must not contain `.` or `..` segments";
+    // File systems allow 255 bytes per name; S3 would take more, but a bucket must fit both.
+    if (Buffer.byteLength(segment) > 255) return "must not have a segment longer than 255 bytes";
   }
   return null;
 }

@@ -104,7 +104,7 @@ export class LocalProvider implements BucketProvider {
       await fs.promises.rename(temp, target);
     } catch (error) {
       await fs.promises.rm(temp, { force: true });
-      if (["EEXIST", "ENOTDIR", "EISDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) {
+      if (["EEXIST", "ENOTDIR", "EISDIR", "ENOTEMPTY"].includes((error as NodeJS.ErrnoException).code ?? "")) {
         throw new ConflictError(`"${p}" clashes with a file or directory of the same name.`);
       }
       throw error;
