@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Api, expectProblem, unique } from "../helpers/api.js";
+import { Api, expectProblem, unique } from "../helpers/api.js";
 import { generated, getFile, hashBody, putFile, rawRequest } from "../helpers/buckets.js";
 import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg } from "../helpers/fixtures.js";
@@ -128,5 +129,58 @@ describe.each(testDatabases())("S3 storage buckets on %s", (database) => {
     expect(res.status, res.text).toBe(502);
     expect(res.body.type).toBe("storage-unavailable");
     expect(res.text).not.toContain("wrong-secret");
+  });
+
+  it("keeps working after a master key rotation re-encrypts the secret key", async () => {
+    const keyA = randomBytes(32).toString("base64");
+    const keyB = randomBytes(32).toString("base64");
+    const one = await startTestServer({ database, env: { DIRIGENT_MASTER_KEY: keyA } });
+    const reuse = { dataDir: one.dataDir, databaseUrl: one.databaseUrl };
+    let two: TestServer | null = null;
+    let three: TestServer | null = null;
+    try {
+      const org = await createOrg(await adminApi(one));
+      const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
+      const folder = await org.admin.api.post(`${t}/folders`, { name: unique("F") });
+      const created = await org.admin.api.post(`${t}/folders/${folder.body.id}/buckets`, {
+        name: "Rotated",
+        provider: "s3",
+        s3: {
+          endpoint: s3.endpoint,
+          bucket: s3.bucket,
+          accessKeyId: s3.accessKeyId,
+          secretKey: s3.secretKey,
+          pathStyle: true,
+        },
+      });
+      expect(created.status, created.text).toBe(201);
+      const file = `${created.body.key}/kept.txt`;
+      expect((await putFile(org.admin.api, `${t}/buckets/${created.body.id}/files/${file}`, "kept")).status).toBe(201);
+      await one.stop({ keepData: true });
+
+      two = await startTestServer({
+        database,
+        reuse,
+        env: { DIRIGENT_MASTER_KEY: keyB, DIRIGENT_MASTER_KEY_PREVIOUS: keyA },
+      });
+      expect(await two.server.services.buckets.reencryptSecrets()).toBe(1);
+      expect(await two.server.services.buckets.reencryptSecrets()).toBe(0);
+      await two.stop({ keepData: true });
+
+      // Only the new key now: the bucket still reaches its store.
+      three = await startTestServer({ database, reuse, env: { DIRIGENT_MASTER_KEY: keyB } });
+      const api = await new Api(three.url).as({
+        organization: org.slug,
+        email: org.admin.email,
+        password: org.admin.password,
+      });
+      const res = await getFile(api, `${t}/buckets/${created.body.id}/files/${file}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("kept");
+    } finally {
+      await one.stop({ keepData: true });
+      await two?.stop({ keepData: true });
+      await (three ?? one).stop();
+    }
   });
 });
