@@ -198,6 +198,9 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
     const over = await putFile(api, `${b}/files/over.bin`, generated(3 * MiB).stream);
     expect(over.status, over.text).toBe(413);
     expect(over.body.type).toBe("payload-too-large");
+    // A body announced as too large (Content-Length) is refused the same way.
+    const announced = await putFile(api, `${b}/files/announced.bin`, Buffer.alloc(2 * MiB));
+    expect(announced.status, announced.text).toBe(413);
     // Multipart is capped the same way.
     const form = new FormData();
     form.append("file", new Blob([Buffer.alloc(MiB + 1)]), "form.bin");

@@ -8,7 +8,7 @@ import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { BucketLinks, LinkVerb, SignedLink } from "./bucket-links.js";
 import { normalizeFilePath, normalizePrefix } from "./bucket-path.js";
-import type { BucketFile, ByteRange, FileListing } from "./bucket-provider.js";
+import { type BucketFile, type ByteRange, type FileListing, payloadTooLarge } from "./bucket-provider.js";
 import type { BucketService } from "./bucket-service.js";
 import { S3Provider } from "./s3-provider.js";
 
@@ -76,6 +76,11 @@ export class BucketFileService {
     const path = normalizeFilePath(rawPath);
     this.assertWritable(row);
     const maxBytes = (await this.buckets.uploadMaxMiB(this.ctx.db, row.tenant_id)) * 1024 * 1024;
+    if (options.expectedBytes !== null && options.expectedBytes > maxBytes) {
+      // Announced too large: refuse before storing anything (the rest of the body is discarded).
+      content.resume();
+      throw payloadTooLarge(maxBytes);
+    }
     const body = detach(content);
     let file: BucketFile;
     try {
