@@ -1,111 +1,98 @@
 /**
- * How the SDK calls Dirigent from inside a running job: `DIRIGENT_URL` + `/api/v1` and
- * `Authorization: Bearer $DIRIGENT_JOB_TOKEN` (the job token: a robot's rights in the job's
- * folder, while the job runs). Transient failures — the connection refused or reset, a timeout,
- * 502/503/504 — are retried with exponential backoff; other answers are final.
+ * The SDK's HTTP client: calls Dirigent with the running job's token (`DIRIGENT_URL`,
+ * `DIRIGENT_JOB_TOKEN`) and retries transient failures — network errors and 502/503/504 (a
+ * restarting server, maintenance) — with exponential backoff. Shared by every SDK area
+ * (queues, assets, buckets). Imports nothing outside node's globals, so it bundles anywhere.
  */
 
 export interface ClientOptions {
-  /** Server base URL; default `DIRIGENT_URL`. */
+  /** Server base URL (default: DIRIGENT_URL). */
   url?: string | undefined;
-  /** Job token; default `DIRIGENT_JOB_TOKEN`. */
+  /** The job token (default: DIRIGENT_JOB_TOKEN). */
   token?: string | undefined;
-  /** Attempts in all, the first included (default 5). */
+  /** Attempts for a transient failure, the first included (default 6). */
   attempts?: number | undefined;
-  /** Delay before the first retry in ms, doubled each time (default 250). */
+  /** First backoff delay in ms, doubled per attempt up to 5 s (default 200). */
   backoffMs?: number | undefined;
 }
 
-/** An error answer of Dirigent (problem+json): its HTTP status and stable `type`. */
-export class DirigentError extends Error {
+/** An answer of the API that was not a success: its status and problem+json body. */
+export class DirigentApiError extends Error {
   constructor(
     readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly problem: Record<string, unknown> | null = null,
+    readonly problem: { type?: string; title?: string; detail?: string; errors?: { path: string; message: string }[] },
   ) {
-    super(message);
-    this.name = "DirigentError";
+    super(`${status} ${problem.type ?? "error"}: ${problem.detail ?? problem.title ?? "request failed"}`);
+    this.name = "DirigentApiError";
   }
-}
-
-/** What fetch accepts as a request body. */
-export type Body = NonNullable<NonNullable<Parameters<typeof fetch>[1]>["body"]>;
-
-export interface RequestInit {
-  method?: string;
-  /** A body that can be sent again on a retry (a function is called once per attempt). */
-  body?: string | Uint8Array | (() => Body) | undefined;
-  headers?: Record<string, string>;
-  /** Statuses returned to the caller instead of thrown (e.g. 404 for "none"). */
-  accept?: number[];
 }
 
 const transientStatuses = new Set([502, 503, 504]);
-const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET"]);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Whether an error thrown by fetch is worth another attempt (the network, not the request). */
-function isTransient(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } } | null)?.cause;
-  return error instanceof TypeError && (cause?.code === undefined || transientCodes.has(cause.code));
-}
+export class DirigentClient {
+  private readonly url: string;
+  private readonly token: string;
+  private readonly attempts: number;
+  private readonly backoffMs: number;
 
-/**
- * Calls `path` (below `/api/v1`) with the job token; returns the response of the first attempt
- * that is not transient. Error answers become a DirigentError unless listed in `accept`.
- */
-export async function jobRequest(path: string, init: RequestInit = {}, options: ClientOptions = {}): Promise<Response> {
-  const base = options.url ?? process.env.DIRIGENT_URL;
-  const token = options.token ?? process.env.DIRIGENT_JOB_TOKEN;
-  if (!base || !token) {
-    throw new DirigentError(
-      0,
-      "not-in-a-job",
-      "DIRIGENT_URL and DIRIGENT_JOB_TOKEN are not set: is this running as a Dirigent job?",
-    );
+  constructor(options: ClientOptions = {}) {
+    const url = options.url ?? process.env.DIRIGENT_URL;
+    const token = options.token ?? process.env.DIRIGENT_JOB_TOKEN;
+    if (!url || !token)
+      throw new Error("dirigent/sdk needs DIRIGENT_URL and DIRIGENT_JOB_TOKEN (set by the robot for a running job).");
+    this.url = url.replace(/\/+$/, "");
+    this.token = token;
+    this.attempts = Math.max(1, options.attempts ?? 6);
+    this.backoffMs = options.backoffMs ?? 200;
   }
-  const attempts = Math.max(1, options.attempts ?? 5);
-  const backoff = options.backoffMs ?? 250;
-  for (let attempt = 1; ; attempt++) {
-    let response: Response | null = null;
-    try {
-      const body = typeof init.body === "function" ? init.body() : init.body;
-      response = await fetch(`${base.replace(/\/+$/, "")}/api/v1${path}`, {
-        method: init.method ?? "GET",
-        headers: { authorization: `Bearer ${token}`, ...init.headers },
-        ...(body !== undefined && { body, duplex: "half" }),
-      } as globalThis.RequestInit);
-    } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error;
-    }
-    if (response) {
-      if (!transientStatuses.has(response.status) || attempt >= attempts) {
-        if (response.ok || init.accept?.includes(response.status)) return response;
-        throw await toError(response);
+
+  /**
+   * Sends a request under /api/v1 and returns the parsed JSON body (null for 204). Throws
+   * DirigentApiError for 4xx and for 5xx after the last attempt.
+   */
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | null }> {
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.url}/api/v1${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body !== undefined && { "content-type": "application/json" }),
+          },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        // A network error (refused, reset, DNS): the request may not have arrived; try again.
+        if (attempt >= this.attempts) throw error;
+        await this.backoff(attempt);
+        continue;
       }
-      await response.body?.cancel();
+      if (transientStatuses.has(res.status) && attempt < this.attempts) {
+        await res.body?.cancel();
+        const retryAfter = Number(res.headers.get("retry-after"));
+        await (retryAfter > 0 ? sleep(Math.min(retryAfter, 30) * 1000) : this.backoff(attempt));
+        continue;
+      }
+      const text = await res.text();
+      const parsed = text ? (JSON.parse(text) as unknown) : null;
+      if (!res.ok) throw new DirigentApiError(res.status, (parsed ?? {}) as DirigentApiError["problem"]);
+      return { status: res.status, body: parsed as T | null };
     }
-    // Exponential backoff with jitter, so many robots do not retry in step.
-    const delay = backoff * 2 ** (attempt - 1);
-    await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    const delay = Math.min(5000, this.backoffMs * 2 ** (attempt - 1));
+    // Jitter, so many robots retrying after one outage do not come back in step.
+    return sleep(delay / 2 + Math.random() * (delay / 2));
   }
 }
 
-/** Calls `path` and parses its JSON answer. */
-export async function jobJson<T>(path: string, init: RequestInit = {}, options: ClientOptions = {}): Promise<T> {
-  const response = await jobRequest(path, init, options);
-  return (await response.json()) as T;
-}
+let shared: DirigentClient | null = null;
 
-async function toError(response: Response): Promise<DirigentError> {
-  const text = await response.text().catch(() => "");
-  let problem: Record<string, unknown> | null = null;
-  try {
-    problem = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-  } catch {
-    problem = null;
-  }
-  const type = typeof problem?.type === "string" ? problem.type : "http-error";
-  const detail = typeof problem?.detail === "string" ? problem.detail : text || response.statusText;
-  return new DirigentError(response.status, type, `${response.status} ${type}: ${detail}`, problem);
+/** The client of the running job (created on first use from the environment). */
+export function jobClient(): DirigentClient {
+  shared ??= new DirigentClient();
+  return shared;
 }

@@ -66,4 +66,4 @@ export const job = {
 };
 
 export { type BucketFile, bucket } from "./buckets.js";
-export { type ClientOptions, DirigentError } from "./client.js";
+export { type ClientOptions, DirigentApiError, DirigentClient, jobClient } from "./client.js";

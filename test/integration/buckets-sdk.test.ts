@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucket, DirigentError } from "../../src/sdk/index.js";
+import { bucket, DirigentApiError } from "../../src/sdk/index.js";
 import { freePort, killAllAgents, spawnAgent } from "../helpers/agent.js";
 import { type Api, unique } from "../helpers/api.js";
 import { getFile, putFile } from "../helpers/buckets.js";
@@ -29,7 +29,7 @@ let refused = null;
 try {
   await data.write("../escape.txt", "x");
 } catch (error) {
-  refused = error.type;
+  refused = error.problem.type;
 }
 setOutputArguments({ text, files, deleted, again, refused });
 `;
@@ -126,8 +126,8 @@ describe("buckets through the SDK", () => {
       // Final answers are not retried: a missing bucket is a DirigentError at once.
       const missing = bucket("Nope", { url: server.url, token: job.token });
       const error = await missing.read("a.txt").catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(DirigentError);
-      expect(error).toMatchObject({ status: 404, type: "not-found" });
+      expect(error).toBeInstanceOf(DirigentApiError);
+      expect(error).toMatchObject({ status: 404, problem: { type: "not-found" } });
     } finally {
       job.socket.ws.terminate();
     }
