@@ -128,6 +128,13 @@ describeWithChromium("storage buckets in the browser", (chromiumPath) => {
       await fileRow.waitFor({ state: "hidden" });
       const left = (await api.get(`${b}/files`)).body.items.map((f: { path: string }) => f.path);
       expect(left).toEqual(["2026/march/scan.pdf", "invoice-1.txt"]);
+
+      // In German.
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-de").click();
+      await page.getByTestId("upload-file").filter({ hasText: "Dateien hochladen" }).waitFor();
+      expect(await page.getByTestId("nav-buckets").textContent()).toBe("Storage-Buckets");
+      await shot(page, "bucket-files-de");
     },
     BROWSER_TEST_TIMEOUT,
   );

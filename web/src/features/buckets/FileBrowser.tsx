@@ -55,7 +55,7 @@ export function FileBrowser({
   prefix: string;
   onPrefix: (prefix: string) => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const format = useFormat();
   const ctx = useTenant();
   const errorText = useErrorText();
@@ -263,7 +263,7 @@ export function FileBrowser({
                     </Group>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{formatSize(file.size)}</Text>
+                    <Text size="sm">{formatSize(file.size, i18n.resolvedLanguage === "de" ? "de-DE" : "en-US")}</Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" c="dimmed">

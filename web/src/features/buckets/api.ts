@@ -132,9 +132,12 @@ export function uploadFile(
   return { promise, abort: () => xhr.abort() };
 }
 
-export function formatSize(bytes: number): string {
+/** A size in B, KiB, MiB or GiB, with the decimal separator of `locale`. */
+export function formatSize(bytes: number, locale: string): string {
+  const n = (value: number, digits: number) =>
+    new Intl.NumberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
   if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+  if (bytes < 1024 * 1024) return `${n(bytes / 1024, 1)} KiB`;
+  if (bytes < 1024 * 1024 * 1024) return `${n(bytes / 1024 / 1024, 1)} MiB`;
+  return `${n(bytes / 1024 / 1024 / 1024, 2)} GiB`;
 }
