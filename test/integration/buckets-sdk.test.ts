@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -85,6 +86,55 @@ describe("buckets through the SDK", () => {
       refused: "invalid-path",
     });
     expect(await (await getFile(api, `${b}/files/out/result.txt`)).text()).toBe("HELLO BUCKET");
+  }, 120_000);
+
+  it("runs examples/bucket-report: CSV files in, a report out, read files moved to done/", async () => {
+    const org = await createOrg(host);
+    const api = org.admin.api;
+    const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
+    const folder = (await api.post(`${t}/folders`, { name: unique("F") })).body.id as number;
+    const created = await api.post(`${t}/folders/${folder}/buckets`, { name: "Reports" });
+    const b = `${t}/buckets/${created.body.id}`;
+    await putFile(api, `${b}/files/in/a.csv`, "x,y\n1,2\n3,4\n");
+    await putFile(api, `${b}/files/in/b.csv`, "x\n");
+    await putFile(api, `${b}/files/in/notes.txt`, "not a csv");
+    // The example as shipped, with dirigent/sdk resolved to this checkout (no node_modules in the package).
+    const dir = path.join(root, "examples/bucket-report");
+    const main = fs.readFileSync(path.join(dir, "main.js"), "utf8").replace('"dirigent/sdk"', JSON.stringify(sdkUrl));
+    const manifestJson = JSON.parse(fs.readFileSync(path.join(dir, "dirigent.json"), "utf8"));
+    manifestJson.name = unique("bucket-report").toLowerCase();
+    manifestJson.entryPoints[0].command = ["node", "--import", tsxUrl, "main.js"];
+    const pkg = await uploadPackage(
+      api,
+      t,
+      await tgz(
+        packageFiles(manifestJson, {
+          "main.js": main,
+          "package.json": fs.readFileSync(path.join(dir, "package.json"), "utf8"),
+        }),
+      ),
+    );
+    expect(pkg.status, pkg.text).toBe(201);
+    const proc = await api.post(`${t}/folders/${folder}/processes`, {
+      name: "Report",
+      packageName: manifestJson.name,
+      inputArguments: { bucketName: "reports" },
+    });
+    expect(proc.status, proc.text).toBe(201);
+    const machine = await api.post(`${t}/machines`, { name: unique("m"), slots: 1, folderIds: [folder] });
+    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: os.tmpdir() } });
+    await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
+    const [job] = await startJobs(api, t, folder, { processId: proc.body.id });
+    const done = await waitForJob(api, t, job?.id as number, undefined, 60_000);
+    expect(done.state, JSON.stringify(done)).toBe("successful");
+    expect(done.outputArguments).toEqual({ report: `reports/${job?.id}.json`, files: 2 });
+    const listing = (await api.get(`${b}/files`)).body.items.map((f: { path: string }) => f.path);
+    expect(listing).toEqual(["done/a.csv", "done/b.csv", "in/notes.txt", `reports/${job?.id}.json`]);
+    const report = JSON.parse(await (await getFile(api, `${b}/files/reports/${job?.id}.json`)).text());
+    expect(report.summary.map((s: { file: string; rows: number }) => [s.file, s.rows])).toEqual([
+      ["in/a.csv", 2],
+      ["in/b.csv", 0],
+    ]);
   }, 120_000);
 
   it("retries refused connections and 503 answers with backoff, then succeeds", async () => {
