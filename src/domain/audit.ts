@@ -17,6 +17,7 @@ export const AuditComponent = {
   packages: "Packages",
   processes: "Processes",
   jobs: "Jobs",
+  assets: "Assets",
   buckets: "Buckets",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];

@@ -21,6 +21,7 @@ export const ProblemType = {
   invalidPackage: "invalid-package",
   packageInUse: "package-in-use",
   maintenance: "maintenance",
+  databaseUnavailable: "database-unavailable",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",
   unsupportedMediaType: "unsupported-media-type",
@@ -31,6 +32,9 @@ export const ProblemType = {
   linkExpired: "link-expired",
   storageUnavailable: "storage-unavailable",
   internal: "internal-error",
+  assetTypeImmutable: "asset-type-immutable",
+  assetNotFound: "asset-not-found",
+  assetValueMissing: "asset-value-missing",
 } as const;
 
 export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];

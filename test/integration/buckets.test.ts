@@ -237,7 +237,6 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
       "a/%2e%2e/%2e%2e/escape.txt",
       "a/%2E/b.txt",
       "%2Fetc%2Fpasswd",
-      "a%00b.txt",
       "a%5C..%5Cb.txt",
       "C:%5Cwindows",
       "C:/x.txt",
@@ -257,7 +256,13 @@ describe.each(testDatabases())("storage buckets on %s", (database) => {
     }
     expectProblem(await api.get(`${b}/files/`), 400, "invalid-path");
     expectProblem(await api.get(`${b}/files?prefix=..%2F`), 400, "invalid-path");
-    expectProblem(await api.get(`${b}/files?prefix=a%00`), 400, "invalid-path");
+    // NUL is refused before routing reaches the buckets, by the API's input guard (it names the field).
+    const nul = await putFile(api, `${b}/files/a%00b.txt`, "x");
+    expect(nul.status, nul.text).toBe(400);
+    expect(nul.body.type).toBe("validation-failed");
+    expect(expectProblem(await api.get(`${b}/files?prefix=a%00`), 400, "validation-failed").errors?.[0]?.path).toBe(
+      "prefix",
+    );
     expectProblem(await api.get(`${b}/read-uri?path=..%2Fx`), 400, "invalid-path");
     expect(fs.existsSync(path.join(server.dataDir, "buckets", "escape.txt"))).toBe(false);
     expect(fs.existsSync(path.join(server.dataDir, "escape.txt"))).toBe(false);

@@ -396,7 +396,7 @@ export class JobService {
             ? (outcome.error ?? `The automation exited with code ${outcome.exitCode ?? "unknown"}.`)
             : null,
         token_hash: null,
-      }).catch(() => undefined);
+      }).catch(ignoreConflict);
       if (row) {
         await this.event(
           tx,
@@ -535,7 +535,7 @@ export class JobService {
           ended_at: now.toISOString(),
           error: "The robot disconnected and did not come back in time.",
           token_hash: null,
-        }).catch(() => undefined);
+        }).catch(ignoreConflict);
         if (row) {
           await this.event(tx, job.id, JobState.faulted, "system", row.error);
           await this.alertFaulted(tx, row);
@@ -559,7 +559,7 @@ export class JobService {
       if (!kill && !stop) continue;
       const target = kill ? JobState.terminating : JobState.stopping;
       const row = await this.ctx.db.transaction().execute(async (tx) => {
-        const r = await this.move(tx, job, target, { stop_requested_at: now.toISOString() }).catch(() => undefined);
+        const r = await this.move(tx, job, target, { stop_requested_at: now.toISOString() }).catch(ignoreConflict);
         if (r)
           await this.event(
             tx,
@@ -733,4 +733,10 @@ export function present(r: JobRow): Job {
     startedAt: r.started_at,
     endedAt: r.ended_at,
   };
+}
+
+/** A state change that lost a race (the job moved meanwhile) is expected; any other error is not. */
+function ignoreConflict(error: unknown): undefined {
+  if (error instanceof ConflictError) return undefined;
+  throw error;
 }

@@ -38,6 +38,7 @@ const PackagesPage = lazy(() => import("../pages/org/automation/PackagesPage"));
 const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage"));
 const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
 const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
+const AssetsPage = lazy(() => import("../pages/org/automation/AssetsPage"));
 const BucketsPage = lazy(() => import("../pages/org/automation/BucketsPage"));
 const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPage"));
 
@@ -96,6 +97,7 @@ export function App() {
               <Route path="processes" element={<ProcessesPage />} />
               <Route path="folders" element={<FoldersPage />} />
               <Route path="roles" element={<RolesPage />} />
+              <Route path="assets" element={<AssetsPage />} />
               <Route path="buckets" element={<BucketsPage />} />
               <Route path="buckets/:id" element={<BucketFilesPage />} />
             </Route>

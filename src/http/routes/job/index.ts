@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
 import { requireJobToken } from "../../job-auth.js";
+import { jobAssetRoutes } from "./assets.js";
 import { jobBucketRoutes } from "./buckets.js";
 
 /**
@@ -20,5 +21,6 @@ export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
     async (request) => request.jobAuth,
   );
+  await app.register(jobAssetRoutes, { services });
   await app.register(jobBucketRoutes, { services });
 };

@@ -3,6 +3,7 @@ import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { requireAuthOrJobToken } from "../../job-auth.js";
 import { alertRoutes } from "./alerts.js";
+import { assetRoutes } from "./assets.js";
 import { bucketFileRoutes } from "./bucket-files.js";
 import { bucketRoutes } from "./buckets.js";
 import { resolveTenant } from "./context.js";
@@ -26,6 +27,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
+  await app.register(assetRoutes, { services });
   await app.register(bucketRoutes, { services });
   await app.register(bucketFileRoutes, { services });
 };

@@ -19,6 +19,7 @@ import {
   IconBriefcase,
   IconBucket,
   IconFolders,
+  IconKey,
   IconPackage,
   IconPlayerPlay,
   IconRobot,
@@ -71,6 +72,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "packages", label: t("nav.packages"), icon: icon(IconPackage), testId: "nav-packages" },
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
     { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
+    { sub: "assets", label: t("assets.nav"), icon: icon(IconKey), testId: "nav-assets" },
     { sub: "buckets", label: t("buckets.nav"), icon: icon(IconBucket), testId: "nav-buckets" },
   ];
   return (
