@@ -18,6 +18,7 @@ export const AuditComponent = {
   processes: "Processes",
   jobs: "Jobs",
   assets: "Assets",
+  buckets: "Buckets",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -49,6 +50,7 @@ export const AuditAction = {
   startJob: "Start Job",
   stopJob: "Stop Job",
   killJob: "Kill Job",
+  createLink: "Create Link",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

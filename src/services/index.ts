@@ -6,6 +6,9 @@ import { AssetService } from "./assets/asset-service.js";
 import { AssetVault } from "./assets/asset-vault.js";
 import { JobAssetService } from "./assets/job-asset-service.js";
 import { AuditService } from "./audit/audit-service.js";
+import { BucketFileService } from "./buckets/bucket-file-service.js";
+import { BucketLinks } from "./buckets/bucket-links.js";
+import { BucketService } from "./buckets/bucket-service.js";
 import type { ServiceContext } from "./context.js";
 import { EmailSettingsService } from "./email/email-settings-service.js";
 import { NotificationService } from "./email/notification-service.js";
@@ -54,6 +57,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
+  const buckets = new BucketService(ctx, audit, masterKey);
   return {
     ctx,
     masterKey,
@@ -86,5 +90,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
     assets: new AssetService(ctx, audit, new AssetVault(masterKey)),
     jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
+    buckets,
+    bucketFiles: new BucketFileService(ctx, audit, buckets, new BucketLinks(masterKey)),
   };
 }

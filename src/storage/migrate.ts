@@ -10,6 +10,7 @@ import * as m0007 from "./migrations/0007_tenant_settings_alerts.js";
 import * as m0008 from "./migrations/0008_alert_emails.js";
 import * as m0009 from "./migrations/0009_job_log_seq.js";
 import * as m0011 from "./migrations/0011_assets.js";
+import * as m0012 from "./migrations/0012_buckets.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -23,6 +24,7 @@ const migrations = {
   "0008_alert_emails": m0008,
   "0009_job_log_seq": m0009,
   "0011_assets": m0011,
+  "0012_buckets": m0012,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

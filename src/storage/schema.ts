@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { AlertComponent, AlertSeverity } from "../shared/alerts.js";
 import type { AssetType } from "../shared/assets.js";
+import type { BucketProviderKind } from "../shared/buckets.js";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
@@ -42,6 +43,7 @@ export interface Database {
   alert_email_subscriptions: AlertEmailSubscriptionTable;
   assets: AssetTable;
   asset_machine_values: AssetMachineValueTable;
+  buckets: BucketTable;
 }
 
 type Id = Generated<number>;
@@ -78,6 +80,8 @@ export interface TenantTable {
   status: AccountStatus;
   /** Days job logs are kept (a sweeper deletes older lines). */
   log_retention_days: ColumnType<number, number | undefined, number>;
+  /** Largest single upload to a bucket, in MiB. */
+  bucket_upload_max_mib: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -479,3 +483,27 @@ export interface AssetMachineValueTable {
 }
 
 export type AssetRow = Selectable<AssetTable>;
+
+export interface BucketTable {
+  id: Id;
+  /** UUID: names the bucket's folder under <data dir>/buckets and its signed links. */
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  name: string;
+  description: string | null;
+  provider: BucketProviderKind;
+  /** 0/1 (better-sqlite3 cannot bind booleans). */
+  read_only: number;
+  s3_endpoint: string | null;
+  s3_region: string | null;
+  s3_bucket: string | null;
+  s3_access_key_id: string | null;
+  /** Encrypted under the master key; never leaves the server. */
+  s3_secret_key_enc: string | null;
+  s3_path_style: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type BucketRow = Selectable<BucketTable>;

@@ -39,6 +39,8 @@ const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage")
 const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
 const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
 const AssetsPage = lazy(() => import("../pages/org/automation/AssetsPage"));
+const BucketsPage = lazy(() => import("../pages/org/automation/BucketsPage"));
+const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPage"));
 
 export function App() {
   return (
@@ -96,6 +98,8 @@ export function App() {
               <Route path="folders" element={<FoldersPage />} />
               <Route path="roles" element={<RolesPage />} />
               <Route path="assets" element={<AssetsPage />} />
+              <Route path="buckets" element={<BucketsPage />} />
+              <Route path="buckets/:id" element={<BucketFilesPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

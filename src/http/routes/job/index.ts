@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
 import { requireJobToken } from "../../job-auth.js";
 import { jobAssetRoutes } from "./assets.js";
+import { jobBucketRoutes } from "./buckets.js";
 
 /**
  * Everything under /api/v1/job: conveniences for running automations, which call with
@@ -21,4 +22,5 @@ export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     async (request) => request.jobAuth,
   );
   await app.register(jobAssetRoutes, { services });
+  await app.register(jobBucketRoutes, { services });
 };

@@ -4,6 +4,8 @@ import type { Services } from "../../../services/index.js";
 import { requireAuthOrJobToken } from "../../job-auth.js";
 import { alertRoutes } from "./alerts.js";
 import { assetRoutes } from "./assets.js";
+import { bucketFileRoutes } from "./bucket-files.js";
+import { bucketRoutes } from "./buckets.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
@@ -26,4 +28,6 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
   await app.register(assetRoutes, { services });
+  await app.register(bucketRoutes, { services });
+  await app.register(bucketFileRoutes, { services });
 };

@@ -17,6 +17,7 @@ import {
 import {
   IconBell,
   IconBriefcase,
+  IconBucket,
   IconFolders,
   IconKey,
   IconPackage,
@@ -72,6 +73,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
     { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
     { sub: "assets", label: t("assets.nav"), icon: icon(IconKey), testId: "nav-assets" },
+    { sub: "buckets", label: t("buckets.nav"), icon: icon(IconBucket), testId: "nav-buckets" },
   ];
   return (
     <Stack gap={2} mt="sm">
