@@ -17,6 +17,8 @@ export const AuditComponent = {
   packages: "Packages",
   processes: "Processes",
   jobs: "Jobs",
+  triggers: "Triggers",
+  calendars: "Calendars",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 

@@ -136,6 +136,11 @@ export class Schedule {
     return this.cron.nextRun(after);
   }
 
+  /** The last fire time strictly before `before`, or null. */
+  previous(before: Date): Date | null {
+    return this.cron.previousRuns(1, before)[0] ?? null;
+  }
+
   /** Up to `count` fire times strictly after `after`, skipping those `skip` refuses (at most 2000 looked at). */
   nextTimes(after: Date, count: number, skip?: (at: Date) => boolean): Date[] {
     const out: Date[] = [];

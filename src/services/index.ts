@@ -27,6 +27,10 @@ import { RobotEvents } from "./robots/robot-events.js";
 import { RobotHub } from "./robots/robot-hub.js";
 import { RobotSessionService } from "./robots/robot-session-service.js";
 import { RoleService } from "./roles/role-service.js";
+import { TenantSettingsService } from "./settings/tenant-settings-service.js";
+import { CalendarService } from "./triggers/calendar-service.js";
+import { TriggerFiring } from "./triggers/trigger-firing.js";
+import { TriggerService } from "./triggers/trigger-service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -50,6 +54,9 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
+  const tenantSettings = new TenantSettingsService(ctx, audit);
+  const calendars = new CalendarService(ctx, audit);
+  const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   return {
     ctx,
     masterKey,
@@ -79,5 +86,9 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
+    tenantSettings,
+    calendars,
+    triggers,
+    triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers),
   };
 }

@@ -3,12 +3,15 @@ import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { requireAuth } from "../../auth.js";
 import { alertRoutes } from "./alerts.js";
+import { calendarRoutes } from "./calendars.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
 import { packageRoutes } from "./packages.js";
 import { roleRoutes } from "./roles.js";
+import { tenantSettingsRoutes } from "./settings.js";
+import { triggerRoutes } from "./triggers.js";
 
 /** Everything under /api/v1/orgs/{org}/tenants/{tenant}: the automation resources of one tenant. */
 export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: Config }> = async (
@@ -23,4 +26,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
+  await app.register(triggerRoutes, { services });
+  await app.register(calendarRoutes, { services });
+  await app.register(tenantSettingsRoutes, { services });
 };

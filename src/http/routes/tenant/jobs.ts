@@ -31,6 +31,8 @@ const job = z.object({
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
 });
+/** The job as the API shows it (also in trigger routes). */
+export const jobSchema = job;
 const jobParams = tenantParams.extend({ id: z.string().min(1).max(64) });
 const logEntry = z.object({ id: z.number(), timestamp: z.string(), level: z.enum(logLevels), message: z.string() });
 const logQuery = z
