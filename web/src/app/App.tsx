@@ -38,6 +38,10 @@ const PackagesPage = lazy(() => import("../pages/org/automation/PackagesPage"));
 const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage"));
 const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
 const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
+const TriggersPage = lazy(() => import("../pages/org/automation/TriggersPage"));
+const TriggerDetailPage = lazy(() => import("../pages/org/automation/TriggerDetailPage"));
+const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage"));
+const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
 
 export function App() {
   return (
@@ -94,6 +98,10 @@ export function App() {
               <Route path="processes" element={<ProcessesPage />} />
               <Route path="folders" element={<FoldersPage />} />
               <Route path="roles" element={<RolesPage />} />
+              <Route path="triggers" element={<TriggersPage />} />
+              <Route path="triggers/:id" element={<TriggerDetailPage />} />
+              <Route path="calendars" element={<CalendarsPage />} />
+              <Route path="settings" element={<TenantSettingsPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

@@ -16,8 +16,12 @@ export const bodyId = z.number().int().positive().max(2_147_483_647);
 const zone = text(64);
 const cron = text(200);
 const limit = z.number().int().min(minJobLimitSeconds).max(maxJobLimitSeconds);
-const summaryLocale = (request: Parameters<typeof principalOf>[0]) =>
-  principalOf(request).locale === Locale.de ? "de" : "en";
+/** The language of schedule summaries: the UI's (Accept-Language), else the caller's profile language. */
+const summaryLocale = (request: Parameters<typeof principalOf>[0]): "en" | "de" => {
+  const header = request.headers["accept-language"];
+  if (typeof header === "string" && header.trim()) return /^\s*de\b/i.test(header) ? "de" : "en";
+  return principalOf(request).locale === Locale.de ? "de" : "en";
+};
 
 const triggerSchema = z.object({
   id: z.number(),

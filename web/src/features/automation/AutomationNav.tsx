@@ -17,10 +17,13 @@ import {
 import {
   IconBell,
   IconBriefcase,
+  IconCalendarOff,
+  IconClock,
   IconFolders,
   IconPackage,
   IconPlayerPlay,
   IconRobot,
+  IconSettings,
   IconShieldCheck,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
@@ -70,6 +73,9 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "packages", label: t("nav.packages"), icon: icon(IconPackage), testId: "nav-packages" },
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
     { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
+    { sub: "triggers", label: t("triggers.nav.triggers"), icon: icon(IconClock), testId: "nav-triggers" },
+    { sub: "calendars", label: t("triggers.nav.calendars"), icon: icon(IconCalendarOff), testId: "nav-calendars" },
+    { sub: "settings", label: t("triggers.nav.settings"), icon: icon(IconSettings), testId: "nav-tenant-settings" },
   ];
   return (
     <Stack gap={2} mt="sm">
