@@ -74,6 +74,14 @@ function weekdays(dow: string, syntax: "standard" | "quartz", locale: SummaryLoc
       parts.push(names[a] as string);
     }
   }
+  // Plain lists of three or more consecutive days read as a range (MON,TUE,WED,THU,FRI → Monday–Friday).
+  const singles = dow.split(",").map(index);
+  if (singles.length >= 3 && singles.every((x) => x !== null)) {
+    const order = (singles as number[]).map((d) => (d === 0 ? 7 : d)).sort((a, b) => a - b);
+    if (order.every((d, i) => i === 0 || d === (order[i - 1] as number) + 1)) {
+      return `${names[(order[0] as number) % 7]}–${names[(order.at(-1) as number) % 7]}`;
+    }
+  }
   return parts.join(", ");
 }
 

@@ -169,6 +169,8 @@ describe("summaries", () => {
     ["0 30 9 * * ?", "Every day at 09:30", "Täglich um 09:30"],
     ["0 0 9 ? * MON-FRI", "Every Monday–Friday at 09:00", "Jeden Montag–Freitag um 09:00"],
     ["0 0 9 ? * 2,4", "Every Monday, Wednesday at 09:00", "Jeden Montag, Mittwoch um 09:00"],
+    ["0 0 9 ? * MON,TUE,WED,THU,FRI", "Every Monday–Friday at 09:00", "Jeden Montag–Freitag um 09:00"],
+    ["0 0 9 ? * FRI,SAT,SUN", "Every Friday–Sunday at 09:00", "Jeden Freitag–Sonntag um 09:00"],
     ["0 9 * * 1,3", "Every Monday, Wednesday at 09:00", "Jeden Montag, Mittwoch um 09:00"],
     ["0 0 6 15 * ?", "On day 15 of every month at 06:00", "Am 15. jedes Monats um 06:00"],
     ["0 0 6 L * ?", "On the last day of every month at 06:00", "Am letzten Tag jedes Monats um 06:00"],

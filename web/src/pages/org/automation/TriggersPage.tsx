@@ -149,12 +149,18 @@ export default function TriggersPage() {
                   <Text size="sm" data-testid="trigger-next">
                     {formatInZone(tr.nextFireTime, tr.timeZone ?? tenantZone, lang)}
                   </Text>
-                  {tr.nextFireTime && (tr.timeZone !== tenantZone || viewerZone !== tenantZone) ? (
+                  {tr.nextFireTime ? (
                     <Text size="xs" c="dimmed">
-                      {t("triggers.tenantTime")}: {formatInZone(tr.nextFireTime, tenantZone, lang)}
-                      {viewerZone !== tenantZone
-                        ? ` · ${t("triggers.yourTime")}: ${formatInZone(tr.nextFireTime, viewerZone, lang)}`
-                        : ""}
+                      {[
+                        tr.timeZone !== tenantZone
+                          ? `${t("triggers.tenantTime")}: ${formatInZone(tr.nextFireTime, tenantZone, lang)}`
+                          : null,
+                        viewerZone !== tr.timeZone && viewerZone !== tenantZone
+                          ? `${t("triggers.yourTime")}: ${formatInZone(tr.nextFireTime, viewerZone, lang)}`
+                          : null,
+                      ]
+                        .filter(Boolean)
+                        .join(" · ")}
                     </Text>
                   ) : null}
                 </Table.Td>
