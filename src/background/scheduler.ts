@@ -1,6 +1,10 @@
 import type { Clock } from "../platform/clock.js";
 import type { Logger } from "../platform/logger.js";
+import type { TriggerAlerts } from "../services/triggers/trigger-alerts.js";
 import type { TriggerFiring } from "../services/triggers/trigger-firing.js";
+
+/** How often overdue trigger jobs (pending or running too long) are looked for. */
+const alertSweepMs = 10_000;
 
 /**
  * Fires time triggers: each round fires everything due (TriggerFiring.fireDue, exactly once
@@ -13,9 +17,11 @@ export class Scheduler {
   private done: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private kicked = false;
+  private lastAlertSweep = 0;
 
   constructor(
     private readonly firing: TriggerFiring,
+    private readonly alerts: TriggerAlerts,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
@@ -45,6 +51,10 @@ export class Scheduler {
       let sleepMs = this.pollMs;
       try {
         await this.firing.fireDue(this.clock.now());
+        if (Date.now() - this.lastAlertSweep >= alertSweepMs) {
+          this.lastAlertSweep = Date.now();
+          await this.alerts.sweep(this.clock.now());
+        }
         const next = await this.firing.nextDueAt();
         if (next) sleepMs = Math.max(5, Math.min(this.pollMs, next.getTime() - this.clock.now().getTime()));
       } catch (error) {

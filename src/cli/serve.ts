@@ -120,7 +120,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     : null;
   // Time triggers: every node running "scheduler" may fire them; each fire time fires once.
   const scheduler = runs("scheduler")
-    ? new Scheduler(services.triggerFiring, services.ctx.clock, logger, config.schedulerPollMs)
+    ? new Scheduler(services.triggerFiring, services.triggerAlerts, services.ctx.clock, logger, config.schedulerPollMs)
     : null;
   if (scheduler) services.triggers.onChange(() => scheduler.wake());
   scheduler?.start();

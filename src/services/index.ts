@@ -29,6 +29,8 @@ import { RobotSessionService } from "./robots/robot-session-service.js";
 import { RoleService } from "./roles/role-service.js";
 import { TenantSettingsService } from "./settings/tenant-settings-service.js";
 import { CalendarService } from "./triggers/calendar-service.js";
+import { TriggerAlerts } from "./triggers/trigger-alerts.js";
+import { TriggerBulk } from "./triggers/trigger-bulk.js";
 import { TriggerFiring } from "./triggers/trigger-firing.js";
 import { TriggerService } from "./triggers/trigger-service.js";
 
@@ -89,6 +91,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     tenantSettings,
     calendars,
     triggers,
-    triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers),
+    triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers, alerts),
+    triggerAlerts: new TriggerAlerts(ctx, alerts),
+    triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
   };
 }

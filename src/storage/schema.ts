@@ -82,6 +82,10 @@ export interface TenantTable {
   time_zone: ColumnType<string, string | undefined, string>;
   /** Fire times missed while no node ran get one catch-up firing when noticed within this many seconds. */
   trigger_catch_up_seconds: ColumnType<number, number | undefined, number>;
+  /** A trigger is disabled after this many consecutive faulted jobs (0 = never)… */
+  trigger_disable_failed_count: ColumnType<number, number | undefined, number>;
+  /** …that all ended within this many days. */
+  trigger_disable_failing_days: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -411,6 +415,8 @@ export interface JobTable {
   log_seq: Generated<number>;
   /** The trigger that created the job (source `trigger`). */
   trigger_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The trigger alerts this job raised already ("pending", "running", comma-separated). */
+  trigger_alerted: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JobEventTable {

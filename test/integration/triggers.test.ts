@@ -140,6 +140,8 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
     expect((await api.get(`${t}/settings`)).body).toEqual({
       timeZone: "UTC",
       triggerCatchUpSeconds: 300,
+      triggerDisableFailedCount: 10,
+      triggerDisableFailingDays: 1,
       logRetentionDays: 30,
     });
     const put = await api.put(`${t}/settings`, { timeZone: "Asia/Tokyo" });
@@ -407,6 +409,106 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
       ["2030-03-31T01:00:00.000Z", "fired"],
       ["2030-10-27T00:30:00.000Z", "fired"],
     ]);
+  });
+
+  it("disables itself after the tenant's number of consecutive faulted jobs, with the reason and an alert", async () => {
+    const { api, t, folderId, processId } = await setup(host);
+    expect((await api.put(`${t}/settings`, { triggerDisableFailedCount: 2 })).status).toBe(200);
+    const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+      type: "time",
+      name: "Flaky",
+      processId,
+      cron: "0 0 * * * ?",
+      timeZone: "UTC",
+    });
+    const id = created.body.id as number;
+    const db = server.server.storage.db;
+    const faultAll = () =>
+      db
+        .updateTable("jobs")
+        .set({ state: "faulted", ended_at: new Date().toISOString() })
+        .where("trigger_id", "=", id)
+        .execute();
+    const hour = new Date(Date.now() + 3_600_000).toISOString().slice(0, 13);
+    await plan(id, `${hour}:00:00.000Z`);
+    await fire(`${hour}:00:00.100Z`);
+    await faultAll();
+    const next = new Date(Date.parse(`${hour}:00:00.000Z`) + 3_600_000).toISOString();
+    await plan(id, next);
+    await fire(next);
+    await faultAll();
+    expect((await api.get(`${t}/triggers/${id}/jobs`)).body.items).toHaveLength(2);
+    const third = new Date(Date.parse(next) + 3_600_000).toISOString();
+    await plan(id, third);
+    await fire(third);
+    const after = (await api.get(`${t}/triggers/${id}`)).body;
+    expect(after).toMatchObject({
+      enabled: false,
+      nextFireTime: null,
+      disabledReason: "Its last 2 jobs failed within 1 day(s).",
+    });
+    expect((await history(api, t, id)).at(-1)).toMatchObject({ outcome: "failed", jobIds: [] });
+    const alerts = await api.get(`${t}/alerts`);
+    expect(alerts.body.items.map((a: { kind: string }) => a.kind)).toContain("trigger-disabled");
+  });
+
+  it("alerts once when a trigger's job stays pending longer than its threshold", async () => {
+    const { api, t, folderId, processId } = await setup(host);
+    const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+      type: "time",
+      name: "Watched",
+      processId,
+      cron: "0 0 3 * * ?",
+      timeZone: "UTC",
+      alertPendingSeconds: 60,
+    });
+    const id = created.body.id as number;
+    await plan(id, "2030-05-01T03:00:00.000Z");
+    await fire("2030-05-01T03:00:00.100Z");
+    const [job] = (await api.get(`${t}/triggers/${id}/jobs`)).body.items;
+    const sweep = (ms: number) => server.server.services.triggerAlerts.sweep(new Date(Date.parse(job.createdAt) + ms));
+    expect(await sweep(30_000)).toBe(0);
+    const raised = await Promise.all([sweep(61_000), sweep(61_000)]);
+    expect(raised.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await sweep(120_000)).toBe(0);
+    const alerts = (await api.get(`${t}/alerts`)).body.items.filter(
+      (a: { kind: string }) => a.kind === "trigger-job-overdue",
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ link: `/jobs/${job.id}`, severity: "warn" });
+  });
+
+  it("pauses and resumes all triggers of a folder or the tenant at once, audited", async () => {
+    const { org, api, t, folderId, processId } = await setup(host);
+    for (const name of ["A", "B"]) {
+      const res = await api.post(`${t}/folders/${folderId}/triggers`, {
+        type: "time",
+        name,
+        processId,
+        cron: "0 0 9 * * ?",
+      });
+      expect(res.status, res.text).toBe(201);
+    }
+    const off = await api.post(`${t}/triggers/bulk-enabled`, { enabled: false, folderId });
+    expect(off.status, off.text).toBe(200);
+    expect(off.body).toEqual({ count: 2 });
+    const list = async () =>
+      (await api.get(`${t}/folders/${folderId}/triggers`)).body.items as Record<string, unknown>[];
+    expect((await list()).map((x) => [x.enabled, x.nextFireTime])).toEqual([
+      [false, null],
+      [false, null],
+    ]);
+    const user = await createUser(api, org.slug);
+    expectProblem(await user.api.post(`${t}/triggers/bulk-enabled`, { enabled: true }), 403, "forbidden");
+    expectProblem(await api.post(`${t}/triggers/bulk-enabled`, { enabled: "yes" }), 400, "validation-failed");
+    const on = await api.post(`${t}/triggers/bulk-enabled`, { enabled: true });
+    expect(on.body).toEqual({ count: 2 });
+    for (const x of await list())
+      expect(x).toMatchObject({ enabled: true, nextFireTime: expect.stringMatching(/T09:00/) });
+    const audit = await api.get(`/orgs/${org.slug}/audit-logs?component=Triggers`);
+    expect(audit.body.items.map((a: { action: string }) => a.action)).toEqual(
+      expect.arrayContaining(["Activate", "Deactivate"]),
+    );
   });
 
   it("disables itself when its end date has passed", async () => {

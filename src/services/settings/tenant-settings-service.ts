@@ -13,6 +13,10 @@ export interface TenantSettings {
   timeZone: string;
   /** Missed fire times noticed within this many seconds get one catch-up firing; older ones are skipped. */
   triggerCatchUpSeconds: number;
+  /** A trigger disables itself after this many consecutive faulted jobs (0 = never)… */
+  triggerDisableFailedCount: number;
+  /** …when they all ended within this many days. */
+  triggerDisableFailingDays: number;
   /** Days job logs are kept. */
   logRetentionDays: number;
 }
@@ -27,13 +31,21 @@ export class TenantSettingsService {
   async get(tenantId: number, db: Db = this.ctx.db): Promise<TenantSettings> {
     const row = await db
       .selectFrom("tenants")
-      .select(["time_zone", "trigger_catch_up_seconds", "log_retention_days"])
+      .select([
+        "time_zone",
+        "trigger_catch_up_seconds",
+        "trigger_disable_failed_count",
+        "trigger_disable_failing_days",
+        "log_retention_days",
+      ])
       .where("id", "=", tenantId)
       .executeTakeFirst();
     if (!row) throw new NotFoundError("The tenant");
     return {
       timeZone: row.time_zone,
       triggerCatchUpSeconds: row.trigger_catch_up_seconds,
+      triggerDisableFailedCount: row.trigger_disable_failed_count,
+      triggerDisableFailingDays: row.trigger_disable_failing_days,
       logRetentionDays: row.log_retention_days,
     };
   }
@@ -56,6 +68,12 @@ export class TenantSettingsService {
           ...(changes.timeZone !== undefined && { time_zone: changes.timeZone }),
           ...(changes.triggerCatchUpSeconds !== undefined && {
             trigger_catch_up_seconds: changes.triggerCatchUpSeconds,
+          }),
+          ...(changes.triggerDisableFailedCount !== undefined && {
+            trigger_disable_failed_count: changes.triggerDisableFailedCount,
+          }),
+          ...(changes.triggerDisableFailingDays !== undefined && {
+            trigger_disable_failing_days: changes.triggerDisableFailingDays,
           }),
           ...(changes.logRetentionDays !== undefined && { log_retention_days: changes.logRetentionDays }),
           updated_at: isoNow(this.ctx.clock),

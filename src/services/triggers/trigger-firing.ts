@@ -9,6 +9,7 @@ import { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
 import type { Db } from "../../storage/database.js";
 import type { TriggerRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
+import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { Job, JobService } from "../jobs/job-service.js";
@@ -18,6 +19,12 @@ import type { TriggerService } from "./trigger-service.js";
 const batchSize = 100;
 /** Missed fire times counted one by one at most; more are reported as "at least". */
 const maxCountedMisses = 1000;
+
+type TenantRules = {
+  status: string;
+  trigger_disable_failed_count: number;
+  trigger_disable_failing_days: number;
+};
 
 type Outcome = { outcome: FiringOutcome; reason: string | null; jobIds: number[] };
 
@@ -42,6 +49,7 @@ export class TriggerFiring {
     private readonly audit: AuditService,
     private readonly jobs: JobService,
     private readonly triggers: TriggerService,
+    private readonly alerts: AlertService,
   ) {}
 
   /** Fires every time trigger due at `now`; returns how many firings were decided by this node. */
@@ -88,7 +96,7 @@ export class TriggerFiring {
       if (!row || row.next_fire_at !== expected || !row.cron || !row.time_zone) return false;
       const tenant = await tx
         .selectFrom("tenants")
-        .select(["status", "trigger_catch_up_seconds"])
+        .select(["status", "trigger_catch_up_seconds", "trigger_disable_failed_count", "trigger_disable_failing_days"])
         .where("id", "=", row.tenant_id)
         .executeTakeFirstOrThrow();
       const schedule = new Schedule(row.cron, row.time_zone);
@@ -142,7 +150,7 @@ export class TriggerFiring {
               reason: `Missed by ${Math.round(late)} s, more than the tenant's catch-up grace of ${tenant.trigger_catch_up_seconds} s.`,
               jobIds: [],
             }
-          : await this.decide(tx, row, tenant.status, fireTime);
+          : await this.decide(tx, row, tenant, fireTime, now);
       await this.record(tx, row, fireTime.toISOString(), outcome);
       await tx
         .updateTable("triggers")
@@ -156,9 +164,9 @@ export class TriggerFiring {
   }
 
   /** Whether the fire time creates jobs, and if so creates them in `tx`. */
-  private async decide(tx: Db, row: TriggerRow, tenantStatus: string, fireTime: Date): Promise<Outcome> {
+  private async decide(tx: Db, row: TriggerRow, tenant: TenantRules, fireTime: Date, now: Date): Promise<Outcome> {
     const skipped = (reason: string): Outcome => ({ outcome: FiringOutcome.skipped, reason, jobIds: [] });
-    if (tenantStatus !== AccountStatus.active) return skipped("The tenant is disabled.");
+    if (tenant.status !== AccountStatus.active) return skipped("The tenant is disabled.");
     const phase = await this.maintenancePhase(tx, row.tenant_id);
     if (phase !== MaintenancePhase.none) {
       // The maintenance window counts the fire times it swallowed (orchestrator-spec §2.5).
@@ -169,6 +177,26 @@ export class TriggerFiring {
         .where((eb) => eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", row.tenant_id)]))
         .execute();
       return skipped(`Maintenance (${phase}).`);
+    }
+    const failing = await this.failingTooLong(tx, row, tenant, now);
+    if (failing) {
+      // Auto-disable (orchestrator-spec §4.3, Triggers.DisableWhenFailedCount): off, with the reason and an alert.
+      await tx
+        .updateTable("triggers")
+        .set({ enabled: 0, next_fire_at: null, disabled_reason: failing })
+        .where("id", "=", row.id)
+        .execute();
+      await this.alerts.raise(tx, {
+        tenant_id: row.tenant_id,
+        folder_id: row.folder_id,
+        severity: "error",
+        component: "jobs",
+        kind: "trigger-disabled",
+        message: `Trigger ${row.name} was disabled: ${failing}`,
+        link: null,
+        details: { triggerName: row.name, reason: failing },
+      });
+      return { outcome: FiringOutcome.failed, reason: failing, jobIds: [] };
     }
     if (row.calendar_id !== null) {
       const calendar = await tx
@@ -284,6 +312,24 @@ export class TriggerFiring {
         created_at: this.ctx.clock.now().toISOString(),
       })
       .execute();
+  }
+
+  /** The reason to disable the trigger when its last N finished jobs all faulted within the tenant's window, else null. */
+  private async failingTooLong(tx: Db, row: TriggerRow, tenant: TenantRules, now: Date): Promise<string | null> {
+    const count = tenant.trigger_disable_failed_count;
+    if (count <= 0) return null;
+    const recent = await tx
+      .selectFrom("jobs")
+      .select(["state", "ended_at"])
+      .where("trigger_id", "=", row.id)
+      .where("state", "in", [JobState.successful, JobState.faulted, JobState.stopped])
+      .orderBy("id", "desc")
+      .limit(count)
+      .execute();
+    if (recent.length < count || recent.some((j) => j.state !== JobState.faulted)) return null;
+    const since = new Date(now.getTime() - tenant.trigger_disable_failing_days * 86_400_000).toISOString();
+    if (recent.some((j) => !j.ended_at || j.ended_at < since)) return null;
+    return `Its last ${count} jobs failed within ${tenant.trigger_disable_failing_days} day(s).`;
   }
 
   private async maintenancePhase(tx: Db, tenantId: number): Promise<MaintenancePhase> {

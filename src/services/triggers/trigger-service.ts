@@ -372,6 +372,11 @@ export class TriggerService {
     return uniqueOrConflict(this.ctx, work, `A trigger named "${name.trim()}" already exists in this folder.`);
   }
 
+  /** Tells the listeners (the local scheduler) that schedules changed outside this service. */
+  notifyChanged(): void {
+    this.changed();
+  }
+
   private changed(): void {
     for (const l of this.listeners) l();
   }

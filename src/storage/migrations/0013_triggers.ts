@@ -15,6 +15,15 @@ export async function up(db: Kysely<unknown>, d: DialectHelpers): Promise<void> 
     .alterTable("tenants")
     .addColumn("trigger_catch_up_seconds", "integer", (c) => c.notNull().defaultTo(300))
     .execute();
+  // Auto-disable: this many consecutive faulted jobs of a trigger (0 = never) within this many days.
+  await db.schema
+    .alterTable("tenants")
+    .addColumn("trigger_disable_failed_count", "integer", (c) => c.notNull().defaultTo(10))
+    .execute();
+  await db.schema
+    .alterTable("tenants")
+    .addColumn("trigger_disable_failing_days", "integer", (c) => c.notNull().defaultTo(1))
+    .execute();
 
   await db.schema
     .createTable("calendars")
@@ -86,5 +95,7 @@ export async function up(db: Kysely<unknown>, d: DialectHelpers): Promise<void> 
     .alterTable("jobs")
     .addColumn("trigger_id", "integer", (c) => c.references("triggers.id").onDelete("set null"))
     .execute();
+  // Which of its trigger's alerts (pending / running too long) a job already raised: "pending,running".
+  await db.schema.alterTable("jobs").addColumn("trigger_alerted", "text").execute();
   await db.schema.createIndex("jobs_trigger").on("jobs").columns(["trigger_id", "id"]).execute();
 }

@@ -9,6 +9,8 @@ import { tenantParams } from "./folders.js";
 const settingsSchema = z.object({
   timeZone: z.string(),
   triggerCatchUpSeconds: z.number(),
+  triggerDisableFailedCount: z.number(),
+  triggerDisableFailingDays: z.number(),
   logRetentionDays: z.number(),
 });
 
@@ -40,6 +42,8 @@ export const tenantSettingsRoutes: FastifyPluginAsyncZod<{ services: Services }>
           .object({
             timeZone: text(64),
             triggerCatchUpSeconds: z.number().int().min(0).max(86_400),
+            triggerDisableFailedCount: z.number().int().min(0).max(100),
+            triggerDisableFailingDays: z.number().int().min(1).max(30),
             logRetentionDays: z.number().int().min(1).max(3650),
           })
           .partial()

@@ -154,6 +154,31 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     async (request) => services.triggers.preview(tenantOf(request).access, request.body, summaryLocale(request)),
   );
 
+  app.post(
+    "/triggers/bulk-enabled",
+    {
+      schema: {
+        tags: ["triggers"],
+        summary: "Pause all: switches every time trigger of a folder (or, without folderId, of the tenant) off or on",
+        description:
+          "A folder needs triggers.edit there; the whole tenant needs settings.edit. Switching on plans each next fire time from now.",
+        params: tenantParams,
+        body: z.object({ enabled: z.boolean(), folderId: bodyId.optional() }).strict(),
+        response: { 200: z.object({ count: z.number() }), ...problems(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { org, access } = tenantOf(request);
+      return services.triggerBulk.setEnabled(
+        actorOf(request),
+        org.id,
+        access,
+        request.body.enabled,
+        request.body.folderId,
+      );
+    },
+  );
+
   app.get(
     "/triggers/:id",
     {

@@ -67,6 +67,8 @@ export interface Calendar {
 export interface TenantSettings {
   timeZone: string;
   triggerCatchUpSeconds: number;
+  triggerDisableFailedCount: number;
+  triggerDisableFailingDays: number;
   logRetentionDays: number;
 }
 
@@ -89,6 +91,8 @@ export function triggersApi(org: string, tenant: string) {
     setEnabled: (id: number, enabled: boolean) =>
       api.post<Trigger>(`${T}/triggers/${id}/${enabled ? "enable" : "disable"}`),
     remove: (id: number) => api.delete(`${T}/triggers/${id}`),
+    bulkEnabled: (enabled: boolean, folderId?: number) =>
+      api.post<{ count: number }>(`${T}/triggers/bulk-enabled`, { enabled, ...(folderId ? { folderId } : {}) }),
     runNow: (id: number) => api.post<{ items: Job[] }>(`${T}/triggers/${id}/run-now`),
     history: (id: number) => api.get<Page<Firing>>(withQuery(`${T}/triggers/${id}/history`, { limit: 100 })),
     jobs: (id: number) => api.get<Page<Job>>(withQuery(`${T}/triggers/${id}/jobs`, { limit: 100 })),

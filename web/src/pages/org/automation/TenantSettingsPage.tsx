@@ -10,7 +10,13 @@ import { timeZones, triggersApi } from "../../../features/triggers/api";
 import { useFormErrors } from "../../../lib/errors";
 import { useFormSubmit } from "../../../lib/useFormSubmit";
 
-const FIELDS = ["timeZone", "triggerCatchUpSeconds", "logRetentionDays"] as const;
+const FIELDS = [
+  "timeZone",
+  "triggerCatchUpSeconds",
+  "triggerDisableFailedCount",
+  "triggerDisableFailingDays",
+  "logRetentionDays",
+] as const;
 
 /** The tenant's settings: its time zone (default of new triggers), catch-up grace of missed fire times, log retention. */
 export default function TenantSettingsPage() {
@@ -25,12 +31,16 @@ export default function TenantSettingsPage() {
   const [zone, setZone] = useState<string | null>(null);
   const [grace, setGrace] = useState<string | number>("");
   const [retention, setRetention] = useState<string | number>("");
+  const [failCount, setFailCount] = useState<string | number>("");
+  const [failDays, setFailDays] = useState<string | number>("");
   const zones = useMemo(() => timeZones(), []);
   useEffect(() => {
     if (!query.data) return;
     setZone(query.data.timeZone);
     setGrace(Math.round(query.data.triggerCatchUpSeconds / 60));
     setRetention(query.data.logRetentionDays);
+    setFailCount(query.data.triggerDisableFailedCount);
+    setFailDays(query.data.triggerDisableFailingDays);
   }, [query.data]);
   if (query.isLoading) return <PageLoader />;
   if (query.isError) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
@@ -42,6 +52,8 @@ export default function TenantSettingsPage() {
         ...(zone && { timeZone: zone }),
         ...(typeof grace === "number" && { triggerCatchUpSeconds: grace * 60 }),
         ...(typeof retention === "number" && { logRetentionDays: retention }),
+        ...(typeof failCount === "number" && { triggerDisableFailedCount: failCount }),
+        ...(typeof failDays === "number" && { triggerDisableFailingDays: failDays }),
       });
       await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "settings") });
       notifications.show({ color: "teal", message: t("common.saved") });
@@ -78,6 +90,29 @@ export default function TenantSettingsPage() {
                 allowDecimal={false}
                 disabled={!canEdit}
                 error={errors.fieldErrors.triggerCatchUpSeconds}
+              />
+              <NumberInput
+                name="triggerDisableFailedCount"
+                label={t("triggers.disableCount")}
+                description={t("triggers.disableCountHint")}
+                value={failCount}
+                onChange={setFailCount}
+                min={0}
+                max={100}
+                allowDecimal={false}
+                disabled={!canEdit}
+                error={errors.fieldErrors.triggerDisableFailedCount}
+              />
+              <NumberInput
+                name="triggerDisableFailingDays"
+                label={t("triggers.disableDays")}
+                value={failDays}
+                onChange={setFailDays}
+                min={1}
+                max={30}
+                allowDecimal={false}
+                disabled={!canEdit}
+                error={errors.fieldErrors.triggerDisableFailingDays}
               />
               <NumberInput
                 name="logRetentionDays"

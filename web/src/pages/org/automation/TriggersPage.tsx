@@ -1,6 +1,14 @@
 import { Badge, Button, Group, Menu, Modal, Switch, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconClock, IconHistory, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
+import {
+  IconClock,
+  IconHistory,
+  IconPencil,
+  IconPlayerPause,
+  IconPlayerPlay,
+  IconPlus,
+  IconTrash,
+} from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -63,6 +71,18 @@ export default function TriggersPage() {
       notifications.show({ color: "red", message: errorText(error) });
     }
   };
+  const bulk = async (enabled: boolean) => {
+    try {
+      const res = await api.bulkEnabled(enabled, folder.id);
+      notifications.show({
+        color: "teal",
+        message: t(enabled ? "triggers.resumed" : "triggers.paused", { count: res.count }),
+      });
+      await refresh();
+    } catch (error) {
+      notifications.show({ color: "red", message: errorText(error) });
+    }
+  };
   const remove = (trigger: Trigger) =>
     confirm({
       title: t("triggers.deleteTitle", { name: trigger.name }),
@@ -89,6 +109,26 @@ export default function TriggersPage() {
         actions={
           <>
             <FolderPicker value={folder} onChange={selectFolder} />
+            {canEdit && triggers.length > 0 ? (
+              <>
+                <Button
+                  variant="default"
+                  leftSection={<IconPlayerPause size={16} />}
+                  onClick={() => void bulk(false)}
+                  data-testid="pause-all"
+                >
+                  {t("triggers.pauseAll")}
+                </Button>
+                <Button
+                  variant="default"
+                  leftSection={<IconPlayerPlay size={16} />}
+                  onClick={() => void bulk(true)}
+                  data-testid="resume-all"
+                >
+                  {t("triggers.resumeAll")}
+                </Button>
+              </>
+            ) : null}
             {newButton}
           </>
         }
