@@ -29,6 +29,7 @@ import { RobotSessionService } from "./robots/robot-session-service.js";
 import { RoleService } from "./roles/role-service.js";
 import { TenantSettingsService } from "./settings/tenant-settings-service.js";
 import { CalendarService } from "./triggers/calendar-service.js";
+import { HttpTriggers } from "./triggers/http-triggers.js";
 import { TriggerAlerts } from "./triggers/trigger-alerts.js";
 import { TriggerBulk } from "./triggers/trigger-bulk.js";
 import { TriggerFiring } from "./triggers/trigger-firing.js";
@@ -93,6 +94,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     triggers,
     triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers, alerts),
     triggerAlerts: new TriggerAlerts(ctx, alerts),
+    httpTriggers: new HttpTriggers(ctx, audit, jobs),
     triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
   };
 }

@@ -473,6 +473,8 @@ export interface TriggerTable {
   kind: string;
   name: string;
   description: string | null;
+  /** HTTP triggers: the path segment they are called at (unique per tenant). */
+  slug: ColumnType<string | null, string | null | undefined, string | null>;
   process_id: number;
   input_json: string;
   priority: number | null;

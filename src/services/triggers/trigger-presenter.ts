@@ -10,6 +10,10 @@ export interface Trigger {
   folderId: number;
   name: string;
   description: string | null;
+  /** HTTP triggers: where and how they are called (null for other kinds). */
+  slug: string | null;
+  method: string | null;
+  callMode: string | null;
   processId: number;
   inputArguments: Record<string, unknown>;
   /** Null = the process's priority. */
@@ -75,6 +79,9 @@ export function presentTrigger(r: TriggerRow, locale: SummaryLocale, calendar?: 
     folderId: r.folder_id,
     name: r.name,
     description: r.description,
+    slug: r.slug,
+    method: (JSON.parse(r.config_json) as { method?: string }).method ?? null,
+    callMode: (JSON.parse(r.config_json) as { callMode?: string }).callMode ?? null,
     processId: r.process_id,
     inputArguments: JSON.parse(r.input_json) as Record<string, unknown>,
     priority: r.priority,

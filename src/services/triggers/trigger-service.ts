@@ -149,6 +149,7 @@ export class TriggerService {
     locale: SummaryLocale,
   ): Promise<Trigger> {
     const before = await this.find(this.ctx.db, access, id, "triggers.edit");
+    if (before.kind !== TriggerKind.time) return this.updateOtherKind(actor, orgId, before, changes, locale);
     const merged: TimeTriggerInput = {
       name: changes.name ?? before.name,
       processId: changes.processId ?? before.process_id,
@@ -210,6 +211,39 @@ export class TriggerService {
     );
     this.changed();
     return presentTrigger(row, locale, checked.calendar);
+  }
+
+  /** Triggers of other kinds (HTTP) can so far only be switched on or off here; other changes: delete and create. */
+  private async updateOtherKind(
+    actor: Actor,
+    orgId: number,
+    before: TriggerRow,
+    changes: Partial<TimeTriggerInput>,
+    locale: SummaryLocale,
+  ): Promise<Trigger> {
+    const others = Object.keys(changes).filter((k) => k !== "enabled");
+    if (others.length > 0) {
+      throw new ValidationError(
+        others.map((path) => ({ path, message: `cannot be changed on a ${before.kind} trigger yet (only enabled)` })),
+      );
+    }
+    const row = await this.ctx.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("triggers")
+        .set({ enabled: changes.enabled === false ? 0 : 1, updated_by: actor.name, updated_at: isoNow(this.ctx.clock) })
+        .where("id", "=", before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.triggers,
+        action: AuditAction.update,
+        target: { type: "trigger", id: row.id, name: row.name },
+        before: presentTrigger(before, "en"),
+        after: presentTrigger(row, "en"),
+      });
+      return row;
+    });
+    return presentTrigger(row, locale);
   }
 
   async setEnabled(

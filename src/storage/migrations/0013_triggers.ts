@@ -47,6 +47,8 @@ export async function up(db: Kysely<unknown>, d: DialectHelpers): Promise<void> 
     .addColumn("kind", "text", (c) => c.notNull())
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("description", "text")
+    // The path segment of an HTTP trigger (null for other kinds).
+    .addColumn("slug", "text")
     .addColumn("process_id", "integer", (c) => c.notNull().references("processes.id").onDelete("cascade"))
     .addColumn("input_json", "text", (c) => c.notNull())
     // Null = the process's priority at firing time.
@@ -75,6 +77,10 @@ export async function up(db: Kysely<unknown>, d: DialectHelpers): Promise<void> 
     .addColumn("updated_at", "text", (c) => c.notNull())
     .execute();
   await sql`create unique index triggers_folder_name on triggers (folder_id, lower(name))`.execute(db);
+  // HTTP triggers are called at T/triggers/http/{slug}: unique per tenant.
+  await sql`create unique index triggers_tenant_slug on triggers (tenant_id, lower(slug)) where slug is not null`.execute(
+    db,
+  );
   // The scheduler's round: due triggers by fire time (only those that will fire are indexed).
   await sql`create index triggers_due on triggers (next_fire_at) where next_fire_at is not null`.execute(db);
 

@@ -6,6 +6,7 @@ import { alertRoutes } from "./alerts.js";
 import { calendarRoutes } from "./calendars.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
+import { httpTriggerRoutes } from "./http-triggers.js";
 import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
 import { packageRoutes } from "./packages.js";
@@ -27,6 +28,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
   await app.register(triggerRoutes, { services });
+  await app.register(httpTriggerRoutes, { services });
   await app.register(calendarRoutes, { services });
   await app.register(tenantSettingsRoutes, { services });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { callModes, httpMethods } from "../../../services/triggers/http-triggers.js";
 import { Locale } from "../../../shared/identity.js";
 import { firingOutcomes, maxJobLimitSeconds, maxJobsPerFiring, minJobLimitSeconds } from "../../../shared/triggers.js";
 import { actorOf, principalOf } from "../../auth.js";
@@ -30,6 +31,9 @@ const triggerSchema = z.object({
   folderId: z.number(),
   name: z.string(),
   description: z.string().nullable(),
+  slug: z.string().nullable(),
+  method: z.string().nullable(),
+  callMode: z.string().nullable(),
   processId: z.number(),
   inputArguments: z.record(z.string(), z.unknown()),
   priority: z.number().nullable(),
@@ -73,10 +77,29 @@ const timeFields = {
   endDate: z.iso.datetime({ offset: true }).nullable().optional(),
   enabled: z.boolean().optional(),
 };
-// Queue and HTTP triggers join through `type` ("queue", "http") with their own fields. A zod
-// discriminated union with one member answers an unknown `type` with a 500 from the error
-// mapping, so until a second kind exists this is one strict object.
-const createBody = z.object({ type: z.enum(["time"]), ...timeFields }).strict();
+const timeBody = z.object({ type: z.literal("time"), ...timeFields }).strict();
+const httpBody = z
+  .object({
+    type: z.literal("http"),
+    name: text(128),
+    description: text(512).nullable().optional(),
+    processId: bodyId,
+    slug: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be letters, digits, '-', '_' or '.' (at most 100)")
+      .refine((s) => s.toLowerCase() !== "jobs", 'must not be "jobs"'),
+    method: z.enum(httpMethods),
+    callMode: z.enum(callModes),
+    inputArguments: z.record(z.string(), z.unknown()).optional(),
+    priority: z.number().int().min(1).max(100).nullable().optional(),
+    machineId: bodyId.nullable().optional(),
+    stopAfterSeconds: limit.nullable().optional(),
+    killAfterSeconds: limit.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+// Queue triggers join as a third member, discriminated by `type`.
+const createBody = z.discriminatedUnion("type", [timeBody, httpBody]);
 const patchBody = z.object(timeFields).partial().strict();
 
 const folderParams = tenantParams.extend({ folder: dbId });
@@ -92,7 +115,8 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     {
       schema: {
         tags: ["triggers"],
-        summary: "Creates a time trigger (Quartz 6–7 field or standard 5-field cron in an IANA zone)",
+        summary:
+          "Creates a time trigger (Quartz 6–7 field or standard 5-field cron in an IANA zone) or an HTTP trigger",
         description:
           "timeZone defaults to the tenant's; priority null = the process's. inputArguments are checked against the entry point's inputSchema.",
         params: folderParams,
@@ -102,6 +126,12 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     },
     async (request, reply) => {
       const { org, access } = tenantOf(request);
+      if (request.body.type === "http") {
+        const { type: _http, ...http } = request.body;
+        return reply
+          .status(201)
+          .send(await services.httpTriggers.create(actorOf(request), org.id, access, request.params.folder, http));
+      }
       const { type: _type, ...input } = request.body;
       const created = await services.triggers.create(
         actorOf(request),
