@@ -9,6 +9,9 @@ export interface Trigger {
   folderId: number;
   name: string;
   description: string | null;
+  slug: string | null;
+  method: string | null;
+  callMode: string | null;
   processId: number;
   inputArguments: Record<string, unknown>;
   priority: number | null;

@@ -173,17 +173,25 @@ export default function TriggersPage() {
                   <Text size="sm" fw={600} component={Link} to={ctx.path(`triggers/${tr.id}`)}>
                     {tr.name}
                   </Text>
-                  <Badge ml={6} size="xs" variant="light">
-                    {t("triggers.typeTime")}
+                  <Badge ml={6} size="xs" variant="light" color={tr.type === "http" ? "grape" : undefined}>
+                    {tr.type === "http" ? t("triggers.typeHttp") : t("triggers.typeTime")}
                   </Badge>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm" data-testid="trigger-summary">
-                    {tr.summary}
-                  </Text>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {tr.cron} · {tr.timeZone}
-                  </Text>
+                  {tr.type === "http" ? (
+                    <Text size="sm" ff="monospace">
+                      {tr.method} …/triggers/http/{tr.slug}
+                    </Text>
+                  ) : (
+                    <>
+                      <Text size="sm" data-testid="trigger-summary">
+                        {tr.summary}
+                      </Text>
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {tr.cron} · {tr.timeZone}
+                      </Text>
+                    </>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" data-testid="trigger-next">
@@ -243,7 +251,7 @@ export default function TriggersPage() {
                             {t("triggers.runNow")}
                           </Menu.Item>
                         ) : null}
-                        {canEdit ? (
+                        {canEdit && tr.type === "time" ? (
                           <Menu.Item
                             leftSection={<IconPencil size={16} />}
                             onClick={() => setDialog({ trigger: tr })}
