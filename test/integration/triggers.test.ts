@@ -260,6 +260,7 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
     for (const job of jobs.body.items) {
       expect(job).toMatchObject({
         source: "trigger",
+        triggerId: id,
         state: "pending",
         priority: 70,
         inputArguments: { n: 1 },
@@ -509,6 +510,29 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
     expect(audit.body.items.map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(["Activate", "Deactivate"]),
     );
+  });
+
+  it("does not fire for a disabled tenant, and records why", async () => {
+    const { org, api, t, folderId, processId } = await setup(host);
+    const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+      type: "time",
+      name: "Dormant",
+      processId,
+      cron: "0 0 4 * * ?",
+      timeZone: "UTC",
+    });
+    const id = created.body.id as number;
+    const tenantId = Number(t.split("/").at(-1));
+    const patch = (status: string) => host.patch(`/host/organizations/${org.id}/tenants/${tenantId}`, { status });
+    expect((await patch("disabled")).status).toBe(200);
+    try {
+      await plan(id, "2030-06-01T04:00:00.000Z");
+      await fire("2030-06-01T04:00:00.100Z");
+    } finally {
+      expect((await patch("active")).status).toBe(200);
+    }
+    expect((await history(api, t, id)).at(-1)).toMatchObject({ outcome: "skipped", reason: "The tenant is disabled." });
+    expect((await api.get(`${t}/triggers/${id}/jobs`)).body.items).toHaveLength(0);
   });
 
   it("disables itself when its end date has passed", async () => {

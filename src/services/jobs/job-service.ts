@@ -33,6 +33,8 @@ export interface Job {
   createdBy: string;
   stopAfterSeconds: number | null;
   killAfterSeconds: number | null;
+  /** The trigger that started the job (source `trigger`), if any. */
+  triggerId: number | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -775,6 +777,7 @@ export function present(r: JobRow): Job {
     createdBy: r.created_by,
     stopAfterSeconds: r.stop_after_seconds,
     killAfterSeconds: r.kill_after_seconds,
+    triggerId: r.trigger_id,
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,

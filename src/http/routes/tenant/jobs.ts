@@ -27,6 +27,7 @@ const job = z.object({
   createdBy: z.string(),
   stopAfterSeconds: z.number().nullable(),
   killAfterSeconds: z.number().nullable(),
+  triggerId: z.number().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
