@@ -47,6 +47,8 @@ const FIELDS = [
   "jobCount",
   "stopAfterSeconds",
   "killAfterSeconds",
+  "alertPendingSeconds",
+  "alertRunningSeconds",
   "endDate",
 ] as const;
 
@@ -89,6 +91,12 @@ export function TriggerForm({
   );
   const [killMinutes, setKillMinutes] = useState<string | number>(
     trigger?.killAfterSeconds ? trigger.killAfterSeconds / 60 : "",
+  );
+  const [pendingAlert, setPendingAlert] = useState<string | number>(
+    trigger?.alertPendingSeconds ? trigger.alertPendingSeconds / 60 : "",
+  );
+  const [runningAlert, setRunningAlert] = useState<string | number>(
+    trigger?.alertRunningSeconds ? trigger.alertRunningSeconds / 60 : "",
   );
   const [endDate, setEndDate] = useState(trigger?.endDate ? trigger.endDate.slice(0, 16) : "");
   const [enabled, setEnabled] = useState(trigger?.enabled ?? true);
@@ -145,6 +153,8 @@ export function TriggerForm({
       jobCount: typeof jobCount === "number" ? jobCount : 1,
       stopAfterSeconds: minutes(stopMinutes),
       killAfterSeconds: minutes(killMinutes),
+      alertPendingSeconds: minutes(pendingAlert),
+      alertRunningSeconds: minutes(runningAlert),
       endDate: endDate ? new Date(endDate).toISOString() : null,
       enabled,
     };
@@ -354,6 +364,26 @@ export function TriggerForm({
             max={15839}
             allowDecimal={false}
             error={errors.fieldErrors.killAfterSeconds}
+          />
+          <NumberInput
+            name="alertPendingSeconds"
+            label={t("triggers.alertPending")}
+            value={pendingAlert}
+            onChange={setPendingAlert}
+            min={1}
+            max={15839}
+            allowDecimal={false}
+            error={errors.fieldErrors.alertPendingSeconds}
+          />
+          <NumberInput
+            name="alertRunningSeconds"
+            label={t("triggers.alertRunning")}
+            value={runningAlert}
+            onChange={setRunningAlert}
+            min={1}
+            max={15839}
+            allowDecimal={false}
+            error={errors.fieldErrors.alertRunningSeconds}
           />
           <TextInput
             name="endDate"

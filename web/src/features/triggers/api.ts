@@ -47,6 +47,8 @@ export interface TriggerInput {
   jobCount?: number;
   stopAfterSeconds?: number | null;
   killAfterSeconds?: number | null;
+  alertPendingSeconds?: number | null;
+  alertRunningSeconds?: number | null;
   endDate?: string | null;
   enabled?: boolean;
 }
