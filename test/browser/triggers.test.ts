@@ -122,6 +122,20 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
       await row.getByTestId("trigger-enabled").click({ force: true });
       await expect.poll(async () => (await org.admin.api.get(`${t}/triggers/${saved.id}`)).body.enabled).toBe(true);
 
+      // Run now, then the trigger's page shows the firing in its history and the job in its jobs tab.
+      await row.getByTestId("row-actions").click();
+      await page.getByRole("menuitem", { name: "Run now" }).click();
+      await expect
+        .poll(async () => (await org.admin.api.get(`${t}/triggers/${saved.id}/jobs`)).body.items.length)
+        .toBe(1);
+      await row.getByRole("link", { name: "History" }).click();
+      await page.getByTestId("trigger-history").waitFor();
+      await expect.poll(() => page.getByTestId("trigger-history").textContent()).toContain("Fired");
+      await page.getByTestId("tab-jobs").click();
+      await page.getByTestId("trigger-jobs").waitFor();
+      await shot(page, "trigger-detail-en");
+      await page.goBack();
+
       // German: navigation, list summary and the editor's preview.
       await page.getByTestId("language-switcher").click();
       await page.getByTestId("language-de").click();
