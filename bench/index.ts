@@ -1,6 +1,7 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchTriggers } from "./triggers.js";
 
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run.
@@ -13,4 +14,5 @@ console.log("# Dirigent benchmarks");
 await benchFoundation(pgUrl);
 await benchEmail(pgUrl);
 await benchJobs(pgUrl);
+await benchTriggers(pgUrl);
 process.exit(0);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { Dispatcher } from "../background/dispatcher.js";
 import { Mailer } from "../background/mailer.js";
 import { startPeriodic } from "../background/periodic.js";
+import { Scheduler } from "../background/scheduler.js";
 import { buildApp } from "../http/app.js";
 import { systemClock } from "../platform/clock.js";
 import type { Config } from "../platform/config.js";
@@ -135,9 +136,16 @@ function startBackground(config: Config, services: Services, logger: Logger) {
         logger,
       )
     : null;
+  // Time triggers: every node running "scheduler" may fire them; each fire time fires once.
+  const scheduler = runs("scheduler")
+    ? new Scheduler(services.triggerFiring, services.triggerAlerts, services.ctx.clock, logger, config.schedulerPollMs)
+    : null;
+  if (scheduler) services.triggers.onChange(() => scheduler.wake());
+  scheduler?.start();
   return {
     mailer,
     async stop() {
+      await scheduler?.stop();
       await mailer?.stop();
       await licenseNotices?.stop();
       await staleSessions?.stop();

@@ -19,6 +19,8 @@ export const AuditComponent = {
   jobs: "Jobs",
   assets: "Assets",
   buckets: "Buckets",
+  triggers: "Triggers",
+  calendars: "Calendars",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 

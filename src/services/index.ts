@@ -34,6 +34,13 @@ import { RobotEvents } from "./robots/robot-events.js";
 import { RobotHub } from "./robots/robot-hub.js";
 import { RobotSessionService } from "./robots/robot-session-service.js";
 import { RoleService } from "./roles/role-service.js";
+import { TenantSettingsService } from "./settings/tenant-settings-service.js";
+import { CalendarService } from "./triggers/calendar-service.js";
+import { HttpTriggers } from "./triggers/http-triggers.js";
+import { TriggerAlerts } from "./triggers/trigger-alerts.js";
+import { TriggerBulk } from "./triggers/trigger-bulk.js";
+import { TriggerFiring } from "./triggers/trigger-firing.js";
+import { TriggerService } from "./triggers/trigger-service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -58,6 +65,9 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
   const buckets = new BucketService(ctx, audit, masterKey);
+  const tenantSettings = new TenantSettingsService(ctx, audit);
+  const calendars = new CalendarService(ctx, audit);
+  const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   return {
     ctx,
     masterKey,
@@ -92,5 +102,12 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
     buckets,
     bucketFiles: new BucketFileService(ctx, audit, buckets, new BucketLinks(masterKey)),
+    tenantSettings,
+    calendars,
+    triggers,
+    triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers, alerts),
+    triggerAlerts: new TriggerAlerts(ctx, alerts),
+    httpTriggers: new HttpTriggers(ctx, audit, jobs),
+    triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
   };
 }

@@ -41,6 +41,10 @@ const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
 const AssetsPage = lazy(() => import("../pages/org/automation/AssetsPage"));
 const BucketsPage = lazy(() => import("../pages/org/automation/BucketsPage"));
 const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPage"));
+const TriggersPage = lazy(() => import("../pages/org/automation/TriggersPage"));
+const TriggerDetailPage = lazy(() => import("../pages/org/automation/TriggerDetailPage"));
+const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage"));
+const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
 
 export function App() {
   return (
@@ -100,6 +104,10 @@ export function App() {
               <Route path="assets" element={<AssetsPage />} />
               <Route path="buckets" element={<BucketsPage />} />
               <Route path="buckets/:id" element={<BucketFilesPage />} />
+              <Route path="triggers" element={<TriggersPage />} />
+              <Route path="triggers/:id" element={<TriggerDetailPage />} />
+              <Route path="calendars" element={<CalendarsPage />} />
+              <Route path="settings" element={<TenantSettingsPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />
