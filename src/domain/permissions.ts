@@ -85,5 +85,17 @@ export const predefinedRoles: readonly PredefinedRole[] = [
   { key: "viewer", name: "Viewer", kind: "folder", permissions: view(folderResources) },
 ];
 
+/**
+ * What a running job may do in its own folder with its job token (orchestrator-spec §3.5: a robot
+ * views, adds and consumes queue items, reads assets and credentials, reads and writes buckets).
+ */
+export const robotPermissions: readonly Permission[] = [
+  "queues.view",
+  "queues.edit",
+  "assets.view",
+  "buckets.view",
+  "buckets.edit",
+];
+
 /** Folder trees are at most this deep: one top-level folder and six levels below it. */
 export const maxFolderDepth = 7;

@@ -21,6 +21,7 @@ import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
+import { jobTokenRoutes } from "./routes/job/index.js";
 import { meRoutes } from "./routes/me.js";
 import { orgRoutes } from "./routes/org/index.js";
 import { registerRobotEndpoint } from "./routes/robot.js";
@@ -56,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("auth", null);
   app.decorateRequest("tenantContext", null);
+  app.decorateRequest("jobAuth", null);
   installErrorHandling(app);
 
   await app.register(cookie);
@@ -112,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(hostRoutes, { services, prefix: "/host" });
       await api.register(orgRoutes, { services });
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
+      await api.register(jobTokenRoutes, { services, prefix: "/job" });
     },
     { prefix: "/api/v1" },
   );

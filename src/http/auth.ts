@@ -27,6 +27,9 @@ const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Who made this request, for the audit log; anonymous requests (login) name the client only. */
 export function actorOf(request: FastifyRequest): Actor {
   const client = clientOf(request);
+  // A running job (job token, see job-auth.ts) acts as a robot of its organization.
+  const job = request.jobAuth;
+  if (job) return { kind: "robot", id: job.jobId, name: `job ${job.jobId}`, orgId: job.orgId, ...client };
   const p = request.auth?.principal;
   if (!p) return { kind: "system", id: null, name: "anonymous", orgId: null, ...client };
   return p.kind === "admin"

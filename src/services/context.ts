@@ -18,7 +18,8 @@ export interface ServiceContext {
 
 /** Who performs an action, and from where: written into every audit row. */
 export interface Actor {
-  kind: PrincipalKind | "system";
+  /** `robot`: a running job calling with its job token (`id` is the job's id). */
+  kind: PrincipalKind | "system" | "robot";
   id: number | null;
   name: string;
   /** The organization of a user actor. */

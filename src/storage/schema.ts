@@ -125,7 +125,7 @@ export interface AuditLogTable {
   id: Id;
   scope: AuditScope;
   org_id: number | null;
-  actor_kind: PrincipalKind | "system";
+  actor_kind: PrincipalKind | "system" | "robot";
   actor_id: number | null;
   actor_name: string;
   component: string;

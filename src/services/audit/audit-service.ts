@@ -39,10 +39,12 @@ export interface AuditRecord {
 
 /**
  * Where an action inside an organization is logged: in the organization's own log when one of
- * its users acted, in the host log when a system administrator did.
+ * its users (or its running jobs) acted, in the host log when a system administrator did.
  */
 export function orgAuditScope(actor: Actor, orgId: number) {
-  return actor.kind === "user" ? ({ scope: "org", orgId } as const) : ({ scope: "host" } as const);
+  return actor.kind === "user" || actor.kind === "robot"
+    ? ({ scope: "org", orgId } as const)
+    : ({ scope: "host" } as const);
 }
 
 /** Most rows one CSV export holds; a larger export must narrow its filters. */

@@ -7,6 +7,7 @@ import { AccountStatus } from "../../../shared/identity.js";
 import { ProblemType } from "../../../shared/problem-types.js";
 import type { OrganizationRow } from "../../../storage/schema.js";
 import { orgForRequest, principalOf } from "../../auth.js";
+import { assertJobTenant, jobAccess } from "../../job-auth.js";
 
 export interface TenantContext {
   org: OrganizationRow;
@@ -23,11 +24,17 @@ declare module "fastify" {
 /**
  * A preHandler for every route under /orgs/{org}/tenants/{tenant}: the caller must belong to
  * the organization (else 404), the tenant must be active, its users are stopped while it is
- * under maintenance, and the caller's permissions in it are computed once for the request.
+ * under maintenance, and the caller's permissions in it are computed once for the request. A
+ * running job (job token) may address its own tenant only, with a robot's rights in its folder.
  */
 export function resolveTenant(services: Services) {
   return async (request: FastifyRequest): Promise<void> => {
     const params = request.params as { org: string; tenant: string };
+    if (request.jobAuth) {
+      const { org, tenant } = await assertJobTenant(services, request.jobAuth, params.org, params.tenant);
+      request.tenantContext = { org, tenant, access: jobAccess(request.jobAuth) };
+      return;
+    }
     const org = await orgForRequest(services, request, params.org, { adminOnly: false });
     const tenant = await services.organizations.getTenant(org.id, params.tenant);
     const principal = principalOf(request);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
-import { requireAuth } from "../../auth.js";
+import { requireAuthOrJobToken } from "../../job-auth.js";
 import { alertRoutes } from "./alerts.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
@@ -15,7 +15,8 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   app,
   { services, config },
 ) => {
-  app.addHook("preHandler", requireAuth(services));
+  // Routes with `config: { jobToken: true }` also admit running jobs (a robot's rights in their folder).
+  app.addHook("preHandler", requireAuthOrJobToken(services));
   app.addHook("preHandler", resolveTenant(services));
   await app.register(folderRoutes, { services });
   await app.register(roleRoutes, { services });

@@ -25,6 +25,7 @@ export function actorKindLabel(kind: string, t: TFunction): string {
   if (kind === "admin") return t("audit.actorKind.admin");
   if (kind === "user") return t("audit.actorKind.user");
   if (kind === "system") return t("audit.actorKind.system");
+  if (kind === "robot") return t("audit.actorKind.robot");
   return kind;
 }
 

@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Services } from "../../../services/index.js";
+import { requireJobToken } from "../../job-auth.js";
+
+/**
+ * Everything under /api/v1/job: conveniences for running automations, which call with
+ * `Authorization: Bearer $DIRIGENT_JOB_TOKEN` and name things (queues, assets, buckets) in their
+ * job's folder. One sub-plugin per area, registered below.
+ */
+export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.addHook("preHandler", requireJobToken(services));
+  app.get(
+    "/",
+    {
+      schema: {
+        tags: ["job"],
+        summary: "The running job behind the job token (its id, key, folder, machine and process)",
+      },
+    },
+    async (request) => request.jobAuth,
+  );
+};
