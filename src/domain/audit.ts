@@ -17,6 +17,7 @@ export const AuditComponent = {
   packages: "Packages",
   processes: "Processes",
   jobs: "Jobs",
+  queues: "Queues",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 

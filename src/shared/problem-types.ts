@@ -20,6 +20,7 @@ export const ProblemType = {
   licenseExceeded: "license-exceeded",
   invalidPackage: "invalid-package",
   packageInUse: "package-in-use",
+  duplicateReference: "duplicate-reference",
   maintenance: "maintenance",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
 import { requireJobToken } from "../../job-auth.js";
+import { jobQueueRoutes } from "./queues.js";
 
 /**
  * Everything under /api/v1/job: conveniences for running automations, which call with
@@ -19,4 +20,5 @@ export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
     async (request) => request.jobAuth,
   );
+  await app.register(jobQueueRoutes, { services });
 };

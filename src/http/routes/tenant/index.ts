@@ -8,6 +8,7 @@ import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
 import { packageRoutes } from "./packages.js";
+import { queueRoutes } from "./queues.js";
 import { roleRoutes } from "./roles.js";
 
 /** Everything under /api/v1/orgs/{org}/tenants/{tenant}: the automation resources of one tenant. */
@@ -24,4 +25,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
+  await app.register(queueRoutes, { services });
 };
