@@ -64,3 +64,14 @@ export const job = {
     return process.env.DIRIGENT_JOB_TOKEN ?? null;
   },
 };
+
+export { type ClientOptions, DirigentApiError, DirigentClient, jobClient } from "./client.js";
+export {
+  type AddOptions,
+  type BulkResult,
+  type CommitType,
+  Queue,
+  type QueueItemData,
+  queue,
+  Transaction,
+} from "./queues.js";

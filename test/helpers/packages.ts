@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { buildSync } from "esbuild";
 import { create, Header } from "tar";
 import type { Api, ApiResponse } from "./api.js";
 
@@ -263,4 +264,26 @@ export function filesOf(dir: string): Files {
   };
   walk("");
   return files;
+}
+
+/**
+ * `node_modules/dirigent` for a test package: `dirigent/sdk` bundled from src/sdk (index.ts and
+ * the files it imports) into one ES module, as an installed package would provide it.
+ */
+export function sdkModuleFiles(): Files {
+  const result = buildSync({
+    entryPoints: [path.join(root, "src", "sdk", "index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    write: false,
+  });
+  return {
+    "node_modules/dirigent/package.json": JSON.stringify({
+      name: "dirigent",
+      type: "module",
+      exports: { "./sdk": "./sdk.js" },
+    }),
+    "node_modules/dirigent/sdk.js": result.outputFiles[0]?.text ?? "",
+  };
 }

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { transformSync } from "esbuild";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/platform/clock.js";
 import { type AgentProcess, freePort, killAllAgents, spawnAgent } from "../helpers/agent.js";
@@ -18,7 +17,17 @@ import {
   waitForJob,
   waitForLog,
 } from "../helpers/jobs.js";
-import { examplesDir, type Files, filesOf, manifest, rawTgz, tgz, uploadPackage, zip } from "../helpers/packages.js";
+import {
+  examplesDir,
+  type Files,
+  filesOf,
+  manifest,
+  rawTgz,
+  sdkModuleFiles,
+  tgz,
+  uploadPackage,
+  zip,
+} from "../helpers/packages.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { startHoldingProxy } from "../helpers/proxy.js";
 import { startTestServer, type TestServer, testAdminPassword } from "../helpers/server.js";
@@ -130,17 +139,8 @@ dirigent.log("info", "cleaned up");
 `;
 
 function sdkPackage(name = "sdk-cleanup", main = sdkMain, extra: Files = {}): Files {
-  const source = fs.readFileSync(path.join(examplesDir, "..", "src", "sdk", "index.ts"), "utf8");
-  return {
-    ...pkg(name, "1.0.0", main),
-    ...extra,
-    "node_modules/dirigent/package.json": JSON.stringify({
-      name: "dirigent",
-      type: "module",
-      exports: { "./sdk": "./sdk.js" },
-    }),
-    "node_modules/dirigent/sdk.js": transformSync(source, { loader: "ts", format: "esm" }).code,
-  };
+  // The SDK is several files since the queue client: bundled like an installed package.
+  return { ...pkg(name, "1.0.0", main), ...extra, ...sdkModuleFiles() };
 }
 
 function pkg(name: string, version: string, main: string, extra: Record<string, unknown> = {}): Files {

@@ -1,6 +1,7 @@
 import type { AlertService } from "../alerts/alert-service.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { ServiceContext } from "../context.js";
+import { QueueCsvService } from "./queue-csv-service.js";
 import { QueueItemService } from "./queue-item-service.js";
 import { SchemaCache } from "./queue-model.js";
 import { QueueService } from "./queue-service.js";
@@ -13,5 +14,11 @@ export function createQueueServices(ctx: ServiceContext, audit: AuditService, al
   const queues = new QueueService(ctx, audit);
   const queueItems = new QueueItemService(ctx, queues, schemas);
   const queueTransactions = new QueueTransactionService(ctx, queues, queueItems, schemas, alerts);
-  return { queues, queueItems, queueTransactions, queueSweeper: new QueueSweeper(ctx, alerts) };
+  return {
+    queues,
+    queueItems,
+    queueTransactions,
+    queueCsv: new QueueCsvService(ctx, queues, queueItems),
+    queueSweeper: new QueueSweeper(ctx, alerts),
+  };
 }

@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { stringify } from "csv-stringify/sync";
-import { neutraliseFormula, parseCsv } from "../../domain/csv.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import { ProblemType } from "../../shared/problem-types.js";
@@ -10,8 +8,6 @@ import {
   priorityRank,
   QueueItemStatus,
   type QueuePriority,
-  queueLimits,
-  queuePriorities,
   ReviewStatus,
   referenceHoldingStatuses,
 } from "../../shared/queues.js";
@@ -19,6 +15,7 @@ import type { Db } from "../../storage/database.js";
 import type { NewQueueItem, QueueItemRow, QueueRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import type { Page, ServiceContext } from "../context.js";
+import { moveItem, retryItem } from "./queue-item-ops.js";
 import {
   contentJson,
   itemEvent,
@@ -151,76 +148,6 @@ export class QueueItemService {
       );
     }
     return { added: accepted.length, failedItems: failed };
-  }
-
-  /**
-   * Adds items from CSV: a header row, then one item per row. `Reference`, `Priority`,
-   * `DeferDate` and `DueDate` (any case) fill those fields; every other column becomes a text
-   * field of the specific content. Row errors name the row (2 = the first row after the header).
-   */
-  async upload(
-    caller: QueueCaller,
-    access: TenantAccess,
-    queueId: number,
-    commitType: CommitType,
-    csv: string,
-  ): Promise<BulkResult & { failedItems: (BulkResult["failedItems"][number] & { row: number })[] }> {
-    await this.queues.find(this.ctx.db, access, queueId, "queues.edit");
-    const rows = parseCsv(csv);
-    const header = rows[0];
-    if (!header || header.every((h) => h.trim() === "")) throw ValidationError.field("file", "has no header row");
-    if (rows.length - 1 > queueLimits.bulkItems)
-      throw ValidationError.field("file", `has more than ${queueLimits.bulkItems} rows`);
-    const parseErrors = new Map<number, string>();
-    const items = rows.slice(1).map((cells, index) => {
-      const item: NewItem = { specificContent: {} };
-      header.forEach((rawName, column) => {
-        const name = rawName.trim();
-        const value = cells[column] ?? "";
-        const known = name.toLowerCase();
-        if (known === "reference") {
-          if (value !== "") item.reference = value;
-        } else if (known === "priority") {
-          if (value === "") return;
-          const p = value.toLowerCase() as QueuePriority;
-          if (queuePriorities.includes(p)) item.priority = p;
-          else parseErrors.set(index, `Priority must be High, Normal or Low, not "${value}"`);
-        } else if (known === "deferdate" || known === "duedate") {
-          if (value === "") return;
-          const date = parseDate(value);
-          if (!date) parseErrors.set(index, `${name} is not a date: "${value}"`);
-          else if (known === "deferdate") item.deferDate = date;
-          else item.dueDate = date;
-        } else if (name !== "") item.specificContent[name] = value;
-      });
-      if (item.reference !== undefined) {
-        const problem = textProblem(item.reference, queueLimits.referenceLength);
-        if (problem) parseErrors.set(index, `Reference ${problem}`);
-      }
-      return item;
-    });
-    // Rows that failed to parse are replaced by an item that fails the same way in addMany.
-    const result = await this.addMany(
-      caller,
-      access,
-      queueId,
-      commitType,
-      items.map((item, i) => (parseErrors.has(i) ? { ...item, specificContent: { [parseMarker]: true } } : item)),
-    ).catch((error: unknown) => {
-      throw error;
-    });
-    const failedItems = result.failedItems
-      .filter((f) => !(parseErrors.has(f.ordinal) && f.type === ProblemType.duplicateReference))
-      .map((f) => ({
-        ...f,
-        row: f.ordinal + 2,
-        ...(parseErrors.has(f.ordinal) && {
-          type: ProblemType.validationFailed,
-          detail: parseErrors.get(f.ordinal) as string,
-          errors: undefined,
-        }),
-      }));
-    return { added: result.added, failedItems };
   }
 
   async list(access: TenantAccess, queueId: number, filter: ItemFilter, limit: number, cursor?: number) {
@@ -372,54 +299,6 @@ export class QueueItemService {
     return presentItem(updated);
   }
 
-  /** The queue's items (filtered like the list, newest first) as CSV, formula-safe. */
-  async csv(access: TenantAccess, queueId: number, filter: ItemFilter): Promise<string> {
-    const page = await this.list(access, queueId, filter, 100_000);
-    const header = [
-      "Id",
-      "Key",
-      "Status",
-      "Review status",
-      "Priority",
-      "Reference",
-      "Specific content",
-      "Output",
-      "Exception type",
-      "Exception reason",
-      "Progress",
-      "Retry number",
-      "Defer date",
-      "Due date",
-      "Created",
-      "Started",
-      "Ended",
-    ];
-    return stringify([
-      header,
-      ...page.items.map((i) =>
-        [
-          String(i.id),
-          i.key,
-          i.status,
-          i.reviewStatus,
-          i.priority,
-          i.reference ?? "",
-          JSON.stringify(i.specificContent),
-          i.output ? JSON.stringify(i.output) : "",
-          i.exception?.type ?? "",
-          i.exception?.reason ?? "",
-          i.progress ?? "",
-          String(i.retryNumber),
-          i.deferDate ?? "",
-          i.dueDate ?? "",
-          i.createdAt,
-          i.startedAt ?? "",
-          i.endedAt ?? "",
-        ].map(neutraliseFormula),
-      ),
-    ]);
-  }
-
   /** The item `id` of the tenant, if the caller may `permission` in its folder; else 404 (or 403). */
   async find(db: Db, access: TenantAccess, id: number, permission: "queues.view" | "queues.edit") {
     const row = await db
@@ -532,100 +411,4 @@ export class QueueItemService {
 }
 
 /** A specific-content key no JSON body can produce: marks CSV rows that failed to parse. */
-const parseMarker = "\u0000unreadable-row";
-
-/** One conditional status change (row version and status must be unchanged), else 409. */
-export async function moveItem(
-  db: Db,
-  row: QueueItemRow,
-  to: QueueItemStatus,
-  values: Partial<Omit<QueueItemRow, "id" | "row_version" | "status">>,
-): Promise<QueueItemRow> {
-  const updated = await db
-    .updateTable("queue_items")
-    .set((eb) => ({ ...values, status: to, row_version: eb("row_version", "+", 1) }))
-    .where("id", "=", row.id)
-    .where("status", "=", row.status)
-    .where("row_version", "=", row.row_version)
-    .returningAll()
-    .executeTakeFirst();
-  if (!updated)
-    throw new ConflictError("The item changed meanwhile; reload it.", ProblemType.invalidStateTransition, {
-      from: row.status,
-      to,
-    });
-  return updated;
-}
-
-/**
- * Retries a failed or abandoned item in the caller's transaction: the original becomes
- * `retried`, a `new` clone with the same key, content and reference carries on. Returns the clone.
- */
-export async function retryItem(
-  tx: Db,
-  row: QueueItemRow,
-  caller: Pick<QueueCaller, "actor">,
-  now: string,
-  how: { manual: boolean; reason: string },
-): Promise<QueueItemRow> {
-  // The original leaves the unique-reference index first, so the clone may take its reference.
-  await moveItem(tx, row, QueueItemStatus.retried, {
-    updated_at: now,
-    ...(how.manual && { review_status: ReviewStatus.retried }),
-  });
-  await itemEvent(tx, row.id, "retry", QueueItemStatus.retried, caller.actor, how.reason, now);
-  const { id: _id, ...rest } = row;
-  const clone = await tx
-    .insertInto("queue_items")
-    .values({
-      ...rest,
-      status: QueueItemStatus.new,
-      review_status: ReviewStatus.none,
-      reviewer_user_id: null,
-      output_json: null,
-      analytics_json: null,
-      progress: null,
-      exception_type: null,
-      exception_reason: null,
-      exception_details: null,
-      processing_ms: null,
-      sla_alert_level: 0,
-      retry_number: how.manual ? row.retry_number : row.retry_number + 1,
-      manual_retry_number: how.manual ? row.manual_retry_number + 1 : row.manual_retry_number,
-      ancestor_id: row.id,
-      executor_job_id: null,
-      machine_id: null,
-      created_by: caller.actor.name,
-      started_at: null,
-      ended_at: null,
-      created_at: now,
-      updated_at: now,
-      row_version: 1,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await itemEvent(tx, clone.id, "created", QueueItemStatus.new, caller.actor, `Retry of item ${row.id}`, now);
-  return clone;
-}
-
-/** An ISO date or date-time (with offset, or UTC when none) as ISO UTC; null when invalid. */
-export function parseDate(text: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
-    text.trim(),
-  );
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
-  const iso = m[4] ? `${text.trim().replace(" ", "T")}${m[7] ? "" : "Z"}` : `${m[0]}T00:00:00Z`;
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return null;
-  return new Date(ms).toISOString();
-}
-
-/** Why a text cannot be stored (too long, control characters), or null. */
-function textProblem(text: string, max: number): string | null {
-  if (text.length > max) return `must be at most ${max} characters`;
-  if (/\p{Cc}/u.test(text)) return "must not contain control characters";
-  return null;
-}
+export const parseMarker = "\u0000unreadable-row";

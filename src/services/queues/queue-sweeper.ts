@@ -5,7 +5,7 @@ import type { Db } from "../../storage/database.js";
 import type { QueueRow } from "../../storage/schema.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type ServiceContext, systemActor } from "../context.js";
-import { moveItem, retryItem } from "./queue-item-service.js";
+import { moveItem, retryItem } from "./queue-item-ops.js";
 import { itemEvent } from "./queue-model.js";
 
 /** Most items one sweep moves (the next sweep takes the rest). */

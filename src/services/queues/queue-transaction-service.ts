@@ -9,7 +9,8 @@ import { claimQueueItem } from "../../storage/sql/claim-queue-item.js";
 import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { ServiceContext } from "../context.js";
-import { moveItem, type QueueItemService, retryItem } from "./queue-item-service.js";
+import { moveItem, retryItem } from "./queue-item-ops.js";
+import type { QueueItemService } from "./queue-item-service.js";
 import {
   contentJson,
   itemEvent,

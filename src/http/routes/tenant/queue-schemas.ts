@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { parseDate } from "../../../services/queues/queue-item-service.js";
+import { parseDate } from "../../../services/queues/queue-item-ops.js";
 import type { QueueCaller } from "../../../services/queues/queue-model.js";
 import {
   commitTypes,
