@@ -49,6 +49,7 @@ export interface ItemFilter {
 }
 
 export interface ItemEvent {
+  id: number;
   action: string;
   status: QueueItemStatus;
   actor: { kind: string; name: string };
@@ -193,6 +194,7 @@ export class QueueItemService {
       ...presentItem(row),
       history: events.map(
         (e): ItemEvent => ({
+          id: e.id,
           action: e.action,
           status: e.status,
           actor: { kind: e.actor_kind, name: e.actor_name },

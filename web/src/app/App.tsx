@@ -38,6 +38,11 @@ const PackagesPage = lazy(() => import("../pages/org/automation/PackagesPage"));
 const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage"));
 const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
 const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
+const QueuesPage = lazy(() => import("../pages/org/automation/QueuesPage"));
+const QueueItemsPage = lazy(() => import("../pages/org/automation/QueueItemsPage"));
+const QueueItemRedirect = lazy(() =>
+  import("../pages/org/automation/QueueItemsPage").then((m) => ({ default: m.QueueItemRedirect })),
+);
 
 export function App() {
   return (
@@ -94,6 +99,9 @@ export function App() {
               <Route path="processes" element={<ProcessesPage />} />
               <Route path="folders" element={<FoldersPage />} />
               <Route path="roles" element={<RolesPage />} />
+              <Route path="queues" element={<QueuesPage />} />
+              <Route path="queues/:id" element={<QueueItemsPage />} />
+              <Route path="queue-items/:id" element={<QueueItemRedirect />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

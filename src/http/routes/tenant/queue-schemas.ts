@@ -180,6 +180,7 @@ export const itemSchema = z.object({
 export const itemDetailSchema = itemSchema.extend({
   history: z.array(
     z.object({
+      id: z.number(),
       action: z.string(),
       status,
       actor: z.object({ kind: z.string(), name: z.string() }),
