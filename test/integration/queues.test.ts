@@ -508,6 +508,26 @@ describe.each(testDatabases())("queues on %s", (database) => {
       expect(res.body.id).toBe(item.id);
     });
 
+    it("colours the SLA and raises SLA-at-risk and SLA-missed alerts once per level", async () => {
+      const { org, api, t, folderId } = await setup();
+      const q = await newQueue(api, t, folderId, { slaMinutes: 60, riskSlaMinutes: 30 });
+      const item = await add(api, t, q.id, { specificContent: {} });
+      expect(item).toMatchObject({ dueDate: isoTime, riskSlaDate: isoTime });
+      const sweeper = clocked.server.services.queueSweeper;
+      expect(await sweeper.slaAlerts()).toBe(0);
+      clock.advance(31 * 60_000);
+      expect(await sweeper.slaAlerts()).toBe(1);
+      expect(await sweeper.slaAlerts()).toBe(0);
+      let fresh = await signIn(org);
+      expect((await fresh.get(`${t}/queues/${q.id}`)).body.slaColour).toBe("orange");
+      clock.advance(30 * 60_000);
+      expect(await sweeper.slaAlerts()).toBe(1);
+      fresh = await signIn(org);
+      expect((await fresh.get(`${t}/queues/${q.id}`)).body.slaColour).toBe("red");
+      const kinds = (await fresh.get(`${t}/alerts`)).body.items.map((a: { kind: string }) => a.kind);
+      expect(kinds).toEqual(["queue-sla-breached", "queue-sla-at-risk"]);
+    });
+
     it("abandons items in progress past the tenant's abandon period and retries them when the queue says so", async () => {
       const { api, t, folderId, org } = await setup();
       const keep = await newQueue(api, t, folderId);
