@@ -195,6 +195,14 @@ describe.each(testDatabases())("queues on %s", (database) => {
       expect(await start()).toBe(normalEarly.id);
       expect(await start()).toBe(normalLate.id);
       expect(await start()).toBeNull();
+      // The list pages newest first by default, oldest first on request.
+      const ids = [low, normalLate, normalNoDue, normalEarly, high].map((i) => i.id);
+      const oldest = await api.get(`${t}/queues/${q.id}/items?sort=oldest&limit=2`);
+      expect(oldest.body.items.map((i: { id: number }) => i.id)).toEqual(ids.slice(0, 2));
+      const next = await api.get(`${t}/queues/${q.id}/items?sort=oldest&limit=2&cursor=${oldest.body.nextCursor}`);
+      expect(next.body.items.map((i: { id: number }) => i.id)).toEqual(ids.slice(2, 4));
+      const newest = await api.get(`${t}/queues/${q.id}/items?limit=5`);
+      expect(newest.body.items.map((i: { id: number }) => i.id)).toEqual([...ids].reverse());
     });
 
     it("retries application exceptions up to maxRetries as clones with the same key; business exceptions never", async () => {

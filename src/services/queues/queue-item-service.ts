@@ -46,6 +46,8 @@ export interface ItemFilter {
   priority?: QueuePriority | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** `newest` first (the default) or `oldest` first; the cursor pages in that direction. */
+  sort?: "newest" | "oldest" | undefined;
 }
 
 export interface ItemEvent {
@@ -157,7 +159,7 @@ export class QueueItemService {
       .selectFrom("queue_items")
       .selectAll()
       .where("queue_id", "=", q.id)
-      .orderBy("id", "desc")
+      .orderBy("id", filter.sort === "oldest" ? "asc" : "desc")
       .limit(limit + 1);
     if (filter.status) query = query.where("status", "=", filter.status);
     if (filter.priority) query = query.where("priority", "=", priorityRank[filter.priority]);
@@ -167,7 +169,7 @@ export class QueueItemService {
       );
     if (filter.from) query = query.where("created_at", ">=", filter.from);
     if (filter.to) query = query.where("created_at", "<=", filter.to);
-    if (cursor !== undefined) query = query.where("id", "<", cursor);
+    if (cursor !== undefined) query = query.where("id", filter.sort === "oldest" ? ">" : "<", cursor);
     const rows = await query.execute();
     const items = rows.slice(0, limit);
     const page: Page<QueueItem> = {

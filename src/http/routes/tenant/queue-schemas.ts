@@ -207,6 +207,7 @@ export const itemQuery = z
     priority: z.enum(queuePriorities).optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
+    sort: z.enum(["newest", "oldest"]).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: dbId.optional(),
   })

@@ -263,7 +263,8 @@ export const queueRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       config: robot,
       schema: {
         tags,
-        summary: "The queue's items, newest first, filtered by status, reference prefix, priority and creation time",
+        summary:
+          "The queue's items (newest or oldest first), filtered by status, reference prefix, priority and creation time",
         params: idParams,
         querystring: itemQuery,
         response: {

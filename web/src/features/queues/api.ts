@@ -101,6 +101,7 @@ export interface ItemFilters {
   status?: QueueItemStatus | null;
   reference?: string | null;
   priority?: QueuePriority | null;
+  sort?: "newest" | "oldest" | null;
 }
 
 export function queueApi(T: string) {

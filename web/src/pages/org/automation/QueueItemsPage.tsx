@@ -39,6 +39,7 @@ export default function QueueItemsPage() {
     status: (params.get("status") as QueueItemStatus | null) ?? null,
     priority: (params.get("priority") as QueuePriority | null) ?? null,
     reference: params.get("reference"),
+    sort: params.get("sort") === "oldest" ? "oldest" : null,
   };
   const openItem = params.get("item") ? Number(params.get("item")) : null;
   const setParam = (key: string, value: string | null) =>
@@ -126,6 +127,18 @@ export default function QueueItemsPage() {
           onChange={(v) => setParam("priority", v)}
           clearable
           w={180}
+        />
+        <Select
+          aria-label={t("queues.sortLabel")}
+          data={[
+            { value: "newest", label: t("queues.sortNewest") },
+            { value: "oldest", label: t("queues.sortOldest") },
+          ]}
+          value={filters.sort ?? "newest"}
+          onChange={(v) => setParam("sort", v === "oldest" ? "oldest" : null)}
+          allowDeselect={false}
+          w={180}
+          data-testid="sort"
         />
         <TextInput
           aria-label={t("queues.reference")}
