@@ -1,19 +1,31 @@
 import { ConflictError } from "../../domain/errors.js";
 import { ProblemType } from "../../shared/problem-types.js";
-import { QueueItemStatus, ReviewStatus } from "../../shared/queues.js";
+import { canMoveQueueItem, isFinalQueueItemStatus, QueueItemStatus, ReviewStatus } from "../../shared/queues.js";
 import type { Db } from "../../storage/database.js";
 import type { QueueItemRow } from "../../storage/schema.js";
 import { itemEvent, type QueueCaller } from "./queue-model.js";
 
 /** Item state changes shared by the item, transaction and sweeper services. */
 
-/** One conditional status change (row version and status must be unchanged), else 409. */
+/**
+ * One conditional change of an item (row version and status must be unchanged), else 409. `to`
+ * must be allowed by the transition table, or the item's own status (progress of an item in progress).
+ */
 export async function moveItem(
   db: Db,
   row: QueueItemRow,
   to: QueueItemStatus,
   values: Partial<Omit<QueueItemRow, "id" | "row_version" | "status">>,
 ): Promise<QueueItemRow> {
+  if (to !== row.status && !canMoveQueueItem(row.status, to))
+    throw new ConflictError(`An item cannot move from ${row.status} to ${to}.`, ProblemType.invalidStateTransition, {
+      from: row.status,
+      to,
+    });
+  if (to === row.status && isFinalQueueItemStatus(to))
+    throw new ConflictError(`The item is ${to}: final items cannot change.`, ProblemType.invalidStateTransition, {
+      from: row.status,
+    });
   const updated = await db
     .updateTable("queue_items")
     .set((eb) => ({ ...values, status: to, row_version: eb("row_version", "+", 1) }))
