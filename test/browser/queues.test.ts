@@ -146,6 +146,15 @@ describeWithChromium("queues in the browser", (chromiumPath) => {
         .poll(() => page.getByTestId("items-table").locator("tbody tr").count(), { timeout: 15_000 })
         .toBe(10);
       await shot(page, "queue-items");
+
+      // In German.
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-de").click();
+      await expect
+        .poll(() => page.getByTestId("add-item").textContent(), { timeout: 15_000 })
+        .toBe("Element hinzufügen");
+      expect(await page.getByTestId("nav-queues").textContent()).toBe("Warteschlangen");
+      await shot(page, "queue-items-de");
     },
     BROWSER_TEST_TIMEOUT,
   );
