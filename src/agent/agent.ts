@@ -15,6 +15,8 @@ export interface AgentOptions {
   /** Backoff bounds for reconnecting, in milliseconds. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** What automations start with besides their DIRIGENT_* variables (default: the allow-listed part of this process's). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 export const agentVersion = "0.1.0";
@@ -48,6 +50,7 @@ export class Agent {
       key: options.key,
       report: options.report,
       ...(options.workDir && { workDir: options.workDir }),
+      ...(options.environment && { environment: options.environment }),
     });
   }
 
@@ -156,6 +159,9 @@ export class Agent {
         this.executor.stop(message.jobKey, message.mode);
       } else if (message.type === "ack") {
         this.executor.ack(message.jobKey, message.seq);
+      } else if (message.type === "retry") {
+        this.options.report(`The server will take job ${message.jobKey}'s logs again later: ${message.reason}`);
+        this.executor.retry(message.jobKey, message.retryAfterSeconds * 1000);
       } else if (message.type === "goodbye") {
         if (message.reconnect) this.options.report(`The server closed the session: ${message.reason}`);
         else this.fail(`The server ended this robot's session: ${message.reason}`);

@@ -1,16 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { extract } from "tar";
-import yauzl from "yauzl";
 import type { z } from "zod";
-import { isSafeMemberPath, memberPath } from "../domain/manifest.js";
 import { killGraceSeconds, type LogLevel, logLevels } from "../shared/jobs.js";
 import type { serverAssign } from "../shared/protocol.js";
+import { automationEnvironment } from "./environment.js";
 import { Outbox, type Send } from "./outbox.js";
+import { PackageCache } from "./package-cache.js";
 
 export type { Send };
 
@@ -25,6 +23,8 @@ export interface ExecutorOptions {
   /** Most log lines kept while the server cannot be reached; beyond that lines are dropped and counted. */
   maxBufferedLines?: number;
   report: (line: string) => void;
+  /** What automations start with besides their DIRIGENT_* variables (see environment.ts). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 interface RunningJob {
@@ -68,6 +68,7 @@ export const sdkStartGraceMs = 30_000;
 export class Executor {
   private readonly running = new Map<string, RunningJob>();
   private readonly outbox: Outbox;
+  private readonly packages: PackageCache;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly root: string;
   private send: Send = () => false;
@@ -77,7 +78,11 @@ export class Executor {
   constructor(private readonly options: ExecutorOptions) {
     this.outbox = new Outbox(options.maxBufferedLines ?? 10_000);
     this.root = options.workDir ?? path.join(os.tmpdir(), "dirigent-agent");
-    fs.mkdirSync(path.join(this.root, "packages"), { recursive: true });
+    this.packages = new PackageCache(path.join(this.root, "packages"), (pkg) =>
+      fetch(new URL(`/api/v1/robot/packages/${pkg.id}`, options.url), {
+        headers: { authorization: `Bearer ${options.key}` },
+      }),
+    );
     fs.mkdirSync(path.join(this.root, "jobs"), { recursive: true });
   }
 
@@ -92,6 +97,15 @@ export class Executor {
   ack(jobKey: string, seq: number): void {
     this.outbox.ack(jobKey, seq);
     if (this.outbox.empty) for (const resolve of this.deliveredWaiters.splice(0)) resolve();
+  }
+
+  /** The server could not store the job's messages: send its unacknowledged ones again after `delayMs`. */
+  retry(jobKey: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.outbox.resendJob(jobKey);
+      this.flush();
+    }, delayMs);
+    timer.unref();
   }
 
   /** Resolves once the server acknowledged every line and result (or after `timeoutMs`). */
@@ -143,7 +157,7 @@ export class Executor {
     this.running.set(job.key, state);
     this.options.report(`Job ${job.id} (${job.processName}) started.`);
     try {
-      const packageDir = await this.fetchPackage(job.package, state.download.signal);
+      const packageDir = await this.packages.get(job.package, state.download.signal);
       const runDir = path.join(workDir, "run");
       fs.cpSync(packageDir, runDir, { recursive: true });
       const inputFile = path.join(workDir, "input.json");
@@ -155,7 +169,7 @@ export class Executor {
       const child = spawn(program === "node" ? process.execPath : (program as string), args, {
         cwd: runDir,
         env: {
-          ...process.env,
+          ...(this.options.environment ?? automationEnvironment(process.env)),
           DIRIGENT_URL: this.options.url,
           DIRIGENT_JOB_ID: String(job.id),
           DIRIGENT_JOB_KEY: job.key,
@@ -309,36 +323,6 @@ export class Executor {
   }
 
   /** Downloads and unpacks a package once per checksum; later jobs reuse the folder. */
-  private async fetchPackage(pkg: Assignment["package"], signal: AbortSignal): Promise<string> {
-    const dir = path.join(this.root, "packages", pkg.sha256);
-    if (fs.existsSync(path.join(dir, ".complete"))) return dir;
-    const res = await fetch(new URL(`/api/v1/robot/packages/${pkg.id}`, this.options.url), {
-      headers: { authorization: `Bearer ${this.options.key}` },
-      signal,
-    });
-    if (!res.ok) throw new Error(`The package could not be downloaded (${res.status}).`);
-    const content = Buffer.from(await res.arrayBuffer());
-    const sha = createHash("sha256").update(content).digest("hex");
-    if (sha !== pkg.sha256) throw new Error("The downloaded package does not match its checksum.");
-    const staging = fs.mkdtempSync(path.join(this.root, "packages", `${pkg.sha256}.tmp-`));
-    if (pkg.format === "tgz") {
-      const file = path.join(staging, "..", `${path.basename(staging)}.tgz`);
-      fs.writeFileSync(file, content);
-      await extract({
-        file,
-        cwd: staging,
-        strict: true,
-        filter: (p, entry) => isSafeMemberPath(memberPath(p)) && !("type" in entry && /Link/.test(String(entry.type))),
-      });
-      fs.rmSync(file, { force: true });
-    } else {
-      await unzip(content, staging);
-    }
-    fs.writeFileSync(path.join(staging, ".complete"), pkg.sha256);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(staging, dir);
-    return dir;
-  }
 }
 
 function readOutput(file: string): Record<string, unknown> | null {
@@ -348,32 +332,4 @@ function readOutput(file: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-function unzip(content: Buffer, target: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(content, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error ?? new Error("unreadable zip"));
-      zip.on("error", reject);
-      zip.on("end", () => resolve());
-      zip.on("entry", (entry: yauzl.Entry) => {
-        const name = memberPath(entry.fileName);
-        if (!isSafeMemberPath(name)) return reject(new Error(`unsafe path ${entry.fileName}`));
-        const dest = path.join(target, name);
-        if (entry.fileName.endsWith("/")) {
-          fs.mkdirSync(dest, { recursive: true });
-          return zip.readEntry();
-        }
-        fs.mkdirSync(path.dirname(dest), { recursive: true });
-        zip.openReadStream(entry, (err, stream) => {
-          if (err || !stream) return reject(err ?? new Error("unreadable entry"));
-          stream
-            .pipe(fs.createWriteStream(dest))
-            .on("finish", () => zip.readEntry())
-            .on("error", reject);
-        });
-      });
-      zip.readEntry();
-    });
-  });
 }

@@ -80,6 +80,12 @@ export class Outbox {
     for (const r of this.results) r.sent = false;
   }
 
+  /** The server could not store some of the job's messages: its unacknowledged ones go out again. */
+  resendJob(jobKey: string): void {
+    for (const b of this.batches) if (b.jobKey === jobKey) b.sent = false;
+    for (const r of this.results) if (r.jobKey === jobKey) r.sent = false;
+  }
+
   /**
    * Sends what this connection has not had yet, in order: unacknowledged batches, the waiting
    * lines as new batches, then results. Stops at the first message that cannot be sent.

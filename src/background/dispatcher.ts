@@ -3,6 +3,7 @@ import type { JobService } from "../services/jobs/job-service.js";
 import type { MaintenanceService } from "../services/maintenance/maintenance-service.js";
 import type { RobotConnection, RobotHub } from "../services/robots/robot-hub.js";
 import { MaintenancePhase } from "../shared/maintenance.js";
+import { FailureStreak } from "./failure-streak.js";
 
 /**
  * Hands pending jobs to the robots connected to this node: for every free slot of every
@@ -99,17 +100,20 @@ export class Dispatcher {
   }
 
   private async loop(): Promise<void> {
+    const streak = new FailureStreak("dispatcher", this.ctx.logger);
     while (this.running) {
       this.kicked = false;
+      let pause = this.pollMs;
       try {
         await this.round();
+        streak.succeeded();
       } catch (error) {
-        this.ctx.logger.error({ err: error }, "dispatch round failed");
+        pause = streak.failed(error, this.pollMs);
       }
       if (!this.running) break;
       if (!this.kicked) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, this.pollMs);
+          const timer = setTimeout(done, pause);
           function done() {
             clearTimeout(timer);
             resolve();

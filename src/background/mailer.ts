@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
@@ -9,7 +10,9 @@ import type { EffectiveSettings, EmailSettingsService } from "../services/email/
 import { secretContext } from "../services/email/notification-service.js";
 import { renderEmail, type TemplateName } from "../services/email/templates.js";
 import { classifySmtpError, createTransport, transportKey, transportOptions } from "../services/email/transport.js";
+import { isDatabaseUnavailable } from "../storage/db-errors.js";
 import type { EmailOutboxRow } from "../storage/schema.js";
+import { FailureStreak } from "./failure-streak.js";
 
 export interface MailerOptions {
   /** How often the outbox is polled when nothing wakes the mailer. */
@@ -104,21 +107,24 @@ export class Mailer {
   }
 
   private async loop(): Promise<void> {
+    const streak = new FailureStreak("mailer", this.ctx.logger);
     while (this.running) {
       let claimed = 0;
+      let pause = this.pollMs;
       try {
         claimed = await this.runOnce();
+        streak.succeeded();
       } catch (error) {
-        this.ctx.logger.error({ err: error }, "mailer round failed");
+        pause = streak.failed(error, this.pollMs);
       }
       // A full batch means more are waiting: go again at once.
-      if (claimed < this.batchSize && this.running) await this.sleep();
+      if (claimed < this.batchSize && this.running) await this.sleep(pause);
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
@@ -245,6 +251,21 @@ export class Mailer {
   }
 
   private async finish(row: EmailOutboxRow, values: Partial<Omit<EmailOutboxRow, "id">>): Promise<void> {
+    // The message has left (or failed) already: while the database is briefly away, keep the
+    // outcome and try again for up to half the lease, so a short outage does not make another
+    // sender take the lease over and send the message a second time.
+    const giveUpAt = Date.now() + (this.leaseSeconds * 1000) / 2;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.recordOutcome(row, values);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) throw error;
+        await sleep(Math.min(5000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async recordOutcome(row: EmailOutboxRow, values: Partial<Omit<EmailOutboxRow, "id">>): Promise<void> {
     // Only the holder of the lease records the outcome: a row a sweeper already returned (and
     // maybe another node re-sent) is not overwritten.
     await this.ctx.db

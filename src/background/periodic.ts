@@ -1,24 +1,38 @@
 import type { Logger } from "../platform/logger.js";
+import { FailureStreak } from "./failure-streak.js";
 
 /**
- * Runs `task` now and then every `intervalMs`, one run at a time; errors are logged, never
- * thrown, so one bad round does not stop the loop.
+ * Runs `task` now and then `intervalMs` after each run ends: one run at a time, never two
+ * overlapping, and none after `stop()`. Failures are logged once per streak and back off (see
+ * FailureStreak), so one bad round does not stop the loop and an outage does not flood the log.
  */
 export function startPeriodic(name: string, intervalMs: number, task: () => Promise<unknown>, logger: Logger) {
-  let current: Promise<unknown> = Promise.resolve();
+  const streak = new FailureStreak(`background task ${name}`, logger);
   let stopped = false;
-  const run = () => {
-    current = task().catch((error: unknown) => logger.error({ err: error, task: name }, "background task failed"));
+  let timer: NodeJS.Timeout | null = null;
+  let current: Promise<void> = Promise.resolve();
+
+  const run = async () => {
+    timer = null;
+    let delay = intervalMs;
+    try {
+      await task();
+      streak.succeeded();
+    } catch (error) {
+      delay = streak.failed(error, intervalMs);
+    }
+    if (!stopped) {
+      timer = setTimeout(() => {
+        current = run();
+      }, delay);
+      timer.unref();
+    }
   };
-  run();
-  const timer = setInterval(() => {
-    if (!stopped) void current.then(run);
-  }, intervalMs);
-  timer.unref();
+  current = run();
   return {
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      if (timer) clearTimeout(timer);
       await current;
     },
   };

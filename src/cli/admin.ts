@@ -4,7 +4,6 @@ import { loadMasterKey } from "../platform/master-key.js";
 import { systemActor } from "../services/context.js";
 import { createServices } from "../services/index.js";
 import { openStorage } from "../storage/database.js";
-import { migrateToLatest } from "../storage/migrate.js";
 
 /** `dirigent migrate` and `dirigent admin …`: one-off maintenance commands against the database. */
 export async function adminCommand(
@@ -13,9 +12,10 @@ export async function adminCommand(
   sub: string | undefined,
   flags: { username?: string | undefined; password?: string | undefined },
 ): Promise<number> {
-  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const logger = createLogger("warn");
+  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
-    const applied = await migrateToLatest(storage.db, storage.dialect);
+    const applied = await storage.migrate();
     if (command === "migrate") {
       process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "The database is up to date.\n");
       return 0;
@@ -26,12 +26,12 @@ export async function adminCommand(
         dialect: storage.dialect,
         clock: { now: () => new Date() },
         config,
-        logger: createLogger("warn"),
+        logger,
       },
       loadMasterKey({ key: config.masterKey, previous: config.masterKeyPrevious, dataDir: config.dataDir }),
     );
     if (sub === "rotate-master-key") {
-      const changed = await services.emailSettings.reencryptSecrets();
+      const changed = (await services.emailSettings.reencryptSecrets()) + (await services.assets.reencryptSecrets());
       process.stdout.write(`Re-encrypted ${changed} secret(s) under the current master key.\n`);
       return 0;
     }

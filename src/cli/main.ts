@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { Agent, agentVersion } from "../agent/agent.js";
+import { automationEnvironment, parsePassEnv } from "../agent/environment.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
 import { adminCommand } from "./admin.js";
@@ -12,7 +13,8 @@ Commands:
   serve                 Start the HTTP API, the web UI and the background services
   migrate               Bring the database schema up to date and exit
   pack DIR [--out FILE] Build a package (.tgz) from a folder with dirigent.json
-  robot                 Run a robot agent: --url URL --key KEY (or DIRIGENT_URL, DIRIGENT_MACHINE_KEY)
+  robot                 Run a robot agent: --url URL --key KEY (or DIRIGENT_URL, DIRIGENT_MACHINE_KEY);
+                        --pass-env A,B (or DIRIGENT_PASS_ENV) passes these variables on to automations
   admin reset-password  Set a system administrator's password (--username, --password)
   admin rotate-master-key  Re-encrypt stored secrets under DIRIGENT_MASTER_KEY (see docs/email.md)
 
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       key: { type: "string" },
       out: { type: "string" },
       password: { type: "string" },
+      "pass-env": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -48,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "pack") return packCommand(sub, values.out);
   if (command === "robot")
-    return robot(values.url ?? process.env.DIRIGENT_URL, values.key ?? process.env.DIRIGENT_MACHINE_KEY);
+    return robot(
+      values.url ?? process.env.DIRIGENT_URL,
+      values.key ?? process.env.DIRIGENT_MACHINE_KEY,
+      parsePassEnv(values["pass-env"] ?? process.env.DIRIGENT_PASS_ENV),
+    );
   const config = parseConfig(process.env, {
     ...(values.port !== undefined && { DIRIGENT_PORT: values.port }),
     ...(values.host !== undefined && { DIRIGENT_HOST: values.host }),
@@ -69,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** `dirigent robot`: runs the agent until Ctrl-C (or a permanent refusal). */
-async function robot(url: string | undefined, key: string | undefined): Promise<number> {
+async function robot(url: string | undefined, key: string | undefined, passEnv: string[]): Promise<number> {
   if (!url || !key) {
     process.stderr.write(
       "Usage: dirigent robot --url <server base URL> --key <machine key>\n       (or DIRIGENT_URL and DIRIGENT_MACHINE_KEY)\n",
@@ -77,7 +84,7 @@ async function robot(url: string | undefined, key: string | undefined): Promise<
     return 1;
   }
   const report = (line: string) => process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
-  const agent = new Agent({ url, key, report });
+  const agent = new Agent({ url, key, report, environment: automationEnvironment(process.env, passEnv) });
   let interrupts = 0;
   process.on("SIGINT", () => {
     interrupts += 1;
@@ -133,8 +140,24 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
     } else {
-      process.stderr.write(`dirigent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`dirigent: ${describeFailure(error)}\n`);
     }
     process.exitCode = 1;
   },
 );
+
+/** An error with its chain of causes (a failed start names what failed underneath: "connect ECONNREFUSED …"). */
+function describeFailure(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof Error) {
+      parts.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
+      current = current.cause;
+    } else {
+      parts.push(depth === 0 ? String(current) : `caused by: ${String(current)}`);
+      break;
+    }
+  }
+  return parts.join("\n");
+}

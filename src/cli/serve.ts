@@ -10,7 +10,6 @@ import { loadMasterKey } from "../platform/master-key.js";
 import { generatePassword } from "../services/identity/secrets.js";
 import { createServices, type Services } from "../services/index.js";
 import { openStorage, type StorageHandle } from "../storage/database.js";
-import { migrateToLatest } from "../storage/migrate.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -31,9 +30,16 @@ export async function startServer(
   options: { logger?: Logger; webRoot?: string; clock?: Clock } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    logger,
+    poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+  });
   try {
-    const applied = await migrateToLatest(storage.db, storage.dialect);
+    const applied = await storage.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
     const masterKey = loadMasterKey({
       key: config.masterKey,
@@ -48,7 +54,7 @@ export async function startServer(
     const created = await services.administrators.bootstrap(password);
     const app = await buildApp({ config, logger, services, ...(options.webRoot && { webRoot: options.webRoot }) });
     await app.listen({ port: config.port, host: config.host });
-    const bus = await storage.openBus(services.robotHub.nodeId, logger);
+    const bus = await storage.openBus(services.robotHub.nodeId);
     services.robotEvents.connectBus(bus);
     const background = startBackground(config, services, logger);
     const address = app.server.address();
@@ -64,7 +70,10 @@ export async function startServer(
       async close() {
         services.robotHub.closeAll(1001, "The server is shutting down.");
         await app.close();
-        await services.machines.closeNodeSessions(services.robotHub.nodeId, "The server is shutting down.");
+        // The database may be away as the node stops; its sessions then end with the dead-node sweep.
+        await services.machines
+          .closeNodeSessions(services.robotHub.nodeId, "The server is shutting down.")
+          .catch((error: unknown) => logger.warn({ err: error }, "could not close this node's robot sessions"));
         await background.stop();
         await bus.close();
         await storage.close();

@@ -18,6 +18,7 @@ export const AuditComponent = {
   processes: "Processes",
   jobs: "Jobs",
   queues: "Queues",
+  assets: "Assets",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 

@@ -16,7 +16,8 @@ import type { Config } from "../platform/config.js";
 import type { Logger } from "../platform/logger.js";
 import type { Services } from "../services/index.js";
 import { ProblemType } from "../shared/problem-types.js";
-import { installErrorHandling, sendNoEndpoint } from "./problem.js";
+import { installInputGuard } from "./input-guard.js";
+import { handleFrameworkError, installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
@@ -47,8 +48,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit,
     trustProxy: config.trustProxy,
-    // Route params and query strings beyond this are certainly not ours.
-    routerOptions: { maxParamLength: 200 },
+    // Route params and query strings beyond this are certainly not ours. The longest is an asset
+    // name in /api/v1/job/assets/{name}: 256 characters, up to 9 each when percent-encoded.
+    routerOptions: { maxParamLength: 2400 },
+    // Malformed percent-encoding and over-long path parameters are refused before routing; they
+    // leave as problem+json like every other error.
+    frameworkErrors: handleFrameworkError,
   });
   // The API speaks JSON only: a text/plain body would reach the schemas as a string and fail
   // there with a misleading 400; without its parser it gets 415 unsupported-media-type.
@@ -59,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest("tenantContext", null);
   app.decorateRequest("jobAuth", null);
   installErrorHandling(app);
+  installInputGuard(app);
 
   await app.register(cookie);
   await app.register(helmet, {
@@ -73,6 +79,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         upgradeInsecureRequests: null,
       },
     },
+    // HSTS is only meaningful (and only sent) over HTTPS: see the onSend hook below.
+    strictTransportSecurity: false,
+  });
+  app.addHook("onSend", async (request, reply) => {
+    if (request.protocol === "https") reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    // API answers carry account data and tokens: no browser or proxy keeps them.
+    if (request.url.startsWith("/api/v1/") && !reply.hasHeader("Cache-Control"))
+      reply.header("Cache-Control", "no-store");
   });
   await app.register(rateLimit, { global: false });
   // Multipart is only for package uploads (routes with `config.multipart`); their size limit is
@@ -103,7 +117,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: true,
+    // Over plain HTTP on a host name other than localhost, the browser would upgrade the page's
+    // own scripts to https and render nothing.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ""),
+  });
 
   await app.register(
     async (api) => {

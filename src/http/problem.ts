@@ -2,6 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, MaintenanceError } from "../domain/errors.js";
 import { type FieldError, type Problem, ProblemType } from "../shared/problem-types.js";
+import { isDatabaseUnavailable, isRefusedValue } from "../storage/db-errors.js";
+
+/** Seconds a client is told to wait after a 503 `database-unavailable`. */
+const databaseRetryAfterSeconds = 5;
+/** An outage is logged once per this many milliseconds, not once per failed request. */
+const outageLogIntervalMs = 10_000;
+let lastOutageLog = 0;
 
 /** Sends an application/problem+json answer. */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
@@ -80,6 +87,31 @@ export function installErrorHandling(app: FastifyInstance): void {
         errors: [{ path: "body", message: error.message }],
       });
     }
+    if (isDatabaseUnavailable(error)) {
+      const now = Date.now();
+      if (now - lastOutageLog > outageLogIntervalMs) {
+        lastOutageLog = now;
+        request.log.warn({ err: error }, "database unavailable: requests answer 503");
+      }
+      reply.header("Retry-After", String(databaseRetryAfterSeconds));
+      return sendProblem(reply, {
+        type: ProblemType.databaseUnavailable,
+        title: "Database unavailable",
+        status: 503,
+        detail: "The database does not answer right now. Try again in a few seconds.",
+      });
+    }
+    if (isRefusedValue(error)) {
+      // The input validation should have refused this value already: log it so the schema gets fixed.
+      request.log.warn({ err: error }, "the database refused a value the validation let through");
+      return sendProblem(reply, {
+        type: ProblemType.validationFailed,
+        title: "Validation failed",
+        status: 400,
+        detail: "A value in the request cannot be stored (out of range or not valid text).",
+        errors: [{ path: "body", message: "holds a value the database cannot store" }],
+      });
+    }
     request.log.error({ err: error }, "unhandled error");
     return sendProblem(reply, {
       type: ProblemType.internal,
@@ -87,6 +119,27 @@ export function installErrorHandling(app: FastifyInstance): void {
       status: 500,
       detail: "Something went wrong on our side. The error was logged.",
     });
+  });
+}
+
+/** Errors of the router itself (before any route or hook runs): bad percent-encoding, over-long parameters. */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    sendProblem(reply, {
+      type: ProblemType.validationFailed,
+      title: "Validation failed",
+      status: 414,
+      detail: "A path segment is too long.",
+      errors: [{ path: "path", message: "has a segment that is too long" }],
+    });
+    return;
+  }
+  sendProblem(reply, {
+    type: ProblemType.validationFailed,
+    title: "Validation failed",
+    status: 400,
+    detail: "The URL is not valid (malformed percent-encoding).",
+    errors: [{ path: "path", message: "is not a valid URL path" }],
   });
 }
 

@@ -20,7 +20,15 @@ export const locale = z.enum(locales);
 export const accountStatus = z.enum([AccountStatus.active, AccountStatus.disabled]);
 export const orgRole = z.enum([OrgRole.orgAdmin, OrgRole.user]);
 
-export const idParam = z.object({ id: z.coerce.number().int().positive() }).strict();
+/** Largest id of an integer id column (PostgreSQL `integer`): larger numbers are a 400, never a database error. */
+export const maxId = 2_147_483_647;
+/** A positive 32-bit id, e.g. a path parameter. */
+export const positiveId = z.coerce.number().int().positive().max(maxId, "is not a valid id");
+
+/** A positive 32-bit id in a JSON body (a number, not a numeric string). */
+export const bodyId = z.number().int().positive().max(maxId, "is not a valid id");
+
+export const idParam = z.object({ id: positiveId }).strict();
 export const orgParam = z.object({ org: z.string().min(1).max(100) }).strict();
 
 export const pageQuery = {
@@ -29,7 +37,7 @@ export const pageQuery = {
 };
 
 /** A numeric list cursor (the last id of the previous page). */
-export const idCursor = z.coerce.number().int().positive().optional();
+export const idCursor = positiveId.optional();
 
 export const problemSchema = z
   .object({

@@ -48,6 +48,12 @@ const envSchema = z.object({
   DIRIGENT_ROBOT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
   /** Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log). */
   DIRIGENT_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /** PostgreSQL: longest a statement may run or wait for its answer before it fails (and the request answers 503), in milliseconds. */
+  DIRIGENT_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** PostgreSQL: longest a request waits for a connection (opening one, or a free one in the pool), in milliseconds. */
+  DIRIGENT_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** PostgreSQL: connections per node. */
+  DIRIGENT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
 });
 
 export type Config = Readonly<{
@@ -71,6 +77,9 @@ export type Config = Readonly<{
   dispatchPollMs: number;
   mailLeaseSeconds: number;
   robotHeartbeatSeconds: number;
+  dbStatementTimeoutMs: number;
+  dbConnectTimeoutMs: number;
+  dbPoolSize: number;
 }>;
 
 /** The variables the schema knows, with their one-line descriptions, for `--help` and the README. */
@@ -123,6 +132,9 @@ export function parseConfig(
     dispatchPollMs: e.DIRIGENT_DISPATCH_POLL_MS,
     mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
     robotHeartbeatSeconds: e.DIRIGENT_ROBOT_HEARTBEAT_SECONDS,
+    dbStatementTimeoutMs: e.DIRIGENT_DB_STATEMENT_TIMEOUT_MS,
+    dbConnectTimeoutMs: e.DIRIGENT_DB_CONNECT_TIMEOUT_MS,
+    dbPoolSize: e.DIRIGENT_DB_POOL_SIZE,
     services: new Set(
       e.DIRIGENT_SERVICES.split(",")
         .map((s) => s.trim())

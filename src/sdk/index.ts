@@ -65,6 +65,7 @@ export const job = {
   },
 };
 
+export { type AssetValue, type Credential, getAsset, getCredential, setAsset } from "./assets.js";
 export { type ClientOptions, DirigentApiError, DirigentClient, jobClient } from "./client.js";
 export {
   type AddOptions,

@@ -2,6 +2,9 @@ import type { MasterKey } from "../platform/master-key.js";
 import { AccessService } from "./access/access-service.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
+import { AssetService } from "./assets/asset-service.js";
+import { AssetVault } from "./assets/asset-vault.js";
+import { JobAssetService } from "./assets/job-asset-service.js";
 import { AuditService } from "./audit/audit-service.js";
 import type { ServiceContext } from "./context.js";
 import { EmailSettingsService } from "./email/email-settings-service.js";
@@ -9,6 +12,7 @@ import { NotificationService } from "./email/notification-service.js";
 import { OutboxService } from "./email/outbox-service.js";
 import { OAuthTokens } from "./email/transport.js";
 import { FolderService } from "./folders/folder-service.js";
+import { ReadinessService } from "./health/readiness-service.js";
 import { AdministratorService } from "./host/administrator-service.js";
 import { OrganizationService } from "./host/organization-service.js";
 import { SecuritySettingsService } from "./host/security-settings-service.js";
@@ -54,6 +58,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   return {
     ctx,
     masterKey,
+    readiness: new ReadinessService(ctx),
     audit,
     security,
     maintenance,
@@ -81,5 +86,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
     ...createQueueServices(ctx, audit, alerts),
+    assets: new AssetService(ctx, audit, new AssetVault(masterKey)),
+    jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
   };
 }

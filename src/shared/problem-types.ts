@@ -22,10 +22,14 @@ export const ProblemType = {
   packageInUse: "package-in-use",
   duplicateReference: "duplicate-reference",
   maintenance: "maintenance",
+  databaseUnavailable: "database-unavailable",
   rateLimited: "rate-limited",
   payloadTooLarge: "payload-too-large",
   unsupportedMediaType: "unsupported-media-type",
   internal: "internal-error",
+  assetTypeImmutable: "asset-type-immutable",
+  assetNotFound: "asset-not-found",
+  assetValueMissing: "asset-value-missing",
 } as const;
 
 export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];

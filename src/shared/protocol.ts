@@ -124,12 +124,27 @@ export const serverAck = z.object({
   seq: z.number().int().positive(),
 });
 
+/**
+ * The server could not store a job's log batch or result (the database is briefly away). Nothing
+ * of the job from `seq` on was stored: the agent keeps it and sends the job's unacknowledged
+ * messages again, in order, after `retryAfterSeconds`. Until then the server refuses the job's
+ * later messages the same way, so a batch is never stored after one that was lost.
+ */
+export const serverRetry = z.object({
+  type: z.literal("retry"),
+  jobKey: z.string(),
+  seq: z.number().int().positive().optional(),
+  reason: z.string(),
+  retryAfterSeconds: z.number().int().positive(),
+});
+
 export const serverMessage = z.discriminatedUnion("type", [
   serverWelcome,
   serverGoodbye,
   serverAssign,
   serverStop,
   serverAck,
+  serverRetry,
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 
@@ -139,4 +154,6 @@ export const CloseCode = {
   keyRevoked: 4401,
   replaced: 4409,
   maintenance: 4503,
+  /** The server could not take the session now (its database is away): reconnect later. */
+  unavailable: 4500,
 } as const;

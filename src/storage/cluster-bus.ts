@@ -44,6 +44,8 @@ export class PostgresClusterBus implements ClusterBus {
   private closed = false;
   private retryMs = 500;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Set while the listener is down: an outage is logged when it starts and when it ends, not per try. */
+  private downSince: number | null = null;
 
   constructor(
     private readonly url: string,
@@ -59,7 +61,8 @@ export class PostgresClusterBus implements ClusterBus {
   publish(message: ClusterMessage): void {
     const payload = JSON.stringify({ from: this.nodeId, message });
     this.pool.query("select pg_notify($1, $2)", [channel, payload]).catch((error: unknown) => {
-      this.logger.warn({ err: error }, "cluster notification could not be sent");
+      // While the database is away every publish fails; the listener's outage line already said so.
+      if (this.downSince === null) this.logger.warn({ err: error }, "cluster notification could not be sent");
     });
   }
 
@@ -79,7 +82,7 @@ export class PostgresClusterBus implements ClusterBus {
     const client = new pg.Client({ connectionString: this.url });
     client.on("notification", (n) => this.receive(n.payload));
     client.on("error", (error) => {
-      this.logger.warn({ err: error }, "cluster listener connection failed; reconnecting");
+      this.markDown(error, "cluster listener connection failed; reconnecting");
       this.reconnect(client);
     });
     client.on("end", () => this.reconnect(client));
@@ -88,9 +91,23 @@ export class PostgresClusterBus implements ClusterBus {
       await client.query(`listen ${channel}`);
       this.listener = client;
       this.retryMs = 500;
+      if (this.downSince !== null) {
+        this.logger.info({ seconds: Math.round((Date.now() - this.downSince) / 1000) }, "cluster listener reconnected");
+        this.downSince = null;
+      }
     } catch (error) {
-      this.logger.warn({ err: error }, "cluster listener could not connect; retrying");
+      this.markDown(error, "cluster listener could not connect; retrying");
       this.reconnect(client);
+    }
+  }
+
+  private markDown(error: unknown, message: string): void {
+    if (this.closed) return;
+    if (this.downSince === null) {
+      this.downSince = Date.now();
+      this.logger.warn({ err: error }, message);
+    } else {
+      this.logger.debug({ err: error }, message);
     }
   }
 

@@ -6,6 +6,8 @@ import pg from "pg";
 import type { Logger } from "../platform/logger.js";
 import { type ClusterBus, localBus, PostgresClusterBus } from "./cluster-bus.js";
 import { type DialectHelpers, dialectHelpers } from "./dialect.js";
+import { migrateToLatest } from "./migrate.js";
+import { RetryingKysely } from "./retrying-kysely.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -15,21 +17,31 @@ export interface StorageHandle {
   dialect: DialectHelpers;
   /** A description without credentials, for the start-up banner. */
   description: string;
+  /** Brings the schema up to date (on PostgreSQL over its own connection, free of the request timeouts). */
+  migrate(): Promise<string[]>;
   /** How this node tells the other nodes of the database (LISTEN/NOTIFY on PostgreSQL). */
-  openBus(nodeId: string, logger: Logger): Promise<ClusterBus>;
+  openBus(nodeId: string): Promise<ClusterBus>;
   close(): Promise<void>;
 }
 
 export interface StorageOptions {
   databaseUrl: string | undefined;
   dataDir: string;
+  logger: Logger;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL: how long a statement may take, sent to the server and enforced on the client too. */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: how long to wait for a connection (a new one, or a free one in the pool). */
+  connectTimeoutMs?: number;
 }
+
+/** Transactions that fail transiently run again up to this often (see RetryingKysely). */
+const transactionRetries = { attempts: 3, baseDelayMs: 50 };
 
 /** Opens SQLite (WAL) in the data folder, or PostgreSQL when a URL is given. */
 export function openStorage(options: StorageOptions): StorageHandle {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
   return openSqlite(path.join(options.dataDir, "dirigent.sqlite"));
 }
 
@@ -43,11 +55,13 @@ export function openSqlite(file: string): StorageHandle {
   database.pragma("foreign_keys = ON");
   // Two processes on one file (a second `dirigent migrate`, tests) wait instead of failing.
   database.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db: Db = new RetryingKysely<Database>({ dialect: new SqliteDialect({ database }) }, transactionRetries);
+  const dialect = dialectHelpers("sqlite");
   return {
     db,
-    dialect: dialectHelpers("sqlite"),
+    dialect,
     description: `SQLite ${file}`,
+    migrate: () => migrateToLatest(db, dialect),
     // One SQLite file has one node: nobody to tell.
     openBus: async () => localBus,
     close: () => db.destroy(),
@@ -57,14 +71,74 @@ export function openSqlite(file: string): StorageHandle {
 // int8 (bigint) comes back from pg as a string; our ids and counts fit in a JS number.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
-export function openPostgres(url: string, poolSize: number): StorageHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+/**
+ * A pg client whose statements that time out on the client side (`query_timeout`: the server
+ * did not answer, e.g. a stalled network) also end the connection. pg leaves such a client
+ * waiting for the lost answer, and the pool would hand it out again to queue every later
+ * statement behind it; an ended client is dropped by the pool instead.
+ */
+class TimeoutClosingClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has many overloads; this only observes the promise form.
+  override query(...args: any[]): any {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    const result = (super.query as (...a: any[]) => any)(...args);
+    if (result && typeof result.catch === "function") {
+      return result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === "Query read timeout") {
+          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        }
+        throw error;
+      });
+    }
+    return result;
+  }
+}
+
+export function openPostgres(url: string, options: Omit<StorageOptions, "databaseUrl" | "dataDir">): StorageHandle {
+  const { logger } = options;
+  const statementTimeout = options.statementTimeoutMs ?? 10_000;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    Client: TimeoutClosingClient,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // The server cancels what runs too long; the client gives up a little later when no answer comes at all.
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + 1000,
+    // A transaction left open by a stalled client must not hold its locks forever.
+    idle_in_transaction_session_timeout: Math.max(statementTimeout * 3, 30_000),
+    keepAlive: true,
+  });
+  // A dropped connection (a failover, pg_terminate_backend, a network reset) is emitted as an
+  // `error` event: on an idle client by the pool, on a checked-out one by the client. Without a
+  // listener Node ends the process; with one, the pool discards the client and opens a new one.
+  let lastLogged = 0;
+  const onConnectionError = (error: Error) => {
+    // An outage fails every connection at once: one line per 10 s says it.
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    logger.warn({ err: error }, "a database connection failed; the pool replaces it");
+  };
+  pool.on("error", onConnectionError);
+  pool.on("connect", (client) => client.on("error", onConnectionError));
+  const db: Db = new RetryingKysely<Database>({ dialect: new PostgresDialect({ pool }) }, transactionRetries);
+  const dialect = dialectHelpers("postgres");
   return {
     db,
-    dialect: dialectHelpers("postgres"),
+    dialect,
     description: `PostgreSQL ${redactUrl(url)}`,
-    async openBus(nodeId, logger) {
+    async migrate() {
+      // Migrations may rewrite big tables: they run on their own connection without timeouts.
+      const migrationPool = new pg.Pool({ connectionString: url, max: 1 });
+      migrationPool.on("error", onConnectionError);
+      const migrationDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: migrationPool }) });
+      try {
+        return await migrateToLatest(migrationDb, dialect);
+      } finally {
+        await migrationDb.destroy();
+      }
+    },
+    async openBus(nodeId) {
       const bus = new PostgresClusterBus(url, pool, nodeId, logger);
       await bus.start();
       return bus;

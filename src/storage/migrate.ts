@@ -10,6 +10,7 @@ import * as m0007 from "./migrations/0007_tenant_settings_alerts.js";
 import * as m0008 from "./migrations/0008_alert_emails.js";
 import * as m0009 from "./migrations/0009_job_log_seq.js";
 import * as m0010 from "./migrations/0010_queues.js";
+import * as m0011 from "./migrations/0011_assets.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -23,6 +24,7 @@ const migrations = {
   "0008_alert_emails": m0008,
   "0009_job_log_seq": m0009,
   "0010_queues": m0010,
+  "0011_assets": m0011,
 } as const;
 
 class BundledMigrations implements MigrationProvider {
@@ -46,6 +48,21 @@ class BundledMigrations implements MigrationProvider {
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new BundledMigrations(dialect) });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw new Error("Database migration failed", { cause: error });
+  if (error) {
+    const reason = describeDriverError(error);
+    throw new Error(`Database migration failed: ${reason}`, { cause: error });
+  }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** A driver error in one line; a refused connection to "localhost" is an AggregateError with an empty message. */
+function describeDriverError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map(describeDriverError).join("; ");
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return error.message || (typeof code === "string" ? code : error.name);
+  }
+  return String(error);
 }

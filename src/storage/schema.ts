@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { AlertComponent, AlertSeverity } from "../shared/alerts.js";
+import type { AssetType } from "../shared/assets.js";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
@@ -40,6 +41,8 @@ export interface Database {
   job_logs: JobLogTable;
   alerts: AlertTable;
   alert_email_subscriptions: AlertEmailSubscriptionTable;
+  assets: AssetTable;
+  asset_machine_values: AssetMachineValueTable;
   queues: QueueTable;
   queue_items: QueueItemTable;
   queue_item_events: QueueItemEventTable;
@@ -454,6 +457,34 @@ export interface AlertEmailSubscriptionTable {
   min_severity: AlertSeverity;
   created_at: Timestamp;
 }
+
+export interface AssetTable {
+  id: Id;
+  /** UUID for outside references. */
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  name: string;
+  description: string | null;
+  type: AssetType;
+  /** The global value as sealed JSON (master key); null = no global value. */
+  value_enc: string | null;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AssetMachineValueTable {
+  asset_id: number;
+  machine_id: number;
+  /** The machine's value as sealed JSON (master key). */
+  value_enc: string;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export type AssetRow = Selectable<AssetTable>;
 
 /** Booleans are integers 0/1 in both databases. */
 type Flag = number;

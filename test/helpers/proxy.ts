@@ -97,3 +97,55 @@ export async function startHoldingProxy(targetUrl: string, hold: RegExp): Promis
     },
   };
 }
+
+/**
+ * A TCP proxy in front of any server (here: PostgreSQL) that can stall: while stalled it accepts
+ * connections and bytes but forwards nothing either way, as a network partition does. `resume()`
+ * ends the stall and resets every connection that lived through it (their streams lost bytes).
+ */
+export interface StallingProxy {
+  host: string;
+  port: number;
+  stall(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export async function startStallingProxy(targetHost: string, targetPort: number): Promise<StallingProxy> {
+  const sockets = new Set<net.Socket>();
+  let stalled = false;
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+  };
+  const server = net.createServer((client) => {
+    track(client);
+    const upstream = net.connect(targetPort, targetHost);
+    track(upstream);
+    client.on("data", (chunk) => {
+      if (!stalled) upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => {
+      if (!stalled) client.write(chunk);
+    });
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    host: "127.0.0.1",
+    port: (server.address() as net.AddressInfo).port,
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const s of sockets) s.destroy();
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

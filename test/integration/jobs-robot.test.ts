@@ -85,6 +85,20 @@ for (let i = 1; i <= (input.errors ?? 0); i++) console.error("error line " + i);
 process.exit(input.code ?? 0);
 `;
 
+/** Prints NUL bytes and invalid UTF-8 (which PostgreSQL cannot store as they are) and reports an output with NUL. */
+const binaryMain = `import fs from "node:fs";
+process.stdout.write("before\\u0000after\\n");
+process.stdout.write(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x0a]));
+console.log("still here");
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ "k\\u0000": "v\\u0000" }));
+`;
+
+/** Prints its whole environment and reports the names in it. */
+const envDumpMain = `import fs from "node:fs";
+console.log(JSON.stringify(process.env));
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ names: Object.keys(process.env).sort(), passed: process.env.PASSED_ON ?? null }));
+`;
+
 const versionMain = (version: string) => `import fs from "node:fs";
 fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ version: "${version}" }));
 `;
@@ -286,6 +300,52 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
     expect(done.error).toBeUndefined();
   });
 
+  it("stores NUL bytes and invalid UTF-8 from an automation visibly escaped, and the session stays up", async () => {
+    const { folderId, processes } = await folderWith({ Binary: { packageName: "binary-output" } });
+    const m = await newMachine([folderId]);
+    const { agent, sessionId } = await startAgent(m.key);
+    const [job] = await startJobs(api, t, folderId, { processId: processes.Binary });
+    const done = await waitForJob(api, t, job?.id as number);
+    expect(done.state).toBe("successful");
+    expect(done.outputArguments).toEqual({ "k\\u0000": "v\\u0000" });
+    expect(await logMessages(done.id)).toEqual(["before\\u0000after", "bad\uFFFD\uFFFD", "still here"]);
+    // The same session runs the next job: nothing ended it.
+    const [again] = await startJobs(api, t, folderId, { processId: processes.Binary });
+    const second = await waitForJob(api, t, again?.id as number);
+    expect(second.state).toBe("successful");
+    expect(second.timeline.find((e) => e.state === "running")?.reason).toBe(`Assigned to session ${sessionId}`);
+    expect(agent.lines.join("\n")).not.toMatch(/ended this robot's session/);
+  });
+
+  it("starts automations without the agent's machine key or other variables, passing on only what --pass-env names", async () => {
+    const { folderId, processes } = await folderWith({ Env: { packageName: "env-dump" } });
+    const m = await newMachine([folderId]);
+    // The documented way to start an agent without the key on its command line.
+    const agent = spawnAgent({
+      args: ["--url", server.url],
+      env: {
+        TMPDIR: agentTmp,
+        DIRIGENT_MACHINE_KEY: m.key,
+        DIRIGENT_PASS_ENV: "PASSED_ON,DIRIGENT_MACHINE_KEY",
+        PASSED_ON: "yes",
+        HOST_SECRET: "s3cret-of-the-host",
+      },
+    });
+    await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
+    const [job] = await startJobs(api, t, folderId, { processId: processes.Env });
+    const done = await waitForJob(api, t, job?.id as number);
+    expect(done.state).toBe("successful");
+    const { names, passed } = done.outputArguments as { names: string[]; passed: string | null };
+    expect(passed).toBe("yes");
+    expect(names).not.toContain("DIRIGENT_MACHINE_KEY");
+    expect(names).not.toContain("HOST_SECRET");
+    expect(names).toEqual(expect.arrayContaining(["PATH", "DIRIGENT_JOB_TOKEN", "DIRIGENT_URL"]));
+    const logged = (await logMessages(done.id)).join("\n");
+    expect(logged).toContain("DIRIGENT_JOB_KEY");
+    expect(logged).not.toContain(m.key);
+    expect(logged).not.toContain("s3cret-of-the-host");
+  });
+
   it("faults a failing automation with its last error lines as the error, or its exit code", async () => {
     const { folderId, processes } = await folderWith({
       Demo: { packageName: "sdk-demo" },
@@ -398,7 +458,9 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
       const [toKill] = await startJobs(api, t, folderId, { processId: processes.Sdk });
       const stopId = toStop?.id as number;
       const killId = toKill?.id as number;
-      await proxy.waitForHeld(2);
+      // Both jobs wait for the one download of their package (one per package and agent).
+      await proxy.waitForHeld(1);
+      await agent.waitFor(new RegExp(`^Job ${killId} \\(Sdk\\) started\\.$`));
       expect((await api.post(`${t}/jobs/${stopId}/stop`, { mode: "stop" })).body.state).toBe("stopping");
       expect((await api.post(`${t}/jobs/${killId}/stop`, { mode: "kill" })).body.state).toBe("terminating");
       await agent.waitFor(new RegExp(`^Job ${stopId}: stop requested\\.$`));
@@ -577,6 +639,35 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
     expect(done.map((j) => j.state)).toEqual(Array(5).fill("successful"));
     expect(maxConcurrency(done)).toBe(2);
     expect(agent.lines.filter((l) => /^Job \d+ \(Demo\) started\.$/.test(l))).toHaveLength(5);
+  });
+
+  it("two agents on one host unpack a new package into their shared cache without tripping over each other", async () => {
+    // Many files widen the window in which two agents unpack the same package at the same time.
+    const files: Files = {};
+    for (let i = 0; i < 300; i++) files[`data/file-${i}.txt`] = `content ${i}\n`.repeat(50);
+    const name = unique("cache-race").toLowerCase();
+    const checkMain = `import fs from "node:fs";
+const count = fs.readdirSync("data").length;
+const ok = fs.readFileSync("data/file-299.txt", "utf8").startsWith("content 299");
+const mode = fs.statSync("tool.sh").mode & 0o777;
+fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ count, ok, mode }));
+`;
+    const members = [
+      ...Object.entries({ ...pkg(name, "1.0.0", checkMain), ...files }).map(([p, content]) => ({ path: p, content })),
+      { path: "tool.sh", content: "#!/bin/sh\necho tool\n", mode: 0o755 },
+    ];
+    const res = await uploadPackage(api, t, zip(members, { deflate: true }), { filename: "race.zip" });
+    expect(res.status, res.text).toBe(201);
+    const { folderId, processes } = await folderWith({ Race: { packageName: name } });
+    const m = await newMachine([folderId], 4);
+    await Promise.all([startAgent(m.key), startAgent(m.key)]);
+    const jobs = await startJobs(api, t, folderId, { processId: processes.Race, count: 8 });
+    const done = await Promise.all(jobs.map((j) => waitForJob(api, t, j.id, undefined, 90_000)));
+    for (const j of done) {
+      expect(j.state, j.error).toBe("successful");
+      // Every file there, whole, and the script still executable (zip modes kept).
+      expect(j.outputArguments).toEqual({ count: 300, ok: true, mode: 0o755 });
+    }
   });
 
   it("two agents competing for ten jobs: each job runs exactly once, on one session", async () => {
@@ -815,6 +906,8 @@ async function uploadAll(api: Api, t: string) {
       { path: "./main.js", content: probeMain },
     ]),
     await tgz(pkg("stubborn", "1.0.0", stubbornMain)),
+    await tgz(pkg("binary-output", "1.0.0", binaryMain)),
+    await tgz(pkg("env-dump", "1.0.0", envDumpMain)),
     // A .zip runs just the same.
     zip(pkg("exit-code", "1.0.0", exitMain), { deflate: true }),
     await tgz(sdkPackage()),

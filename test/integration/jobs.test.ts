@@ -420,6 +420,29 @@ describe.each(testDatabases())("jobs on %s", (database) => {
     });
   });
 
+  describe("pages for users who see few folders", () => {
+    it("fills every page with the user's jobs however many jobs of other folders come between", async () => {
+      const { org, api, t, folderId, processId } = await setup();
+      const other = await api.post(`${t}/folders`, { name: unique("Busy") });
+      const busy = await api.post(`${t}/folders/${other.body.id}/processes`, { name: "Busy", packageName: "counter" });
+      const mine = await startJobs(api, t, folderId, { processId, count: 3 });
+      // Twenty jobs of a folder the user cannot see, newer than theirs.
+      await startJobs(api, t, other.body.id, { processId: busy.body.id, count: 20 });
+      const roles = await api.get(`${t}/roles`);
+      const viewerRole = roles.body.items.find((r: { name: string }) => r.name === "Viewer");
+      const viewer = await createUser(api, org.slug);
+      expect(
+        (await api.put(`${t}/folders/${folderId}/assignments/${viewer.id}`, { roleIds: [viewerRole.id] })).status,
+      ).toBe(204);
+      const page1 = await viewer.api.get(`${t}/jobs?limit=2`);
+      expect(page1.body.items.map((j: JobView) => j.id)).toEqual([mine[2]?.id, mine[1]?.id]);
+      expect(page1.body.nextCursor).not.toBeNull();
+      const page2 = await viewer.api.get(`${t}/jobs?limit=2&cursor=${page1.body.nextCursor}`);
+      expect(page2.body.items.map((j: JobView) => j.id)).toEqual([mine[0]?.id]);
+      expect(page2.body.nextCursor).toBeNull();
+    });
+  });
+
   describe("with a robot connection", () => {
     it("assigns a job to a session of a machine of its folder, and records each transition with its actor", async () => {
       const { org, api, t, folderId, processId, pkg } = await setup();

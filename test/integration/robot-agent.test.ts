@@ -1,4 +1,5 @@
 import os from "node:os";
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agentVersion } from "../../src/agent/agent.js";
 import type { Clock } from "../../src/platform/clock.js";
@@ -648,6 +649,64 @@ describe.each(testDatabases())("robot agent on %s", agentTimeout, (database) => 
       expect(done).toMatchObject({ state: "successful", outputArguments: { n: 1 } });
       expect(done.timeline.filter((e) => e.state === "successful")).toHaveLength(1);
       expect((await logsOf(api, t, id)).map((l) => l.message)).toEqual(["one", "two", "three", "four", "five"]);
+    });
+
+    it("answers a batch the database refuses with retry, refuses the job's later batches until it comes again, and keeps the session", async () => {
+      const { api, t } = await setup();
+      const folder = await api.post(`${t}/folders`, { name: unique("F") });
+      expect(folder.status, folder.text).toBe(201);
+      const upload = await uploadPackage(api, t, await tgz(packageFiles(manifest({ name: "refused" }))));
+      expect(upload.status, upload.text).toBe(201);
+      const process = await api.post(`${t}/folders/${folder.body.id}/processes`, {
+        name: "Refused",
+        packageName: "refused",
+      });
+      expect(process.status, process.text).toBe(201);
+      const created = await api.post(`${t}/machines`, { name: unique("robot"), slots: 1, folderIds: [folder.body.id] });
+      expect(created.status, created.text).toBe(201);
+      const socket = await openRobotSocket(server.url, created.body.key);
+      expect((await socket.hello()).type).toBe("welcome");
+      const started = await api.post(`${t}/folders/${folder.body.id}/jobs`, { processId: process.body.id });
+      expect(started.status, started.text).toBe(201);
+      const assign = await socket.next();
+      const { key: jobKey, id } = assign.job as { key: string; id: number };
+      const line = (message: string) => ({ timestamp: new Date().toISOString(), level: "info", message });
+      const logs = (entries: string[], seq: number) =>
+        socket.send({ type: "logs", jobKey, seq, entries: entries.map(line) });
+
+      // The database itself refuses the line "poison" (a trigger), as it would refuse anything while it is away.
+      const db = server.server.storage.db;
+      if (database === "postgres") {
+        await sql`create function refuse_poison() returns trigger language plpgsql as $$ begin if new.message = 'poison' then raise exception 'refused'; end if; return new; end $$`.execute(
+          db,
+        );
+        await sql`create trigger refuse_poison before insert on job_logs for each row execute function refuse_poison()`.execute(
+          db,
+        );
+      } else {
+        await sql`create trigger refuse_poison before insert on job_logs when new.message = 'poison' begin select raise(abort, 'refused'); end`.execute(
+          db,
+        );
+      }
+      try {
+        logs(["one"], 1);
+        expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 1 });
+        logs(["poison"], 2);
+        expect(await socket.next()).toMatchObject({ type: "retry", jobKey, seq: 2, retryAfterSeconds: 5 });
+        // A later batch is not stored before the lost one: it is refused the same way.
+        logs(["three"], 3);
+        expect(await socket.next()).toMatchObject({ type: "retry", jobKey, seq: 2 });
+      } finally {
+        await sql`drop trigger refuse_poison${sql.raw(database === "postgres" ? " on job_logs" : "")}`.execute(db);
+      }
+      // The agent sends again from the lost batch: everything is stored once, in order, on the same session.
+      logs(["poison"], 2);
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 2 });
+      logs(["three"], 3);
+      expect(await socket.next()).toEqual({ type: "ack", jobKey, seq: 3 });
+      expect((await logsOf(api, t, id)).map((l) => l.message)).toEqual(["one", "poison", "three"]);
+      expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+      socket.ws.close(1000);
     });
 
     it("leaves no open session behind when the connection drops right after hello", async () => {

@@ -113,4 +113,21 @@ describe("the agent's outbox", () => {
     for (const m of a.sent) expect(JSON.stringify(m).length).toBeLessThan(1024 * 1024);
     expect(a.sent.flatMap((m: Sent) => m.entries)).toHaveLength(20);
   });
+
+  it("sends one job's unacknowledged batches and result again, in order, when the server asks for a retry", () => {
+    const outbox = new Outbox(100);
+    outbox.addLine("a", entry("a1"));
+    outbox.addLine("b", entry("b1"));
+    outbox.addLine("a", entry("a2"));
+    outbox.addResult(report("a"));
+    const first = wire();
+    outbox.flush(first.send);
+    expect(summary(first.sent)).toEqual(["a#1:a1", "b#1:b1", "a#2:a2", "a#3:end"]);
+    outbox.ack("a", 1);
+    outbox.resendJob("a");
+    const second = wire();
+    outbox.flush(second.send);
+    // Only job a, from its first unacknowledged batch; job b's batch is in flight and stays so.
+    expect(summary(second.sent)).toEqual(["a#2:a2", "a#3:end"]);
+  });
 });

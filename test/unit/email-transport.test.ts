@@ -359,6 +359,18 @@ describe("OAuthTokens (client credentials)", () => {
     expect(endpoint.requests.length).toBe(before + 3);
   });
 
+  it("asks the endpoint once for many concurrent sends, and again after a failed request", async () => {
+    const tokens = new OAuthTokens();
+    const before = endpoint.requests.length;
+    const all = await Promise.all(Array.from({ length: 20 }, () => tokens.get(oauth(), "csecret")));
+    expect(all).toEqual(Array(20).fill("tok-1"));
+    expect(endpoint.requests.length).toBe(before + 1);
+    const failing = new OAuthTokens();
+    await expect(failing.get(oauth(), "wrong")).rejects.toBeInstanceOf(OAuthError);
+    await expect(failing.get(oauth(), "wrong")).rejects.toBeInstanceOf(OAuthError);
+    expect(endpoint.requests.length).toBe(before + 3);
+  });
+
   it("raises an OAuthError naming the endpoint's answer, and refuses an incomplete configuration", async () => {
     const tokens = new OAuthTokens();
     const error = await tokens.get(oauth(), "wrong", Date.now()).catch((e: unknown) => e);

@@ -102,6 +102,12 @@ describe("robot protocol messages", () => {
   });
 
   it("uses application close codes 4000–4999", () => {
-    expect(CloseCode).toEqual({ protocolError: 4400, keyRevoked: 4401, replaced: 4409, maintenance: 4503 });
+    expect(CloseCode).toEqual({
+      protocolError: 4400,
+      keyRevoked: 4401,
+      replaced: 4409,
+      maintenance: 4503,
+      unavailable: 4500,
+    });
   });
 });

@@ -8,7 +8,7 @@ import type { OutboxScope } from "../../services/email/outbox-service.js";
 import type { Services } from "../../services/index.js";
 import { outboxStatuses } from "../../shared/outbox.js";
 import { actorOf } from "../auth.js";
-import { email, pageQuery, problems } from "../schemas.js";
+import { email, pageQuery, positiveId, problems } from "../schemas.js";
 
 export const settingsView = emailSettingsSchema.extend({
   hasSmtpPassword: z.boolean(),
@@ -81,7 +81,7 @@ export function registerEmailRoutes(
 ): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const params = options.params ?? z.object({}).strict();
-  const withId = params.extend({ id: z.coerce.number().int().positive() });
+  const withId = params.extend({ id: positiveId });
 
   typed.post(
     `${options.path}/settings/email/test`,
@@ -157,8 +157,16 @@ export function registerEmailRoutes(
   );
 }
 
-/** Provider presets with their gotchas, for the settings forms. */
-export function registerPresetRoute(app: FastifyInstance, path: string, tag: string) {
+/**
+ * Provider presets with their gotchas, for the settings forms. `authorize` runs first (the
+ * organization route checks that the organization exists and the caller administers it).
+ */
+export function registerPresetRoute(
+  app: FastifyInstance,
+  path: string,
+  tag: string,
+  authorize: (request: FastifyRequest) => Promise<unknown> = async () => undefined,
+) {
   app.withTypeProvider<ZodTypeProvider>().get(
     path,
     {
@@ -184,6 +192,9 @@ export function registerPresetRoute(app: FastifyInstance, path: string, tag: str
         },
       },
     },
-    async () => ({ items: [...providerPresets] }),
+    async (request) => {
+      await authorize(request);
+      return { items: [...providerPresets] };
+    },
   );
 }

@@ -17,6 +17,27 @@ export const healthRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
     async () => ({ status: "ok" as const }),
   );
 
+  const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+  const readiness = z.object({ status: z.enum(["ready", "unavailable"]), checks: z.object({ database: check }) });
+  app.get(
+    "/health/ready",
+    {
+      schema: {
+        tags: ["system"],
+        summary: "Answers 200 when this node can serve requests that need the database, 503 naming the failed check",
+        description:
+          "For load balancers and orchestrators. `/health` stays a liveness probe (the process answers); this one checks the database within 2 s.",
+        security: [],
+        response: { 200: readiness, 503: readiness },
+      },
+    },
+    async (_request, reply) => {
+      const result = await services.readiness.check();
+      if (!result.ready) reply.status(503).header("Retry-After", "5");
+      return { status: result.ready ? ("ready" as const) : ("unavailable" as const), checks: result.checks };
+    },
+  );
+
   app.get(
     "/status",
     {

@@ -2,6 +2,7 @@ import "@fastify/websocket";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { AuthenticationError } from "../../domain/errors.js";
+import { showNulDeep } from "../../domain/text.js";
 import type { Config } from "../../platform/config.js";
 import type { Services } from "../../services/index.js";
 import type { AuthenticatedMachine } from "../../services/robots/machine-service.js";
@@ -88,7 +89,7 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
           if (isBinary || (data as Buffer).length > maxPayload) return fail("Messages must be JSON text.");
           let parsed: ReturnType<typeof agentMessage.safeParse>;
           try {
-            parsed = agentMessage.safeParse(JSON.parse(String(data)));
+            parsed = agentMessage.safeParse(showNulDeep(JSON.parse(String(data))));
           } catch {
             return fail("A message was not valid JSON.");
           }
@@ -96,8 +97,10 @@ export async function registerRobotEndpoint(app: FastifyInstance, services: Serv
           await conversation.handle(parsed.data);
         })().catch((error: unknown) => {
           if (error instanceof RobotProtocolError) return fail(error.message);
+          // A fault on our side never tells the agent to give up: it reconnects and sends again.
           log.error({ err: error }, "robot message failed");
-          fail("The server could not handle a message.");
+          send({ type: "goodbye", reason: "The server could not handle a message.", reconnect: true });
+          closeWith(CloseCode.unavailable, "The server could not handle a message.");
         });
       });
 

@@ -26,6 +26,15 @@ export class TenantAccess {
     return this.everything || (this.folders.get(folderId)?.has(permission) ?? false);
   }
 
+  /**
+   * The folders in which the principal has `permission`, for filtering lists in SQL: `"all"` when
+   * it has it everywhere (administrators), else the ids (possibly none).
+   */
+  foldersWith(permission: Permission): "all" | number[] {
+    if (this.everything) return "all";
+    return [...this.folders].filter(([, perms]) => perms.has(permission)).map(([id]) => id);
+  }
+
   /** Whether the folder is visible at all: any permission in it, or tenant-wide folder viewing. */
   seesFolder(folderId: number): boolean {
     return this.everything || this.tenant.has("folders.view") || (this.folders.get(folderId)?.size ?? 0) > 0;

@@ -67,28 +67,35 @@ export class AlertService {
 
   /** Alerts the caller may see, newest first. */
   async list(access: TenantAccess, limit: number, before?: number): Promise<Alert[]> {
+    // Who sees what (maySee) is decided in SQL, so a user who sees few folders still gets full pages.
+    const folders = access.foldersWith("jobs.view");
+    const tenantWide = access.can("alerts.view");
     const rows = await this.ctx.db
       .selectFrom("alerts")
       .selectAll()
       .where("tenant_id", "=", access.tenantId)
       .$if(before !== undefined, (q) => q.where("id", "<", before ?? 0))
+      .where((eb) => {
+        const visible = [];
+        if (tenantWide) visible.push(eb("folder_id", "is", null));
+        if (folders === "all") visible.push(eb("folder_id", "is not", null));
+        else if (folders.length > 0) visible.push(eb("folder_id", "in", folders));
+        return visible.length > 0 ? eb.or(visible) : eb.lit(false);
+      })
       .orderBy("id", "desc")
-      .limit(limit * 4)
+      .limit(limit)
       .execute();
-    return rows
-      .filter((r) => maySee(access, r))
-      .slice(0, limit)
-      .map((r) => ({
-        id: r.id,
-        folderId: r.folder_id,
-        severity: r.severity,
-        component: r.component,
-        kind: r.kind,
-        message: r.message,
-        details: r.details_json ? (JSON.parse(r.details_json) as AlertDetails) : null,
-        link: r.link,
-        createdAt: r.created_at,
-      }));
+    return rows.map((r) => ({
+      id: r.id,
+      folderId: r.folder_id,
+      severity: r.severity,
+      component: r.component,
+      kind: r.kind,
+      message: r.message,
+      details: r.details_json ? (JSON.parse(r.details_json) as AlertDetails) : null,
+      link: r.link,
+      createdAt: r.created_at,
+    }));
   }
 
   /** The user's alert e-mail opt-ins, one per component at most. */

@@ -92,6 +92,8 @@ interface CachedToken {
 /** OAuth2 client-credentials tokens for XOAUTH2, cached until shortly before they expire. */
 export class OAuthTokens {
   private readonly cache = new Map<string, CachedToken>();
+  /** Token requests under way: concurrent sends with the same settings wait for one request. */
+  private readonly pending = new Map<string, Promise<string>>();
 
   async get(s: EmailSettings, clientSecret: string | null, now = Date.now()): Promise<string> {
     if (!s.oauthTokenUrl || !s.oauthClientId || !clientSecret) throw new Error("OAuth2 is not fully configured");
@@ -100,13 +102,22 @@ export class OAuthTokens {
       .digest("hex");
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > now) return cached.token;
+    let request = this.pending.get(key);
+    if (!request) {
+      request = this.request(key, s, clientSecret, now).finally(() => this.pending.delete(key));
+      this.pending.set(key, request);
+    }
+    return request;
+  }
+
+  private async request(key: string, s: EmailSettings, clientSecret: string, now: number): Promise<string> {
     const body = new URLSearchParams({
       grant_type: "client_credentials",
-      client_id: s.oauthClientId,
+      client_id: s.oauthClientId ?? "",
       client_secret: clientSecret,
       ...(s.oauthScope && { scope: s.oauthScope }),
     });
-    const res = await fetch(s.oauthTokenUrl, {
+    const res = await fetch(s.oauthTokenUrl ?? "", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body,

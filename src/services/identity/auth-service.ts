@@ -249,10 +249,10 @@ export class AuthService {
         throw AuthenticationError.invalidCredentials();
       }
       const actor = { kind: "admin", id: admin.id, name: admin.username, orgId: null, ...client } as const;
-      const ok =
-        admin.status === "active" &&
-        !isLocked(admin.locked_until, now) &&
-        (await verifyPassword(admin.password_hash, credentials.password));
+      // The password is checked first, whatever the account's state: a locked or disabled account
+      // costs the same hashing time as any other, so timing tells nothing about it.
+      const passwordMatches = await verifyPassword(admin.password_hash, credentials.password);
+      const ok = passwordMatches && admin.status === "active" && !isLocked(admin.locked_until, now);
       if (!ok) {
         await this.recordFailure("system_admins", admin.id, admin.failed_logins, admin.locked_until, actor, null);
         throw AuthenticationError.invalidCredentials();
@@ -274,11 +274,9 @@ export class AuthService {
       throw AuthenticationError.invalidCredentials();
     }
     const actor = { kind: "user", id: user.id, name: user.email, orgId: user.org_id, ...client } as const;
+    const passwordMatches = await verifyPassword(user.password_hash, credentials.password);
     const ok =
-      user.status === "active" &&
-      user.org_status === "active" &&
-      !isLocked(user.locked_until, now) &&
-      (await verifyPassword(user.password_hash, credentials.password));
+      passwordMatches && user.status === "active" && user.org_status === "active" && !isLocked(user.locked_until, now);
     if (!ok) {
       await this.recordFailure("users", user.id, user.failed_logins, user.locked_until, actor, user.org_id);
       throw AuthenticationError.invalidCredentials();

@@ -206,12 +206,16 @@ export class JobService {
   }
 
   async list(access: TenantAccess, filter: JobFilter, limit: number, cursor?: string): Promise<Page<Job>> {
+    // The folders filter runs in SQL, so a user who sees few folders still gets full pages.
+    const folders = access.foldersWith("jobs.view");
+    if (folders !== "all" && folders.length === 0) return { items: [], nextCursor: null };
     let q = this.ctx.db
       .selectFrom("jobs")
       .selectAll()
       .where("tenant_id", "=", access.tenantId)
+      .$if(folders !== "all", (qb) => qb.where("folder_id", "in", folders as number[]))
       .orderBy("id", "desc")
-      .limit(limit * 4 + 1);
+      .limit(limit + 1);
     if (filter.state) q = q.where("state", "=", filter.state);
     if (filter.processId) q = q.where("process_id", "=", filter.processId);
     if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
@@ -223,9 +227,9 @@ export class JobService {
       if (!Number.isInteger(before)) throw ValidationError.field("cursor", "is not a valid cursor");
       q = q.where("id", "<", before);
     }
-    const visible = (await q.execute()).filter((r) => access.canInFolder(r.folder_id, "jobs.view"));
-    const items = visible.slice(0, limit);
-    return { items: items.map(present), nextCursor: visible.length > limit ? String(items.at(-1)?.id) : null };
+    const rows = await q.execute();
+    const items = rows.slice(0, limit);
+    return { items: items.map(present), nextCursor: rows.length > limit ? String(items.at(-1)?.id) : null };
   }
 
   /** Stop (graceful) or kill a running job; a pending job is cancelled at once. */
@@ -396,7 +400,7 @@ export class JobService {
             ? (outcome.error ?? `The automation exited with code ${outcome.exitCode ?? "unknown"}.`)
             : null,
         token_hash: null,
-      }).catch(() => undefined);
+      }).catch(ignoreConflict);
       if (row) {
         await this.event(
           tx,
@@ -535,7 +539,7 @@ export class JobService {
           ended_at: now.toISOString(),
           error: "The robot disconnected and did not come back in time.",
           token_hash: null,
-        }).catch(() => undefined);
+        }).catch(ignoreConflict);
         if (row) {
           await this.event(tx, job.id, JobState.faulted, "system", row.error);
           await this.alertFaulted(tx, row);
@@ -559,7 +563,7 @@ export class JobService {
       if (!kill && !stop) continue;
       const target = kill ? JobState.terminating : JobState.stopping;
       const row = await this.ctx.db.transaction().execute(async (tx) => {
-        const r = await this.move(tx, job, target, { stop_requested_at: now.toISOString() }).catch(() => undefined);
+        const r = await this.move(tx, job, target, { stop_requested_at: now.toISOString() }).catch(ignoreConflict);
         if (r)
           await this.event(
             tx,
@@ -733,4 +737,10 @@ export function present(r: JobRow): Job {
     startedAt: r.started_at,
     endedAt: r.ended_at,
   };
+}
+
+/** A state change that lost a race (the job moved meanwhile) is expected; any other error is not. */
+function ignoreConflict(error: unknown): undefined {
+  if (error instanceof ConflictError) return undefined;
+  throw error;
 }

@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject } from "ajv";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
+import { compileSchema, schemaFieldErrors } from "../../domain/json-schema.js";
 import type { EntryPoint, Manifest } from "../../domain/manifest.js";
 import { isoNow } from "../../platform/clock.js";
 import type { Db } from "../../storage/database.js";
@@ -37,17 +37,15 @@ export interface ProcessInput {
 
 export const defaultPriority = 50;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-
 /**
  * Validates arguments against an entry point's `inputSchema` (JSON Schema), naming each invalid
  * field under `prefix`. Entry points without a schema accept any JSON object.
  */
 export function assertArguments(entryPoint: EntryPoint, args: Record<string, unknown>, prefix: string): void {
   if (!entryPoint.inputSchema) return;
-  let validate: ReturnType<typeof ajv.compile>;
+  let validate: ReturnType<typeof compileSchema>;
   try {
-    validate = ajv.compile(entryPoint.inputSchema);
+    validate = compileSchema(entryPoint.inputSchema);
   } catch (error) {
     throw ValidationError.field(
       prefix,
@@ -55,16 +53,7 @@ export function assertArguments(entryPoint: EntryPoint, args: Record<string, unk
     );
   }
   if (validate(args)) return;
-  throw new ValidationError((validate.errors ?? []).map((e) => fieldError(e, prefix)));
-}
-
-function fieldError(e: ErrorObject, prefix: string) {
-  const path = `${prefix}${e.instancePath.replaceAll("/", ".")}`;
-  if (e.keyword === "required") return { path: `${path}.${String(e.params.missingProperty)}`, message: "is required" };
-  // Name the unexpected field itself, as the API does for unknown fields of a body.
-  if (e.keyword === "additionalProperties")
-    return { path: `${path}.${String(e.params.additionalProperty)}`, message: "is not a known field" };
-  return { path, message: e.message ?? "is invalid" };
+  throw new ValidationError(schemaFieldErrors(validate.errors, prefix));
 }
 
 /** Processes: a package (a version, or always the latest) and entry point bound to a folder with default arguments. */
@@ -76,7 +65,10 @@ export class ProcessService {
   ) {}
 
   async list(access: TenantAccess, folderId?: number): Promise<Process[]> {
-    if (folderId !== undefined) access.assertFolder(folderId, "processes.view");
+    if (folderId !== undefined) {
+      await this.assertFolderExists(access, folderId);
+      access.assertFolder(folderId, "processes.view");
+    }
     const rows = await this.ctx.db
       .selectFrom("processes")
       .selectAll()
@@ -85,6 +77,17 @@ export class ProcessService {
       .orderBy("name")
       .execute();
     return rows.filter((r) => access.canInFolder(r.folder_id, "processes.view")).map(present);
+  }
+
+  /** A folder id of another tenant, or of none, is a 404 for everyone (administrators see every folder that exists). */
+  private async assertFolderExists(access: TenantAccess, folderId: number): Promise<void> {
+    const folder = await this.ctx.db
+      .selectFrom("folders")
+      .select("id")
+      .where("id", "=", folderId)
+      .where("tenant_id", "=", access.tenantId)
+      .executeTakeFirst();
+    if (!folder) throw new NotFoundError("The folder");
   }
 
   async get(access: TenantAccess, id: number): Promise<Process> {
@@ -99,13 +102,7 @@ export class ProcessService {
     folderId: number,
     input: ProcessInput,
   ): Promise<Process> {
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
+    await this.assertFolderExists(access, folderId);
     access.assertFolder(folderId, "processes.create");
     const resolved = await this.resolveEntryPoint(this.ctx.db, access.tenantId, input);
     return this.unique(input.name, () =>

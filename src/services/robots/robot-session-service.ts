@@ -146,9 +146,18 @@ export class RobotSessionService {
 
 type Machine = AuthenticatedMachine["machine"];
 
+/** Seconds an agent waits before sending a job's messages again after the server could not store them. */
+const retryAfterSeconds = 5;
+
 /** One robot connection's conversation: its session (after hello) and its messages, in order. */
 export class RobotConversation {
   sessionId: number | null = null;
+  /**
+   * Jobs whose message the server could not store, with the lowest `seq` lost: later messages of
+   * the job are refused too until the agent sends again from there, so nothing is stored after a
+   * gap (the server keeps the highest stored `seq` per job and skips anything at or below it).
+   */
+  private readonly refused = new Map<string, number>();
 
   constructor(
     private readonly service: RobotSessionService,
@@ -157,21 +166,72 @@ export class RobotConversation {
     private readonly log: SessionLog,
   ) {}
 
-  /** Handles one message; throws RobotProtocolError for a message the protocol does not allow here. */
+  /**
+   * Handles one message; throws RobotProtocolError for a message the protocol does not allow here.
+   * A failure on our side (the database is away) never ends the agent: a hello is answered with
+   * "reconnect later", a heartbeat is skipped, a log batch or result is answered with `retry`.
+   */
   async handle(message: AgentMessage): Promise<void> {
     if (message.type === "hello") {
       if (this.sessionId !== null) throw new RobotProtocolError("hello was sent twice.");
-      this.sessionId = await this.service.hello(this.machine, this.link, this.log, message);
+      try {
+        this.sessionId = await this.service.hello(this.machine, this.link, this.log, message);
+      } catch (error) {
+        if (error instanceof RobotProtocolError) throw error;
+        this.log.error({ err: error }, "a robot's hello could not be recorded; it reconnects later");
+        this.link.send({ type: "goodbye", reason: "The server is temporarily unavailable.", reconnect: true });
+        this.link.close(CloseCode.unavailable, "temporarily unavailable");
+      }
       return;
     }
     if (this.sessionId === null) throw new RobotProtocolError("Say hello first.");
+    const sessionId = this.sessionId;
     switch (message.type) {
       case "heartbeat":
-        return this.service.heartbeat(this.sessionId, this.machine, this.link, message);
+        // A heartbeat that cannot be recorded is skipped: the next one counts.
+        return this.service.heartbeat(sessionId, this.machine, this.link, message).catch((error: unknown) => {
+          if (error instanceof RobotProtocolError) throw error;
+          this.log.error({ err: error }, "a robot heartbeat could not be recorded");
+        });
       case "logs":
-        return this.service.logs(this.sessionId, this.machine, this.link, message);
+        return this.stored(message.jobKey, message.seq, () =>
+          this.service.logs(sessionId, this.machine, this.link, message),
+        );
       case "job-finished":
-        return this.service.jobFinished(this.sessionId, this.link, message);
+        return this.stored(message.jobKey, message.seq, () => this.service.jobFinished(sessionId, this.link, message));
+    }
+  }
+
+  private async stored(jobKey: string, seq: number | undefined, store: () => Promise<void>): Promise<void> {
+    const lost = this.refused.get(jobKey);
+    if (lost !== undefined && (seq === undefined || seq > lost)) {
+      this.link.send({
+        type: "retry",
+        jobKey,
+        seq: lost,
+        reason: "An earlier message of the job is missing.",
+        retryAfterSeconds,
+      });
+      return;
+    }
+    try {
+      await store();
+      this.refused.delete(jobKey);
+    } catch (error) {
+      if (error instanceof RobotProtocolError) throw error;
+      this.log.error(
+        { err: error, jobKey, seq },
+        "a robot's job message could not be stored; the agent sends it again",
+      );
+      const first = Math.min(lost ?? Number.MAX_SAFE_INTEGER, seq ?? Number.MAX_SAFE_INTEGER);
+      if (seq !== undefined) this.refused.set(jobKey, first);
+      this.link.send({
+        type: "retry",
+        jobKey,
+        ...(seq !== undefined && { seq: first }),
+        reason: "The server could not store it right now.",
+        retryAfterSeconds,
+      });
     }
   }
 

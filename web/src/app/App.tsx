@@ -43,6 +43,7 @@ const QueueItemsPage = lazy(() => import("../pages/org/automation/QueueItemsPage
 const QueueItemRedirect = lazy(() =>
   import("../pages/org/automation/QueueItemsPage").then((m) => ({ default: m.QueueItemRedirect })),
 );
+const AssetsPage = lazy(() => import("../pages/org/automation/AssetsPage"));
 
 export function App() {
   return (
@@ -102,6 +103,7 @@ export function App() {
               <Route path="queues" element={<QueuesPage />} />
               <Route path="queues/:id" element={<QueueItemsPage />} />
               <Route path="queue-items/:id" element={<QueueItemRedirect />} />
+              <Route path="assets" element={<AssetsPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

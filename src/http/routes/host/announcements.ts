@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { actorOf } from "../../auth.js";
-import { idParam, locale, problems, text } from "../../schemas.js";
+import { bodyId, idParam, locale, problems, text } from "../../schemas.js";
 
 const body = z.string().trim().min(1, "must not be empty").max(20_000, "must be at most 20000 characters");
 
@@ -13,7 +13,7 @@ const input = z
     bodyEn: body,
     subjectDe: text(200),
     bodyDe: body,
-    orgIds: z.array(z.number().int().positive()).max(10_000).nullable(),
+    orgIds: z.array(bodyId).max(10_000).nullable(),
   })
   .strict();
 

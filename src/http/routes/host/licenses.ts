@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { actorOf } from "../../auth.js";
-import { problems } from "../../schemas.js";
+import { positiveId, problems } from "../../schemas.js";
 
 export const licenseSchema = z.object({
   tenantId: z.number(),
@@ -39,7 +39,7 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         summary: "Allocates robot runtime slots and an optional expiry date to a tenant",
         description:
           "Organization administrators are e-mailed 30, 7 and 1 days before the expiry and when it has passed.",
-        params: z.object({ tenantId: z.coerce.number().int().positive() }).strict(),
+        params: z.object({ tenantId: positiveId }).strict(),
         body: z
           .object({
             robotSlots: z.number().int().min(0).max(100_000),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { MaintenancePhase } from "../../../shared/maintenance.js";
 import { actorOf } from "../../auth.js";
-import { problems } from "../../schemas.js";
+import { bodyId, problems } from "../../schemas.js";
 
 const phase = z.enum([MaintenancePhase.none, MaintenancePhase.draining, MaintenancePhase.suspended]);
 const window = z.object({
@@ -60,7 +60,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
           .object({
             phase: z.enum([MaintenancePhase.draining, MaintenancePhase.suspended]),
             killJobs: z.boolean().optional(),
-            tenantId: z.number().int().positive().optional(),
+            tenantId: bodyId.optional(),
             notify: z.boolean().optional().describe("E-mail the affected organizations' administrators"),
           })
           .strict(),
@@ -77,7 +77,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         tags: ["host"],
         summary: "Ends maintenance of the installation or of one tenant",
         body: z
-          .object({ tenantId: z.number().int().positive().optional(), notify: z.boolean().optional() })
+          .object({ tenantId: bodyId.optional(), notify: z.boolean().optional() })
           .strict()
           // A bare POST (no body, no content type) reaches the schema as null, which default() would not catch.
           .nullish()

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
 import { requireJobToken } from "../../job-auth.js";
+import { jobAssetRoutes } from "./assets.js";
 import { jobQueueRoutes } from "./queues.js";
 
 /**
@@ -21,4 +22,5 @@ export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     async (request) => request.jobAuth,
   );
   await app.register(jobQueueRoutes, { services });
+  await app.register(jobAssetRoutes, { services });
 };

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { emailSettingsInput } from "../../../services/email/email-settings-service.js";
 import type { Services } from "../../../services/index.js";
 import { actorOf, orgForRequest } from "../../auth.js";
-import { orgParam, problems } from "../../schemas.js";
+import { orgParam, positiveId, problems } from "../../schemas.js";
 import { flattenSettings, orgSettingsResponse, registerEmailRoutes, registerPresetRoute } from "../email.js";
 import { licenseSchema } from "../host/licenses.js";
 
@@ -65,7 +65,7 @@ export const orgEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
   );
 
-  const userParams = z.object({ org: z.string().min(1).max(100), id: z.coerce.number().int().positive() }).strict();
+  const userParams = z.object({ org: z.string().min(1).max(100), id: positiveId }).strict();
   app.post(
     "/orgs/:org/users/:id/invitation",
     {
@@ -100,7 +100,9 @@ export const orgEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
   );
 
-  registerPresetRoute(app, "/orgs/:org/settings/email/presets", "organization");
+  registerPresetRoute(app, "/orgs/:org/settings/email/presets", "organization", (request) =>
+    admin(request, (request.params as { org: string }).org),
+  );
   registerEmailRoutes(app, services, {
     path: "/orgs/:org",
     tag: "organization",

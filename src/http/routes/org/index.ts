@@ -11,6 +11,7 @@ import {
   orgRole,
   pageQuery,
   password,
+  positiveId,
   problems,
   text,
 } from "../../schemas.js";
@@ -30,7 +31,7 @@ const orgUser = z.object({
   lastLoginAt: z.string().nullable(),
 });
 
-const userParams = z.object({ org: z.string().min(1).max(100), id: z.coerce.number().int().positive() }).strict();
+const userParams = z.object({ org: z.string().min(1).max(100), id: positiveId }).strict();
 
 /**
  * Everything under /api/v1/orgs/{org}: the organization as its members see it, and the

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { alertComponents } from "../../../shared/alerts.js";
-import { problems } from "../../schemas.js";
+import { positiveId, problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
@@ -18,7 +18,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         querystring: z
           .object({
             limit: z.coerce.number().int().min(1).max(500).default(50),
-            before: z.coerce.number().int().positive().optional(),
+            before: positiveId.optional(),
           })
           .strict(),
         response: {

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { actorOf } from "../../auth.js";
-import { problems, text } from "../../schemas.js";
+import { bodyId, positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 
 export const tenantParams = z.object({ org: z.string().min(1).max(100), tenant: z.string().min(1).max(64) }).strict();
-const folderParams = tenantParams.extend({ id: z.coerce.number().int().positive() });
+const folderParams = tenantParams.extend({ id: positiveId });
 
 const folderName = text(115).regex(/^[^/\\]*$/, "must not contain / or \\");
 const folder = z.object({
@@ -45,7 +45,7 @@ export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         body: z
           .object({
             name: folderName,
-            parentId: z.number().int().positive().nullable().optional(),
+            parentId: bodyId.nullable().optional(),
             description: z.string().trim().max(500).nullable().optional(),
           })
           .strict(),
@@ -82,7 +82,7 @@ export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
           .object({
             name: folderName.optional(),
             description: z.string().trim().max(500).nullable().optional(),
-            parentId: z.number().int().positive().nullable().optional(),
+            parentId: bodyId.nullable().optional(),
           })
           .strict(),
         response: { 200: folder, ...problems(400, 401, 403, 404, 409, 503) },

@@ -3,6 +3,7 @@ import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { requireAuthOrJobToken } from "../../job-auth.js";
 import { alertRoutes } from "./alerts.js";
+import { assetRoutes } from "./assets.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { jobRoutes } from "./jobs.js";
@@ -26,4 +27,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
   await app.register(queueRoutes, { services });
+  await app.register(assetRoutes, { services });
 };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { isFinalJobState, jobStates, logLevels } from "../../../shared/jobs.js";
 import { actorOf } from "../../auth.js";
-import { pageQuery, problems } from "../../schemas.js";
+import { bodyId, maxId, pageQuery, positiveId, problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
@@ -37,7 +37,7 @@ const logQuery = z
   .object({
     level: z.enum(logLevels).optional(),
     q: z.string().max(200).optional(),
-    after: z.coerce.number().int().min(0).optional(),
+    after: z.coerce.number().int().min(0).max(maxId).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   })
   .strict();
@@ -50,13 +50,13 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       schema: {
         tags: ["jobs"],
         summary: "Starts jobs of a process (count times; optionally on one machine, with a priority and time limits)",
-        params: tenantParams.extend({ folder: z.coerce.number().int().positive() }),
+        params: tenantParams.extend({ folder: positiveId }),
         body: z
           .object({
-            processId: z.number().int().positive(),
+            processId: bodyId,
             inputArguments: z.record(z.string(), z.unknown()).optional(),
             count: z.number().int().min(1).max(100).optional(),
-            machineId: z.number().int().positive().optional(),
+            machineId: bodyId.optional(),
             priority: z.number().int().min(1).max(100).optional(),
             stopAfterSeconds: z.number().int().min(1).max(604_800).optional(),
             killAfterSeconds: z.number().int().min(1).max(604_800).optional(),
@@ -91,9 +91,9 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         querystring: z
           .object({
             state: jobState.optional(),
-            processId: z.coerce.number().int().positive().optional(),
-            machineId: z.coerce.number().int().positive().optional(),
-            folderId: z.coerce.number().int().positive().optional(),
+            processId: positiveId.optional(),
+            machineId: positiveId.optional(),
+            folderId: positiveId.optional(),
             from: z.iso.datetime({ offset: true }).optional(),
             to: z.iso.datetime({ offset: true }).optional(),
             limit: pageQuery.limit,
@@ -213,7 +213,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         tags: ["jobs"],
         summary: "Live log lines as server-sent events (`log` events; `end` once the job finished)",
         params: jobParams,
-        querystring: z.object({ after: z.coerce.number().int().min(0).optional() }).strict(),
+        querystring: z.object({ after: z.coerce.number().int().min(0).max(maxId).optional() }).strict(),
       },
     },
     async (request, reply) => {

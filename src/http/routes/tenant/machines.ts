@@ -4,7 +4,7 @@ import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { RobotState } from "../../../shared/robot.js";
 import { actorOf } from "../../auth.js";
-import { problems, text } from "../../schemas.js";
+import { bodyId, positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
@@ -35,12 +35,12 @@ const machine = z.object({
 });
 /** A machine with its key (shown once) and the command that starts an agent with it. */
 const machineWithKey = machine.extend({ key: z.string(), connectCommand: z.string() });
-const machineParams = tenantParams.extend({ id: z.coerce.number().int().positive() });
+const machineParams = tenantParams.extend({ id: positiveId });
 const fields = {
   name: text(100),
   description: z.string().trim().max(500).nullable().optional(),
   slots: z.number().int().min(1).max(100),
-  folderIds: z.array(z.number().int().positive()).max(1000),
+  folderIds: z.array(bodyId).max(1000),
 };
 
 /** Machines of a tenant: `T/machines`. */

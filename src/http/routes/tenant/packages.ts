@@ -5,7 +5,7 @@ import type { Services } from "../../../services/index.js";
 import { maxPackageBytes } from "../../../services/packages/package-service.js";
 import { ProblemType } from "../../../shared/problem-types.js";
 import { actorOf } from "../../auth.js";
-import { problems, text } from "../../schemas.js";
+import { positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
@@ -179,8 +179,8 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     },
   );
 
-  const folderParams = tenantParams.extend({ folder: z.coerce.number().int().positive() });
-  const processParams = tenantParams.extend({ id: z.coerce.number().int().positive() });
+  const folderParams = tenantParams.extend({ folder: positiveId });
+  const processParams = tenantParams.extend({ id: positiveId });
 
   app.post(
     "/folders/:folder/processes",

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { actions, folderResources, tenantResources } from "../../../domain/permissions.js";
 import type { Services } from "../../../services/index.js";
 import { actorOf } from "../../auth.js";
-import { problems, text } from "../../schemas.js";
+import { bodyId, positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
@@ -17,10 +17,10 @@ const role = z.object({
   updatedAt: z.string(),
 });
 const permissionList = z.array(z.string().max(64)).max(200);
-const roleParams = tenantParams.extend({ id: z.coerce.number().int().positive() });
+const roleParams = tenantParams.extend({ id: positiveId });
 const userRef = z.object({ id: z.number(), email: z.string(), name: z.string() });
 const roleRef = z.object({ id: z.number(), name: z.string() });
-const roleIds = z.object({ roleIds: z.array(z.number().int().positive()).max(50) }).strict();
+const roleIds = z.object({ roleIds: z.array(bodyId).max(50) }).strict();
 
 /** Tenant and folder roles, their assignments, and the caller's own permissions. */
 export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -131,7 +131,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: {
         tags: ["roles"],
         summary: "Replaces the tenant roles of a user (an empty list removes them)",
-        params: tenantParams.extend({ userId: z.coerce.number().int().positive() }),
+        params: tenantParams.extend({ userId: positiveId }),
         body: roleIds,
         response: { 204: z.null(), ...problems(400, 401, 403, 404, 503) },
       },
@@ -155,7 +155,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: {
         tags: ["roles"],
         summary: "Who has which roles in a folder: assigned here, or inherited from an ancestor folder",
-        params: tenantParams.extend({ id: z.coerce.number().int().positive() }),
+        params: tenantParams.extend({ id: positiveId }),
         response: {
           200: z.object({
             items: z.array(
@@ -185,8 +185,8 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         tags: ["roles"],
         summary: "Replaces the folder roles a user holds in this folder (inherited by its subfolders)",
         params: tenantParams.extend({
-          id: z.coerce.number().int().positive(),
-          userId: z.coerce.number().int().positive(),
+          id: positiveId,
+          userId: positiveId,
         }),
         body: roleIds,
         response: { 204: z.null(), ...problems(400, 401, 403, 404, 503) },

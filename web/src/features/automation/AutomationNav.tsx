@@ -18,6 +18,7 @@ import {
   IconBell,
   IconBriefcase,
   IconFolders,
+  IconKey,
   IconPackage,
   IconPlayerPlay,
   IconRobot,
@@ -72,6 +73,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "packages", label: t("nav.packages"), icon: icon(IconPackage), testId: "nav-packages" },
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
     { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
+    { sub: "assets", label: t("assets.nav"), icon: icon(IconKey), testId: "nav-assets" },
   ];
   return (
     <Stack gap={2} mt="sm">
