@@ -2,6 +2,7 @@ import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
 import { benchQueues } from "./queues.js";
+import { benchTriggers } from "./triggers.js";
 
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run.
@@ -15,4 +16,5 @@ await benchFoundation(pgUrl);
 await benchEmail(pgUrl);
 await benchJobs(pgUrl);
 await benchQueues(pgUrl);
+await benchTriggers(pgUrl);
 process.exit(0);

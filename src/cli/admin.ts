@@ -31,7 +31,10 @@ export async function adminCommand(
       loadMasterKey({ key: config.masterKey, previous: config.masterKeyPrevious, dataDir: config.dataDir }),
     );
     if (sub === "rotate-master-key") {
-      const changed = (await services.emailSettings.reencryptSecrets()) + (await services.assets.reencryptSecrets());
+      const changed =
+        (await services.emailSettings.reencryptSecrets()) +
+        (await services.assets.reencryptSecrets()) +
+        (await services.buckets.reencryptSecrets());
       process.stdout.write(`Re-encrypted ${changed} secret(s) under the current master key.\n`);
       return 0;
     }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { Dispatcher } from "../background/dispatcher.js";
 import { Mailer } from "../background/mailer.js";
 import { startPeriodic } from "../background/periodic.js";
+import { Scheduler } from "../background/scheduler.js";
 import { buildApp } from "../http/app.js";
 import { type Clock, systemClock } from "../platform/clock.js";
 import type { Config } from "../platform/config.js";
@@ -126,13 +127,29 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const queueSweeper = runs("sweepers")
     ? startPeriodic("queues", 30_000, () => services.queueSweeper.sweep(), logger)
     : null;
-  // Job logs older than each tenant's retention are deleted hourly.
+  // Job logs older than each tenant's retention, and old closed robot sessions, are deleted hourly.
   const logRetention = runs("sweepers")
-    ? startPeriodic("log-retention", 3_600_000, () => services.jobs.purgeLogs(), logger)
+    ? startPeriodic(
+        "log-retention",
+        3_600_000,
+        async () => {
+          await services.jobs.purgeLogs();
+          // Closed robot sessions are history for 30 days (each machine keeps its latest for "last seen").
+          await services.machines.pruneClosedSessions(30);
+        },
+        logger,
+      )
     : null;
+  // Time triggers: every node running "scheduler" may fire them; each fire time fires once.
+  const scheduler = runs("scheduler")
+    ? new Scheduler(services.triggerFiring, services.triggerAlerts, services.ctx.clock, logger, config.schedulerPollMs)
+    : null;
+  if (scheduler) services.triggers.onChange(() => scheduler.wake());
+  scheduler?.start();
   return {
     mailer,
     async stop() {
+      await scheduler?.stop();
       await mailer?.stop();
       await licenseNotices?.stop();
       await staleSessions?.stop();

@@ -19,6 +19,9 @@ export const AuditComponent = {
   jobs: "Jobs",
   queues: "Queues",
   assets: "Assets",
+  buckets: "Buckets",
+  triggers: "Triggers",
+  calendars: "Calendars",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 
@@ -50,6 +53,7 @@ export const AuditAction = {
   startJob: "Start Job",
   stopJob: "Stop Job",
   killJob: "Kill Job",
+  createLink: "Create Link",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

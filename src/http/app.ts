@@ -20,6 +20,7 @@ import { installInputGuard } from "./input-guard.js";
 import { handleFrameworkError, installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
+import { bucketLinkRoutes } from "./routes/bucket-links.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
 import { jobTokenRoutes } from "./routes/job/index.js";
@@ -135,6 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(orgRoutes, { services });
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
       await api.register(jobTokenRoutes, { services, prefix: "/job" });
+      await api.register(bucketLinkRoutes, { services });
     },
     { prefix: "/api/v1" },
   );

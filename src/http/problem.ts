@@ -178,7 +178,8 @@ function fieldErrors(item: ZodValidationItem, input: unknown): FieldError[] {
     // A union (admin or user credentials) fails as a whole with a bare "Invalid input"; report the
     // fields of the alternative the caller came closest to, i.e. the one with the fewest issues.
     const branches = item.params.errors as { code: string; path: PropertyKey[]; message: string }[][];
-    const closest = branches.reduce((best, b) => (b.length < best.length ? b : best));
+    // A discriminated union whose discriminator matches no branch has no branches to compare.
+    const closest = branches.reduce((best, b) => (b.length < best.length ? b : best), branches[0] ?? []);
     if (closest.length > 0) {
       return closest.flatMap((issue) =>
         fieldErrors(

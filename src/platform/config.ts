@@ -37,11 +37,13 @@ const envSchema = z.object({
   DIRIGENT_MASTER_KEY: z.string().min(1).optional(),
   /** Earlier master keys (comma-separated) that still decrypt, during a key rotation. */
   DIRIGENT_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
-  /** Which background services this node runs (comma-separated): `mail`, `sweepers`, or `all`. */
+  /** Which background services this node runs (comma-separated): `mail`, `sweepers`, `scheduler` (time triggers), or `all`. */
   DIRIGENT_SERVICES: z.string().default("all"),
   /** How often the mailer polls the outbox, in milliseconds (new mail also wakes it at once). */
   DIRIGENT_MAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   DIRIGENT_DISPATCH_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  /** How often the trigger scheduler looks for fire times planned on other nodes, in milliseconds (it sleeps until the next known one otherwise). */
+  DIRIGENT_SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** How long a sender holds claimed e-mails before another sender may take them over (a crashed node), in seconds. */
   DIRIGENT_MAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Seconds between robot heartbeats (robots are unresponsive after 120 s without one). */
@@ -75,6 +77,7 @@ export type Config = Readonly<{
   mailPollMs: number;
   /** How often a node looks for pending jobs when nothing woke its dispatcher. */
   dispatchPollMs: number;
+  schedulerPollMs: number;
   mailLeaseSeconds: number;
   robotHeartbeatSeconds: number;
   dbStatementTimeoutMs: number;
@@ -130,6 +133,7 @@ export function parseConfig(
     masterKeyPrevious: e.DIRIGENT_MASTER_KEY_PREVIOUS,
     mailPollMs: e.DIRIGENT_MAIL_POLL_MS,
     dispatchPollMs: e.DIRIGENT_DISPATCH_POLL_MS,
+    schedulerPollMs: e.DIRIGENT_SCHEDULER_POLL_MS,
     mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
     robotHeartbeatSeconds: e.DIRIGENT_ROBOT_HEARTBEAT_SECONDS,
     dbStatementTimeoutMs: e.DIRIGENT_DB_STATEMENT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -43,6 +43,14 @@ export class MasterKey {
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
+  }
+
+  /**
+   * A 32-byte key for one purpose (e.g. signing bucket links), derived from the current master key
+   * with HKDF: knowing it reveals nothing about the master key or other purposes' keys.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync("sha256", this.current.key, Buffer.alloc(0), `dirigent:${purpose}`, 32));
   }
 
   /** Whether a sealed value was encrypted under an older key. */

@@ -66,6 +66,7 @@ export const job = {
 };
 
 export { type AssetValue, type Credential, getAsset, getCredential, setAsset } from "./assets.js";
+export { type BucketFile, bucket } from "./buckets.js";
 export { type ClientOptions, DirigentApiError, DirigentClient, jobClient } from "./client.js";
 export {
   type AddOptions,

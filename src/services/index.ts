@@ -6,6 +6,9 @@ import { AssetService } from "./assets/asset-service.js";
 import { AssetVault } from "./assets/asset-vault.js";
 import { JobAssetService } from "./assets/job-asset-service.js";
 import { AuditService } from "./audit/audit-service.js";
+import { BucketFileService } from "./buckets/bucket-file-service.js";
+import { BucketLinks } from "./buckets/bucket-links.js";
+import { BucketService } from "./buckets/bucket-service.js";
 import type { ServiceContext } from "./context.js";
 import { EmailSettingsService } from "./email/email-settings-service.js";
 import { NotificationService } from "./email/notification-service.js";
@@ -32,6 +35,13 @@ import { RobotEvents } from "./robots/robot-events.js";
 import { RobotHub } from "./robots/robot-hub.js";
 import { RobotSessionService } from "./robots/robot-session-service.js";
 import { RoleService } from "./roles/role-service.js";
+import { TenantSettingsService } from "./settings/tenant-settings-service.js";
+import { CalendarService } from "./triggers/calendar-service.js";
+import { HttpTriggers } from "./triggers/http-triggers.js";
+import { TriggerAlerts } from "./triggers/trigger-alerts.js";
+import { TriggerBulk } from "./triggers/trigger-bulk.js";
+import { TriggerFiring } from "./triggers/trigger-firing.js";
+import { TriggerService } from "./triggers/trigger-service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -55,6 +65,10 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
+  const buckets = new BucketService(ctx, audit, masterKey);
+  const tenantSettings = new TenantSettingsService(ctx, audit);
+  const calendars = new CalendarService(ctx, audit);
+  const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   return {
     ctx,
     masterKey,
@@ -88,5 +102,14 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     ...createQueueServices(ctx, audit, alerts),
     assets: new AssetService(ctx, audit, new AssetVault(masterKey)),
     jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
+    buckets,
+    bucketFiles: new BucketFileService(ctx, audit, buckets, new BucketLinks(masterKey)),
+    tenantSettings,
+    calendars,
+    triggers,
+    triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers, alerts),
+    triggerAlerts: new TriggerAlerts(ctx, alerts),
+    httpTriggers: new HttpTriggers(ctx, audit, jobs),
+    triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
   };
 }

@@ -44,6 +44,16 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
     en: (d) => `Job ${text(d, "jobId")} of ${text(d, "processName")} faulted: ${text(d, "error")}`,
     de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} ist fehlgeschlagen: ${text(d, "error")}`,
   },
+  "trigger-disabled": {
+    en: (d) => `Trigger ${text(d, "triggerName")} was disabled: ${text(d, "reason")}`,
+    de: (d) => `Trigger ${text(d, "triggerName")} wurde deaktiviert: ${text(d, "reason")}`,
+  },
+  "trigger-job-overdue": {
+    en: (d) =>
+      `Job ${text(d, "jobId")} of trigger ${text(d, "triggerName")} has been ${text(d, "state")} for more than ${text(d, "seconds")} s.`,
+    de: (d) =>
+      `Job ${text(d, "jobId")} des Triggers ${text(d, "triggerName")} ist seit mehr als ${text(d, "seconds")} s ${text(d, "state") === "pending" ? "wartend" : "laufend"}.`,
+  },
   "robot-disconnected": {
     en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} disconnected (${text(d, "reason")}).`,
     de: (d) =>

@@ -11,6 +11,8 @@ import * as m0008 from "./migrations/0008_alert_emails.js";
 import * as m0009 from "./migrations/0009_job_log_seq.js";
 import * as m0010 from "./migrations/0010_queues.js";
 import * as m0011 from "./migrations/0011_assets.js";
+import * as m0012 from "./migrations/0012_buckets.js";
+import * as m0013 from "./migrations/0013_triggers.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -25,6 +27,8 @@ const migrations = {
   "0009_job_log_seq": m0009,
   "0010_queues": m0010,
   "0011_assets": m0011,
+  "0012_buckets": m0012,
+  "0013_triggers": m0013,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { AlertComponent, AlertSeverity } from "../shared/alerts.js";
 import type { AssetType } from "../shared/assets.js";
+import type { BucketProviderKind } from "../shared/buckets.js";
 import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
@@ -43,6 +44,10 @@ export interface Database {
   alert_email_subscriptions: AlertEmailSubscriptionTable;
   assets: AssetTable;
   asset_machine_values: AssetMachineValueTable;
+  buckets: BucketTable;
+  triggers: TriggerTable;
+  trigger_firings: TriggerFiringTable;
+  calendars: CalendarTable;
   queues: QueueTable;
   queue_items: QueueItemTable;
   queue_item_events: QueueItemEventTable;
@@ -84,6 +89,16 @@ export interface TenantTable {
   log_retention_days: ColumnType<number, number | undefined, number>;
   /** Hours an item may stay in progress before the sweeper marks it abandoned. */
   queue_abandon_hours: ColumnType<number, number | undefined, number>;
+  /** Largest single upload to a bucket, in MiB. */
+  bucket_upload_max_mib: ColumnType<number, number | undefined, number>;
+  /** IANA zone: the default of new triggers and of tenant times in the UI. */
+  time_zone: ColumnType<string, string | undefined, string>;
+  /** Fire times missed while no node ran get one catch-up firing when noticed within this many seconds. */
+  trigger_catch_up_seconds: ColumnType<number, number | undefined, number>;
+  /** A trigger is disabled after this many consecutive faulted jobs (0 = never)… */
+  trigger_disable_failed_count: ColumnType<number, number | undefined, number>;
+  /** …that all ended within this many days. */
+  trigger_disable_failing_days: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -398,7 +413,7 @@ export interface JobTable {
   input_json: string;
   output_json: string | null;
   error: string | null;
-  source: "manual" | "api" | "restart";
+  source: "manual" | "api" | "restart" | "trigger";
   created_by: string;
   stop_after_seconds: number | null;
   kill_after_seconds: number | null;
@@ -411,6 +426,10 @@ export interface JobTable {
   updated_at: Timestamp;
   /** Sequence number of the last log batch stored (robots send unacknowledged batches again). */
   log_seq: Generated<number>;
+  /** The trigger that created the job (source `trigger`). */
+  trigger_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The trigger alerts this job raised already ("pending", "running", comma-separated). */
+  trigger_alerted: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JobEventTable {
@@ -485,6 +504,92 @@ export interface AssetMachineValueTable {
 }
 
 export type AssetRow = Selectable<AssetTable>;
+
+export interface BucketTable {
+  id: Id;
+  /** UUID: names the bucket's folder under <data dir>/buckets and its signed links. */
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  name: string;
+  description: string | null;
+  provider: BucketProviderKind;
+  /** 0/1 (better-sqlite3 cannot bind booleans). */
+  read_only: number;
+  s3_endpoint: string | null;
+  s3_region: string | null;
+  s3_bucket: string | null;
+  s3_access_key_id: string | null;
+  /** Encrypted under the master key; never leaves the server. */
+  s3_secret_key_enc: string | null;
+  s3_path_style: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type BucketRow = Selectable<BucketTable>;
+
+export interface TriggerTable {
+  id: Id;
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  /** `time` (queue and http triggers keep their settings in config_json). */
+  kind: string;
+  name: string;
+  description: string | null;
+  /** HTTP triggers: the path segment they are called at (unique per tenant). */
+  slug: ColumnType<string | null, string | null | undefined, string | null>;
+  process_id: number;
+  input_json: string;
+  priority: number | null;
+  machine_id: number | null;
+  job_count: number;
+  cron: string | null;
+  time_zone: string | null;
+  calendar_id: number | null;
+  stop_after_seconds: number | null;
+  kill_after_seconds: number | null;
+  alert_pending_seconds: number | null;
+  alert_running_seconds: number | null;
+  end_at: Timestamp | null;
+  config_json: ColumnType<string, string | undefined, string>;
+  enabled: number;
+  disabled_reason: string | null;
+  next_fire_at: Timestamp | null;
+  last_fired_at: Timestamp | null;
+  last_result: string | null;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type TriggerRow = Selectable<TriggerTable>;
+
+export interface TriggerFiringTable {
+  id: Id;
+  trigger_id: number;
+  tenant_id: number;
+  /** The scheduled fire time this row is about. */
+  fire_time: Timestamp;
+  outcome: "fired" | "skipped" | "failed";
+  reason: string | null;
+  job_ids_json: ColumnType<string, string | undefined, string>;
+  created_at: Timestamp;
+}
+
+export interface CalendarTable {
+  id: Id;
+  tenant_id: number;
+  name: string;
+  time_zone: string;
+  excluded_dates_json: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type CalendarRow = Selectable<CalendarTable>;
 
 /** Booleans are integers 0/1 in both databases. */
 type Flag = number;

@@ -120,6 +120,7 @@ describe.each(testDatabases())("jobs on %s", (database) => {
           createdBy: org.admin.email,
           stopAfterSeconds: null,
           killAfterSeconds: null,
+          triggerId: null,
           createdAt: isoTime,
           startedAt: null,
           endedAt: null,

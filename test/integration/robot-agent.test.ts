@@ -709,6 +709,49 @@ describe.each(testDatabases())("robot agent on %s", agentTimeout, (database) => 
       socket.ws.close(1000);
     });
 
+    it("shows every machine's live sessions however many closed sessions a busy machine has; prunes old closed ones", async () => {
+      const { api, t } = await setup();
+      const quiet = await newMachine(api, t);
+      const busy = await newMachine(api, t);
+      const live = await openRobotSocket(server.url, quiet.key);
+      const liveId = (await live.hello()).sessionId as number;
+      for (let i = 0; i < 25; i++) {
+        const s = await openRobotSocket(server.url, busy.key);
+        expect((await s.hello()).type).toBe("welcome");
+        s.ws.close(1000);
+        await s.closed;
+      }
+      await eventually(async () => {
+        const list = await api.get(`${t}/machines`);
+        const byId = new Map((list.body.items as Machine[]).map((m) => [m.id, m]));
+        expect(byId.get(quiet.id)?.sessions.map((s) => s.id)).toEqual([liveId]);
+        expect(byId.get(busy.id)?.sessions).toHaveLength(1);
+        expect(byId.get(busy.id)?.sessions[0]?.state).toBe("disconnected");
+      });
+      const latestBusy = (await machine(busy)).sessions[0]?.id;
+      // 31 days later the closed sessions go, except each machine's latest; the live one stays.
+      const services = server.server.services;
+      const realClock = services.ctx.clock;
+      services.ctx.clock = { now: () => new Date(Date.now() + 31 * 86_400_000) };
+      try {
+        // Other tests' closed sessions on this server go too.
+        expect(await services.machines.pruneClosedSessions(30)).toBeGreaterThanOrEqual(24);
+      } finally {
+        services.ctx.clock = realClock;
+      }
+      expect((await machine(busy)).sessions.map((s) => s.id)).toEqual([latestBusy]);
+      const left = await services.ctx.db
+        .selectFrom("robot_sessions")
+        .select("id")
+        .where("machine_id", "in", [busy.id, quiet.id])
+        .execute();
+      expect(left.map((r) => r.id).sort((a, b) => a - b)).toEqual(
+        [liveId, latestBusy].sort((a, b) => (a ?? 0) - (b ?? 0)),
+      );
+      expect((await machine(quiet)).sessions.map((s) => s.id)).toEqual([liveId]);
+      live.ws.close(1000);
+    });
+
     it("leaves no open session behind when the connection drops right after hello", async () => {
       const { m } = await connected();
       for (let i = 0; i < 5; i += 1) {

@@ -7,7 +7,7 @@ import { alertMessage } from "../../shared/alerts.js";
 import { activeJobStates, canMoveJob, isFinalJobState, JobState, type LogLevel } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
-import type { JobRow } from "../../storage/schema.js";
+import type { JobRow, ProcessRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
@@ -33,6 +33,8 @@ export interface Job {
   createdBy: string;
   stopAfterSeconds: number | null;
   killAfterSeconds: number | null;
+  /** The trigger that started the job (source `trigger`), if any. */
+  triggerId: number | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -46,6 +48,17 @@ export interface StartJobs {
   priority?: number | undefined;
   stopAfterSeconds?: number | undefined;
   killAfterSeconds?: number | undefined;
+}
+
+/** What `prepare` checked and `insertJobs` creates. */
+export interface PreparedJobs {
+  tenantId: number;
+  folderId: number;
+  process: ProcessRow;
+  pkg: { id: number };
+  entryPoint: { name: string; command: string[] };
+  inputArguments: Record<string, unknown>;
+  input: StartJobs;
 }
 
 export interface JobFilter {
@@ -108,11 +121,36 @@ export class JobService {
       .where("tenant_id", "=", access.tenantId)
       .executeTakeFirst();
     if (!folder) throw new NotFoundError("The folder");
-    const process = await this.ctx.db
+    const prepared = await this.prepare(this.ctx.db, access.tenantId, folderId, input);
+    const rows = await this.ctx.db.transaction().execute(async (tx) => {
+      const created = await this.insertJobs(tx, prepared, {
+        actor: actor.name,
+        source,
+        reason: source === "api" ? "Started through the API" : "Started by hand",
+      });
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.jobs,
+        action: AuditAction.startJob,
+        target: { type: "process", id: prepared.process.id, name: prepared.process.name },
+        after: { count: created.length, jobIds: created.map((r) => r.id), machineId: input.machineId ?? null },
+      });
+      return created;
+    });
+    this.robots.wakeDispatcher();
+    return rows.map(present);
+  }
+
+  /**
+   * Checks what jobs of a process in a folder need (the process, its package version and entry
+   * point, the arguments against the entry point's schema, the machine) without creating any;
+   * `db` may be a transaction. Throws ValidationError naming the field.
+   */
+  async prepare(db: Db, tenantId: number, folderId: number, input: StartJobs): Promise<PreparedJobs> {
+    const process = await db
       .selectFrom("processes")
       .selectAll()
       .where("id", "=", input.processId)
-      .where("tenant_id", "=", access.tenantId)
+      .where("tenant_id", "=", tenantId)
       .where("folder_id", "=", folderId)
       .executeTakeFirst();
     if (!process) throw ValidationError.field("processId", "is not a process of this folder");
@@ -120,7 +158,7 @@ export class JobService {
       ...(JSON.parse(process.input_json) as Record<string, unknown>),
       ...(input.inputArguments ?? {}),
     };
-    const { pkg, entryPoint } = await this.processes.resolveEntryPoint(this.ctx.db, access.tenantId, {
+    const { pkg, entryPoint } = await this.processes.resolveEntryPoint(db, tenantId, {
       name: process.name,
       packageName: process.package_name,
       packageVersion: process.package_version,
@@ -128,63 +166,71 @@ export class JobService {
       inputArguments,
     });
     if (input.machineId !== undefined) {
-      const machine = await this.ctx.db
+      const machine = await db
         .selectFrom("machines as m")
         .innerJoin("machine_folders as mf", "mf.machine_id", "m.id")
         .select("m.id")
         .where("m.id", "=", input.machineId)
-        .where("m.tenant_id", "=", access.tenantId)
+        .where("m.tenant_id", "=", tenantId)
         .where("mf.folder_id", "=", folderId)
         .executeTakeFirst();
       if (!machine) throw ValidationError.field("machineId", "is not a machine assigned to this folder");
     }
+    return { tenantId, folderId, process, pkg, entryPoint, inputArguments, input };
+  }
+
+  /**
+   * Creates the prepared jobs inside the caller's transaction (the one job-creation path: manual
+   * and API starts, and trigger firings, which advance their fire time in the same transaction).
+   * The caller wakes the dispatcher after commit (`jobsCreated`).
+   */
+  async insertJobs(
+    tx: Db,
+    prepared: PreparedJobs,
+    origin: { actor: string; source: "manual" | "api" | "trigger"; reason: string; triggerId?: number },
+  ): Promise<JobRow[]> {
+    const { process, pkg, entryPoint, inputArguments, input } = prepared;
     const now = isoNow(this.ctx.clock);
-    const count = input.count ?? 1;
-    const rows = await this.ctx.db.transaction().execute(async (tx) => {
-      const created: JobRow[] = [];
-      for (let i = 0; i < count; i++) {
-        const row = await tx
-          .insertInto("jobs")
-          .values({
-            key: randomUUID(),
-            tenant_id: access.tenantId,
-            folder_id: folderId,
-            process_id: process.id,
-            process_name: process.name,
-            package_id: pkg.id,
-            entry_point: entryPoint.name,
-            command_json: JSON.stringify(entryPoint.command),
-            state: JobState.pending,
-            priority: input.priority ?? process.priority,
-            target_machine_id: input.machineId ?? null,
-            input_json: JSON.stringify(inputArguments),
-            source,
-            created_by: actor.name,
-            stop_after_seconds: input.stopAfterSeconds ?? null,
-            kill_after_seconds: input.killAfterSeconds ?? null,
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.event(
-          tx,
-          row.id,
-          JobState.pending,
-          actor.name,
-          source === "api" ? "Started through the API" : "Started by hand",
-        );
-        created.push(row);
-      }
-      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
-        component: AuditComponent.jobs,
-        action: AuditAction.startJob,
-        target: { type: "process", id: process.id, name: process.name },
-        after: { count, jobIds: created.map((r) => r.id), machineId: input.machineId ?? null },
-      });
-      return created;
-    });
+    const created: JobRow[] = [];
+    for (let i = 0; i < (input.count ?? 1); i++) {
+      const row = await tx
+        .insertInto("jobs")
+        .values({
+          key: randomUUID(),
+          tenant_id: prepared.tenantId,
+          folder_id: prepared.folderId,
+          process_id: process.id,
+          process_name: process.name,
+          package_id: pkg.id,
+          entry_point: entryPoint.name,
+          command_json: JSON.stringify(entryPoint.command),
+          state: JobState.pending,
+          priority: input.priority ?? process.priority,
+          target_machine_id: input.machineId ?? null,
+          input_json: JSON.stringify(inputArguments),
+          source: origin.source,
+          created_by: origin.actor,
+          stop_after_seconds: input.stopAfterSeconds ?? null,
+          kill_after_seconds: input.killAfterSeconds ?? null,
+          ...(origin.triggerId !== undefined && { trigger_id: origin.triggerId }),
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.event(tx, row.id, JobState.pending, origin.actor, origin.reason);
+      created.push(row);
+    }
+    return created;
+  }
+
+  /** Wakes the dispatchers after jobs were created in a committed transaction. */
+  jobsCreated(): void {
     this.robots.wakeDispatcher();
+  }
+
+  /** Presents job rows as the API shows them. */
+  presentAll(rows: JobRow[]): Job[] {
     return rows.map(present);
   }
 
@@ -556,7 +602,9 @@ export class JobService {
       .where((eb) => eb.or([eb("stop_after_seconds", "is not", null), eb("kill_after_seconds", "is not", null)]))
       .execute();
     for (const job of timed) {
-      const ran = (now.getTime() - Date.parse(job.started_at ?? job.created_at)) / 1000;
+      // A trigger's limits count from the job's creation (time spent pending counts, orchestrator-spec §4.3).
+      const since = job.source === "trigger" ? job.created_at : (job.started_at ?? job.created_at);
+      const ran = (now.getTime() - Date.parse(since)) / 1000;
       const kill = job.kill_after_seconds !== null && ran >= job.kill_after_seconds;
       const stop =
         !kill && job.state === JobState.running && job.stop_after_seconds !== null && ran >= job.stop_after_seconds;
@@ -733,6 +781,7 @@ export function present(r: JobRow): Job {
     createdBy: r.created_by,
     stopAfterSeconds: r.stop_after_seconds,
     killAfterSeconds: r.kill_after_seconds,
+    triggerId: r.trigger_id,
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,

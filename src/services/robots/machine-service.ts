@@ -372,6 +372,28 @@ export class MachineService {
    * network is gone for good). Unresponsive sessions stay open until then, so a robot that
    * comes back resumes its session.
    */
+  /**
+   * Deletes sessions closed more than `keepDays` ago, keeping each machine's latest one ("last
+   * seen") and those a job still names.
+   */
+  async pruneClosedSessions(keepDays: number): Promise<number> {
+    const cutoff = new Date(this.ctx.clock.now().getTime() - keepDays * 86_400_000).toISOString();
+    const result = await this.ctx.db
+      .deleteFrom("robot_sessions")
+      .where("disconnected_at", "<", cutoff)
+      .where("id", "not in", (eb) =>
+        eb
+          .selectFrom("robot_sessions as latest")
+          .select((e) => e.fn.max("latest.id").as("id"))
+          .groupBy("latest.machine_id"),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom("jobs").select("jobs.id").whereRef("jobs.session_id", "=", "robot_sessions.id"))),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async sweepStaleSessions(silentSeconds: number): Promise<number> {
     const cutoff = new Date(this.ctx.clock.now().getTime() - silentSeconds * 1000).toISOString();
     const result = await this.ctx.db
@@ -468,17 +490,29 @@ export class MachineService {
   private async present(machines: MachineRow[], db: Db = this.ctx.db): Promise<Machine[]> {
     if (machines.length === 0) return [];
     const ids = machines.map((m) => m.id);
-    const [folders, sessions] = await Promise.all([
+    const [folders, live, latest] = await Promise.all([
       db.selectFrom("machine_folders").selectAll().where("machine_id", "in", ids).execute(),
-      // Live sessions plus the most recent closed ones, for "last seen".
+      // Every live session of each machine, however busy the others are...
       db
         .selectFrom("robot_sessions")
         .selectAll()
         .where("machine_id", "in", ids)
-        .orderBy("id", "desc")
-        .limit(ids.length * 10)
+        .where("disconnected_at", "is", null)
+        .execute(),
+      // ...and each machine's latest session, for "last seen" when none is live.
+      db
+        .selectFrom("robot_sessions")
+        .selectAll()
+        .where("id", "in", (eb) =>
+          eb
+            .selectFrom("robot_sessions")
+            .select((e) => e.fn.max("id").as("id"))
+            .where("machine_id", "in", ids)
+            .groupBy("machine_id"),
+        )
         .execute(),
     ]);
+    const sessions = [...live, ...latest.filter((s) => s.disconnected_at !== null)].sort((a, b) => b.id - a.id);
     const now = this.ctx.clock.now();
     return machines.map((m) => {
       const own = sessions.filter((s) => s.machine_id === m.id);

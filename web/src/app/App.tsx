@@ -44,6 +44,12 @@ const QueueItemRedirect = lazy(() =>
   import("../pages/org/automation/QueueItemsPage").then((m) => ({ default: m.QueueItemRedirect })),
 );
 const AssetsPage = lazy(() => import("../pages/org/automation/AssetsPage"));
+const BucketsPage = lazy(() => import("../pages/org/automation/BucketsPage"));
+const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPage"));
+const TriggersPage = lazy(() => import("../pages/org/automation/TriggersPage"));
+const TriggerDetailPage = lazy(() => import("../pages/org/automation/TriggerDetailPage"));
+const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage"));
+const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
 
 export function App() {
   return (
@@ -104,6 +110,12 @@ export function App() {
               <Route path="queues/:id" element={<QueueItemsPage />} />
               <Route path="queue-items/:id" element={<QueueItemRedirect />} />
               <Route path="assets" element={<AssetsPage />} />
+              <Route path="buckets" element={<BucketsPage />} />
+              <Route path="buckets/:id" element={<BucketFilesPage />} />
+              <Route path="triggers" element={<TriggersPage />} />
+              <Route path="triggers/:id" element={<TriggerDetailPage />} />
+              <Route path="calendars" element={<CalendarsPage />} />
+              <Route path="settings" element={<TenantSettingsPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

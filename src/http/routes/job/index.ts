@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
 import { requireJobToken } from "../../job-auth.js";
 import { jobAssetRoutes } from "./assets.js";
+import { jobBucketRoutes } from "./buckets.js";
 import { jobQueueRoutes } from "./queues.js";
 
 /**
@@ -23,4 +24,5 @@ export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
   );
   await app.register(jobQueueRoutes, { services });
   await app.register(jobAssetRoutes, { services });
+  await app.register(jobBucketRoutes, { services });
 };

@@ -4,13 +4,19 @@ import type { Services } from "../../../services/index.js";
 import { requireAuthOrJobToken } from "../../job-auth.js";
 import { alertRoutes } from "./alerts.js";
 import { assetRoutes } from "./assets.js";
+import { bucketFileRoutes } from "./bucket-files.js";
+import { bucketRoutes } from "./buckets.js";
+import { calendarRoutes } from "./calendars.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
+import { httpTriggerRoutes } from "./http-triggers.js";
 import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
 import { packageRoutes } from "./packages.js";
 import { queueRoutes } from "./queues.js";
 import { roleRoutes } from "./roles.js";
+import { tenantSettingsRoutes } from "./settings.js";
+import { triggerRoutes } from "./triggers.js";
 
 /** Everything under /api/v1/orgs/{org}/tenants/{tenant}: the automation resources of one tenant. */
 export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: Config }> = async (
@@ -28,4 +34,10 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(alertRoutes, { services });
   await app.register(queueRoutes, { services });
   await app.register(assetRoutes, { services });
+  await app.register(bucketRoutes, { services });
+  await app.register(bucketFileRoutes, { services });
+  await app.register(triggerRoutes, { services });
+  await app.register(httpTriggerRoutes, { services });
+  await app.register(calendarRoutes, { services });
+  await app.register(tenantSettingsRoutes, { services });
 };

@@ -27,10 +27,13 @@ const job = z.object({
   createdBy: z.string(),
   stopAfterSeconds: z.number().nullable(),
   killAfterSeconds: z.number().nullable(),
+  triggerId: z.number().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
 });
+/** The job as the API shows it (also in trigger routes). */
+export const jobSchema = job;
 const jobParams = tenantParams.extend({ id: z.string().min(1).max(64) });
 const logEntry = z.object({ id: z.number(), timestamp: z.string(), level: z.enum(logLevels), message: z.string() });
 const logQuery = z

@@ -17,11 +17,15 @@ import {
 import {
   IconBell,
   IconBriefcase,
+  IconBucket,
+  IconCalendarOff,
+  IconClock,
   IconFolders,
   IconKey,
   IconPackage,
   IconPlayerPlay,
   IconRobot,
+  IconSettings,
   IconShieldCheck,
   IconStack2,
 } from "@tabler/icons-react";
@@ -74,6 +78,10 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },
     { sub: "roles", label: t("nav.roles"), icon: icon(IconShieldCheck), testId: "nav-roles" },
     { sub: "assets", label: t("assets.nav"), icon: icon(IconKey), testId: "nav-assets" },
+    { sub: "buckets", label: t("buckets.nav"), icon: icon(IconBucket), testId: "nav-buckets" },
+    { sub: "triggers", label: t("triggers.nav.triggers"), icon: icon(IconClock), testId: "nav-triggers" },
+    { sub: "calendars", label: t("triggers.nav.calendars"), icon: icon(IconCalendarOff), testId: "nav-calendars" },
+    { sub: "settings", label: t("triggers.nav.settings"), icon: icon(IconSettings), testId: "nav-tenant-settings" },
   ];
   return (
     <Stack gap={2} mt="sm">
