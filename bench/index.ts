@@ -1,12 +1,13 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchQueues } from "./queues.js";
 import { benchTriggers } from "./triggers.js";
 
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run.
  * PostgreSQL rows appear when DIRIGENT_BENCH_DATABASE_URL (or DIRIGENT_TEST_DATABASE_URL) is set.
- * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS and BENCH_THROUGHPUT_JOBS shorten or lengthen the runs.
+ * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS and BENCH_QUEUE_CYCLES shorten or lengthen the runs.
  */
 const pgUrl = process.env.DIRIGENT_BENCH_DATABASE_URL ?? process.env.DIRIGENT_TEST_DATABASE_URL;
 if (!pgUrl) console.log("PostgreSQL rows skipped: set DIRIGENT_BENCH_DATABASE_URL to include them.");
@@ -14,5 +15,6 @@ console.log("# Dirigent benchmarks");
 await benchFoundation(pgUrl);
 await benchEmail(pgUrl);
 await benchJobs(pgUrl);
+await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 process.exit(0);

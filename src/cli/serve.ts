@@ -4,7 +4,7 @@ import { Mailer } from "../background/mailer.js";
 import { startPeriodic } from "../background/periodic.js";
 import { Scheduler } from "../background/scheduler.js";
 import { buildApp } from "../http/app.js";
-import { systemClock } from "../platform/clock.js";
+import { type Clock, systemClock } from "../platform/clock.js";
 import type { Config } from "../platform/config.js";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { loadMasterKey } from "../platform/master-key.js";
@@ -28,7 +28,7 @@ export interface RunningServer {
 /** Opens storage, migrates, creates the first administrator when the database is empty, and listens. */
 export async function startServer(
   config: Config,
-  options: { logger?: Logger; webRoot?: string } = {},
+  options: { logger?: Logger; webRoot?: string; clock?: Clock } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const storage = openStorage({
@@ -48,7 +48,7 @@ export async function startServer(
       dataDir: config.dataDir,
     });
     const services = createServices(
-      { db: storage.db, dialect: storage.dialect, clock: systemClock, config, logger },
+      { db: storage.db, dialect: storage.dialect, clock: options.clock ?? systemClock, config, logger },
       masterKey,
     );
     const password = config.adminPassword ?? generatePassword();
@@ -123,6 +123,10 @@ function startBackground(config: Config, services: Services, logger: Logger) {
         logger,
       )
     : null;
+  // Queue items in progress past their tenant's abandon period are abandoned; SLA alerts.
+  const queueSweeper = runs("sweepers")
+    ? startPeriodic("queues", 30_000, () => services.queueSweeper.sweep(), logger)
+    : null;
   // Job logs older than each tenant's retention, and old closed robot sessions, are deleted hourly.
   const logRetention = runs("sweepers")
     ? startPeriodic(
@@ -151,6 +155,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await staleSessions?.stop();
       await jobSweeper?.stop();
       await logRetention?.stop();
+      await queueSweeper?.stop();
       await dispatcher.stop();
     },
   };

@@ -17,6 +17,7 @@ export const AuditComponent = {
   packages: "Packages",
   processes: "Processes",
   jobs: "Jobs",
+  queues: "Queues",
   assets: "Assets",
   buckets: "Buckets",
   triggers: "Triggers",

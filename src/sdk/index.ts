@@ -68,3 +68,12 @@ export const job = {
 export { type AssetValue, type Credential, getAsset, getCredential, setAsset } from "./assets.js";
 export { type BucketFile, bucket } from "./buckets.js";
 export { type ClientOptions, DirigentApiError, DirigentClient, jobClient } from "./client.js";
+export {
+  type AddOptions,
+  type BulkResult,
+  type CommitType,
+  Queue,
+  type QueueItemData,
+  queue,
+  Transaction,
+} from "./queues.js";

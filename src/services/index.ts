@@ -29,6 +29,7 @@ import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
 import { PackageService } from "./packages/package-service.js";
 import { ProcessService } from "./processes/process-service.js";
+import { createQueueServices } from "./queues/index.js";
 import { MachineService } from "./robots/machine-service.js";
 import { RobotEvents } from "./robots/robot-events.js";
 import { RobotHub } from "./robots/robot-hub.js";
@@ -98,6 +99,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
+    ...createQueueServices(ctx, audit, alerts),
     assets: new AssetService(ctx, audit, new AssetVault(masterKey)),
     jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
     buckets,

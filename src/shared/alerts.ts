@@ -3,7 +3,7 @@ export const alertSeverities = ["info", "warn", "error", "fatal"] as const;
 export type AlertSeverity = (typeof alertSeverities)[number];
 
 /** The components that raise alerts so far. */
-export const alertComponents = ["jobs", "robots"] as const;
+export const alertComponents = ["jobs", "robots", "queues"] as const;
 export type AlertComponent = (typeof alertComponents)[number];
 
 /** Whether `severity` is at or above `minimum`. */
@@ -26,6 +26,10 @@ export function alertPagePath(tenant: string | number, link: string | null): str
   const job = /^\/jobs\/(\d+)$/.exec(link ?? "");
   if (job) return `${base}/jobs/${job[1]}`;
   if (link?.startsWith("/machines/")) return `${base}/machines`;
+  const queue = /^\/queues\/(\d+)$/.exec(link ?? "");
+  if (queue) return `${base}/queues/${queue[1]}`;
+  const item = /^\/queue-items\/(\d+)$/.exec(link ?? "");
+  if (item) return `${base}/queue-items/${item[1]}`;
   return null;
 }
 
@@ -59,6 +63,26 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
     en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} is unresponsive (no heartbeat for 120 s).`,
     de: (d) =>
       `Roboter ${text(d, "machineName")} auf ${text(d, "hostName")} antwortet nicht (seit 120 s kein Heartbeat).`,
+  },
+  "queue-item-failed": {
+    en: (d) =>
+      `Item ${text(d, "itemId")} of queue ${text(d, "queueName")} failed after its last retry: ${text(d, "reason")}`,
+    de: (d) =>
+      `Element ${text(d, "itemId")} der Warteschlange ${text(d, "queueName")} ist nach dem letzten Versuch fehlgeschlagen: ${text(d, "reason")}`,
+  },
+  "queue-items-abandoned": {
+    en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} were abandoned (in progress too long).`,
+    de: (d) =>
+      `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} wurden aufgegeben (zu lange in Bearbeitung).`,
+  },
+  "queue-sla-at-risk": {
+    en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} are at risk of missing their SLA.`,
+    de: (d) => `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} drohen ihr SLA zu verfehlen.`,
+  },
+  "queue-sla-breached": {
+    en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} missed their SLA deadline.`,
+    de: (d) =>
+      `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} haben ihre SLA-Frist verfehlt.`,
   },
 };
 

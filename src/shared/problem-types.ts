@@ -20,6 +20,7 @@ export const ProblemType = {
   licenseExceeded: "license-exceeded",
   invalidPackage: "invalid-package",
   packageInUse: "package-in-use",
+  duplicateReference: "duplicate-reference",
   calendarInUse: "calendar-in-use",
   maintenance: "maintenance",
   databaseUnavailable: "database-unavailable",

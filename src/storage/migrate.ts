@@ -9,6 +9,7 @@ import * as m0006 from "./migrations/0006_jobs.js";
 import * as m0007 from "./migrations/0007_tenant_settings_alerts.js";
 import * as m0008 from "./migrations/0008_alert_emails.js";
 import * as m0009 from "./migrations/0009_job_log_seq.js";
+import * as m0010 from "./migrations/0010_queues.js";
 import * as m0011 from "./migrations/0011_assets.js";
 import * as m0012 from "./migrations/0012_buckets.js";
 import * as m0013 from "./migrations/0013_triggers.js";
@@ -24,6 +25,7 @@ const migrations = {
   "0007_tenant_settings_alerts": m0007,
   "0008_alert_emails": m0008,
   "0009_job_log_seq": m0009,
+  "0010_queues": m0010,
   "0011_assets": m0011,
   "0012_buckets": m0012,
   "0013_triggers": m0013,

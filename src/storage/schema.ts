@@ -6,6 +6,7 @@ import type { AccountStatus, Locale, OrgRole } from "../shared/identity.js";
 import type { JobState, LogLevel } from "../shared/jobs.js";
 import type { MaintenancePhase } from "../shared/maintenance.js";
 import type { OutboxStatus } from "../shared/outbox.js";
+import type { QueueItemStatus, ReviewStatus } from "../shared/queues.js";
 import type { StoredRobotState } from "../shared/robot.js";
 
 /**
@@ -47,6 +48,9 @@ export interface Database {
   triggers: TriggerTable;
   trigger_firings: TriggerFiringTable;
   calendars: CalendarTable;
+  queues: QueueTable;
+  queue_items: QueueItemTable;
+  queue_item_events: QueueItemEventTable;
 }
 
 type Id = Generated<number>;
@@ -83,6 +87,8 @@ export interface TenantTable {
   status: AccountStatus;
   /** Days job logs are kept (a sweeper deletes older lines). */
   log_retention_days: ColumnType<number, number | undefined, number>;
+  /** Hours an item may stay in progress before the sweeper marks it abandoned. */
+  queue_abandon_hours: ColumnType<number, number | undefined, number>;
   /** Largest single upload to a bucket, in MiB. */
   bucket_upload_max_mib: ColumnType<number, number | undefined, number>;
   /** IANA zone: the default of new triggers and of tenant times in the UI. */
@@ -584,3 +590,89 @@ export interface CalendarTable {
 }
 
 export type CalendarRow = Selectable<CalendarTable>;
+
+/** Booleans are integers 0/1 in both databases. */
+type Flag = number;
+
+export interface QueueTable {
+  id: Id;
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  name: string;
+  /** lower(name): names are unique per folder, case-insensitively. */
+  name_key: string;
+  description: string;
+  unique_reference: Flag;
+  auto_retry: Flag;
+  max_retries: number;
+  retry_abandoned: Flag;
+  sla_minutes: number | null;
+  risk_sla_minutes: number | null;
+  specific_schema_json: string | null;
+  output_schema_json: string | null;
+  analytics_schema_json: string | null;
+  process_id: number | null;
+  /** Bumped on each change (compiled JSON Schemas are cached per version). */
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface QueueItemTable {
+  id: Id;
+  /** UUID shared by the items of one retry chain. */
+  key: string;
+  tenant_id: number;
+  folder_id: number;
+  queue_id: number;
+  status: QueueItemStatus;
+  review_status: ReviewStatus;
+  reviewer_user_id: number | null;
+  /** 0 high, 1 normal, 2 low (priorityRank). */
+  priority: number;
+  reference: string | null;
+  unique_reference: Flag;
+  specific_json: string;
+  output_json: string | null;
+  analytics_json: string | null;
+  progress: string | null;
+  defer_date: Timestamp | null;
+  due_date: Timestamp | null;
+  /** due_date, or "9999-12-31T23:59:59.999Z" without one: the claim's sort key. */
+  due_order: string;
+  risk_sla_date: Timestamp | null;
+  exception_type: "business" | "application" | null;
+  exception_reason: string | null;
+  exception_details: string | null;
+  processing_ms: number | null;
+  sla_alert_level: ColumnType<number, number | undefined, number>;
+  retry_number: number;
+  ancestor_id: number | null;
+  manual_retry_number: number;
+  creator_job_id: number | null;
+  executor_job_id: number | null;
+  machine_id: number | null;
+  created_by: string;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** Optimistic concurrency: +1 on every change. */
+  row_version: number;
+}
+
+export interface QueueItemEventTable {
+  id: Id;
+  item_id: number;
+  action: string;
+  status: QueueItemStatus;
+  actor_kind: string;
+  actor_name: string;
+  detail: string | null;
+  created_at: Timestamp;
+}
+
+export type QueueRow = Selectable<QueueTable>;
+export type QueueItemRow = Selectable<QueueItemTable>;
+export type NewQueueItem = Insertable<QueueItemTable>;

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { type RunningServer, startServer } from "../../src/cli/serve.js";
+import type { Clock } from "../../src/platform/clock.js";
 import { parseConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";
 import { createPostgresDatabase, dropPostgresDatabase, type TestDatabase } from "./database.js";
@@ -33,6 +34,8 @@ export interface TestServerOptions {
   reuse?: { dataDir: string; databaseUrl?: string | undefined };
   /** Folder of the web UI to serve instead of web/dist. */
   webRoot?: string;
+  /** The services' clock (default: the system clock), e.g. a TestClock a test moves forward. */
+  clock?: Clock;
 }
 
 /**
@@ -70,6 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server = await startServer(config, {
       logger: createLogger(config.logLevel, sink),
       ...(options.webRoot && { webRoot: options.webRoot }),
+      ...(options.clock && { clock: options.clock }),
     });
   } catch (error) {
     if (!options.reuse) await removeData();
@@ -92,4 +96,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (!stopOptions.keepData) await removeData();
     },
   };
+}
+
+/** A clock that follows real time plus an offset the test moves forward (defer dates, abandon periods). */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
 }

@@ -285,7 +285,7 @@ describe.each(testDatabases())("alert e-mails on %s", slow, (database) => {
         { component: "jobs", minSeverity: "warn" },
       ]),
     ).toEqual(["subscriptions.1.component"]);
-    expect(await paths([{ component: "queues", minSeverity: "loud" }])).toEqual([
+    expect(await paths([{ component: "no-such-component", minSeverity: "loud" }])).toEqual([
       "subscriptions.0.component",
       "subscriptions.0.minSeverity",
     ]);

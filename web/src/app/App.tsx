@@ -38,6 +38,11 @@ const PackagesPage = lazy(() => import("../pages/org/automation/PackagesPage"));
 const ProcessesPage = lazy(() => import("../pages/org/automation/ProcessesPage"));
 const FoldersPage = lazy(() => import("../pages/org/automation/FoldersPage"));
 const RolesPage = lazy(() => import("../pages/org/automation/RolesPage"));
+const QueuesPage = lazy(() => import("../pages/org/automation/QueuesPage"));
+const QueueItemsPage = lazy(() => import("../pages/org/automation/QueueItemsPage"));
+const QueueItemRedirect = lazy(() =>
+  import("../pages/org/automation/QueueItemsPage").then((m) => ({ default: m.QueueItemRedirect })),
+);
 const AssetsPage = lazy(() => import("../pages/org/automation/AssetsPage"));
 const BucketsPage = lazy(() => import("../pages/org/automation/BucketsPage"));
 const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPage"));
@@ -101,6 +106,9 @@ export function App() {
               <Route path="processes" element={<ProcessesPage />} />
               <Route path="folders" element={<FoldersPage />} />
               <Route path="roles" element={<RolesPage />} />
+              <Route path="queues" element={<QueuesPage />} />
+              <Route path="queues/:id" element={<QueueItemsPage />} />
+              <Route path="queue-items/:id" element={<QueueItemRedirect />} />
               <Route path="assets" element={<AssetsPage />} />
               <Route path="buckets" element={<BucketsPage />} />
               <Route path="buckets/:id" element={<BucketFilesPage />} />

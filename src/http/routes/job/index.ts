@@ -3,6 +3,7 @@ import type { Services } from "../../../services/index.js";
 import { requireJobToken } from "../../job-auth.js";
 import { jobAssetRoutes } from "./assets.js";
 import { jobBucketRoutes } from "./buckets.js";
+import { jobQueueRoutes } from "./queues.js";
 
 /**
  * Everything under /api/v1/job: conveniences for running automations, which call with
@@ -21,6 +22,7 @@ export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
     async (request) => request.jobAuth,
   );
+  await app.register(jobQueueRoutes, { services });
   await app.register(jobAssetRoutes, { services });
   await app.register(jobBucketRoutes, { services });
 };

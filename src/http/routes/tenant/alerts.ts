@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { alertComponents } from "../../../shared/alerts.js";
 import { positiveId, problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
@@ -27,7 +28,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
                 id: z.number(),
                 folderId: z.number().nullable(),
                 severity: z.enum(["info", "warn", "error", "fatal"]),
-                component: z.enum(["jobs", "robots"]),
+                component: z.enum(alertComponents),
                 kind: z.string(),
                 message: z.string(),
                 details: z

@@ -13,6 +13,7 @@ import { httpTriggerRoutes } from "./http-triggers.js";
 import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
 import { packageRoutes } from "./packages.js";
+import { queueRoutes } from "./queues.js";
 import { roleRoutes } from "./roles.js";
 import { tenantSettingsRoutes } from "./settings.js";
 import { triggerRoutes } from "./triggers.js";
@@ -31,6 +32,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(packageRoutes, { services });
   await app.register(jobRoutes, { services });
   await app.register(alertRoutes, { services });
+  await app.register(queueRoutes, { services });
   await app.register(assetRoutes, { services });
   await app.register(bucketRoutes, { services });
   await app.register(bucketFileRoutes, { services });

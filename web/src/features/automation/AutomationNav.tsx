@@ -27,6 +27,7 @@ import {
   IconRobot,
   IconSettings,
   IconShieldCheck,
+  IconStack2,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -71,6 +72,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
   const items = [
     { sub: "jobs", label: t("nav.jobs"), icon: icon(IconPlayerPlay), testId: "nav-jobs" },
     { sub: "processes", label: t("nav.processes"), icon: icon(IconBriefcase), testId: "nav-processes" },
+    { sub: "queues", label: t("queues.nav"), icon: icon(IconStack2), testId: "nav-queues" },
     { sub: "machines", label: t("nav.machines"), icon: icon(IconRobot), testId: "nav-machines" },
     { sub: "packages", label: t("nav.packages"), icon: icon(IconPackage), testId: "nav-packages" },
     { sub: "folders", label: t("nav.folders"), icon: icon(IconFolders), testId: "nav-folders" },

@@ -1,0 +1,418 @@
+import { randomUUID } from "node:crypto";
+import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { isoNow } from "../../platform/clock.js";
+import { ProblemType } from "../../shared/problem-types.js";
+import {
+  type CommitType,
+  canReview,
+  priorityRank,
+  QueueItemStatus,
+  type QueuePriority,
+  ReviewStatus,
+  referenceHoldingStatuses,
+} from "../../shared/queues.js";
+import type { Db } from "../../storage/database.js";
+import type { NewQueueItem, QueueItemRow, QueueRow } from "../../storage/schema.js";
+import type { TenantAccess } from "../access/access-service.js";
+import type { Page, ServiceContext } from "../context.js";
+import { moveItem, retryItem } from "./queue-item-ops.js";
+import {
+  contentJson,
+  itemEvent,
+  noDueDate,
+  presentItem,
+  type QueueCaller,
+  type QueueItem,
+  type SchemaCache,
+} from "./queue-model.js";
+import type { QueueService } from "./queue-service.js";
+
+export interface NewItem {
+  specificContent: Record<string, unknown>;
+  reference?: string | undefined;
+  priority?: QueuePriority | undefined;
+  deferDate?: string | undefined;
+  dueDate?: string | undefined;
+}
+
+export interface BulkResult {
+  added: number;
+  failedItems: { ordinal: number; type: string; detail: string; errors?: { path: string; message: string }[] }[];
+}
+
+export interface ItemFilter {
+  status?: QueueItemStatus | undefined;
+  reference?: string | undefined;
+  priority?: QueuePriority | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** `newest` first (the default) or `oldest` first; the cursor pages in that direction. */
+  sort?: "newest" | "oldest" | undefined;
+}
+
+export interface ItemEvent {
+  id: number;
+  action: string;
+  status: QueueItemStatus;
+  actor: { kind: string; name: string };
+  detail: string | null;
+  at: string;
+}
+
+/** Rows per multi-row INSERT (SQLite allows 32,766 parameters; an item has ~25 columns). */
+const insertChunk = 500;
+
+/**
+ * Queue items: adding (one, bulk with the three commit types, CSV), reading with history and
+ * retry chain, deleting new items, manual retry, review, CSV export.
+ */
+export class QueueItemService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly queues: QueueService,
+    private readonly schemas: SchemaCache,
+  ) {}
+
+  /** Adds one item; 409 `duplicate-reference` on a unique queue, 400 naming schema violations. */
+  async add(caller: QueueCaller, access: TenantAccess, queue: QueueRow | number, input: NewItem): Promise<QueueItem> {
+    const q = typeof queue === "number" ? await this.queues.find(this.ctx.db, access, queue, "queues.edit") : queue;
+    const errors = this.check(q, input, "");
+    if (errors.length > 0) throw new ValidationError(errors);
+    const now = isoNow(this.ctx.clock);
+    const row = await this.duplicateAsConflict(() =>
+      this.ctx.db.transaction().execute(async (tx) => {
+        const [inserted] = await this.insert(tx, q, caller, [input], now);
+        return inserted as QueueItemRow;
+      }),
+    );
+    return presentItem(row);
+  }
+
+  /**
+   * Adds up to 15,000 items. `allOrNothing`: one invalid item adds none; `stopOnFirstFailure`:
+   * the items before the first invalid one; `processAllIndependently`: every valid item. Items
+   * are checked (content, schema, references in the batch and in the queue) before one
+   * transaction inserts what the commit type allows.
+   */
+  async addMany(
+    caller: QueueCaller,
+    access: TenantAccess,
+    queueId: number,
+    commitType: CommitType,
+    items: NewItem[],
+  ): Promise<BulkResult> {
+    const q = await this.queues.find(this.ctx.db, access, queueId, "queues.edit");
+    const failed: BulkResult["failedItems"] = [];
+    items.forEach((item, ordinal) => {
+      const errors = this.check(q, item, `items.${ordinal}.`);
+      if (errors.length > 0)
+        failed.push({
+          ordinal,
+          type: ProblemType.validationFailed,
+          detail: errors.map((e) => `${e.path} ${e.message}`).join("; "),
+          errors,
+        });
+    });
+    if (q.unique_reference === 1) {
+      const seen = new Set<string>();
+      const taken = await this.takenReferences(
+        q.id,
+        items.map((i) => i.reference).filter((r): r is string => r !== undefined),
+      );
+      items.forEach((item, ordinal) => {
+        if (item.reference === undefined) return;
+        if (seen.has(item.reference) || taken.has(item.reference))
+          failed.push({
+            ordinal,
+            type: ProblemType.duplicateReference,
+            detail: `The reference "${item.reference}" is already in the queue.`,
+          });
+        seen.add(item.reference);
+      });
+    }
+    failed.sort((a, b) => a.ordinal - b.ordinal);
+    const failedOrdinals = new Set(failed.map((f) => f.ordinal));
+    const firstFailure = failed[0]?.ordinal ?? items.length;
+    const accepted =
+      commitType === "allOrNothing"
+        ? failed.length > 0
+          ? []
+          : items
+        : commitType === "stopOnFirstFailure"
+          ? items.slice(0, firstFailure)
+          : items.filter((_, i) => !failedOrdinals.has(i));
+    if (accepted.length > 0) {
+      const now = isoNow(this.ctx.clock);
+      await this.duplicateAsConflict(() =>
+        this.ctx.db.transaction().execute(async (tx) => {
+          for (let i = 0; i < accepted.length; i += insertChunk)
+            await this.insert(tx, q, caller, accepted.slice(i, i + insertChunk), now);
+        }),
+      );
+    }
+    return { added: accepted.length, failedItems: failed };
+  }
+
+  async list(access: TenantAccess, queueId: number, filter: ItemFilter, limit: number, cursor?: number) {
+    const q = await this.queues.find(this.ctx.db, access, queueId, "queues.view");
+    let query = this.ctx.db
+      .selectFrom("queue_items")
+      .selectAll()
+      .where("queue_id", "=", q.id)
+      .orderBy("id", filter.sort === "oldest" ? "asc" : "desc")
+      .limit(limit + 1);
+    if (filter.status) query = query.where("status", "=", filter.status);
+    if (filter.priority) query = query.where("priority", "=", priorityRank[filter.priority]);
+    if (filter.reference)
+      query = query.where((w) =>
+        w(w.fn("substr", ["reference", w.lit(1), w.val(filter.reference?.length ?? 0)]), "=", filter.reference ?? ""),
+      );
+    if (filter.from) query = query.where("created_at", ">=", filter.from);
+    if (filter.to) query = query.where("created_at", "<=", filter.to);
+    if (cursor !== undefined) query = query.where("id", filter.sort === "oldest" ? ">" : "<", cursor);
+    const rows = await query.execute();
+    const items = rows.slice(0, limit);
+    const page: Page<QueueItem> = {
+      items: items.map(presentItem),
+      nextCursor: rows.length > limit ? String(items.at(-1)?.id) : null,
+    };
+    return page;
+  }
+
+  /** One item with its history and its retry chain (every item with its key, oldest first). */
+  async get(access: TenantAccess, id: number) {
+    const row = await this.find(this.ctx.db, access, id, "queues.view");
+    const [events, chain] = await Promise.all([
+      this.ctx.db.selectFrom("queue_item_events").selectAll().where("item_id", "=", row.id).orderBy("id").execute(),
+      this.ctx.db
+        .selectFrom("queue_items")
+        .select(["id", "status", "retry_number", "manual_retry_number", "ancestor_id", "created_at"])
+        .where("key", "=", row.key)
+        .where("queue_id", "=", row.queue_id)
+        .orderBy("id")
+        .execute(),
+    ]);
+    return {
+      ...presentItem(row),
+      history: events.map(
+        (e): ItemEvent => ({
+          id: e.id,
+          action: e.action,
+          status: e.status,
+          actor: { kind: e.actor_kind, name: e.actor_name },
+          detail: e.detail,
+          at: e.created_at,
+        }),
+      ),
+      retryChain: chain.map((c) => ({
+        id: c.id,
+        status: c.status,
+        retryNumber: c.retry_number,
+        manualRetryNumber: c.manual_retry_number,
+        ancestorId: c.ancestor_id,
+        createdAt: c.created_at,
+      })),
+    };
+  }
+
+  /** Marks a new item deleted (409 for any other status). */
+  async delete(caller: QueueCaller, access: TenantAccess, id: number): Promise<QueueItem> {
+    const row = await this.find(this.ctx.db, access, id, "queues.edit");
+    if (row.status !== QueueItemStatus.new)
+      throw new ConflictError(
+        `A ${row.status} item cannot be deleted; only new items can.`,
+        ProblemType.invalidStateTransition,
+        {
+          from: row.status,
+        },
+      );
+    const now = isoNow(this.ctx.clock);
+    const updated = await this.ctx.db.transaction().execute(async (tx) => {
+      const r = await moveItem(tx, row, QueueItemStatus.deleted, { ended_at: now, updated_at: now });
+      await itemEvent(tx, row.id, "delete", QueueItemStatus.deleted, caller.actor, null, now);
+      return r;
+    });
+    return presentItem(updated);
+  }
+
+  /** Manual retry of a failed or abandoned item: it becomes `retried`, a `new` clone carries on. */
+  async retry(caller: QueueCaller, access: TenantAccess, id: number): Promise<QueueItem> {
+    const row = await this.find(this.ctx.db, access, id, "queues.edit");
+    if (row.status !== QueueItemStatus.failed && row.status !== QueueItemStatus.abandoned)
+      throw new ConflictError(
+        `A ${row.status} item cannot be retried; only failed and abandoned items can.`,
+        ProblemType.invalidStateTransition,
+        { from: row.status },
+      );
+    const now = isoNow(this.ctx.clock);
+    const clone = await this.duplicateAsConflict(() =>
+      this.ctx.db
+        .transaction()
+        .execute(async (tx) => retryItem(tx, row, caller, now, { manual: true, reason: "Retried by hand" })),
+    );
+    return presentItem(clone);
+  }
+
+  /** Sets the review status and/or reviewer of a failed or abandoned item. */
+  async review(
+    caller: QueueCaller,
+    access: TenantAccess,
+    id: number,
+    change: { reviewStatus?: ReviewStatus | undefined; reviewerUserId?: number | null | undefined },
+  ): Promise<QueueItem> {
+    const row = await this.find(this.ctx.db, access, id, "queues.edit");
+    if (!canReview(row.status))
+      throw new ConflictError(
+        `A ${row.status} item has no review; only failed and abandoned items do.`,
+        ProblemType.invalidStateTransition,
+        { from: row.status },
+      );
+    if (change.reviewStatus === ReviewStatus.retried)
+      throw ValidationError.field("reviewStatus", "becomes retried by retrying the item");
+    if (change.reviewerUserId != null) {
+      const user = await this.ctx.db
+        .selectFrom("users")
+        .select("id")
+        .where("id", "=", change.reviewerUserId)
+        .where("org_id", "=", caller.orgId)
+        .executeTakeFirst();
+      if (!user) throw ValidationError.field("reviewerUserId", "is not a user of this organization");
+    }
+    const now = isoNow(this.ctx.clock);
+    const updated = await this.ctx.db.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable("queue_items")
+        .set((eb) => ({
+          ...(change.reviewStatus !== undefined && { review_status: change.reviewStatus }),
+          ...(change.reviewerUserId !== undefined && { reviewer_user_id: change.reviewerUserId }),
+          updated_at: now,
+          row_version: eb("row_version", "+", 1),
+        }))
+        .where("id", "=", row.id)
+        .where("row_version", "=", row.row_version)
+        .returningAll()
+        .executeTakeFirst();
+      if (!r) throw new ConflictError("The item changed meanwhile; reload it.");
+      const parts = [
+        change.reviewStatus !== undefined ? `review status ${change.reviewStatus}` : null,
+        change.reviewerUserId !== undefined ? `reviewer ${change.reviewerUserId ?? "none"}` : null,
+      ].filter(Boolean);
+      await itemEvent(tx, row.id, "review", row.status, caller.actor, parts.join(", "), now);
+      return r;
+    });
+    return presentItem(updated);
+  }
+
+  /** The item `id` of the tenant, if the caller may `permission` in its folder; else 404 (or 403). */
+  async find(db: Db, access: TenantAccess, id: number, permission: "queues.view" | "queues.edit") {
+    const row = await db
+      .selectFrom("queue_items")
+      .selectAll()
+      .where("id", "=", id)
+      .where("tenant_id", "=", access.tenantId)
+      .executeTakeFirst();
+    if (!row || !access.seesFolder(row.folder_id) || !access.canInFolder(row.folder_id, "queues.view"))
+      throw new NotFoundError("The queue item");
+    access.assertFolder(row.folder_id, permission);
+    return row;
+  }
+
+  /** Field errors of one new item (content size, schema, dates); named under `prefix`. */
+  private check(queue: QueueRow, item: NewItem, prefix: string) {
+    if (parseMarker in item.specificContent) return [{ path: `${prefix}row`, message: "could not be read" }];
+    const errors: { path: string; message: string }[] = [];
+    try {
+      contentJson(item.specificContent, `${prefix}specificContent`);
+    } catch (error) {
+      if (error instanceof ValidationError) return error.extensions.errors as typeof errors;
+      throw error;
+    }
+    errors.push(...this.schemas.check(queue, "specific", item.specificContent, `${prefix}specificContent`));
+    if (item.deferDate && item.dueDate && item.deferDate > item.dueDate)
+      errors.push({ path: `${prefix}deferDate`, message: "must not be after dueDate" });
+    return errors;
+  }
+
+  private async takenReferences(queueId: number, references: string[]): Promise<Set<string>> {
+    const taken = new Set<string>();
+    for (let i = 0; i < references.length; i += insertChunk) {
+      const rows = await this.ctx.db
+        .selectFrom("queue_items")
+        .select("reference")
+        .where("queue_id", "=", queueId)
+        .where("status", "in", [...referenceHoldingStatuses])
+        .where("reference", "in", references.slice(i, i + insertChunk))
+        .execute();
+      for (const r of rows) if (r.reference !== null) taken.add(r.reference);
+    }
+    return taken;
+  }
+
+  private async insert(tx: Db, q: QueueRow, caller: QueueCaller, items: NewItem[], now: string) {
+    const values: NewQueueItem[] = items.map((item) => {
+      const due =
+        item.dueDate ??
+        (q.sla_minutes !== null ? new Date(Date.parse(now) + q.sla_minutes * 60_000).toISOString() : null);
+      return {
+        key: randomUUID(),
+        tenant_id: q.tenant_id,
+        folder_id: q.folder_id,
+        queue_id: q.id,
+        status: QueueItemStatus.new,
+        review_status: ReviewStatus.none,
+        reviewer_user_id: null,
+        priority: priorityRank[item.priority ?? "normal"],
+        reference: item.reference ?? null,
+        unique_reference: q.unique_reference,
+        specific_json: JSON.stringify(item.specificContent),
+        defer_date: item.deferDate ?? null,
+        due_date: due,
+        due_order: due ?? noDueDate,
+        risk_sla_date:
+          q.risk_sla_minutes !== null ? new Date(Date.parse(now) + q.risk_sla_minutes * 60_000).toISOString() : null,
+        retry_number: 0,
+        manual_retry_number: 0,
+        creator_job_id: caller.job?.id ?? null,
+        created_by: caller.actor.name,
+        created_at: now,
+        updated_at: now,
+        row_version: 1,
+      };
+    });
+    const rows = await tx.insertInto("queue_items").values(values).returningAll().execute();
+    await tx
+      .insertInto("queue_item_events")
+      .values(
+        rows.map((r) => ({
+          item_id: r.id,
+          action: "created",
+          status: QueueItemStatus.new,
+          actor_kind: caller.actor.kind,
+          actor_name: caller.actor.name,
+          detail: null,
+          created_at: now,
+        })),
+      )
+      .execute();
+    return rows;
+  }
+
+  private async duplicateAsConflict<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (this.ctx.dialect.isUniqueViolation(error))
+        throw new ConflictError(
+          "An item with this reference is already in the queue.",
+          ProblemType.duplicateReference,
+          {
+            errors: [{ path: "reference", message: "is already in the queue" }],
+          },
+        );
+      throw error;
+    }
+  }
+}
+
+/** A specific-content key no JSON body can produce: marks CSV rows that failed to parse. */
+export const parseMarker = "\u0000unreadable-row";
