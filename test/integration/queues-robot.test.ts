@@ -129,4 +129,58 @@ describe.each(testDatabases())("queues from robots on %s", slow, (database) => {
     for (const item of list) expect(item.output).toEqual({ doubled: item.specificContent.n * 2 });
     expect(new Set(list.map((i) => i.executorJobId))).toEqual(new Set(jobs.map((j) => j.id)));
   });
+
+  it("runs examples/invoice-processing: a queue, a credential and a bucket together; the password reaches only the automation", async () => {
+    const { api, t, folderId } = await setup();
+    const content = await tgz({ ...filesOf(path.join(examplesDir, "invoice-processing")), ...sdkModuleFiles() });
+    const pkg = await uploadPackage(api, t, content);
+    expect(pkg.status, pkg.text).toBe(201);
+    const password = `erp-${unique("pw")}-secret`;
+    const credential = await api.post(`${t}/folders/${folderId}/assets`, {
+      name: "ErpLogin",
+      type: "credential",
+      value: { username: "robot@erp.example", password },
+    });
+    expect(credential.status, credential.text).toBe(201);
+    const bucket = await api.post(`${t}/folders/${folderId}/buckets`, { name: "Receipts" });
+    expect(bucket.status, bucket.text).toBe(201);
+    const q = await api.post(`${t}/folders/${folderId}/queues`, { name: "Invoices" });
+    const invoices = [
+      { number: "INV-1", amount: 120.5, customer: "Acme" },
+      { number: "INV-2", amount: -3, customer: "Bogus" },
+      { number: "INV-3", amount: 99, customer: "Globex" },
+    ];
+    const bulk = await api.post(`${t}/queues/${q.body.id}/items/bulk`, {
+      commitType: "allOrNothing",
+      items: invoices.map((specificContent) => ({ specificContent, reference: specificContent.number })),
+    });
+    expect(bulk.body.added, bulk.text).toBe(3);
+    const process = await api.post(`${t}/folders/${folderId}/processes`, {
+      name: "Invoices",
+      packageName: "invoice-processing",
+      inputArguments: { queueName: "Invoices", credential: "ErpLogin", bucketName: "Receipts" },
+    });
+    expect(process.status, process.text).toBe(201);
+    const machine = await api.post(`${t}/machines`, { name: unique("robot"), slots: 1, folderIds: [folderId] });
+    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: agentTmp } });
+    await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
+    const [job] = await startJobs(api, t, folderId, { processId: process.body.id });
+    const done = await waitForJob(api, t, job?.id as number, undefined, 120_000);
+    expect([done.state, done.error]).toEqual(["successful", undefined]);
+    expect(done.outputArguments).toEqual({ filed: 2, refused: 1 });
+    const stats = (await api.get(`${t}/queues/${q.body.id}`)).body;
+    expect(stats.counts).toMatchObject({ new: 0, inProgress: 0, successful: 2, failed: 1 });
+    const receipt = await fetch(`${server.url}/api/v1${t}/buckets/${bucket.body.id}/files/receipts/INV-3.json`, {
+      headers: { authorization: `Bearer ${api.token}` },
+    });
+    expect(receipt.status).toBe(200);
+    expect(await receipt.json()).toMatchObject({ number: "INV-3", amount: 99, filedBy: "robot@erp.example" });
+    // The password was used, and shows up in no log line, no item, no API answer.
+    const logs = await api.get(`${t}/jobs/${done.id}/logs?limit=1000`);
+    expect(logs.text).toContain("Signed in to the ERP as robot@erp.example");
+    const items = await api.get(`${t}/queues/${q.body.id}/items?limit=100`);
+    const asset = await api.get(`${t}/assets/${credential.body.id}`);
+    for (const text of [logs.text, items.text, asset.text, agent.lines.join("\n"), server.logs.join("")])
+      expect(text).not.toContain(password);
+  });
 });
