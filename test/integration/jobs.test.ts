@@ -421,6 +421,44 @@ describe.each(testDatabases())("jobs on %s", (database) => {
     });
   });
 
+  describe("log retention", () => {
+    it("deletes lines older than the tenant's retention in batches, and keeps the newer ones", async () => {
+      const { api, t, folderId, processId, org } = await setup();
+      const [job] = await startJobs(api, t, folderId, { processId });
+      const db = server.server.services.ctx.db;
+      const row = await db
+        .selectFrom("jobs")
+        .selectAll()
+        .where("id", "=", job?.id as number)
+        .executeTakeFirstOrThrow();
+      const line = (timestamp: string, message: string) => ({
+        job_id: row.id,
+        tenant_id: row.tenant_id,
+        folder_id: row.folder_id,
+        process_id: row.process_id,
+        machine_id: null,
+        timestamp,
+        level: "info" as const,
+        message,
+      });
+      const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
+      // More than two batches of old lines, and two recent ones.
+      for (let i = 0; i < 12; i++) {
+        await db
+          .insertInto("job_logs")
+          .values(Array.from({ length: 1000 }, (_, j) => line(old, `old ${i}-${j}`)))
+          .execute();
+      }
+      await db
+        .insertInto("job_logs")
+        .values([line(new Date().toISOString(), "recent 1"), line(new Date().toISOString(), "recent 2")])
+        .execute();
+      expect(org.defaultTenantId).toBe(row.tenant_id);
+      expect(await server.server.services.jobs.purgeLogs()).toBeGreaterThanOrEqual(12_000);
+      expect((await logsOf(api, t, row.id)).map((l) => l.message)).toEqual(["recent 1", "recent 2"]);
+    });
+  });
+
   describe("pages for users who see few folders", () => {
     it("fills every page with the user's jobs however many jobs of other folders come between", async () => {
       const { org, api, t, folderId, processId } = await setup();

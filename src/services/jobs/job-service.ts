@@ -697,12 +697,24 @@ export class JobService {
     let deleted = 0;
     for (const t of tenants) {
       const cutoff = new Date(this.ctx.clock.now().getTime() - t.log_retention_days * 86_400_000).toISOString();
-      const result = await this.ctx.db
-        .deleteFrom("job_logs")
-        .where("tenant_id", "=", t.id)
-        .where("timestamp", "<", cutoff)
-        .executeTakeFirst();
-      deleted += Number(result.numDeletedRows);
+      // In batches: one statement over millions of lines would hold the write lock (SQLite) or a
+      // long transaction (PostgreSQL) for minutes, and time out under the statement timeout.
+      for (;;) {
+        const result = await this.ctx.db
+          .deleteFrom("job_logs")
+          .where("id", "in", (eb) =>
+            eb
+              .selectFrom("job_logs")
+              .select("id")
+              .where("tenant_id", "=", t.id)
+              .where("timestamp", "<", cutoff)
+              .limit(logPurgeBatch),
+          )
+          .executeTakeFirst();
+        const n = Number(result.numDeletedRows);
+        deleted += n;
+        if (n < logPurgeBatch) break;
+      }
     }
     return deleted;
   }
@@ -787,6 +799,9 @@ export function present(r: JobRow): Job {
     endedAt: r.ended_at,
   };
 }
+
+/** Log lines deleted per statement by the retention sweep. */
+const logPurgeBatch = 5000;
 
 /** A state change that lost a race (the job moved meanwhile) is expected; any other error is not. */
 function ignoreConflict(error: unknown): undefined {
