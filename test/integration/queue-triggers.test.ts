@@ -143,6 +143,10 @@ describe.each(testDatabases())("queue triggers on %s", (database) => {
     const bad = await api.patch(`${t}/triggers/${created.body.id}`, { cron: "* * * * *" });
     await expectProblem(bad, 400, "validation-failed");
     expect(bad.body.errors).toEqual([expect.objectContaining({ path: "cron" })]);
+    // "Pause all" includes queue triggers.
+    const resumed = await api.post(`${t}/triggers/bulk-enabled`, { enabled: true, folderId });
+    expect(resumed.body).toEqual({ count: 1 });
+    expect((await api.get(`${t}/triggers/${created.body.id}`)).body).toMatchObject({ enabled: true, minItems: 3 });
     const timeOnly = await api.patch(`${t}/triggers/${created.body.id}`, { maxConcurrentJobs: 0 });
     expect(timeOnly.status).toBe(400);
     expect(JSON.stringify(timeOnly.body.errors)).toContain("maxConcurrentJobs");
