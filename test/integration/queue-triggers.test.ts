@@ -209,7 +209,7 @@ describe.each(testDatabases())("queue triggers on %s", (database) => {
     expect(await evaluate(id)).toBe(0); // 1 available < 2
     clock.advance(3_700_000);
     try {
-      expect(await evaluate(id)).toBe(4);
+      expect(await server.server.services.queueTriggers.evaluateQueue(queueId)).toBe(4);
     } finally {
       clock.advance(-3_700_000); // back, so the session tokens of later tests stay valid
     }
@@ -335,4 +335,35 @@ describe.skipIf(!testDatabases().includes("postgres"))("queue triggers on two no
       await a.stop();
     }
   }, 120_000);
+});
+
+describe.each(testDatabases())("queue triggers with the scheduler running on %s", (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("starts a job promptly when an item is added (the wake-up hook), without a call", async () => {
+    const { api, t, folderId, processId, queueId } = await setup(await adminApi(server));
+    const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+      type: "queue",
+      name: "Prompt",
+      processId,
+      queueId,
+    });
+    expect(created.status, created.text).toBe(201);
+    const started = Date.now();
+    expect((await api.post(`${t}/queues/${queueId}/items`, { specificContent: { a: 1 } })).status).toBe(201);
+    let jobs: unknown[] = [];
+    while (Date.now() - started < 10_000) {
+      jobs = (await api.get(`${t}/triggers/${created.body.id}/jobs`)).body.items;
+      if (jobs.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(jobs).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  }, 30_000);
 });

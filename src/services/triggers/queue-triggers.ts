@@ -212,6 +212,8 @@ export class QueueTriggers {
       .selectAll()
       .where("kind", "=", TriggerKind.queue)
       .where("enabled", "=", 1)
+      // config_json is written by JSON.stringify with queueId first; the exact check follows.
+      .where("config_json", "like", `{"queueId":${Math.trunc(queueId)},%`)
       .execute();
     let created = 0;
     for (const r of rows) {
