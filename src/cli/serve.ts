@@ -142,9 +142,20 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     : null;
   // Time triggers: every node running "scheduler" may fire them; each fire time fires once.
   const scheduler = runs("scheduler")
-    ? new Scheduler(services.triggerFiring, services.triggerAlerts, services.ctx.clock, logger, config.schedulerPollMs)
+    ? new Scheduler(
+        services.triggerFiring,
+        services.triggerAlerts,
+        services.ctx.clock,
+        logger,
+        config.schedulerPollMs,
+        services.queueTriggers,
+      )
     : null;
-  if (scheduler) services.triggers.onChange(() => scheduler.wake());
+  if (scheduler) {
+    services.triggers.onChange(() => scheduler.wake());
+    // Queue triggers: items added on this node are evaluated at once (the periodic check covers the rest).
+    services.queueItems.onAdded((queueId) => services.queueTriggers.queueChanged(queueId));
+  }
   scheduler?.start();
   return {
     mailer,

@@ -38,6 +38,7 @@ import { RoleService } from "./roles/role-service.js";
 import { TenantSettingsService } from "./settings/tenant-settings-service.js";
 import { CalendarService } from "./triggers/calendar-service.js";
 import { HttpTriggers } from "./triggers/http-triggers.js";
+import { QueueTriggers } from "./triggers/queue-triggers.js";
 import { TriggerAlerts } from "./triggers/trigger-alerts.js";
 import { TriggerBulk } from "./triggers/trigger-bulk.js";
 import { TriggerFiring } from "./triggers/trigger-firing.js";
@@ -69,6 +70,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const tenantSettings = new TenantSettingsService(ctx, audit);
   const calendars = new CalendarService(ctx, audit);
   const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
+  const queueServices = createQueueServices(ctx, audit, alerts);
   return {
     ctx,
     masterKey,
@@ -99,7 +101,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),
-    ...createQueueServices(ctx, audit, alerts),
+    ...queueServices,
     assets: new AssetService(ctx, audit, new AssetVault(masterKey)),
     jobAssets: new JobAssetService(ctx, audit, new AssetVault(masterKey)),
     buckets,
@@ -110,6 +112,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers, alerts),
     triggerAlerts: new TriggerAlerts(ctx, alerts),
     httpTriggers: new HttpTriggers(ctx, audit, jobs),
+    queueTriggers: new QueueTriggers(ctx, audit, jobs, queueServices.queues),
     triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
   };
 }

@@ -205,7 +205,7 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
       [{ ...base, killAfterSeconds: 950_341 }, "killAfterSeconds"],
       [{ ...base, endDate: "2001-01-01T00:00:00Z" }, "endDate"],
       [{ ...base, endDate: "tomorrow" }, "endDate"],
-      [{ ...base, type: "queue" }, "type"],
+      [{ ...base, type: "webhook" }, "type"],
       [{ ...base, unknown: 1 }, ""],
     ];
     for (const [body, field] of cases) {

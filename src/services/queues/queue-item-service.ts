@@ -67,11 +67,22 @@ const insertChunk = 500;
  * retry chain, deleting new items, manual retry, review, CSV export.
  */
 export class QueueItemService {
+  private addedListeners: ((queueId: number) => void)[] = [];
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly queues: QueueService,
     private readonly schemas: SchemaCache,
   ) {}
+
+  /** Called after items were added to a queue (queue triggers evaluate it at once). */
+  onAdded(listener: (queueId: number) => void): void {
+    this.addedListeners.push(listener);
+  }
+
+  private added(queueId: number): void {
+    for (const l of this.addedListeners) l(queueId);
+  }
 
   /** Adds one item; 409 `duplicate-reference` on a unique queue, 400 naming schema violations. */
   async add(caller: QueueCaller, access: TenantAccess, queue: QueueRow | number, input: NewItem): Promise<QueueItem> {
@@ -85,6 +96,7 @@ export class QueueItemService {
         return inserted as QueueItemRow;
       }),
     );
+    this.added(q.id);
     return presentItem(row);
   }
 
@@ -149,6 +161,7 @@ export class QueueItemService {
             await this.insert(tx, q, caller, accepted.slice(i, i + insertChunk), now);
         }),
       );
+      this.added(q.id);
     }
     return { added: accepted.length, failedItems: failed };
   }

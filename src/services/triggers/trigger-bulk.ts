@@ -45,14 +45,14 @@ export class TriggerBulk {
         .selectFrom("triggers")
         .selectAll()
         .where("tenant_id", "=", access.tenantId)
-        .where("kind", "=", TriggerKind.time)
+        .where("kind", "in", [TriggerKind.time, TriggerKind.queue])
         .where("enabled", "=", enabled ? 0 : 1);
       if (folderId !== undefined) q = q.where("folder_id", "=", folderId);
       const rows = await q.execute();
       let changed = 0;
       for (const row of rows) {
         let next: string | null = null;
-        if (enabled) {
+        if (enabled && row.kind === TriggerKind.time) {
           if (!row.cron || !row.time_zone) continue;
           next = compile(row.cron, row.time_zone).next(now)?.toISOString() ?? null;
           if (next === null || (row.end_at !== null && next >= row.end_at)) continue;

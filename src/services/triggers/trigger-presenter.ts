@@ -14,6 +14,11 @@ export interface Trigger {
   slug: string | null;
   method: string | null;
   callMode: string | null;
+  /** Queue triggers: the queue and the three numbers (null for other kinds). */
+  queueId: number | null;
+  minItems: number | null;
+  maxConcurrentJobs: number | null;
+  itemsPerJob: number | null;
   processId: number;
   inputArguments: Record<string, unknown>;
   /** Null = the process's priority. */
@@ -72,6 +77,14 @@ export function presentTrigger(r: TriggerRow, locale: SummaryLocale, calendar?: 
       // A stored expression is valid when saved; a runtime without its zone shows no summary.
     }
   }
+  const config = JSON.parse(r.config_json) as {
+    method?: string;
+    callMode?: string;
+    queueId?: number;
+    minItems?: number;
+    maxJobs?: number;
+    itemsPerJob?: number;
+  };
   return {
     id: r.id,
     key: r.key,
@@ -80,8 +93,12 @@ export function presentTrigger(r: TriggerRow, locale: SummaryLocale, calendar?: 
     name: r.name,
     description: r.description,
     slug: r.slug,
-    method: (JSON.parse(r.config_json) as { method?: string }).method ?? null,
-    callMode: (JSON.parse(r.config_json) as { callMode?: string }).callMode ?? null,
+    method: config.method ?? null,
+    callMode: config.callMode ?? null,
+    queueId: config.queueId ?? null,
+    minItems: config.minItems ?? null,
+    maxConcurrentJobs: config.maxJobs ?? null,
+    itemsPerJob: config.itemsPerJob ?? null,
     processId: r.process_id,
     inputArguments: JSON.parse(r.input_json) as Record<string, unknown>,
     priority: r.priority,

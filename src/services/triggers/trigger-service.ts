@@ -13,6 +13,7 @@ import { type Actor, type Page, type ServiceContext, toPage, uniqueOrConflict } 
 import type { Job, JobService } from "../jobs/job-service.js";
 import type { TenantSettingsService } from "../settings/tenant-settings-service.js";
 import type { CalendarService } from "./calendar-service.js";
+import { mergeQueueConfig, type QueueTriggerChanges } from "./queue-triggers.js";
 import { excludedBy, type Firing, presentTrigger, type Trigger } from "./trigger-presenter.js";
 
 /** A time trigger as created or changed through the API (`type: "time"`). */
@@ -145,11 +146,17 @@ export class TriggerService {
     orgId: number,
     access: TenantAccess,
     id: number,
-    changes: Partial<TimeTriggerInput>,
+    changes: Partial<TimeTriggerInput> & QueueTriggerChanges,
     locale: SummaryLocale,
   ): Promise<Trigger> {
     const before = await this.find(this.ctx.db, access, id, "triggers.edit");
     if (before.kind !== TriggerKind.time) return this.updateOtherKind(actor, orgId, before, changes, locale);
+    const queueOnly = (["minItems", "maxConcurrentJobs", "itemsPerJob"] as const).filter(
+      (k) => changes[k] !== undefined,
+    );
+    if (queueOnly.length > 0) {
+      throw new ValidationError(queueOnly.map((path) => ({ path, message: "applies to queue triggers only" })));
+    }
     const merged: TimeTriggerInput = {
       name: changes.name ?? before.name,
       processId: changes.processId ?? before.process_id,
@@ -213,15 +220,22 @@ export class TriggerService {
     return presentTrigger(row, locale, checked.calendar);
   }
 
-  /** Triggers of other kinds (HTTP) can so far only be switched on or off here; other changes: delete and create. */
+  /**
+   * Triggers of other kinds can so far only be switched on or off here (queue triggers also
+   * change their three numbers); other changes: delete and create.
+   */
   private async updateOtherKind(
     actor: Actor,
     orgId: number,
     before: TriggerRow,
-    changes: Partial<TimeTriggerInput>,
+    changes: Partial<TimeTriggerInput> & QueueTriggerChanges,
     locale: SummaryLocale,
   ): Promise<Trigger> {
-    const others = Object.keys(changes).filter((k) => k !== "enabled");
+    const queueFields = ["minItems", "maxConcurrentJobs", "itemsPerJob"];
+    const changeable = before.kind === TriggerKind.queue ? ["enabled", ...queueFields] : ["enabled"];
+    const others = Object.keys(changes).filter(
+      (k) => !changeable.includes(k) && changes[k as keyof typeof changes] !== undefined,
+    );
     if (others.length > 0) {
       throw new ValidationError(
         others.map((path) => ({ path, message: `cannot be changed on a ${before.kind} trigger yet (only enabled)` })),
@@ -230,7 +244,15 @@ export class TriggerService {
     const row = await this.ctx.db.transaction().execute(async (tx) => {
       const row = await tx
         .updateTable("triggers")
-        .set({ enabled: changes.enabled === false ? 0 : 1, updated_by: actor.name, updated_at: isoNow(this.ctx.clock) })
+        .set({
+          enabled: changes.enabled === undefined ? before.enabled : changes.enabled ? 1 : 0,
+          ...(before.kind === TriggerKind.queue && {
+            config_json: JSON.stringify(mergeQueueConfig(before, changes)),
+          }),
+          ...(changes.enabled === true && { disabled_reason: null }),
+          updated_by: actor.name,
+          updated_at: isoNow(this.ctx.clock),
+        })
         .where("id", "=", before.id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -243,6 +265,7 @@ export class TriggerService {
       });
       return row;
     });
+    if (row.kind === TriggerKind.queue) this.changed();
     return presentTrigger(row, locale);
   }
 

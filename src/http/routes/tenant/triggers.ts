@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
 import { callModes, httpMethods } from "../../../services/triggers/http-triggers.js";
+import { queueTriggerLimits } from "../../../services/triggers/queue-triggers.js";
 import { Locale } from "../../../shared/identity.js";
 import { firingOutcomes, maxJobLimitSeconds, maxJobsPerFiring, minJobLimitSeconds } from "../../../shared/triggers.js";
 import { actorOf, principalOf } from "../../auth.js";
@@ -34,6 +35,10 @@ const triggerSchema = z.object({
   slug: z.string().nullable(),
   method: z.string().nullable(),
   callMode: z.string().nullable(),
+  queueId: z.number().nullable(),
+  minItems: z.number().nullable(),
+  maxConcurrentJobs: z.number().nullable(),
+  itemsPerJob: z.number().nullable(),
   processId: z.number(),
   inputArguments: z.record(z.string(), z.unknown()),
   priority: z.number().nullable(),
@@ -98,9 +103,43 @@ const httpBody = z
     enabled: z.boolean().optional(),
   })
   .strict();
-// Queue triggers join as a third member, discriminated by `type`.
-const createBody = z.discriminatedUnion("type", [timeBody, httpBody]);
-const patchBody = z.object(timeFields).partial().strict();
+const queueNumbers = {
+  minItems: z.number().int().min(queueTriggerLimits.minItems.min).max(queueTriggerLimits.minItems.max),
+  maxConcurrentJobs: z
+    .number()
+    .int()
+    .min(queueTriggerLimits.maxConcurrentJobs.min)
+    .max(queueTriggerLimits.maxConcurrentJobs.max),
+  itemsPerJob: z.number().int().min(queueTriggerLimits.itemsPerJob.min).max(queueTriggerLimits.itemsPerJob.max),
+};
+const queueBody = z
+  .object({
+    type: z.literal("queue"),
+    name: text(128),
+    description: text(512).nullable().optional(),
+    processId: bodyId,
+    queueId: bodyId,
+    minItems: queueNumbers.minItems.optional(),
+    maxConcurrentJobs: queueNumbers.maxConcurrentJobs.optional(),
+    itemsPerJob: queueNumbers.itemsPerJob.optional(),
+    inputArguments: z.record(z.string(), z.unknown()).optional(),
+    priority: z.number().int().min(1).max(100).nullable().optional(),
+    machineId: bodyId.nullable().optional(),
+    stopAfterSeconds: limit.nullable().optional(),
+    killAfterSeconds: limit.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+const createBody = z.discriminatedUnion("type", [timeBody, httpBody, queueBody]);
+const patchBody = z
+  .object({
+    ...timeFields,
+    minItems: queueNumbers.minItems,
+    maxConcurrentJobs: queueNumbers.maxConcurrentJobs,
+    itemsPerJob: queueNumbers.itemsPerJob,
+  })
+  .partial()
+  .strict();
 
 const folderParams = tenantParams.extend({ folder: dbId });
 const triggerParams = tenantParams.extend({ id: dbId });
@@ -116,9 +155,9 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       schema: {
         tags: ["triggers"],
         summary:
-          "Creates a time trigger (Quartz 6–7 field or standard 5-field cron in an IANA zone) or an HTTP trigger",
+          "Creates a time trigger (Quartz 6–7 field or standard 5-field cron in an IANA zone), an HTTP trigger or a queue trigger",
         description:
-          "timeZone defaults to the tenant's; priority null = the process's. inputArguments are checked against the entry point's inputSchema.",
+          "timeZone defaults to the tenant's; priority null = the process's. inputArguments are checked against the entry point's inputSchema. A queue trigger (one per queue) starts the process when at least minItems (default 1) new, not deferred items wait, keeps at most maxConcurrentJobs (1–100, default 1) pending + running, one job per itemsPerJob (default 1) items.",
         params: folderParams,
         body: createBody,
         response: { 201: triggerSchema, ...problems(400, 401, 403, 404, 409, 503) },
@@ -126,6 +165,19 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     },
     async (request, reply) => {
       const { org, access } = tenantOf(request);
+      if (request.body.type === "queue") {
+        const { type: _queue, ...queue } = request.body;
+        const created = await services.queueTriggers.create(
+          actorOf(request),
+          org.id,
+          access,
+          request.params.folder,
+          queue,
+        );
+        // The local scheduler evaluates it at once (items may already wait).
+        services.triggers.notifyChanged();
+        return reply.status(201).send(created);
+      }
       if (request.body.type === "http") {
         const { type: _http, ...http } = request.body;
         return reply

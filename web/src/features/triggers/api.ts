@@ -12,6 +12,11 @@ export interface Trigger {
   slug: string | null;
   method: string | null;
   callMode: string | null;
+  /** Queue triggers (null for other kinds). */
+  queueId: number | null;
+  minItems: number | null;
+  maxConcurrentJobs: number | null;
+  itemsPerJob: number | null;
   processId: number;
   inputArguments: Record<string, unknown>;
   priority: number | null;
@@ -53,6 +58,23 @@ export interface TriggerInput {
   enabled?: boolean;
 }
 
+/** A queue trigger as created (`type: "queue"`); an existing one changes only the three numbers and enabled. */
+export interface QueueTriggerInput {
+  name: string;
+  processId: number;
+  queueId: number;
+  minItems: number;
+  maxConcurrentJobs: number;
+  itemsPerJob: number;
+  inputArguments?: Record<string, unknown>;
+  priority?: number | null;
+  stopAfterSeconds?: number | null;
+  killAfterSeconds?: number | null;
+  enabled?: boolean;
+}
+
+export type QueueTriggerChanges = Pick<QueueTriggerInput, "minItems" | "maxConcurrentJobs" | "itemsPerJob" | "enabled">;
+
 export interface Firing {
   id: number;
   fireTime: string;
@@ -92,7 +114,10 @@ export function triggersApi(org: string, tenant: string) {
     get: (id: number) => api.get<Trigger>(`${T}/triggers/${id}`),
     create: (folderId: number, body: TriggerInput) =>
       api.post<Trigger>(`${T}/folders/${folderId}/triggers`, { type: "time", ...body }),
-    update: (id: number, body: Partial<TriggerInput>) => api.patch<Trigger>(`${T}/triggers/${id}`, body),
+    createQueue: (folderId: number, body: QueueTriggerInput) =>
+      api.post<Trigger>(`${T}/folders/${folderId}/triggers`, { type: "queue", ...body }),
+    update: (id: number, body: Partial<TriggerInput> | Partial<QueueTriggerChanges>) =>
+      api.patch<Trigger>(`${T}/triggers/${id}`, body),
     setEnabled: (id: number, enabled: boolean) =>
       api.post<Trigger>(`${T}/triggers/${id}/${enabled ? "enable" : "disable"}`),
     remove: (id: number) => api.delete(`${T}/triggers/${id}`),

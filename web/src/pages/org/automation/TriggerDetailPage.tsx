@@ -9,6 +9,7 @@ import { ListTable } from "../../../components/ListTable";
 import { PageHeader } from "../../../components/PageHeader";
 import { JobStateBadge } from "../../../features/automation/badges";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
+import { queueApi } from "../../../features/queues/api";
 import { formatInZone, triggersApi } from "../../../features/triggers/api";
 import { useFormat } from "../../../lib/format";
 
@@ -32,6 +33,12 @@ export default function TriggerDetailPage() {
     queryFn: () => api.jobs(Number(id)),
     refetchInterval: 10_000,
   });
+  const queueId = trigger.data?.queueId ?? null;
+  const queue = useQuery({
+    queryKey: tenantKey(ctx, "queues", "detail", queueId ?? 0),
+    queryFn: () => queueApi(ctx.api.base).get(queueId ?? 0),
+    enabled: queueId !== null,
+  });
   if (trigger.isLoading) return <PageLoader />;
   if (trigger.isError || !trigger.data)
     return <QueryError error={trigger.error} onRetry={() => void trigger.refetch()} />;
@@ -41,7 +48,17 @@ export default function TriggerDetailPage() {
     <>
       <PageHeader
         title={tr.name}
-        description={`${tr.summary ?? ""} · ${tr.cron} · ${tr.timeZone}`}
+        description={
+          tr.type === "queue"
+            ? `${t("triggers.queueLabel", { name: queue.data?.name ?? `#${tr.queueId}` })} · ${t("triggers.queueRule", {
+                min: tr.minItems,
+                max: tr.maxConcurrentJobs,
+                per: tr.itemsPerJob,
+              })}`
+            : tr.type === "http"
+              ? `${tr.method} …/triggers/http/${tr.slug}`
+              : `${tr.summary ?? ""} · ${tr.cron} · ${tr.timeZone}`
+        }
         actions={
           <Button
             variant="default"

@@ -1,4 +1,16 @@
-import { Badge, Button, Group, Menu, Modal, Switch, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
+import {
+  Badge,
+  Button,
+  Group,
+  Menu,
+  Modal,
+  SegmentedControl,
+  Switch,
+  Table,
+  Text,
+  Tooltip,
+  VisuallyHidden,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import {
   IconClock,
@@ -19,11 +31,17 @@ import { PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { ListTable, RowActions } from "../../../components/ListTable";
 import { PageHeader } from "../../../components/PageHeader";
 import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { queueApi } from "../../../features/queues/api";
 import { formatInZone, type Trigger, triggersApi } from "../../../features/triggers/api";
+import { QueueTriggerForm } from "../../../features/triggers/QueueTriggerForm";
 import { TriggerForm } from "../../../features/triggers/TriggerForm";
 import { useErrorText } from "../../../lib/errors";
 
-/** The time triggers of a folder: schedule, next run (trigger's zone and the viewer's), last result, on/off. */
+/**
+ * The triggers of a folder: time triggers (schedule, next run in the trigger's zone and the
+ * viewer's), HTTP triggers (method and path), queue triggers (queue, min items, max jobs); last
+ * result, on/off.
+ */
 export default function TriggersPage() {
   const { t, i18n } = useTranslation();
   const ctx = useTenant();
@@ -32,13 +50,19 @@ export default function TriggersPage() {
   const errorText = useErrorText();
   const [confirm, confirmModal] = useConfirm();
   const [folder, selectFolder] = useSelectedFolder();
-  const [dialog, setDialog] = useState<{ trigger: Trigger | null } | null>(null);
+  const [dialog, setDialog] = useState<{ trigger: Trigger | null; kind: "time" | "queue" } | null>(null);
   const settings = useQuery({ queryKey: tenantKey(ctx, "settings"), queryFn: api.settings });
   const query = useQuery({
     queryKey: tenantKey(ctx, "triggers", folder?.id ?? 0),
     queryFn: () => api.list(folder?.id ?? 0),
     enabled: !!folder && ctx.canFolder("triggers.view", folder.id),
   });
+  const queues = useQuery({
+    queryKey: tenantKey(ctx, "queues", folder?.id ?? 0),
+    queryFn: () => queueApi(ctx.api.base).list(folder?.id ?? 0),
+    enabled: !!folder && ctx.canFolder("queues.view", folder.id),
+  });
+  const queueNames = new Map((queues.data?.items ?? []).map((q) => [q.id, q.name]));
   if (!folder)
     return (
       <>
@@ -96,7 +120,11 @@ export default function TriggersPage() {
     });
 
   const newButton = canCreate ? (
-    <Button leftSection={<IconPlus size={18} />} onClick={() => setDialog({ trigger: null })} data-testid="new-trigger">
+    <Button
+      leftSection={<IconPlus size={18} />}
+      onClick={() => setDialog({ trigger: null, kind: "time" })}
+      data-testid="new-trigger"
+    >
       {t("triggers.new")}
     </Button>
   ) : null;
@@ -173,12 +201,36 @@ export default function TriggersPage() {
                   <Text size="sm" fw={600} component={Link} to={ctx.path(`triggers/${tr.id}`)}>
                     {tr.name}
                   </Text>
-                  <Badge ml={6} size="xs" variant="light" color={tr.type === "http" ? "grape" : undefined}>
-                    {tr.type === "http" ? t("triggers.typeHttp") : t("triggers.typeTime")}
+                  <Badge
+                    ml={6}
+                    size="xs"
+                    variant="light"
+                    color={tr.type === "http" ? "grape" : tr.type === "queue" ? "teal" : undefined}
+                  >
+                    {tr.type === "http"
+                      ? t("triggers.typeHttp")
+                      : tr.type === "queue"
+                        ? t("triggers.typeQueue")
+                        : t("triggers.typeTime")}
                   </Badge>
                 </Table.Td>
                 <Table.Td>
-                  {tr.type === "http" ? (
+                  {tr.type === "queue" ? (
+                    <>
+                      <Text size="sm" data-testid="trigger-queue-name">
+                        {t("triggers.queueLabel", {
+                          name: (tr.queueId && queueNames.get(tr.queueId)) ?? `#${tr.queueId}`,
+                        })}
+                      </Text>
+                      <Text size="xs" c="dimmed" data-testid="trigger-queue-rule">
+                        {t("triggers.queueRule", {
+                          min: tr.minItems,
+                          max: tr.maxConcurrentJobs,
+                          per: tr.itemsPerJob,
+                        })}
+                      </Text>
+                    </>
+                  ) : tr.type === "http" ? (
                     <Text size="sm" ff="monospace">
                       {tr.method} …/triggers/http/{tr.slug}
                     </Text>
@@ -251,10 +303,10 @@ export default function TriggersPage() {
                             {t("triggers.runNow")}
                           </Menu.Item>
                         ) : null}
-                        {canEdit && tr.type === "time" ? (
+                        {canEdit && (tr.type === "time" || tr.type === "queue") ? (
                           <Menu.Item
                             leftSection={<IconPencil size={16} />}
-                            onClick={() => setDialog({ trigger: tr })}
+                            onClick={() => setDialog({ trigger: tr, kind: tr.type === "queue" ? "queue" : "time" })}
                             data-testid="edit"
                           >
                             {t("common.edit")}
@@ -291,7 +343,21 @@ export default function TriggersPage() {
         centered
         data-testid="trigger-modal"
       >
-        {dialog ? (
+        {dialog && !dialog.trigger ? (
+          <SegmentedControl
+            mb="md"
+            value={dialog.kind}
+            onChange={(v) => setDialog({ trigger: null, kind: v as "time" | "queue" })}
+            data={[
+              { value: "time", label: t("triggers.kindTime") },
+              { value: "queue", label: t("triggers.kindQueue") },
+            ]}
+            data-testid="trigger-kind"
+          />
+        ) : null}
+        {dialog?.kind === "queue" ? (
+          <QueueTriggerForm folderId={folder.id} trigger={dialog.trigger} onClose={() => setDialog(null)} />
+        ) : dialog ? (
           <TriggerForm
             folderId={folder.id}
             trigger={dialog.trigger}
