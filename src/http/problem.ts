@@ -177,9 +177,15 @@ function fieldErrors(item: ZodValidationItem, input: unknown): FieldError[] {
   if (item.keyword === "invalid_union" && Array.isArray(item.params?.errors)) {
     // A union (admin or user credentials) fails as a whole with a bare "Invalid input"; report the
     // fields of the alternative the caller came closest to, i.e. the one with the fewest issues.
-    const branches = item.params.errors as { code: string; path: PropertyKey[]; message: string }[][];
+    const branches = item.params.errors as { code: string; path: PropertyKey[]; message: string; keys?: unknown }[][];
     // A discriminated union whose discriminator matches no branch has no branches to compare.
-    const closest = branches.reduce((best, b) => (b.length < best.length ? b : best), branches[0] ?? []);
+    // Issues are weighed by the fields they name: one unrecognized_keys issue may name several.
+    const weight = (b: { code: string; keys?: unknown }[]) =>
+      b.reduce(
+        (n, issue) => n + (issue.code === "unrecognized_keys" && Array.isArray(issue.keys) ? issue.keys.length : 1),
+        0,
+      );
+    const closest = branches.reduce((best, b) => (weight(b) < weight(best) ? b : best), branches[0] ?? []);
     if (closest.length > 0) {
       return closest.flatMap((issue) =>
         fieldErrors(
