@@ -41,7 +41,7 @@ export function installErrorHandling(app: FastifyInstance): void {
         type: ProblemType.validationFailed,
         title: "Validation failed",
         status: 400,
-        detail: `The request ${error.validationContext ?? "input"} is invalid.`,
+        detail: invalidInputDetail(error.validationContext),
         errors: error.validation.flatMap((item) => fieldErrors(item, validatedInput(request, error.validationContext))),
       });
     }
@@ -158,6 +158,14 @@ interface ZodValidationItem {
   instancePath: string;
   message?: string;
   params?: Record<string, unknown>;
+}
+
+/** Says in words which part of the request is invalid ("params" and "querystring" are not English). */
+function invalidInputDetail(context: string | undefined): string {
+  if (context === "params") return "The path parameters are invalid.";
+  if (context === "querystring") return "The query string is invalid.";
+  if (context === "headers") return "The request headers are invalid.";
+  return "The request body is invalid.";
 }
 
 /** The part of the request a validation error is about (body, params or query string). */

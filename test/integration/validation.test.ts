@@ -397,6 +397,7 @@ describe.each(testDatabases())("input validation on %s", (database) => {
         errors.map((e) => e.path),
         path,
       ).toEqual([param]);
+      expect(res.body.detail, path).toMatch(/^(The query string is invalid|One or more fields are invalid)\.$/);
     }
   });
 
@@ -417,7 +418,7 @@ describe.each(testDatabases())("input validation on %s", (database) => {
     const body = method === "GET" || method === "DELETE" ? undefined : { name: "x", password: newPassword() };
     const res = await api.request(method, path.replace("ORG", org.slug), method === "PATCH" ? { name: "x" } : body);
     const problem = expectProblem(res, 400, "validation-failed");
-    expect(problem.detail).toBe("The request params is invalid.");
+    expect(problem.detail).toBe("The path parameters are invalid.");
     expect(problem.errors?.map((e) => e.path)).toEqual(["id"]);
   });
 
