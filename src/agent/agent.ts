@@ -148,7 +148,7 @@ export class Agent {
         this.attempt = 0;
         this.sessionId = message.sessionId;
         this.options.report(
-          `Connected to ${this.options.url} as machine "${message.machine.name}" (${message.machine.slots} slots, session ${message.sessionId}).`,
+          `Connected to ${this.options.url} as machine "${message.machine.name}" (${message.machine.slots} ${message.machine.slots === 1 ? "slot" : "slots"}, session ${message.sessionId}).`,
         );
         this.startHeartbeat(message.heartbeatSeconds);
         this.executor.attach((m) => this.sendNow(m));

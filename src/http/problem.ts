@@ -41,7 +41,7 @@ export function installErrorHandling(app: FastifyInstance): void {
         type: ProblemType.validationFailed,
         title: "Validation failed",
         status: 400,
-        detail: `The request ${error.validationContext ?? "input"} is invalid.`,
+        detail: invalidInputDetail(error.validationContext),
         errors: error.validation.flatMap((item) => fieldErrors(item, validatedInput(request, error.validationContext))),
       });
     }
@@ -160,6 +160,14 @@ interface ZodValidationItem {
   params?: Record<string, unknown>;
 }
 
+/** Says in words which part of the request is invalid ("params" and "querystring" are not English). */
+function invalidInputDetail(context: string | undefined): string {
+  if (context === "params") return "The path parameters are invalid.";
+  if (context === "querystring") return "The query string is invalid.";
+  if (context === "headers") return "The request headers are invalid.";
+  return "The request body is invalid.";
+}
+
 /** The part of the request a validation error is about (body, params or query string). */
 function validatedInput(request: FastifyRequest, context: string | undefined): unknown {
   if (context === "params") return request.params;
@@ -177,9 +185,15 @@ function fieldErrors(item: ZodValidationItem, input: unknown): FieldError[] {
   if (item.keyword === "invalid_union" && Array.isArray(item.params?.errors)) {
     // A union (admin or user credentials) fails as a whole with a bare "Invalid input"; report the
     // fields of the alternative the caller came closest to, i.e. the one with the fewest issues.
-    const branches = item.params.errors as { code: string; path: PropertyKey[]; message: string }[][];
+    const branches = item.params.errors as { code: string; path: PropertyKey[]; message: string; keys?: unknown }[][];
     // A discriminated union whose discriminator matches no branch has no branches to compare.
-    const closest = branches.reduce((best, b) => (b.length < best.length ? b : best), branches[0] ?? []);
+    // Issues are weighed by the fields they name: one unrecognized_keys issue may name several.
+    const weight = (b: { code: string; keys?: unknown }[]) =>
+      b.reduce(
+        (n, issue) => n + (issue.code === "unrecognized_keys" && Array.isArray(issue.keys) ? issue.keys.length : 1),
+        0,
+      );
+    const closest = branches.reduce((best, b) => (weight(b) < weight(best) ? b : best), branches[0] ?? []);
     if (closest.length > 0) {
       return closest.flatMap((issue) =>
         fieldErrors(

@@ -348,6 +348,16 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
     const secondId = Number(/\/jobs\/(\d+)$/.exec(page.url())?.[1]);
     await expect.poll(() => state.getAttribute("data-state"), { timeout: 60_000 }).toBe("running");
     await lines.first().waitFor();
+    // While it runs the duration ticks (it used to stay "0 s"), the limits say "—" when none are set,
+    // and the timeline names the machine, not "machine <id>".
+    const duration = page.getByTestId("job-duration");
+    const before = await duration.textContent();
+    await expect.poll(() => duration.textContent(), { timeout: 5_000 }).not.toBe(before);
+    expect(await state.getAttribute("data-state")).toBe("running");
+    expect(await page.getByTestId("job-limits").textContent()).toBe("Time limits—");
+    const timeline = page.getByTestId("job-timeline");
+    expect(await timeline.textContent()).toContain("ui-robot");
+    expect(await timeline.textContent()).not.toMatch(/machine \d/);
     await page.getByTestId("stop-job").click();
     await page.getByTestId("confirm-button").click();
     await expect.poll(() => state.getAttribute("data-state"), { timeout: 60_000 }).toBe("stopped");

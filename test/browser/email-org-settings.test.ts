@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   BROWSER_TEST_TIMEOUT,
@@ -11,6 +12,8 @@ import { plainSettings } from "../helpers/email.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
+
+const shots = process.env.DIRIGENT_SCREENSHOTS;
 
 describeWithChromium("organization e-mail settings in the browser (German)", (chromiumPath) => {
   let server: TestServer;
@@ -98,7 +101,8 @@ describeWithChromium("organization e-mail settings in the browser (German)", (ch
       await form.locator('input[name="fromAddress"]').fill("robots@org.example");
       await form.locator('input[name="fromDisplayName"]').fill("Org Robots");
       await setChecked(form.locator('input[name="secureConnection"]'), false);
-      await setChecked(form.locator('input[name="enabled"]'), true);
+      // Sending starts on for settings that were never complete: saving them should send (#12.3).
+      expect(await form.locator('input[name="enabled"]').isChecked()).toBe(true);
 
       // The organization's own test button sends with the form as typed: to the organization's server.
       await page.getByTestId("email-test-open").click();
@@ -115,7 +119,30 @@ describeWithChromium("organization e-mail settings in the browser (German)", (ch
       await expect.poll(() => source.getAttribute("data-source")).toBe("organization");
       expect(await source.textContent()).toBe("Von dieser Organisation");
       const stored = await org.admin.api.get(`/orgs/${org.slug}/settings/email`);
-      expect(stored.body).toMatchObject({ mode: "custom", source: "organization", smtpPort: orgSmtp.port });
+      expect(stored.body).toMatchObject({
+        mode: "custom",
+        source: "organization",
+        smtpPort: orgSmtp.port,
+        enabled: true,
+      });
+      expect(await page.getByTestId("email-held").count()).toBe(0);
+
+      // Sending switched off explicitly: the page and the outbox say in words that mail is held, and why.
+      await setChecked(form.locator('input[name="enabled"]'), false);
+      // The "saved" notification may cover the save button: close it first.
+      await page.locator(".mantine-Notification-closeButton").first().click();
+      await page.getByTestId("email-save").click();
+      const held = page.getByTestId("email-held");
+      await held.waitFor();
+      expect(await held.textContent()).toContain("Der Versand ist ausgeschaltet");
+      if (shots) await page.screenshot({ path: path.join(shots, "org-email-held-de.png"), fullPage: true });
+      await page.goto(`${server.url}/org/email/outbox`);
+      const banner = page.getByTestId("email-held-banner");
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain("zurückgehalten");
+      if (shots) await page.screenshot({ path: path.join(shots, "org-outbox-held-de.png"), fullPage: true });
+      await page.goto(`${server.url}/org/settings/email`);
+      await source.waitFor();
 
       // Back to the host's settings (confirmed): the source changes, the custom values stay stored.
       await page.getByTestId("email-mode").getByText("Host-Einstellungen verwenden").click();

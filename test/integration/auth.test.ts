@@ -201,6 +201,26 @@ describe.each(testDatabases())("tokens and sessions on %s", (database) => {
       expectProblem(res, 401, "authentication-required");
     });
 
+    it("answers 401, not 400, for a bad token on every route family, whatever the body or query holds", async () => {
+      const org = await createOrg(host);
+      const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
+      const requests: [string, string, unknown][] = [
+        ["POST", "/me/tokens", { bogus: 1 }],
+        ["POST", "/host/organizations", { bogus: 1 }],
+        ["POST", `/orgs/${org.slug}/tenants`, { bogus: 1 }],
+        ["POST", `${t}/folders`, { bogus: 1 }],
+        ["GET", `${t}/jobs?limit=abc`, undefined],
+        ["PUT", "/job/assets/Note", { bogus: 1 }],
+      ];
+      for (const authorization of ["Bearer dgt_doesnotexistdoesnotexistdoesnotexist", "Bearer dgj_nope", "Token abc"]) {
+        for (const [method, path, body] of requests) {
+          const res = await anon.request(method, path, body, { authorization });
+          expect(res.status, `${method} ${path} with ${authorization}: ${res.text}`).toBe(401);
+          expectProblem(res, 401, "authentication-required");
+        }
+      }
+    });
+
     it("answers 401 for an expired token", async () => {
       const res = await anon.post("/auth/token", { username: "admin", password: server.adminPassword });
       const token = res.body.accessToken as string;

@@ -341,6 +341,27 @@ describe.each(testDatabases())("e-mail settings API (%s)", (database) => {
     expect((await host.get(HOST)).body.smtpHost).toBe("host-relay.example.test");
   });
 
+  it("enables sending when complete custom settings are saved without `enabled`; only an explicit false holds mail", async () => {
+    const org = await createOrg(host);
+    const path = `/orgs/${org.slug}/settings/email`;
+    const custom = { smtpHost: "org-relay.example.test", smtpPort: 2587, fromAddress: "org@example.test" };
+    // Incomplete settings cannot send, so they stay off.
+    const partial = await org.admin.api.put(path, { mode: "custom", smtpHost: "org-relay.example.test" });
+    expect(partial.status, partial.text).toBe(200);
+    expect(partial.body).toMatchObject({ mode: "custom", enabled: false });
+    const put = await org.admin.api.put(path, { mode: "custom", ...custom });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body).toMatchObject({ mode: "custom", enabled: true, effective: { ...custom, enabled: true } });
+
+    const off = await org.admin.api.put(path, { enabled: false });
+    expect(off.body).toMatchObject({ enabled: false, effective: { enabled: false } });
+    // An edit without `enabled` keeps the explicit "off", and so does a switch to inherit and back.
+    expect((await org.admin.api.put(path, { smtpPort: 2588 })).body).toMatchObject({ enabled: false, smtpPort: 2588 });
+    await org.admin.api.put(path, { mode: "inherit" });
+    expect((await org.admin.api.put(path, { mode: "custom" })).body).toMatchObject({ enabled: false });
+    expect((await org.admin.api.put(path, { enabled: true })).body).toMatchObject({ enabled: true });
+  });
+
   it("is for organization administrators only: users 403, other organizations 404, anonymous 401", async () => {
     const path = (o: TestOrg) => `/orgs/${o.slug}/settings/email`;
     const before = (await host.get(path(orgB))).body;

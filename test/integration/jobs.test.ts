@@ -78,7 +78,7 @@ describe.each(testDatabases())("jobs on %s", (database) => {
   async function newMachine(api: Api, t: string, folderIds: number[], slots = 1) {
     const res = await api.post(`${t}/machines`, { name: unique("m"), slots, folderIds });
     expect(res.status, res.text).toBe(201);
-    return res.body as { id: number; key: string };
+    return res.body as { id: number; key: string; name: string };
   }
 
   /** A raw robot connection of the machine, said hello to. */
@@ -129,7 +129,15 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       const job = await getJob(api, t, items[0]?.id as number);
       expect(job).toEqual({
         ...items[0],
-        timeline: [{ state: "pending", actor: org.admin.email, reason: "Started through the API", at: isoTime }],
+        timeline: [
+          {
+            state: "pending",
+            actor: org.admin.email,
+            actorName: org.admin.email,
+            reason: "Started through the API",
+            at: isoTime,
+          },
+        ],
       });
       // By key as well as by id.
       expect(await getJob(api, t, job.key)).toEqual(job);
@@ -173,7 +181,13 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       expect(res.body.items[0]).toMatchObject({ source: "manual", createdBy: org.admin.email });
       const job = await getJob(org.admin.api, t, res.body.items[0].id);
       expect(job.timeline).toEqual([
-        { state: "pending", actor: org.admin.email, reason: "Started by hand", at: isoTime },
+        {
+          state: "pending",
+          actor: org.admin.email,
+          actorName: org.admin.email,
+          reason: "Started by hand",
+          at: isoTime,
+        },
       ]);
     });
 
@@ -268,8 +282,20 @@ describe.each(testDatabases())("jobs on %s", (database) => {
 
       const job = await getJob(api, t, a?.id as number);
       expect(job.timeline).toEqual([
-        { state: "pending", actor: org.admin.email, reason: "Started through the API", at: isoTime },
-        { state: "stopped", actor: org.admin.email, reason: "Cancelled before it started", at: isoTime },
+        {
+          state: "pending",
+          actor: org.admin.email,
+          actorName: org.admin.email,
+          reason: "Started through the API",
+          at: isoTime,
+        },
+        {
+          state: "stopped",
+          actor: org.admin.email,
+          actorName: org.admin.email,
+          reason: "Cancelled before it started",
+          at: isoTime,
+        },
       ]);
       for (const mode of ["stop", "kill"]) {
         const again = expectProblem(
@@ -513,9 +539,22 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       expect(done).toMatchObject({ outputArguments: { total: 2 }, endedAt: isoTime });
       expect(done.error).toBeUndefined();
       expect(done.timeline).toEqual([
-        { state: "pending", actor: org.admin.email, reason: "Started through the API", at: isoTime },
-        { state: "running", actor: `machine ${m.id}`, reason: `Assigned to session ${sessionId}`, at: isoTime },
-        { state: "successful", actor: `machine ${m.id}`, reason: "Exited with code 0", at: isoTime },
+        {
+          state: "pending",
+          actor: org.admin.email,
+          actorName: org.admin.email,
+          reason: "Started through the API",
+          at: isoTime,
+        },
+        // The stored actor stays "machine <id>"; readers get the machine's name.
+        {
+          state: "running",
+          actor: `machine ${m.id}`,
+          actorName: m.name,
+          reason: `Assigned to session ${sessionId}`,
+          at: isoTime,
+        },
+        { state: "successful", actor: `machine ${m.id}`, actorName: m.name, reason: "Exited with code 0", at: isoTime },
       ]);
       // A second report changes nothing.
       socket.send({
@@ -528,6 +567,10 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       });
       await new Promise((r) => setTimeout(r, 300));
       expect(await getJob(api, t, job?.id as number)).toEqual(done);
+      // A renamed machine shows its new name on the timeline.
+      const renamed = await api.patch(`${t}/machines/${m.id}`, { name: `${m.name}-renamed` });
+      expect(renamed.status, renamed.text).toBe(200);
+      expect((await api.get(`${t}/jobs/${job?.id}`)).body.timeline[1].actorName).toBe(`${m.name}-renamed`);
     });
 
     it("faults a job whose automation exits non-zero, with the robot's error, and stops a running job on request", async () => {
@@ -551,6 +594,7 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       expect(faulted.timeline.at(-1)).toEqual({
         state: "faulted",
         actor: `machine ${m.id}`,
+        actorName: expect.any(String),
         reason: "line 1\nline 2",
         at: isoTime,
       });

@@ -98,7 +98,7 @@ describe.each(testDatabases())("robot agent on %s", agentTimeout, (database) => 
 
   const connectedLine = (m: Machine, url = server.url) =>
     new RegExp(
-      `^Connected to ${escapeRegExp(url)} as machine "${escapeRegExp(m.name)}" \\(${m.slots} slots, session (\\d+)\\)\\.$`,
+      `^Connected to ${escapeRegExp(url)} as machine "${escapeRegExp(m.name)}" \\(${m.slots} ${m.slots === 1 ? "slot" : "slots"}, session (\\d+)\\)\\.$`,
     );
 
   /** Starts the agent exactly as the machine's connect command says and waits until it is connected. */

@@ -317,6 +317,21 @@ describe.each(testDatabases())("input validation on %s", (database) => {
     ]);
   });
 
+  it("names an unknown field and a missing required field at once, also in a union of bodies", async () => {
+    expect(
+      fieldErrors(await host.post("/host/organizations", { bogus: 1, admin: { email: "a@example.com" } })),
+    ).toEqual([
+      { path: "name", message: "is required" },
+      { path: "bogus", message: "is not a known field" },
+    ]);
+    // The user's credentials lack only the e-mail address; the administrator's would lack two fields
+    // and have two unknown ones, so the answer is about the user's form.
+    expect(fieldErrors(await anon.post("/auth/token", { organization: "o", password: "x", bogus: 1 }))).toEqual([
+      { path: "email", message: "is required" },
+      { path: "bogus", message: "is not a known field" },
+    ]);
+  });
+
   it("says in plain words which type a field needs", async () => {
     expect(
       fieldErrors(await host.post("/host/organizations", { name: 42, admin: { email: "a@example.com" } })),
@@ -382,6 +397,7 @@ describe.each(testDatabases())("input validation on %s", (database) => {
         errors.map((e) => e.path),
         path,
       ).toEqual([param]);
+      expect(res.body.detail, path).toMatch(/^(The query string is invalid|One or more fields are invalid)\.$/);
     }
   });
 
@@ -402,7 +418,7 @@ describe.each(testDatabases())("input validation on %s", (database) => {
     const body = method === "GET" || method === "DELETE" ? undefined : { name: "x", password: newPassword() };
     const res = await api.request(method, path.replace("ORG", org.slug), method === "PATCH" ? { name: "x" } : body);
     const problem = expectProblem(res, 400, "validation-failed");
-    expect(problem.detail).toBe("The request params is invalid.");
+    expect(problem.detail).toBe("The path parameters are invalid.");
     expect(problem.errors?.map((e) => e.path)).toEqual(["id"]);
   });
 

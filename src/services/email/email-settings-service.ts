@@ -240,6 +240,13 @@ export class EmailSettingsService {
       const stored = await this.row(tx, orgId);
       const { settings, secrets } = this.merge(stored, input);
       const newMode = mode ?? stored?.mode ?? (orgId === null ? "custom" : "inherit");
+      // Saving complete custom settings for the first time (or completing them) turns sending on
+      // when `enabled` is not given: only an explicit `enabled: false` holds the mail. Settings that
+      // were complete already keep their stored switch, so an edit or a switch back from inherit
+      // does not undo an explicit "off".
+      if (input.enabled === undefined && newMode === "custom" && isComplete(settings)) {
+        if (!(stored && isComplete(parseStored(stored)))) settings.enabled = true;
+      }
       // An organization that inherits keeps whatever custom values it had; only "custom" is checked.
       if (newMode === "custom") {
         const errors = crossFieldErrors(settings, { hasOauthClientSecret: secrets.oauthClientSecret !== null });
@@ -389,4 +396,9 @@ function presentFailure(f: ReturnType<typeof classifySmtpError>): TestResult {
     message: f.message,
     ...(f.hint !== null && { hint: f.hint }),
   };
+}
+
+/** Whether settings name a server and a sender, the least that can send mail. */
+function isComplete(settings: EmailSettings): boolean {
+  return settings.smtpHost !== "" && settings.fromAddress !== "";
 }

@@ -234,10 +234,7 @@ export class JobService {
     return rows.map(present);
   }
 
-  async get(
-    access: TenantAccess,
-    ref: string,
-  ): Promise<Job & { timeline: { state: string; actor: string; reason: string | null; at: string }[] }> {
+  async get(access: TenantAccess, ref: string): Promise<Job & { timeline: TimelineEntry[] }> {
     const row = await this.find(this.ctx.db, access, ref);
     const events = await this.ctx.db
       .selectFrom("job_events")
@@ -245,9 +242,26 @@ export class JobService {
       .where("job_id", "=", row.id)
       .orderBy("id")
       .execute();
+    // The stored actor of a robot's transition is "machine <id>" (stable across renames); readers
+    // see the machine's current name, resolved here.
+    const machineIds = [...new Set(events.map((e) => machineActorId(e.actor)).filter((id) => id !== null))];
+    const names = new Map<number, string>();
+    if (machineIds.length > 0) {
+      const machines = await this.ctx.db
+        .selectFrom("machines")
+        .select(["id", "name"])
+        .where("tenant_id", "=", row.tenant_id)
+        .where("id", "in", machineIds)
+        .execute();
+      for (const m of machines) names.set(m.id, m.name);
+    }
     return {
       ...present(row),
-      timeline: events.map((e) => ({ state: e.state, actor: e.actor, reason: e.reason, at: e.created_at })),
+      timeline: events.map((e) => {
+        const machineId = machineActorId(e.actor);
+        const actorName = (machineId !== null ? names.get(machineId) : undefined) ?? e.actor;
+        return { state: e.state, actor: e.actor, actorName, reason: e.reason, at: e.created_at };
+      }),
     };
   }
 
@@ -807,4 +821,19 @@ const logPurgeBatch = 5000;
 function ignoreConflict(error: unknown): undefined {
   if (error instanceof ConflictError) return undefined;
   throw error;
+}
+
+/** One transition of a job: the stored actor, its display name (a machine's current name), the reason. */
+export interface TimelineEntry {
+  state: string;
+  actor: string;
+  actorName: string;
+  reason: string | null;
+  at: string;
+}
+
+/** The machine id of a robot's stored actor ("machine 7"), or null for people and the system. */
+function machineActorId(actor: string): number | null {
+  const match = /^machine (\d+)$/.exec(actor);
+  return match ? Number(match[1]) : null;
 }

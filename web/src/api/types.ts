@@ -495,7 +495,8 @@ export interface Job {
 }
 
 export interface JobDetail extends Job {
-  timeline: { state: string; actor: string; reason: string | null; at: string }[];
+  /** `actor` as stored ("machine 7" for a robot); `actorName` for display (the machine's current name). */
+  timeline: { state: string; actor: string; actorName: string; reason: string | null; at: string }[];
 }
 
 export interface JobStartInput {

@@ -11,7 +11,8 @@ import { jobQueueRoutes } from "./queues.js";
  * job's folder. One sub-plugin per area, registered below.
  */
 export const jobTokenRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.addHook("preHandler", requireJobToken(services));
+  // preValidation: who may call comes before what was sent (a bad or missing token gets 401, not 400).
+  app.addHook("preValidation", requireJobToken(services));
   app.get(
     "/",
     {

@@ -24,7 +24,8 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   { services, config },
 ) => {
   // Routes with `config: { jobToken: true }` also admit running jobs (a robot's rights in their folder).
-  app.addHook("preHandler", requireAuthOrJobToken(services));
+  // preValidation: who may call comes before what was sent (a bad or missing token gets 401, not 400).
+  app.addHook("preValidation", requireAuthOrJobToken(services));
   app.addHook("preHandler", resolveTenant(services));
   await app.register(folderRoutes, { services });
   await app.register(roleRoutes, { services });

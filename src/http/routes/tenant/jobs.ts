@@ -125,7 +125,13 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         response: {
           200: job.extend({
             timeline: z.array(
-              z.object({ state: z.string(), actor: z.string(), reason: z.string().nullable(), at: z.string() }),
+              z.object({
+                state: z.string(),
+                actor: z.string().describe('Who made the transition as stored: a user, "system", or "machine <id>"'),
+                actorName: z.string().describe("The actor for display: a machine's current name, otherwise `actor`"),
+                reason: z.string().nullable(),
+                at: z.string(),
+              }),
             ),
           }),
           ...problems(401, 404, 503),

@@ -70,9 +70,10 @@ function OrgEmailSettingsPanel({ data }: { data: OrgEmailSettings }) {
     const saved = await orgApi.updateEmailSettings(org, { ...body, mode: "custom" });
     store(saved);
     notifications.show({
-      color: saved.warnings.length > 0 ? "yellow" : "teal",
-      message:
-        data.mode === "inherit"
+      color: saved.warnings.length > 0 || !saved.enabled ? "yellow" : "teal",
+      message: !saved.enabled
+        ? t("email.org.savedHeld")
+        : data.mode === "inherit"
           ? t("email.org.switchedToCustom")
           : saved.warnings.length > 0
             ? t("email.savedWithWarnings", { count: saved.warnings.length })
@@ -148,20 +149,30 @@ function OrgEmailSettingsPanel({ data }: { data: OrgEmailSettings }) {
           </Stack>
         </Paper>
       ) : (
-        <EmailSettingsForm
-          initial={data}
-          endpoints={endpoints}
-          onSave={save}
-          defaultRecipient={me.email}
-          saveLabel={data.mode === "inherit" ? t("email.org.saveAndSwitch") : undefined}
-          notice={
-            data.mode === "inherit" ? (
-              <Alert color="blue" variant="light" icon={<IconInfoCircle />} data-testid="email-custom-unsaved">
-                {t("email.org.customUnsaved")}
-              </Alert>
-            ) : null
-          }
-        />
+        <>
+          {data.mode === "custom" && !data.enabled ? (
+            <Alert color="yellow" variant="light" icon={<IconMailOff />} data-testid="email-held">
+              {t("email.org.held")}
+            </Alert>
+          ) : null}
+          <EmailSettingsForm
+            // Custom settings that were never complete start with sending on: saving them should send.
+            initial={
+              data.mode === "inherit" && !(data.smtpHost && data.fromAddress) ? { ...data, enabled: true } : data
+            }
+            endpoints={endpoints}
+            onSave={save}
+            defaultRecipient={me.email}
+            saveLabel={data.mode === "inherit" ? t("email.org.saveAndSwitch") : undefined}
+            notice={
+              data.mode === "inherit" ? (
+                <Alert color="blue" variant="light" icon={<IconInfoCircle />} data-testid="email-custom-unsaved">
+                  {t("email.org.customUnsaved")}
+                </Alert>
+              ) : null
+            }
+          />
+        </>
       )}
 
       <TestEmailModal

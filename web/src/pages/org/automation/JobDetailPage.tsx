@@ -14,7 +14,7 @@ import {
 } from "@mantine/core";
 import { IconAlertTriangle, IconArrowLeft, IconPlayerStop, IconRefresh, IconSkull, IconX } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { isApiError } from "../../../api/client";
@@ -30,9 +30,9 @@ import { tenantKey, useTenant } from "../../../features/automation/tenant";
 import { useFormat } from "../../../lib/format";
 import { duration } from "./JobsPage";
 
-function Fact({ label, children }: { label: string; children: ReactNode }) {
+function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
-    <div>
+    <div data-testid={testId}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
         {label}
       </Text>
@@ -215,17 +215,19 @@ export default function JobDetailPage() {
                 <Fact label={t("jobs.startedBy")}>
                   {job.createdBy} · {job.source === "api" ? t("jobs.sourceApi") : t("jobs.sourceManual")}
                 </Fact>
-                <Fact label={t("jobs.duration")}>{duration(job.startedAt, job.endedAt)}</Fact>
+                <Fact label={t("jobs.duration")}>
+                  <LiveDuration startedAt={job.startedAt} endedAt={job.endedAt} />
+                </Fact>
                 <Fact label={t("jobs.createdAt")}>{format.dateTimeSeconds(job.createdAt)}</Fact>
                 <Fact label={t("jobs.startedAt")}>{format.dateTimeSeconds(job.startedAt)}</Fact>
                 <Fact label={t("jobs.endedAt")}>{format.dateTimeSeconds(job.endedAt)}</Fact>
-                <Fact label={t("jobs.limits")}>
-                  {job.stopAfterSeconds || job.killAfterSeconds
-                    ? t("jobs.limitsValue", {
-                        stop: job.stopAfterSeconds ?? "—",
-                        kill: job.killAfterSeconds ?? "—",
-                      })
-                    : "—"}
+                <Fact label={t("jobs.limits")} testId="job-limits">
+                  {[
+                    job.stopAfterSeconds ? t("jobs.limitsStop", { stop: job.stopAfterSeconds }) : null,
+                    job.killAfterSeconds ? t("jobs.limitsKill", { kill: job.killAfterSeconds }) : null,
+                  ]
+                    .filter((part) => part !== null)
+                    .join(", ") || "—"}
                 </Fact>
               </SimpleGrid>
             </Paper>
@@ -262,7 +264,7 @@ export default function JobDetailPage() {
                     }
                   >
                     <Text size="xs" c="dimmed">
-                      {format.dateTimeSeconds(entry.at)} · {entry.actor}
+                      {format.dateTimeSeconds(entry.at)} · {entry.actorName}
                     </Text>
                     {entry.reason ? <Text size="xs">{entry.reason}</Text> : null}
                   </Timeline.Item>
@@ -295,4 +297,16 @@ export default function JobDetailPage() {
       {confirmModal}
     </>
   );
+}
+
+/** A job's duration; while it runs (started, not ended) it ticks every second. */
+function LiveDuration({ startedAt, endedAt }: { startedAt: string | null; endedAt: string | null }) {
+  const running = startedAt !== null && endedAt === null;
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!running) return;
+    const timer = window.setInterval(() => setTick((n) => n + 1), 1000);
+    return () => window.clearInterval(timer);
+  }, [running]);
+  return <span data-testid="job-duration">{duration(startedAt, endedAt)}</span>;
 }
