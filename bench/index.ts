@@ -1,6 +1,7 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchStorage } from "./storage.js";
 import { benchTriggers } from "./triggers.js";
 
 /**
@@ -15,4 +16,5 @@ await benchFoundation(pgUrl);
 await benchEmail(pgUrl);
 await benchJobs(pgUrl);
 await benchTriggers(pgUrl);
+await benchStorage(pgUrl);
 process.exit(0);
