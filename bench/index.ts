@@ -2,6 +2,7 @@ import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
 import { benchQueues } from "./queues.js";
+import { benchStorage } from "./storage.js";
 import { benchTriggers } from "./triggers.js";
 
 /**
@@ -17,4 +18,5 @@ await benchEmail(pgUrl);
 await benchJobs(pgUrl);
 await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
+await benchStorage(pgUrl);
 process.exit(0);

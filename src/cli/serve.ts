@@ -71,6 +71,10 @@ export async function startServer(
       async close() {
         services.robotHub.closeAll(1001, "The server is shutting down.");
         await app.close();
+        // The heartbeats noted since the last flush are written before the sessions close.
+        await services.machines
+          .flushHeartbeats()
+          .catch((error: unknown) => logger.warn({ err: error }, "could not write the last robot heartbeats"));
         // The database may be away as the node stops; its sessions then end with the dead-node sweep.
         await services.machines
           .closeNodeSessions(services.robotHub.nodeId, "The server is shutting down.")
@@ -109,6 +113,15 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   );
   services.robotEvents.onWake(() => dispatcher.wake());
   dispatcher.start();
+  // Every node writes its robots' heartbeats in one statement every few seconds (HeartbeatBatch):
+  // at most 5 s, far below the 120 s "unresponsive" alert and the 600 s stale-session sweep below,
+  // and at most half the heartbeat interval, so a heartbeat is stored before the next one is due.
+  const heartbeats = startPeriodic(
+    "robot-heartbeats",
+    Math.min(5000, config.robotHeartbeatSeconds * 500),
+    () => services.machines.flushHeartbeats(),
+    logger,
+  );
   // Jobs of robots gone for more than a minute fault; stop-after / kill-after limits are enforced.
   const jobSweeper = runs("sweepers") ? startPeriodic("jobs", 1000, () => services.jobs.sweep(60), logger) : null;
   // Sessions whose node died keep no heartbeat: after 10 minutes of silence they are closed.
@@ -164,6 +177,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await mailer?.stop();
       await licenseNotices?.stop();
       await staleSessions?.stop();
+      await heartbeats.stop();
       await jobSweeper?.stop();
       await logRetention?.stop();
       await queueSweeper?.stop();

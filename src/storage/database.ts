@@ -9,6 +9,7 @@ import { type DialectHelpers, dialectHelpers } from "./dialect.js";
 import { migrateToLatest } from "./migrate.js";
 import { RetryingKysely } from "./retrying-kysely.js";
 import type { Database } from "./schema.js";
+import { StatementCache } from "./statement-cache.js";
 
 export type Db = Kysely<Database>;
 
@@ -45,7 +46,12 @@ export function openStorage(options: StorageOptions): StorageHandle {
   return openSqlite(path.join(options.dataDir, "dirigent.sqlite"));
 }
 
-export function openSqlite(file: string): StorageHandle {
+export interface SqliteOptions {
+  /** Prepared statements kept per SQL text (see StatementCache); 0 prepares every statement anew. */
+  statementCacheSize?: number;
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): StorageHandle {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes
@@ -55,7 +61,12 @@ export function openSqlite(file: string): StorageHandle {
   database.pragma("foreign_keys = ON");
   // Two processes on one file (a second `dirigent migrate`, tests) wait instead of failing.
   database.pragma("busy_timeout = 5000");
-  const db: Db = new RetryingKysely<Database>({ dialect: new SqliteDialect({ database }) }, transactionRetries);
+  const cacheSize = options.statementCacheSize ?? 500;
+  const prepared = cacheSize > 0 ? new StatementCache(database, cacheSize) : database;
+  const db: Db = new RetryingKysely<Database>(
+    { dialect: new SqliteDialect({ database: prepared }) },
+    transactionRetries,
+  );
   const dialect = dialectHelpers("sqlite");
   return {
     db,

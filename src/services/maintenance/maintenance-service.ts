@@ -39,6 +39,9 @@ export interface MaintenanceState {
   log: { phase: MaintenancePhase; actorName: string; createdAt: string; tenantId: number | null }[];
 }
 
+/** How long a node trusts a tenant's maintenance phase it read for a robot heartbeat. */
+export const phaseCacheMs = 5000;
+
 /**
  * Maintenance mode (orchestrator-spec §2.5) for the whole installation or one tenant. A scope
  * is under maintenance while it has an open window (ended_at null); a unique index allows at
@@ -178,6 +181,7 @@ export class MaintenanceService {
       );
       return windowId;
     });
+    this.forgetPhases();
     // Draining stops running jobs (kills them when asked to); the window counts the attempts.
     const mode = input.killJobs ? "kill" : "stop";
     const asked = await this.stopJobs(input.tenantId ?? null, mode);
@@ -231,12 +235,38 @@ export class MaintenanceService {
         },
       );
     });
+    this.forgetPhases();
     return this.state();
   }
 
   /** The phase in force for the whole installation. */
   async hostPhase(db: Db = this.ctx.db): Promise<MaintenancePhase> {
     return (await this.openWindow(db, null))?.phase ?? MaintenancePhase.none;
+  }
+
+  /** Phases read by `recentPhaseFor`, per tenant, until `until` (ms). */
+  private phases = new Map<number, { phase: MaintenancePhase; until: number }>();
+  private phasesGeneration = 0;
+
+  private forgetPhases(): void {
+    this.phases = new Map();
+    this.phasesGeneration += 1;
+  }
+
+  /**
+   * `phaseFor`, read at most once per tenant every `phaseCacheMs` on this node: robot heartbeats
+   * ask it for every session. A change made on this node is seen at once; one made on another
+   * node within `phaseCacheMs` (a suspended tenant's robots leave at their next heartbeat after it).
+   */
+  async recentPhaseFor(tenantId: number): Promise<MaintenancePhase> {
+    const now = Date.now();
+    const cached = this.phases.get(tenantId);
+    if (cached && cached.until > now) return cached.phase;
+    const generation = this.phasesGeneration;
+    const phase = await this.phaseFor(tenantId);
+    // A change committed while this read ran may not be in it: keep it only if none happened.
+    if (generation === this.phasesGeneration) this.phases.set(tenantId, { phase, until: now + phaseCacheMs });
+    return phase;
   }
 
   /** The phase in force for a tenant: the stricter of the installation's and its own. */

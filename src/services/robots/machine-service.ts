@@ -14,6 +14,7 @@ import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
 import type { MaintenanceService } from "../maintenance/maintenance-service.js";
+import { HeartbeatBatch } from "./heartbeat-batch.js";
 import type { RobotHub } from "./robot-hub.js";
 
 export interface RobotSession {
@@ -68,7 +69,11 @@ export class MachineService {
     private readonly maintenance: MaintenanceService,
     private readonly hub: RobotHub,
     private readonly alerts: AlertService,
-  ) {}
+  ) {
+    this.heartbeats = new HeartbeatBatch(ctx);
+  }
+
+  private readonly heartbeats: HeartbeatBatch;
 
   async list(access: TenantAccess): Promise<Machine[]> {
     access.assertTenant("machines.view");
@@ -298,16 +303,18 @@ export class MachineService {
     return row.id;
   }
 
-  async heartbeat(sessionId: number, busy: boolean): Promise<void> {
-    await this.ctx.db
-      .updateTable("robot_sessions")
-      .set({ last_heartbeat_at: isoNow(this.ctx.clock), state: busy ? State.busy : State.available })
-      .where("id", "=", sessionId)
-      .where("disconnected_at", "is", null)
-      .execute();
+  /** Notes the heartbeat; `flushHeartbeats` writes it with every other session's (see HeartbeatBatch). */
+  heartbeat(sessionId: number, busy: boolean): void {
+    this.heartbeats.record(sessionId, busy);
+  }
+
+  /** Writes the heartbeats noted since the last flush, all sessions in one statement. */
+  flushHeartbeats(): Promise<number> {
+    return this.heartbeats.flush();
   }
 
   async closeSession(sessionId: number, reason: string): Promise<void> {
+    this.heartbeats.forget(sessionId);
     const now = isoNow(this.ctx.clock);
     await this.ctx.db.transaction().execute(async (tx) => {
       const closed = await tx

@@ -27,6 +27,9 @@ type Heartbeat = ReturnType<typeof agentHeartbeat.parse>;
 type Logs = ReturnType<typeof agentLogs.parse>;
 type JobFinished = ReturnType<typeof agentJobFinished.parse>;
 
+/** How long a machine found admitted is trusted before its next heartbeat reads it again. */
+const admissionCacheMs = 5000;
+
 /** The robot's socket as the session sees it: the route sends and closes, nothing else. */
 export interface RobotLink {
   send(message: ServerMessage): void;
@@ -52,6 +55,22 @@ export class RobotSessionService {
     private readonly events: RobotEvents,
     private readonly logStream: LogStream,
   ) {}
+
+  /** Machines found admitted (active tenant and organization), until when (ms). */
+  private admitted = new Map<number, number>();
+
+  /**
+   * `stillAdmitted`, read at most every `admissionCacheMs` per machine: a tenant or organization
+   * disabled while its robots are connected ends their sessions within that time plus one heartbeat.
+   */
+  private async recentlyAdmitted(machineId: number): Promise<boolean> {
+    const now = Date.now();
+    if ((this.admitted.get(machineId) ?? 0) > now) return true;
+    const admitted = await this.machines.stillAdmitted(machineId);
+    if (admitted) this.admitted.set(machineId, now + admissionCacheMs);
+    else this.admitted.delete(machineId);
+    return admitted;
+  }
 
   /** A new connection of an authenticated machine; no session exists until its hello. */
   connect(bound: AuthenticatedMachine, link: RobotLink, log: SessionLog): RobotConversation {
@@ -95,21 +114,25 @@ export class RobotSessionService {
    * longer admitted; repeats the stops the robot's running jobs are due.
    */
   async heartbeat(sessionId: number, machine: Machine, link: RobotLink, message: Heartbeat): Promise<void> {
-    await this.machines.heartbeat(sessionId, message.runningJobs.length >= machine.slots);
+    // No query here on a warm cache: the heartbeat is written with all others a few seconds
+    // later (HeartbeatBatch), the phase and admission are read at most every 5 s (issue #14).
+    this.machines.heartbeat(sessionId, message.runningJobs.length >= machine.slots);
     const connection = this.hub.get(sessionId);
     if (connection) connection.draining = message.draining;
-    if ((await this.maintenance.phaseFor(machine.tenant_id)) === MaintenancePhase.suspended) {
+    if ((await this.maintenance.recentPhaseFor(machine.tenant_id)) === MaintenancePhase.suspended) {
       link.send({ type: "goodbye", reason: "The tenant is suspended for maintenance.", reconnect: true });
       link.close(CloseCode.maintenance, "maintenance");
       return;
     }
     // A tenant or organization disabled since the robot connected ends its session.
-    if (!(await this.machines.stillAdmitted(machine.id))) {
+    if (!(await this.recentlyAdmitted(machine.id))) {
       link.send({ type: "goodbye", reason: "The machine's tenant or organization was disabled.", reconnect: false });
       link.close(CloseCode.keyRevoked, "disabled");
       return;
     }
-    // Stops asked for on another node (or lost in transit) reach the robot with its next heartbeat.
+    // Stops asked for on another node (or lost in transit) reach the robot with its next heartbeat;
+    // a robot that runs nothing has nothing to stop.
+    if (message.runningJobs.length === 0) return;
     for (const stop of await this.jobs.pendingStops(sessionId)) {
       if (message.runningJobs.includes(stop.key)) link.send({ type: "stop", jobKey: stop.key, mode: stop.mode });
     }
