@@ -1,5 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import { ValidationError } from "../../domain/errors.js";
+import { schemaFieldErrors } from "../../domain/json-schema.js";
 import {
   type ExceptionType,
   priorityOfRank,
@@ -219,14 +220,6 @@ export class SchemaCache {
   check(queue: QueueRow, kind: SchemaKind, value: unknown, prefix: string): { path: string; message: string }[] {
     const validate = this.validator(queue, kind);
     if (!validate || validate(value)) return [];
-    return (validate.errors ?? []).map((e) => schemaError(e, prefix));
+    return schemaFieldErrors(validate.errors, prefix);
   }
-}
-
-function schemaError(e: ErrorObject, prefix: string) {
-  const path = `${prefix}${e.instancePath.replaceAll("/", ".")}`;
-  if (e.keyword === "required") return { path: `${path}.${String(e.params.missingProperty)}`, message: "is required" };
-  if (e.keyword === "additionalProperties")
-    return { path: `${path}.${String(e.params.additionalProperty)}`, message: "is not a known field" };
-  return { path, message: e.message ?? "is invalid" };
 }
