@@ -14,6 +14,7 @@ import { EmailSettingsService } from "./email/email-settings-service.js";
 import { NotificationService } from "./email/notification-service.js";
 import { OutboxService } from "./email/outbox-service.js";
 import { OAuthTokens } from "./email/transport.js";
+import { DomainEvents } from "./events/domain-events.js";
 import { FolderService } from "./folders/folder-service.js";
 import { ReadinessService } from "./health/readiness-service.js";
 import { AdministratorService } from "./host/administrator-service.js";
@@ -61,7 +62,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const packages = new PackageService(ctx, audit);
   const processes = new ProcessService(ctx, audit, packages);
   const robotEvents = new RobotEvents(robotHub);
-  const jobs = new JobService(ctx, audit, processes, alerts);
+  const events = new DomainEvents();
+  const jobs = new JobService(ctx, audit, processes, alerts, events);
   jobs.connectRobots(robotEvents);
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
@@ -74,6 +76,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   return {
     ctx,
     masterKey,
+    events,
     readiness: new ReadinessService(ctx),
     audit,
     security,

@@ -12,6 +12,7 @@ import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, Page, ServiceContext } from "../context.js";
+import type { DomainEvents } from "../events/domain-events.js";
 import { hashToken, newToken } from "../identity/secrets.js";
 import type { ProcessService } from "../processes/process-service.js";
 
@@ -98,6 +99,7 @@ export class JobService {
     private readonly audit: AuditService,
     private readonly processes: ProcessService,
     private readonly alerts: AlertService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Connects the robot gateway (set once at start-up; services do not import the HTTP layer). */
@@ -218,7 +220,7 @@ export class JobService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.event(tx, row.id, JobState.pending, origin.actor, origin.reason);
+      await this.event(tx, row, null, origin.actor, origin.reason);
       created.push(row);
     }
     return created;
@@ -315,8 +317,8 @@ export class JobService {
       });
       await this.event(
         tx,
-        job.id,
-        target,
+        row,
+        job.state,
         actor.name,
         target === JobState.stopped ? "Cancelled before it started" : `${mode === "kill" ? "Kill" : "Stop"} requested`,
       );
@@ -424,8 +426,8 @@ export class JobService {
       if (claimed)
         await this.event(
           tx,
-          claimed.id,
-          JobState.running,
+          claimed,
+          JobState.pending,
           `machine ${session.machineId}`,
           `Assigned to session ${session.id}`,
         );
@@ -464,8 +466,8 @@ export class JobService {
       if (row) {
         await this.event(
           tx,
-          job.id,
-          target,
+          row,
+          job.state,
           `machine ${job.machine_id ?? "?"}`,
           target === JobState.faulted
             ? row.error
@@ -492,7 +494,7 @@ export class JobService {
       .returningAll()
       .execute();
     for (const row of rows)
-      await this.event(
+      await this.timeline(
         this.ctx.db,
         row.id,
         row.state,
@@ -601,7 +603,7 @@ export class JobService {
           token_hash: null,
         }).catch(ignoreConflict);
         if (row) {
-          await this.event(tx, job.id, JobState.faulted, "system", row.error);
+          await this.event(tx, row, job.state, "system", row.error);
           await this.alertFaulted(tx, row);
         }
         return row;
@@ -629,8 +631,8 @@ export class JobService {
         if (r)
           await this.event(
             tx,
-            job.id,
-            target,
+            r,
+            job.state,
             "system",
             kill ? `Killed after ${job.kill_after_seconds} s` : `Stopped after ${job.stop_after_seconds} s`,
           );
@@ -663,7 +665,7 @@ export class JobService {
         const r = await this.move(tx, job, target, { stop_requested_at: isoNow(this.ctx.clock) }).catch(
           () => undefined,
         );
-        if (r) await this.event(tx, job.id, target, "maintenance", reason);
+        if (r) await this.event(tx, r, job.state, "maintenance", reason);
         return r;
       });
       if (row?.session_id) this.robots.stop(row.session_id, row.key, mode);
@@ -757,7 +759,13 @@ export class JobService {
     return row;
   }
 
-  private async event(db: Db, jobId: number, state: JobState, actor: string, reason: string | null) {
+  /** Writes the timeline entry of a job's new state and tells the listeners of domain events. */
+  private async event(db: Db, job: JobRow, from: JobState | null, actor: string, reason: string | null) {
+    await this.timeline(db, job.id, job.state, actor, reason);
+    await this.events.emit(db, from === null ? { type: "job.created", job } : { type: "job.stateChanged", job, from });
+  }
+
+  private async timeline(db: Db, jobId: number, state: JobState, actor: string, reason: string | null) {
     await db
       .insertInto("job_events")
       .values({ job_id: jobId, state, actor, reason, created_at: isoNow(this.ctx.clock) })

@@ -1,0 +1,30 @@
+import type { JobState } from "../../shared/jobs.js";
+import type { Db } from "../../storage/database.js";
+import type { JobRow } from "../../storage/schema.js";
+
+/**
+ * Something that happened in the domain, told inside the transaction that made it happen. Listeners
+ * (the webhook outbox, the monitoring rollups) write their rows with the same `db`, so what they
+ * record commits or rolls back with the change itself and a crash loses none of it.
+ */
+export type DomainEvent =
+  /** A job was created (state pending). */
+  | { type: "job.created"; job: JobRow }
+  /** A job moved from `from` to `job.state` (running, stopping, a final state, …). */
+  | { type: "job.stateChanged"; job: JobRow; from: JobState };
+
+export type DomainEventListener = (db: Db, event: DomainEvent) => Promise<void>;
+
+/** The listeners of domain events; services emit, integrations listen. */
+export class DomainEvents {
+  private readonly listeners: DomainEventListener[] = [];
+
+  on(listener: DomainEventListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Runs every listener in turn inside the caller's transaction; a failing listener fails the change. */
+  async emit(db: Db, event: DomainEvent): Promise<void> {
+    for (const listener of this.listeners) await listener(db, event);
+  }
+}
