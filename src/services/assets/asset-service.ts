@@ -11,6 +11,7 @@ import type { AssetRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type Page, type ServiceContext, uniqueOrConflict } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import { type Asset, AssetReader, auditOf } from "./asset-reader.js";
 import type { AssetVault } from "./asset-vault.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -51,7 +52,7 @@ export class AssetService {
 
   /** A folder's assets by name (case-insensitive), `q` matching part of the name. */
   async list(access: TenantAccess, folderId: number, query: AssetListQuery): Promise<Page<Asset>> {
-    await this.assertFolderExists(access, folderId);
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     access.assertFolder(folderId, "assets.view");
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const rows = await this.ctx.db
@@ -91,7 +92,7 @@ export class AssetService {
   }
 
   async create(actor: Actor, orgId: number, access: TenantAccess, folderId: number, input: AssetInput): Promise<Asset> {
-    await this.assertFolderExists(access, folderId);
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     access.assertFolder(folderId, "assets.create");
     const value =
       input.value === undefined || input.value === null ? null : parseAssetValue(input.type, input.value, "value");
@@ -292,16 +293,6 @@ export class AssetService {
 
   private async row(db: Db, id: number): Promise<AssetRow> {
     return db.selectFrom("assets").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-  }
-
-  private async assertFolderExists(access: TenantAccess, folderId: number): Promise<void> {
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
   }
 
   private async machine(tenantId: number, machineId: number) {

@@ -10,6 +10,7 @@ import type { BucketRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import type { BucketProvider } from "./bucket-provider.js";
 import { LocalProvider } from "./local-provider.js";
 import { S3Provider } from "./s3-provider.js";
@@ -82,7 +83,7 @@ export class BucketService {
   ) {}
 
   async list(access: TenantAccess, folderId: number): Promise<Bucket[]> {
-    await this.assertFolderExists(access.tenantId, folderId);
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     access.assertFolder(folderId, "buckets.view");
     const rows = await this.ctx.db
       .selectFrom("buckets")
@@ -140,7 +141,7 @@ export class BucketService {
     folderId: number,
     input: BucketInput,
   ): Promise<Bucket> {
-    await this.assertFolderExists(access.tenantId, folderId);
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     access.assertFolder(folderId, "buckets.create");
     const provider = input.provider ?? BucketProviderKind.local;
     const key = randomUUID();
@@ -343,16 +344,6 @@ export class BucketService {
   private forget(id: number): void {
     this.providers.get(id)?.provider.close();
     this.providers.delete(id);
-  }
-
-  private async assertFolderExists(tenantId: number, folderId: number): Promise<void> {
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
   }
 
   private unique<T>(name: string, work: () => Promise<T>): Promise<T> {

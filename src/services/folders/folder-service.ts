@@ -9,6 +9,20 @@ import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 
+/**
+ * A folder id of another tenant, or of none, is a 404 for everyone — administrators, who may see
+ * every folder, included — before any permission check could answer differently.
+ */
+export async function assertFolderOfTenant(db: Db, tenantId: number, folderId: number): Promise<void> {
+  const folder = await db
+    .selectFrom("folders")
+    .select("id")
+    .where("id", "=", folderId)
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  if (!folder) throw new NotFoundError("The folder");
+}
+
 export interface Folder {
   id: number;
   name: string;

@@ -8,6 +8,7 @@ import type { ProcessRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import type { PackageService } from "../packages/package-service.js";
 
 export interface Process {
@@ -66,7 +67,7 @@ export class ProcessService {
 
   async list(access: TenantAccess, folderId?: number): Promise<Process[]> {
     if (folderId !== undefined) {
-      await this.assertFolderExists(access, folderId);
+      await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
       access.assertFolder(folderId, "processes.view");
     }
     const rows = await this.ctx.db
@@ -77,17 +78,6 @@ export class ProcessService {
       .orderBy("name")
       .execute();
     return rows.filter((r) => access.canInFolder(r.folder_id, "processes.view")).map(present);
-  }
-
-  /** A folder id of another tenant, or of none, is a 404 for everyone (administrators see every folder that exists). */
-  private async assertFolderExists(access: TenantAccess, folderId: number): Promise<void> {
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
   }
 
   async get(access: TenantAccess, id: number): Promise<Process> {
@@ -102,7 +92,7 @@ export class ProcessService {
     folderId: number,
     input: ProcessInput,
   ): Promise<Process> {
-    await this.assertFolderExists(access, folderId);
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     access.assertFolder(folderId, "processes.create");
     const resolved = await this.resolveEntryPoint(this.ctx.db, access.tenantId, input);
     return this.unique(input.name, () =>

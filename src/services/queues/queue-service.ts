@@ -10,6 +10,7 @@ import type { QueueRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type ServiceContext, uniqueOrConflict } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import { compileSchema, presentQueue, type Queue, type QueueCaller } from "./queue-model.js";
 
 export interface QueueInput {
@@ -97,6 +98,7 @@ export class QueueService {
 
   /** The folder's queues with their counts per status, average processing time and SLA colour. */
   async list(access: TenantAccess, folderId: number): Promise<QueueStats[]> {
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     access.assertFolder(folderId, "queues.view");
     const rows = await this.ctx.db
       .selectFrom("queues")
