@@ -21,7 +21,8 @@ export const jobStates = Object.values(JobState);
 
 export const jobTransitions: Readonly<Record<JobState, readonly JobState[]>> = {
   pending: ["running", "stopped"],
-  running: ["stopping", "terminating", "successful", "faulted", "stopped"],
+  // Back to pending: the assignment never reached the robot (it never acknowledged the job).
+  running: ["pending", "stopping", "terminating", "successful", "faulted", "stopped"],
   stopping: ["terminating", "successful", "faulted", "stopped"],
   terminating: ["successful", "faulted", "stopped"],
   successful: [],

@@ -430,6 +430,8 @@ export interface JobTable {
   trigger_id: ColumnType<number | null, number | null | undefined, number | null>;
   /** The trigger alerts this job raised already ("pending", "running", comma-separated). */
   trigger_alerted: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the robot first showed it has the job (a heartbeat or hello listing it); null until then. */
+  acknowledged_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JobEventTable {

@@ -487,7 +487,7 @@ export class JobService {
     if (jobKeys.length === 0) return [];
     const rows = await this.ctx.db
       .updateTable("jobs")
-      .set({ session_id: session.id, updated_at: isoNow(this.ctx.clock) })
+      .set({ session_id: session.id, updated_at: isoNow(this.ctx.clock), acknowledged_at: isoNow(this.ctx.clock) })
       .where("key", "in", jobKeys)
       .where("machine_id", "=", session.machineId)
       .where("state", "in", [...activeJobStates])
@@ -502,6 +502,66 @@ export class JobService {
         `Resumed on session ${session.id}`,
       );
     return rows;
+  }
+
+  /** Records that the robot of a session has these jobs (it listed them in a heartbeat). */
+  async acknowledge(sessionId: number, jobKeys: string[]): Promise<void> {
+    if (jobKeys.length === 0) return;
+    await this.ctx.db
+      .updateTable("jobs")
+      .set({ acknowledged_at: isoNow(this.ctx.clock) })
+      .where("session_id", "=", sessionId)
+      .where("key", "in", jobKeys)
+      .where("acknowledged_at", "is", null)
+      .execute();
+  }
+
+  /**
+   * A robot said hello on a new session without some jobs an earlier session of the same machine
+   * and host was assigned but never acknowledged: the assignment never reached it (the server or
+   * the connection died in between). Those jobs wait for a robot again — a stop asked for
+   * meanwhile ends them as stopped. Returns how many moved.
+   */
+  async requeueUnacknowledged(session: { id: number; machineId: number; hostName: string }): Promise<number> {
+    const lost = await this.ctx.db
+      .selectFrom("jobs as j")
+      .innerJoin("robot_sessions as s", "s.id", "j.session_id")
+      .selectAll("j")
+      .where("j.machine_id", "=", session.machineId)
+      .where("j.session_id", "!=", session.id)
+      .where("j.acknowledged_at", "is", null)
+      .where("j.state", "in", [...activeJobStates])
+      .where("s.host_name", "=", session.hostName)
+      .execute();
+    let moved = 0;
+    for (const job of lost) if (await this.unassign(job, "The robot never received the job")) moved += 1;
+    if (moved > 0) this.robots.wakeDispatcher();
+    return moved;
+  }
+
+  /** Takes back a job whose robot never acknowledged it: pending again, or stopped if a stop was asked. */
+  private async unassign(job: JobRow, reason: string): Promise<JobRow | undefined> {
+    const now = isoNow(this.ctx.clock);
+    const target = job.state === JobState.running ? JobState.pending : JobState.stopped;
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const row = await this.move(
+        tx,
+        job,
+        target,
+        target === JobState.pending
+          ? { session_id: null, machine_id: null, started_at: null, token_hash: null }
+          : { ended_at: now, token_hash: null },
+      ).catch(ignoreConflict);
+      if (row)
+        await this.event(
+          tx,
+          row,
+          job.state,
+          "system",
+          target === JobState.pending ? `${reason}; it waits for a robot again` : `${reason}; stopped`,
+        );
+      return row;
+    });
   }
 
   /** Active jobs of a session whose state asks the robot to stop (re-sent with each heartbeat). */
@@ -596,6 +656,11 @@ export class JobService {
     let faulted = 0;
     for (const job of lost) {
       // Unless a newer session of the same machine resumed it (then session_id changed).
+      if (job.acknowledged_at === null) {
+        // It never reached the robot: nothing ran, so it runs elsewhere instead of failing.
+        await this.unassign(job, "The robot disconnected before it received the job");
+        continue;
+      }
       const moved = await this.ctx.db.transaction().execute(async (tx) => {
         const row = await this.move(tx, job, JobState.faulted, {
           ended_at: now.toISOString(),

@@ -105,6 +105,8 @@ export class RobotSessionService {
     });
     // A robot back from a network drop keeps reporting the jobs it is still running.
     await this.jobs.resume({ id: sessionId, machineId: machine.id }, message.runningJobs);
+    // What it does not list and never acknowledged, it never received: it waits for a robot again.
+    await this.jobs.requeueUnacknowledged({ id: sessionId, machineId: machine.id, hostName: message.hostName });
     this.events.wakeDispatcher();
     return sessionId;
   }
@@ -161,6 +163,11 @@ export class RobotSessionService {
   }
 
   /** The connection is gone: the session ends with the reason (ours, or the agent's). */
+  /** The robot showed it has these jobs (see JobService.requeueUnacknowledged). */
+  acknowledge(sessionId: number, jobKeys: string[]): Promise<void> {
+    return this.jobs.acknowledge(sessionId, jobKeys);
+  }
+
   async closed(sessionId: number, reason: string): Promise<void> {
     this.hub.remove(sessionId);
     await this.machines.closeSession(sessionId, reason);
@@ -181,6 +188,8 @@ export class RobotConversation {
    * gap (the server keeps the highest stored `seq` per job and skips anything at or below it).
    */
   private readonly refused = new Map<string, number>();
+  /** Jobs this robot listed in its last heartbeat (acknowledged already). */
+  private acknowledged = new Set<string>();
 
   constructor(
     private readonly service: RobotSessionService,
@@ -210,12 +219,22 @@ export class RobotConversation {
     if (this.sessionId === null) throw new RobotProtocolError("Say hello first.");
     const sessionId = this.sessionId;
     switch (message.type) {
-      case "heartbeat":
+      case "heartbeat": {
         // A heartbeat that cannot be recorded is skipped: the next one counts.
-        return this.service.heartbeat(sessionId, this.machine, this.link, message).catch((error: unknown) => {
-          if (error instanceof RobotProtocolError) throw error;
-          this.log.error({ err: error }, "a robot heartbeat could not be recorded");
-        });
+        const listed = message.runningJobs;
+        const fresh = listed.filter((key) => !this.acknowledged.has(key));
+        return Promise.all([
+          this.service.heartbeat(sessionId, this.machine, this.link, message),
+          this.service.acknowledge(sessionId, fresh),
+        ])
+          .then(() => {
+            this.acknowledged = new Set(listed);
+          })
+          .catch((error: unknown) => {
+            if (error instanceof RobotProtocolError) throw error;
+            this.log.error({ err: error }, "a robot heartbeat could not be recorded");
+          });
+      }
       case "logs":
         return this.stored(message.jobKey, message.seq, () =>
           this.service.logs(sessionId, this.machine, this.link, message),
