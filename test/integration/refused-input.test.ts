@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Api, type ApiResponse, expectProblem, unique } from "../helpers/api.js";
 import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
+import { apiOperations, fillPath, sampleBody } from "../helpers/route-walk.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /**
@@ -101,6 +102,44 @@ describe.each(testDatabases())("values the database cannot store, on %s", { time
       }
     }
     expect(calls).toBeGreaterThan(500);
+    expect(failures).toEqual([]);
+  });
+
+  it("answers malformed bodies of every operation with a 4xx problem: missing, extra, mistyped and huge fields", async () => {
+    const failures: string[] = [];
+    let calls = 0;
+    const values = { org: org.slug, tenant: org.defaultTenantId };
+    for (const op of await apiOperations(server.url)) {
+      // Not the calls that would end the session or close the installation for the rest of the walk.
+      if (!op.bodySchema || /^\/(job\/|auth\/logout|host\/maintenance)/.test(op.template)) continue;
+      const path = fillPath(op.template, new Proxy(values, { get: (v, k: string) => v[k as keyof typeof v] ?? 1 }));
+      if (!path) continue;
+      const { body } = sampleBody(op.bodySchema, {});
+      const base = typeof body === "object" && body !== null && !Array.isArray(body) ? body : {};
+      const variants: unknown[] = [{}, { ...base, unexpectedField: 1 }, "not json", [], null];
+      for (const key of Object.keys(base)) {
+        const value = (base as Record<string, unknown>)[key];
+        variants.push({ ...base, [key]: typeof value === "number" ? "12" : 12 });
+        variants.push({ ...base, [key]: "x".repeat(100_000) });
+        variants.push({ ...base, [key]: { nested: ["\u0000", 2 ** 53] } });
+      }
+      for (const variant of variants) {
+        for (const client of [host, org.admin.api]) {
+          const res = await client.request(
+            op.method,
+            path,
+            typeof variant === "string" ? variant : JSON.stringify(variant),
+          );
+          calls += 1;
+          if (res.status >= 500)
+            failures.push(`${op.method} ${path} ${JSON.stringify(variant).slice(0, 80)} → ${res.status}`);
+          else if (res.status >= 400 && !(res.headers.get("content-type") ?? "").includes("problem+json"))
+            failures.push(`${op.method} ${path} → ${res.status} without problem+json`);
+        }
+      }
+    }
+    console.log(`body fuzz (${database}): ${calls} calls, ${failures.length} failures`);
+    expect(calls).toBeGreaterThan(300);
     expect(failures).toEqual([]);
   });
 });

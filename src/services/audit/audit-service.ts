@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import type { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { maskSecrets } from "../../domain/audit.js";
+import { neutraliseFormula } from "../../domain/csv.js";
 import { ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import type { Db } from "../../storage/database.js";
@@ -119,7 +120,6 @@ export class AuditService {
     ];
     return stringify([
       header,
-      // Spreadsheets run cells starting with = + - @ as formulas: such text gets a leading quote.
       ...rows.map((r) =>
         [
           r.created_at,
@@ -160,10 +160,6 @@ export class AuditService {
     }
     return q;
   }
-}
-
-function neutraliseFormula(cell: string): string {
-  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
 function present(r: AuditLogRow): AuditRecord {
