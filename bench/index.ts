@@ -2,6 +2,7 @@ import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
 import { benchQueues } from "./queues.js";
+import { benchRequests } from "./requests.js";
 import { benchStorage } from "./storage.js";
 import { benchTriggers } from "./triggers.js";
 
@@ -14,6 +15,7 @@ const pgUrl = process.env.DIRIGENT_BENCH_DATABASE_URL ?? process.env.DIRIGENT_TE
 if (!pgUrl) console.log("PostgreSQL rows skipped: set DIRIGENT_BENCH_DATABASE_URL to include them.");
 console.log("# Dirigent benchmarks");
 await benchFoundation(pgUrl);
+await benchRequests(pgUrl);
 await benchEmail(pgUrl);
 await benchJobs(pgUrl);
 await benchQueues(pgUrl);

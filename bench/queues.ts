@@ -21,13 +21,14 @@ const password = "Bench-Passw0rd!";
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-async function benchDatabase(label: string, databaseUrl: string | undefined) {
+async function benchDatabase(label: string, databaseUrl: string | undefined, cacheSeconds = "10") {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-bench-queues-"));
   const quiet = new Writable({ write: (_c, _e, done) => done() });
   const config = parseConfig({
     DIRIGENT_PORT: "0",
     DIRIGENT_DATA_DIR: dataDir,
     DIRIGENT_ADMIN_PASSWORD: password,
+    DIRIGENT_AUTH_CACHE_SECONDS: cacheSeconds,
     ...(databaseUrl && { DATABASE_URL: databaseUrl }),
   });
   const server = await startServer(config, { logger: createLogger("error", quiet) });
@@ -136,13 +137,22 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
 
 /** Runs the queue benchmark and prints its table. */
 export async function benchQueues(pgUrl: string | undefined): Promise<void> {
-  const rows = [await benchDatabase("SQLite", undefined)];
+  // Each database with the request cache off (as before issue #14's cache) and on, in the same run.
+  const rows = [
+    await benchDatabase("SQLite, request cache off", undefined, "0"),
+    await benchDatabase("SQLite", undefined),
+  ];
   if (pgUrl) {
-    const db = await freshPostgres(pgUrl);
-    try {
-      rows.push(await benchDatabase("PostgreSQL", db.url));
-    } finally {
-      await db.drop();
+    for (const [label, cache] of [
+      ["PostgreSQL, request cache off", "0"],
+      ["PostgreSQL", "10"],
+    ] as const) {
+      const db = await freshPostgres(pgUrl);
+      try {
+        rows.push(await benchDatabase(label, db.url, cache));
+      } finally {
+        await db.drop();
+      }
     }
   }
   console.log(`\n## Queues — ${cycles} add → start → result cycles, ${consumers} concurrent consumers\n`);

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "../platform/logger.js";
 import { loadMasterKey } from "../platform/master-key.js";
 import { generatePassword } from "../services/identity/secrets.js";
 import { createServices, type Services } from "../services/index.js";
-import { openStorage, type StorageHandle } from "../storage/database.js";
+import { openStorage, type StorageHandle, writesOf } from "../storage/database.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -57,6 +57,7 @@ export async function startServer(
     await app.listen({ port: config.port, host: config.host });
     const bus = await storage.openBus(services.robotHub.nodeId);
     services.robotEvents.connectBus(bus);
+    services.requestCache.connect(writesOf(storage.db), bus);
     const background = startBackground(config, services, logger);
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;

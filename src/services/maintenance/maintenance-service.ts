@@ -5,6 +5,7 @@ import { canMoveMaintenance, MaintenancePhase } from "../../shared/maintenance.j
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { MaintenanceWindowRow } from "../../storage/schema.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { NotificationService } from "../email/notification-service.js";
@@ -59,6 +60,7 @@ export class MaintenanceService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly notifications: NotificationService,
+    private readonly cache: RequestCache,
   ) {}
 
   async state(): Promise<MaintenanceState> {
@@ -286,16 +288,12 @@ export class MaintenanceService {
    * under maintenance, or the tenant the request touches is. System administrators are never stopped.
    */
   async assertUserMayProceed(tenantId?: number): Promise<void> {
-    const windows = await this.ctx.db
-      .selectFrom("maintenance_windows")
-      .select("tenant_id")
-      .where("ended_at", "is", null)
-      .where((eb) =>
-        tenantId === undefined
-          ? eb("tenant_id", "is", null)
-          : eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]),
-      )
-      .execute();
+    // Every user request asks this (twice for a tenant route): the open windows are cached
+    // (RequestCache), and a phase change on any node makes every node forget them.
+    const open = await this.cache.get("maintenance", "open", () =>
+      this.ctx.db.selectFrom("maintenance_windows").select("tenant_id").where("ended_at", "is", null).execute(),
+    );
+    const windows = open.filter((w) => w.tenant_id === null || w.tenant_id === tenantId);
     if (windows.length === 0) return;
     const scope = windows.some((w) => w.tenant_id === null) ? "host" : "tenant";
     throw new MaintenanceError(maintenanceRetryAfterSeconds, scope);
