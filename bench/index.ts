@@ -4,6 +4,7 @@ import { benchJobs } from "./jobs.js";
 import { benchQueues } from "./queues.js";
 import { benchRequests } from "./requests.js";
 import { benchStorage } from "./storage.js";
+import { printSummary } from "./summary.js";
 import { benchTriggers } from "./triggers.js";
 
 /**
@@ -21,4 +22,5 @@ await benchJobs(pgUrl);
 await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
+printSummary();
 process.exit(0);

@@ -8,6 +8,7 @@ import { parseConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
 import { claimQueueItem } from "../src/storage/sql/claim-queue-item.js";
 import { freshPostgres } from "./foundation.js";
+import { addSummary } from "./summary.js";
 
 /**
  * P1 (issue #8): queue transaction cycles per second — add → start → result over HTTP with 8
@@ -160,6 +161,17 @@ export async function benchQueues(pgUrl: string | undefined): Promise<void> {
     "| database | cycles/s over HTTP | same 3 statements through Kysely (baseline) /s | ratio (target ≥ 0.5) | `transactions` p50 ms | p99 ms |",
   );
   console.log("|---|---|---|---|---|---|");
+  for (const r of rows.filter((x) => !x.label.includes("cache off"))) {
+    const off = rows.find((x) => x.label === `${r.label}, request cache off`);
+    addSummary({
+      figure: "queue add → start → result cycles over HTTP vs the same statements direct",
+      setup: r.label,
+      value: `${r.http.toFixed(1)} /s`,
+      baseline: `direct ${r.direct.toFixed(1)} /s; cache off ${off ? off.http.toFixed(1) : "–"} /s`,
+      ratio: (r.http / r.direct).toFixed(2),
+      target: "≥ 0.5",
+    });
+  }
   for (const r of rows)
     console.log(
       `| ${r.label} | ${r.http.toFixed(1)} | ${r.direct.toFixed(1)} | ${(r.http / r.direct).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,

@@ -8,6 +8,7 @@ import { parseConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
 import { writesOf } from "../src/storage/database.js";
 import { freshPostgres } from "./foundation.js";
+import { addSummary } from "./summary.js";
 
 /**
  * P6 (issue #14): an authenticated tenant request, `GET T/jobs?limit=50` over 1,000 jobs as an
@@ -162,6 +163,35 @@ export async function benchRequests(pgUrl: string | undefined): Promise<void> {
     `| setup | GET /health req/s (baseline) | jobs list req/s, ${concurrency} clients (p50 / p99 ms) | ratio (target ≥ 0.7) | ${openRate} req/s open loop p50 / p99 ms (target p99 ≤ 50) | timeouts | statements per request |`,
   );
   console.log("|---|---|---|---|---|---|---|");
+  for (const database of ["SQLite", "PostgreSQL"]) {
+    const off = rows.find((x) => x.label.startsWith(`${database}, request cache off`))?.r;
+    const on = rows.find((x) => x.label.startsWith(`${database}, request cache on`))?.r;
+    if (!off || !on) continue;
+    addSummary({
+      figure: "GET T/jobs?limit=50 closed loop vs GET /health",
+      setup: database,
+      value: `${fmt(on.closed.perSecond)} req/s`,
+      baseline: `/health ${fmt(on.health.perSecond)} req/s; cache off ${fmt(off.closed.perSecond)} req/s`,
+      ratio: (on.closed.perSecond / on.health.perSecond).toFixed(2),
+      target: "≥ 0.7",
+    });
+    addSummary({
+      figure: `GET T/jobs?limit=50 at ${openRate} req/s, p99`,
+      setup: database,
+      value: `${fmt(on.open.p99)} ms (${on.open.timeouts} timeouts)`,
+      baseline: `cache off ${fmt(off.open.p99)} ms (${off.open.timeouts} timeouts)`,
+      ratio: (on.open.p99 / Math.max(off.open.p99, 0.001)).toFixed(2),
+      target: "p99 ≤ 50 ms",
+    });
+    addSummary({
+      figure: "statements per tenant request",
+      setup: database,
+      value: on.statements.toFixed(1),
+      baseline: `cache off ${off.statements.toFixed(1)}`,
+      ratio: (on.statements / off.statements).toFixed(2),
+      target: "only the handler's",
+    });
+  }
   for (const { label, r } of rows)
     console.log(
       `| ${label} | ${fmt(r.health.perSecond)} | ${fmt(r.closed.perSecond)} (${fmt(r.closed.p50)} / ${fmt(r.closed.p99)}) | ${(r.closed.perSecond / r.health.perSecond).toFixed(2)} | ${fmt(r.open.p50)} / ${fmt(r.open.p99)} | ${r.open.timeouts} | ${r.statements.toFixed(1)} |`,
