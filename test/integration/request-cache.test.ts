@@ -105,7 +105,10 @@ describe.each(testDatabases())("request cache (%s)", (database) => {
 });
 
 describe.skipIf(!testDatabases().includes("postgres"))("request cache on two PostgreSQL nodes", () => {
-  it("a change on one node takes effect on the next request on the other: role, token, user, organization, maintenance", async () => {
+  // Two servers and ~30 requests: longer than the default timeout on a loaded machine.
+  it("a change on one node takes effect on the next request on the other: role, token, user, organization, maintenance", {
+    timeout: 120_000,
+  }, async () => {
     const db = await createPostgresDatabase();
     const dataDirs = [1, 2].map(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-node-")));
     const nodes: TestServer[] = [];

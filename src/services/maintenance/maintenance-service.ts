@@ -271,14 +271,13 @@ export class MaintenanceService {
     return phase;
   }
 
-  /** The phase in force for a tenant: the stricter of the installation's and its own. */
+  /**
+   * The phase in force for a tenant: the stricter of the installation's and its own. The
+   * dispatcher asks it for every robot in every round: the open windows are cached
+   * (RequestCache), and a phase change on any node makes every node forget them.
+   */
   async phaseFor(tenantId: number): Promise<MaintenancePhase> {
-    const open = await this.ctx.db
-      .selectFrom("maintenance_windows")
-      .select("phase")
-      .where("ended_at", "is", null)
-      .where((eb) => eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]))
-      .execute();
+    const open = (await this.openWindows()).filter((w) => w.tenant_id === null || w.tenant_id === tenantId);
     if (open.some((w) => w.phase === MaintenancePhase.suspended)) return MaintenancePhase.suspended;
     return open.length > 0 ? MaintenancePhase.draining : MaintenancePhase.none;
   }
@@ -288,15 +287,23 @@ export class MaintenanceService {
    * under maintenance, or the tenant the request touches is. System administrators are never stopped.
    */
   async assertUserMayProceed(tenantId?: number): Promise<void> {
-    // Every user request asks this (twice for a tenant route): the open windows are cached
-    // (RequestCache), and a phase change on any node makes every node forget them.
-    const open = await this.cache.get("maintenance", "open", () =>
-      this.ctx.db.selectFrom("maintenance_windows").select("tenant_id").where("ended_at", "is", null).execute(),
-    );
+    // Every user request asks this (twice for a tenant route): see openWindows.
+    const open = await this.openWindows();
     const windows = open.filter((w) => w.tenant_id === null || w.tenant_id === tenantId);
     if (windows.length === 0) return;
     const scope = windows.some((w) => w.tenant_id === null) ? "host" : "tenant";
     throw new MaintenanceError(maintenanceRetryAfterSeconds, scope);
+  }
+
+  /** The open maintenance windows (cached; see RequestCache). */
+  private openWindows(): Promise<{ tenant_id: number | null; phase: MaintenancePhase }[]> {
+    return this.cache.get("maintenance", "open", () =>
+      this.ctx.db
+        .selectFrom("maintenance_windows")
+        .select(["tenant_id", "phase"])
+        .where("ended_at", "is", null)
+        .execute(),
+    );
   }
 
   /** Queues a maintenance notice to the administrators of every organization, or of the tenant's. */
