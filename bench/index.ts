@@ -2,7 +2,9 @@ import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
 import { benchQueues } from "./queues.js";
+import { benchRequests } from "./requests.js";
 import { benchStorage } from "./storage.js";
+import { printSummary } from "./summary.js";
 import { benchTriggers } from "./triggers.js";
 
 /**
@@ -14,9 +16,11 @@ const pgUrl = process.env.DIRIGENT_BENCH_DATABASE_URL ?? process.env.DIRIGENT_TE
 if (!pgUrl) console.log("PostgreSQL rows skipped: set DIRIGENT_BENCH_DATABASE_URL to include them.");
 console.log("# Dirigent benchmarks");
 await benchFoundation(pgUrl);
+await benchRequests(pgUrl);
 await benchEmail(pgUrl);
 await benchJobs(pgUrl);
 await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
+printSummary();
 process.exit(0);

@@ -8,6 +8,7 @@ import { parseConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
 import { claimQueueItem } from "../src/storage/sql/claim-queue-item.js";
 import { freshPostgres } from "./foundation.js";
+import { addSummary } from "./summary.js";
 
 /**
  * P1 (issue #8): queue transaction cycles per second — add → start → result over HTTP with 8
@@ -21,13 +22,14 @@ const password = "Bench-Passw0rd!";
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-async function benchDatabase(label: string, databaseUrl: string | undefined) {
+async function benchDatabase(label: string, databaseUrl: string | undefined, cacheSeconds = "10") {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-bench-queues-"));
   const quiet = new Writable({ write: (_c, _e, done) => done() });
   const config = parseConfig({
     DIRIGENT_PORT: "0",
     DIRIGENT_DATA_DIR: dataDir,
     DIRIGENT_ADMIN_PASSWORD: password,
+    DIRIGENT_AUTH_CACHE_SECONDS: cacheSeconds,
     ...(databaseUrl && { DATABASE_URL: databaseUrl }),
   });
   const server = await startServer(config, { logger: createLogger("error", quiet) });
@@ -136,13 +138,22 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
 
 /** Runs the queue benchmark and prints its table. */
 export async function benchQueues(pgUrl: string | undefined): Promise<void> {
-  const rows = [await benchDatabase("SQLite", undefined)];
+  // Each database with the request cache off (as before issue #14's cache) and on, in the same run.
+  const rows = [
+    await benchDatabase("SQLite, request cache off", undefined, "0"),
+    await benchDatabase("SQLite", undefined),
+  ];
   if (pgUrl) {
-    const db = await freshPostgres(pgUrl);
-    try {
-      rows.push(await benchDatabase("PostgreSQL", db.url));
-    } finally {
-      await db.drop();
+    for (const [label, cache] of [
+      ["PostgreSQL, request cache off", "0"],
+      ["PostgreSQL", "10"],
+    ] as const) {
+      const db = await freshPostgres(pgUrl);
+      try {
+        rows.push(await benchDatabase(label, db.url, cache));
+      } finally {
+        await db.drop();
+      }
     }
   }
   console.log(`\n## Queues — ${cycles} add → start → result cycles, ${consumers} concurrent consumers\n`);
@@ -150,6 +161,17 @@ export async function benchQueues(pgUrl: string | undefined): Promise<void> {
     "| database | cycles/s over HTTP | same 3 statements through Kysely (baseline) /s | ratio (target ≥ 0.5) | `transactions` p50 ms | p99 ms |",
   );
   console.log("|---|---|---|---|---|---|");
+  for (const r of rows.filter((x) => !x.label.includes("cache off"))) {
+    const off = rows.find((x) => x.label === `${r.label}, request cache off`);
+    addSummary({
+      figure: "queue add → start → result cycles over HTTP vs the same statements direct",
+      setup: r.label,
+      value: `${r.http.toFixed(1)} /s`,
+      baseline: `direct ${r.direct.toFixed(1)} /s; cache off ${off ? off.http.toFixed(1) : "–"} /s`,
+      ratio: (r.http / r.direct).toFixed(2),
+      target: "≥ 0.5",
+    });
+  }
   for (const r of rows)
     console.log(
       `| ${r.label} | ${r.http.toFixed(1)} | ${r.direct.toFixed(1)} | ${(r.http / r.direct).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,

@@ -10,7 +10,8 @@ import { createLogger, type Logger } from "../platform/logger.js";
 import { loadMasterKey } from "../platform/master-key.js";
 import { generatePassword } from "../services/identity/secrets.js";
 import { createServices, type Services } from "../services/index.js";
-import { openStorage, type StorageHandle } from "../storage/database.js";
+import { CloseCode } from "../shared/protocol.js";
+import { openStorage, type StorageHandle, writesOf } from "../storage/database.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -57,6 +58,9 @@ export async function startServer(
     await app.listen({ port: config.port, host: config.host });
     const bus = await storage.openBus(services.robotHub.nodeId);
     services.robotEvents.connectBus(bus);
+    services.requestCache.connect(writesOf(storage.db), bus);
+    // This node's row in cluster_nodes, before robots connect (see startBackground's "cluster-node").
+    await services.machines.beatNode(services.robotHub.nodeId);
     const background = startBackground(config, services, logger);
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
@@ -122,9 +126,23 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     () => services.machines.flushHeartbeats(),
     logger,
   );
+  // Every node says it is alive every 5 s; a node silent for 60 s is dead, and the sweepers close
+  // the robot sessions it held at once (its robots reconnect elsewhere). A node that finds its own
+  // row gone was taken for dead (a long pause): its robots reconnect under fresh sessions.
+  const nodeBeat = startPeriodic(
+    "cluster-node",
+    5000,
+    async () => {
+      if (!(await services.machines.beatNode(services.robotHub.nodeId)))
+        services.robotHub.closeAll(CloseCode.unavailable, "The server lost its sessions; reconnect.");
+      if (runs("sweepers")) await services.machines.closeDeadNodes(services.robotHub.nodeId, 60);
+    },
+    logger,
+  );
   // Jobs of robots gone for more than a minute fault; stop-after / kill-after limits are enforced.
   const jobSweeper = runs("sweepers") ? startPeriodic("jobs", 1000, () => services.jobs.sweep(60), logger) : null;
-  // Sessions whose node died keep no heartbeat: after 10 minutes of silence they are closed.
+  // Sessions whose node died without a cluster_nodes row (an older version) keep no heartbeat:
+  // after 10 minutes of silence they are closed.
   const staleSessions = runs("sweepers")
     ? startPeriodic(
         "robot-sessions",
@@ -178,6 +196,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await licenseNotices?.stop();
       await staleSessions?.stop();
       await heartbeats.stop();
+      await nodeBeat.stop();
       await jobSweeper?.stop();
       await logRetention?.stop();
       await queueSweeper?.stop();

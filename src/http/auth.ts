@@ -99,7 +99,9 @@ export async function orgForRequest(
   options: { adminOnly: boolean },
 ): Promise<OrganizationRow> {
   const principal = principalOf(request);
-  const org = await services.organizations.find(services.ctx.db, ref);
+  const org = await services.requestCache.get("tenancy", `org:${ref}`, () =>
+    services.organizations.find(services.ctx.db, ref),
+  );
   if (principal.kind === "user") {
     if (principal.organization.id !== org.id) throw new NotFoundError("The organization");
     if (options.adminOnly && principal.role !== OrgRole.orgAdmin) {

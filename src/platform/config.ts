@@ -54,6 +54,8 @@ const envSchema = z.object({
   DIRIGENT_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** PostgreSQL: longest a request waits for a connection (opening one, or a free one in the pool), in milliseconds. */
   DIRIGENT_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Longest a node trusts what it cached about a token, a user's permissions, an organization or maintenance, in seconds (writes forget it at once on every node; 0 turns the cache off). */
+  DIRIGENT_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** PostgreSQL: connections per node. */
   DIRIGENT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
 });
@@ -83,6 +85,7 @@ export type Config = Readonly<{
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
   dbPoolSize: number;
+  authCacheSeconds: number;
 }>;
 
 /** The variables the schema knows, with their one-line descriptions, for `--help` and the README. */
@@ -138,6 +141,7 @@ export function parseConfig(
     robotHeartbeatSeconds: e.DIRIGENT_ROBOT_HEARTBEAT_SECONDS,
     dbStatementTimeoutMs: e.DIRIGENT_DB_STATEMENT_TIMEOUT_MS,
     dbConnectTimeoutMs: e.DIRIGENT_DB_CONNECT_TIMEOUT_MS,
+    authCacheSeconds: e.DIRIGENT_AUTH_CACHE_SECONDS,
     dbPoolSize: e.DIRIGENT_DB_POOL_SIZE,
     services: new Set(
       e.DIRIGENT_SERVICES.split(",")

@@ -1,5 +1,6 @@
 import type { MasterKey } from "../platform/master-key.js";
 import { AccessService } from "./access/access-service.js";
+import { RequestCache } from "./access/request-cache.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AssetService } from "./assets/asset-service.js";
@@ -53,8 +54,9 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const notifications = new NotificationService(ctx, masterKey);
   const emailSettings = new EmailSettingsService(ctx, audit, masterKey, new OAuthTokens());
   const security = new SecuritySettingsService(ctx, audit);
-  const maintenance = new MaintenanceService(ctx, audit, notifications);
-  const auth = new AuthService(ctx, audit, security, maintenance);
+  const requestCache = new RequestCache(ctx.config.authCacheSeconds * 1000, ctx.logger);
+  const maintenance = new MaintenanceService(ctx, audit, notifications, requestCache);
+  const auth = new AuthService(ctx, audit, security, maintenance, requestCache);
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
   const robotHub = new RobotHub();
   const access = new AccessService(ctx);
@@ -77,6 +79,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     ctx,
     masterKey,
     events,
+    requestCache,
     readiness: new ReadinessService(ctx),
     audit,
     security,

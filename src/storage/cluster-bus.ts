@@ -1,3 +1,4 @@
+import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import { z } from "zod";
 import type { Logger } from "../platform/logger.js";
@@ -13,19 +14,36 @@ export const clusterMessage = z.discriminatedUnion("type", [
     jobKey: z.string(),
     mode: z.enum(["stop", "kill"]),
   }),
+  /** Rows behind in-process caches changed (services/access/request-cache.ts): forget these caches. */
+  z.object({ type: z.literal("invalidate"), caches: z.array(z.string().max(40)).max(20) }),
 ]);
 export type ClusterMessage = z.infer<typeof clusterMessage>;
 
 export interface ClusterBus {
   publish(message: ClusterMessage): void;
+  /**
+   * Sends a message as part of a transaction (`db` a Kysely transaction: delivered when it
+   * commits, never when it rolls back), or at once on the pool when `db` is null; resolves once sent.
+   */
+  publishIn(db: Kysely<unknown> | null, message: ClusterMessage): Promise<void>;
   subscribe(listener: (message: ClusterMessage) => void): void;
+  /**
+   * Whether this node hears the others now. Messages sent while it did not are lost, so state
+   * that depends on hearing every message (caches) is bypassed meanwhile and dropped on `onResumed`.
+   */
+  readonly hearing: boolean;
+  /** Called when hearing starts again after an outage (messages may have been missed). */
+  onResumed(listener: () => void): void;
   close(): Promise<void>;
 }
 
 /** One node alone (SQLite, or a single PostgreSQL node that was not given a URL): nothing to tell. */
 export const localBus: ClusterBus = {
   publish() {},
+  async publishIn() {},
   subscribe() {},
+  hearing: true,
+  onResumed() {},
   async close() {},
 };
 
@@ -41,6 +59,8 @@ const channel = "dirigent_cluster";
 export class PostgresClusterBus implements ClusterBus {
   private listener: pg.Client | null = null;
   private readonly listeners = new Set<(message: ClusterMessage) => void>();
+  private readonly resumeListeners = new Set<() => void>();
+  private everConnected = false;
   private closed = false;
   private retryMs = 500;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -66,8 +86,22 @@ export class PostgresClusterBus implements ClusterBus {
     });
   }
 
+  async publishIn(db: Kysely<unknown> | null, message: ClusterMessage): Promise<void> {
+    const payload = JSON.stringify({ from: this.nodeId, message });
+    if (db) await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    else await this.pool.query("select pg_notify($1, $2)", [channel, payload]);
+  }
+
   subscribe(listener: (message: ClusterMessage) => void): void {
     this.listeners.add(listener);
+  }
+
+  get hearing(): boolean {
+    return this.listener !== null;
+  }
+
+  onResumed(listener: () => void): void {
+    this.resumeListeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -95,6 +129,9 @@ export class PostgresClusterBus implements ClusterBus {
         this.logger.info({ seconds: Math.round((Date.now() - this.downSince) / 1000) }, "cluster listener reconnected");
         this.downSince = null;
       }
+      // Whatever was sent while this node was not listening is lost: those who depend on hearing all of it start over.
+      if (this.everConnected) for (const l of this.resumeListeners) l();
+      this.everConnected = true;
     } catch (error) {
       this.markDown(error, "cluster listener could not connect; retrying");
       this.reconnect(client);

@@ -10,8 +10,14 @@ import { migrateToLatest } from "./migrate.js";
 import { RetryingKysely } from "./retrying-kysely.js";
 import type { Database } from "./schema.js";
 import { StatementCache } from "./statement-cache.js";
+import { WriteWatch } from "./write-watch.js";
 
 export type Db = Kysely<Database>;
+
+/** The write watch of a database opened here (null for one built elsewhere, e.g. a migration connection). */
+export function writesOf(db: Db): WriteWatch | null {
+  return db instanceof RetryingKysely ? (db.writes as WriteWatch) : null;
+}
 
 export interface StorageHandle {
   db: Db;
@@ -66,6 +72,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): StorageHa
   const db: Db = new RetryingKysely<Database>(
     { dialect: new SqliteDialect({ database: prepared }) },
     transactionRetries,
+    new WriteWatch(),
   );
   const dialect = dialectHelpers("sqlite");
   return {
@@ -132,7 +139,11 @@ export function openPostgres(url: string, options: Omit<StorageOptions, "databas
   };
   pool.on("error", onConnectionError);
   pool.on("connect", (client) => client.on("error", onConnectionError));
-  const db: Db = new RetryingKysely<Database>({ dialect: new PostgresDialect({ pool }) }, transactionRetries);
+  const db: Db = new RetryingKysely<Database>(
+    { dialect: new PostgresDialect({ pool }) },
+    transactionRetries,
+    new WriteWatch(),
+  );
   const dialect = dialectHelpers("postgres");
   return {
     db,

@@ -14,6 +14,7 @@ import * as m0011 from "./migrations/0011_assets.js";
 import * as m0012 from "./migrations/0012_buckets.js";
 import * as m0013 from "./migrations/0013_triggers.js";
 import * as m0014 from "./migrations/0014_hot_indexes.js";
+import * as m0020 from "./migrations/0020_cluster_nodes.js";
 import * as m0023 from "./migrations/0023_job_acknowledged.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
@@ -33,6 +34,7 @@ const migrations = {
   "0013_triggers": m0013,
   "0014_hot_indexes": m0014,
   "0023_job_acknowledged": m0023,
+  "0020_cluster_nodes": m0020,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -8,6 +8,7 @@ import {
   type TransactionBuilder,
 } from "kysely";
 import { isConcurrencyFailure, isDatabaseUnavailable } from "./db-errors.js";
+import type { WriteWatch } from "./write-watch.js";
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -30,30 +31,42 @@ export class RetryingKysely<DB> extends Kysely<DB> {
   constructor(
     config: KyselyConfig,
     private readonly policy: RetryPolicy,
+    /** Told which watched tables each committed transaction wrote (see WriteWatch). */
+    readonly writes: WriteWatch,
   ) {
-    super(config);
+    super({ ...config, plugins: [...(config.plugins ?? []), writes] });
   }
 
   override transaction(): TransactionBuilder<DB> {
-    return retrying(super.transaction(), this.policy);
+    return retrying(super.transaction(), this.policy, this.writes);
   }
 }
 
-function retrying<DB>(builder: TransactionBuilder<DB>, policy: RetryPolicy): TransactionBuilder<DB> {
+function retrying<DB>(
+  builder: TransactionBuilder<DB>,
+  policy: RetryPolicy,
+  writes: WriteWatch,
+): TransactionBuilder<DB> {
   // TransactionBuilder keeps its state in private fields, so it is wrapped, not subclassed.
   const wrapper: Pick<TransactionBuilder<DB>, "execute" | "setAccessMode" | "setIsolationLevel"> = {
-    setAccessMode: (mode: AccessMode) => retrying(builder.setAccessMode(mode), policy),
-    setIsolationLevel: (level: IsolationLevel) => retrying(builder.setIsolationLevel(level), policy),
+    setAccessMode: (mode: AccessMode) => retrying(builder.setAccessMode(mode), policy, writes),
+    setIsolationLevel: (level: IsolationLevel) => retrying(builder.setIsolationLevel(level), policy, writes),
     async execute<T>(callback: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         let bodyDone = false;
+        const written = new Set<string>();
         try {
-          return await builder.execute(async (trx) => {
-            const result = await callback(trx);
+          const result = await builder.execute(async (trx) => {
+            const value = await writes.collect(written, () => callback(trx));
+            if (written.size > 0) await writes.beforeCommit?.(trx as never, written);
             bodyDone = true;
-            return result;
+            return value;
           });
+          writes.committed(written);
+          return result;
         } catch (error) {
+          // A commit whose outcome is unknown may have happened: caches forget what it touched.
+          if (bodyDone) writes.committed(written);
           const retryable = isConcurrencyFailure(error) || (!bodyDone && isDatabaseUnavailable(error));
           if (!retryable || attempt >= policy.attempts) throw error;
           const delay = policy.baseDelayMs * 2 ** (attempt - 1);

@@ -34,6 +34,7 @@ export interface Database {
   machines: MachineTable;
   machine_folders: MachineFolderTable;
   robot_sessions: RobotSessionTable;
+  cluster_nodes: ClusterNodeTable;
   packages: PackageTable;
   package_blobs: PackageBlobTable;
   processes: ProcessTable;
@@ -349,6 +350,13 @@ export interface RobotSessionTable {
   disconnected_at: Timestamp | null;
   disconnect_reason: string | null;
   unresponsive_alerted_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A running node and when it last said so (migration 0020). */
+export interface ClusterNodeTable {
+  node_id: string;
+  started_at: string;
+  last_seen_at: string;
 }
 
 export type MachineRow = Selectable<MachineTable>;

@@ -5,6 +5,7 @@ import { addSeconds, isoNow } from "../../platform/clock.js";
 import type { Principal } from "../../shared/identity.js";
 import type { Db } from "../../storage/database.js";
 import type { AuthTokenKind, AuthTokenRow } from "../../storage/schema.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { SecuritySettingsService } from "../host/security-settings-service.js";
@@ -50,6 +51,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly security: SecuritySettingsService,
     private readonly maintenance: MaintenanceService,
+    private readonly cache: RequestCache,
   ) {}
 
   /** Checks credentials and issues a UI session (with CSRF token) or a bearer token. */
@@ -83,23 +85,32 @@ export class AuthService {
     token: string,
     kinds: readonly AuthTokenKind[],
   ): Promise<{ principal: Principal; tokenRow: AuthTokenRow }> {
-    const row = await this.ctx.db
-      .selectFrom("auth_tokens")
-      .selectAll()
-      .where("token_hash", "=", hashToken(token))
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
+    // Cached per token hash (RequestCache): a revoked token, a disabled account or organization
+    // and a changed role make every node forget it. Unknown tokens are never cached.
+    const hash = hashToken(token);
+    const found = await this.cache.get("tokens", hash, async () => {
+      const row = await this.ctx.db
+        .selectFrom("auth_tokens")
+        .selectAll()
+        .where("token_hash", "=", hash)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      if (!row) throw new AuthenticationError(undefined, "The token is invalid or has expired.");
+      return { row, principal: await loadActivePrincipal(this.ctx.db, row.principal_kind, row.principal_id) };
+    });
+    const { row, principal } = found;
     const now = this.ctx.clock.now();
-    if (!row || !kinds.includes(row.kind) || (row.expires_at !== null && row.expires_at <= now.toISOString())) {
+    if (!kinds.includes(row.kind) || (row.expires_at !== null && row.expires_at <= now.toISOString())) {
       throw new AuthenticationError(undefined, "The token is invalid or has expired.");
     }
-    const principal = await loadActivePrincipal(this.ctx.db, row.principal_kind, row.principal_id);
     if (!principal) throw new AuthenticationError(undefined, "The account behind this token can no longer sign in.");
     if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > touchIntervalMs) {
       const update: { last_used_at: string; expires_at?: string } = { last_used_at: now.toISOString() };
       // UI sessions expire after a period of inactivity, so each use pushes the deadline out.
       if (row.kind === "session") update.expires_at = addSeconds(now, this.ctx.config.sessionTtlSeconds).toISOString();
       await this.ctx.db.updateTable("auth_tokens").set(update).where("id", "=", row.id).execute();
+      // The cached copy (shared by this node's requests) follows the row.
+      found.row = { ...row, ...update };
     }
     return { principal, tokenRow: row };
   }

@@ -5,6 +5,7 @@ import { canMoveMaintenance, MaintenancePhase } from "../../shared/maintenance.j
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { MaintenanceWindowRow } from "../../storage/schema.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { NotificationService } from "../email/notification-service.js";
@@ -59,6 +60,7 @@ export class MaintenanceService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly notifications: NotificationService,
+    private readonly cache: RequestCache,
   ) {}
 
   async state(): Promise<MaintenanceState> {
@@ -269,14 +271,13 @@ export class MaintenanceService {
     return phase;
   }
 
-  /** The phase in force for a tenant: the stricter of the installation's and its own. */
+  /**
+   * The phase in force for a tenant: the stricter of the installation's and its own. The
+   * dispatcher asks it for every robot in every round: the open windows are cached
+   * (RequestCache), and a phase change on any node makes every node forget them.
+   */
   async phaseFor(tenantId: number): Promise<MaintenancePhase> {
-    const open = await this.ctx.db
-      .selectFrom("maintenance_windows")
-      .select("phase")
-      .where("ended_at", "is", null)
-      .where((eb) => eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]))
-      .execute();
+    const open = (await this.openWindows()).filter((w) => w.tenant_id === null || w.tenant_id === tenantId);
     if (open.some((w) => w.phase === MaintenancePhase.suspended)) return MaintenancePhase.suspended;
     return open.length > 0 ? MaintenancePhase.draining : MaintenancePhase.none;
   }
@@ -286,19 +287,23 @@ export class MaintenanceService {
    * under maintenance, or the tenant the request touches is. System administrators are never stopped.
    */
   async assertUserMayProceed(tenantId?: number): Promise<void> {
-    const windows = await this.ctx.db
-      .selectFrom("maintenance_windows")
-      .select("tenant_id")
-      .where("ended_at", "is", null)
-      .where((eb) =>
-        tenantId === undefined
-          ? eb("tenant_id", "is", null)
-          : eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]),
-      )
-      .execute();
+    // Every user request asks this (twice for a tenant route): see openWindows.
+    const open = await this.openWindows();
+    const windows = open.filter((w) => w.tenant_id === null || w.tenant_id === tenantId);
     if (windows.length === 0) return;
     const scope = windows.some((w) => w.tenant_id === null) ? "host" : "tenant";
     throw new MaintenanceError(maintenanceRetryAfterSeconds, scope);
+  }
+
+  /** The open maintenance windows (cached; see RequestCache). */
+  private openWindows(): Promise<{ tenant_id: number | null; phase: MaintenancePhase }[]> {
+    return this.cache.get("maintenance", "open", () =>
+      this.ctx.db
+        .selectFrom("maintenance_windows")
+        .select(["tenant_id", "phase"])
+        .where("ended_at", "is", null)
+        .execute(),
+    );
   }
 
   /** Queues a maintenance notice to the administrators of every organization, or of the tenant's. */

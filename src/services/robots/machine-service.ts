@@ -1,79 +1,41 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
-import { AppError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
-import { alertMessage } from "../../shared/alerts.js";
-import { AccountStatus } from "../../shared/identity.js";
-import { ProblemType } from "../../shared/problem-types.js";
 import { CloseCode } from "../../shared/protocol.js";
-import { type RobotState, RobotState as State, sessionState, unresponsiveAfterSeconds } from "../../shared/robot.js";
+import { type RobotState, RobotState as State } from "../../shared/robot.js";
 import type { Db } from "../../storage/database.js";
-import type { MachineRow, RobotSessionRow } from "../../storage/schema.js";
+import type { MachineRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
 import type { MaintenanceService } from "../maintenance/maintenance-service.js";
-import { HeartbeatBatch } from "./heartbeat-batch.js";
+import { type Machine, type MachineInput, presentSession, statePriority } from "./machine-model.js";
+import { MachineSessions } from "./machine-sessions.js";
 import type { RobotHub } from "./robot-hub.js";
 
-export interface RobotSession {
-  id: number;
-  state: RobotState;
-  hostName: string;
-  os: string;
-  agentVersion: string;
-  connectedAt: string;
-  lastHeartbeatAt: string;
-  disconnectedAt: string | null;
-  disconnectReason: string | null;
-}
+export type { AuthenticatedMachine, Machine, MachineInput, RobotSession } from "./machine-model.js";
 
-export interface Machine {
-  id: number;
-  name: string;
-  description: string | null;
-  slots: number;
-  folderIds: number[];
-  keyHint: string;
-  /** The machine's overall state: its best live session, else disconnected. */
-  state: RobotState;
-  sessions: RobotSession[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MachineInput {
-  name: string;
-  description?: string | null | undefined;
-  slots: number;
-  folderIds: number[];
-}
-
-/** What a robot connection is bound to once its key checked out. */
-export interface AuthenticatedMachine {
-  machine: MachineRow;
-  orgId: number;
-}
-
-const statePriority: Record<RobotState, number> = { busy: 4, available: 3, unresponsive: 2, disconnected: 1 };
+type Args<F> = F extends (...args: infer A) => unknown ? A : never;
 
 /**
  * Machines of a tenant (robot keys, runtime slots, folders) and the sessions of the agents that
- * connect with their keys. Keys are stored hashed and shown once, at creation or regeneration.
+ * connect with their keys (MachineSessions). Keys are stored hashed and shown once, at creation or
+ * regeneration.
  */
 export class MachineService {
+  readonly sessions: MachineSessions;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
-    private readonly maintenance: MaintenanceService,
+    maintenance: MaintenanceService,
     private readonly hub: RobotHub,
-    private readonly alerts: AlertService,
+    alerts: AlertService,
   ) {
-    this.heartbeats = new HeartbeatBatch(ctx);
+    this.sessions = new MachineSessions(ctx, maintenance, alerts);
   }
-
-  private readonly heartbeats: HeartbeatBatch;
 
   async list(access: TenantAccess): Promise<Machine[]> {
     access.assertTenant("machines.view");
@@ -221,241 +183,42 @@ export class MachineService {
     return { ...machine, key };
   }
 
-  /**
-   * Checks a presented machine key before the WebSocket upgrade: a known key of an active
-   * tenant and organization, no suspension by maintenance, and free licensed slots.
-   */
-  async authenticate(
-    key: string,
-    options: { checkSlots: boolean } = { checkSlots: true },
-  ): Promise<AuthenticatedMachine> {
-    const row = await this.ctx.db
-      .selectFrom("machines as m")
-      .innerJoin("tenants as t", "t.id", "m.tenant_id")
-      .innerJoin("organizations as o", "o.id", "t.org_id")
-      .selectAll("m")
-      .select(["t.status as tenant_status", "o.status as org_status", "o.id as org_id"])
-      .where("m.key_hash", "=", hashToken(key))
-      .executeTakeFirst();
-    if (!row)
-      throw new AppError(
-        401,
-        ProblemType.authenticationRequired,
-        "Unknown machine key",
-        "The machine key is not valid (revoked or mistyped).",
-      );
-    if (row.tenant_status !== AccountStatus.active || row.org_status !== AccountStatus.active) {
-      throw new AppError(
-        403,
-        ProblemType.tenantDisabled,
-        "Tenant disabled",
-        "The machine's tenant or organization is disabled.",
-      );
-    }
-    if ((await this.maintenance.phaseFor(row.tenant_id)) === "suspended") {
-      throw new AppError(
-        503,
-        ProblemType.maintenance,
-        "Under maintenance",
-        "The tenant is suspended for maintenance; robots cannot connect.",
-        { scope: "tenant" },
-      );
-    }
-    const { tenant_status: _t, org_status: _o, org_id, ...machine } = row;
-    if (options.checkSlots) await this.assertLicensedSlots(machine);
-    return { machine, orgId: org_id };
+  // Robot sessions (MachineSessions).
+  closeDeadNodes(...a: Args<MachineSessions["closeDeadNodes"]>) {
+    return this.sessions.closeDeadNodes(...a);
   }
-
-  /** Whether the machine still exists in an active tenant of an active organization. */
-  async stillAdmitted(machineId: number): Promise<boolean> {
-    const row = await this.ctx.db
-      .selectFrom("machines as m")
-      .innerJoin("tenants as t", "t.id", "m.tenant_id")
-      .innerJoin("organizations as o", "o.id", "t.org_id")
-      .select(["t.status as tenant_status", "o.status as org_status"])
-      .where("m.id", "=", machineId)
-      .executeTakeFirst();
-    return row?.tenant_status === AccountStatus.active && row.org_status === AccountStatus.active;
+  beatNode(...a: Args<MachineSessions["beatNode"]>) {
+    return this.sessions.beatNode(...a);
   }
-
-  /** Records a new live session of the machine on this node. */
-  async openSession(
-    machine: MachineRow,
-    nodeId: string,
-    info: { hostName: string; os: string; agentVersion: string },
-  ): Promise<number> {
-    const now = isoNow(this.ctx.clock);
-    const row = await this.ctx.db
-      .insertInto("robot_sessions")
-      .values({
-        tenant_id: machine.tenant_id,
-        machine_id: machine.id,
-        node_id: nodeId,
-        host_name: info.hostName,
-        os: info.os,
-        agent_version: info.agentVersion,
-        state: State.available,
-        connected_at: now,
-        last_heartbeat_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return row.id;
+  authenticate(...a: Args<MachineSessions["authenticate"]>) {
+    return this.sessions.authenticate(...a);
   }
-
-  /** Notes the heartbeat; `flushHeartbeats` writes it with every other session's (see HeartbeatBatch). */
-  heartbeat(sessionId: number, busy: boolean): void {
-    this.heartbeats.record(sessionId, busy);
+  stillAdmitted(...a: Args<MachineSessions["stillAdmitted"]>) {
+    return this.sessions.stillAdmitted(...a);
   }
-
-  /** Writes the heartbeats noted since the last flush, all sessions in one statement. */
-  flushHeartbeats(): Promise<number> {
-    return this.heartbeats.flush();
+  openSession(...a: Args<MachineSessions["openSession"]>) {
+    return this.sessions.openSession(...a);
   }
-
-  async closeSession(sessionId: number, reason: string): Promise<void> {
-    this.heartbeats.forget(sessionId);
-    const now = isoNow(this.ctx.clock);
-    await this.ctx.db.transaction().execute(async (tx) => {
-      const closed = await tx
-        .updateTable("robot_sessions")
-        .set({ state: State.disconnected, disconnected_at: now, disconnect_reason: reason.slice(0, 500) })
-        .where("id", "=", sessionId)
-        .where("disconnected_at", "is", null)
-        .returning(["tenant_id", "machine_id", "host_name"])
-        .executeTakeFirst();
-      if (closed) await this.alertRobot(tx, closed, "robot-disconnected", "warn", reason.slice(0, 200));
-    });
+  heartbeat(...a: Args<MachineSessions["heartbeat"]>) {
+    return this.sessions.heartbeat(...a);
   }
-
-  /** Raises one "unresponsive" alert per session that stopped heartbeating for 120 s. */
-  async alertUnresponsive(): Promise<number> {
-    const cutoff = new Date(this.ctx.clock.now().getTime() - unresponsiveAfterSeconds * 1000).toISOString();
-    const silent = await this.ctx.db
-      .updateTable("robot_sessions")
-      .set({ unresponsive_alerted_at: isoNow(this.ctx.clock) })
-      .where("disconnected_at", "is", null)
-      .where("unresponsive_alerted_at", "is", null)
-      .where("last_heartbeat_at", "<", cutoff)
-      .returning(["tenant_id", "machine_id", "host_name"])
-      .execute();
-    for (const s of silent) await this.alertRobot(this.ctx.db, s, "robot-unresponsive", "error", null);
-    return silent.length;
+  flushHeartbeats(...a: Args<MachineSessions["flushHeartbeats"]>) {
+    return this.sessions.flushHeartbeats(...a);
   }
-
-  private async alertRobot(
-    db: Db,
-    s: { tenant_id: number; machine_id: number; host_name: string },
-    kind: "robot-disconnected" | "robot-unresponsive",
-    severity: "warn" | "error",
-    reason: string | null,
-  ): Promise<void> {
-    const machine = await db.selectFrom("machines").select("name").where("id", "=", s.machine_id).executeTakeFirst();
-    const details = { machineName: machine?.name ?? String(s.machine_id), hostName: s.host_name, reason };
-    await this.alerts.raise(db, {
-      tenant_id: s.tenant_id,
-      folder_id: null,
-      severity,
-      component: "robots",
-      kind,
-      message: alertMessage(kind, details, "en") ?? kind,
-      link: `/machines/${s.machine_id}`,
-      details,
-    });
+  closeSession(...a: Args<MachineSessions["closeSession"]>) {
+    return this.sessions.closeSession(...a);
   }
-
-  /** Closes the sessions a node still holds as it shuts down (their sockets may close after its storage). */
-  async closeNodeSessions(nodeId: string, reason: string): Promise<void> {
-    await this.ctx.db
-      .updateTable("robot_sessions")
-      .set({ state: State.disconnected, disconnected_at: isoNow(this.ctx.clock), disconnect_reason: reason })
-      .where("node_id", "=", nodeId)
-      .where("disconnected_at", "is", null)
-      .execute();
+  alertUnresponsive(...a: Args<MachineSessions["alertUnresponsive"]>) {
+    return this.sessions.alertUnresponsive(...a);
   }
-
-  /**
-   * Closes sessions nobody holds any more: silent for `silentSeconds` (their node died or the
-   * network is gone for good). Unresponsive sessions stay open until then, so a robot that
-   * comes back resumes its session.
-   */
-  /**
-   * Deletes sessions closed more than `keepDays` ago, keeping each machine's latest one ("last
-   * seen") and those a job still names.
-   */
-  async pruneClosedSessions(keepDays: number): Promise<number> {
-    const cutoff = new Date(this.ctx.clock.now().getTime() - keepDays * 86_400_000).toISOString();
-    const result = await this.ctx.db
-      .deleteFrom("robot_sessions")
-      .where("disconnected_at", "<", cutoff)
-      .where("id", "not in", (eb) =>
-        eb
-          .selectFrom("robot_sessions as latest")
-          .select((e) => e.fn.max("latest.id").as("id"))
-          .groupBy("latest.machine_id"),
-      )
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom("jobs").select("jobs.id").whereRef("jobs.session_id", "=", "robot_sessions.id"))),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+  closeNodeSessions(...a: Args<MachineSessions["closeNodeSessions"]>) {
+    return this.sessions.closeNodeSessions(...a);
   }
-
-  async sweepStaleSessions(silentSeconds: number): Promise<number> {
-    const cutoff = new Date(this.ctx.clock.now().getTime() - silentSeconds * 1000).toISOString();
-    const result = await this.ctx.db
-      .updateTable("robot_sessions")
-      .set({
-        state: State.disconnected,
-        disconnected_at: isoNow(this.ctx.clock),
-        disconnect_reason: "No heartbeat; the connection was lost.",
-      })
-      .where("disconnected_at", "is", null)
-      .where("last_heartbeat_at", "<", cutoff)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  sweepStaleSessions(...a: Args<MachineSessions["sweepStaleSessions"]>) {
+    return this.sessions.sweepStaleSessions(...a);
   }
-
-  /** A tenant with a license allocation may not connect more machines' slots than it was given. */
-  private async assertLicensedSlots(machine: MachineRow): Promise<void> {
-    const license = await this.ctx.db
-      .selectFrom("tenant_licenses")
-      .selectAll()
-      .where("tenant_id", "=", machine.tenant_id)
-      .executeTakeFirst();
-    if (!license) return;
-    if (license.expires_at && license.expires_at <= isoNow(this.ctx.clock)) {
-      throw new AppError(
-        403,
-        ProblemType.licenseExceeded,
-        "License expired",
-        "The tenant's license has expired; robots cannot connect.",
-      );
-    }
-    const connected = await this.ctx.db
-      .selectFrom("machines as m")
-      .select(["m.id", "m.slots"])
-      .where("m.tenant_id", "=", machine.tenant_id)
-      .where("m.id", "!=", machine.id)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("robot_sessions as s")
-            .select("s.id")
-            .whereRef("s.machine_id", "=", "m.id")
-            .where("s.disconnected_at", "is", null),
-        ),
-      )
-      .execute();
-    const used = connected.reduce((sum, m) => sum + m.slots, 0);
-    if (used + machine.slots > license.robot_slots) {
-      throw new AppError(
-        403,
-        ProblemType.licenseExceeded,
-        "Not enough licensed slots",
-        `The tenant is licensed for ${license.robot_slots} robot slots; ${used} are in use and this machine needs ${machine.slots}.`,
-      );
-    }
+  pruneClosedSessions(...a: Args<MachineSessions["pruneClosedSessions"]>) {
+    return this.sessions.pruneClosedSessions(...a);
   }
 
   private async assertFolders(db: Db, tenantId: number, folderIds: number[]): Promise<void> {
@@ -548,18 +311,4 @@ export class MachineService {
   private unique<T>(name: string, work: () => Promise<T>): Promise<T> {
     return uniqueOrConflict(this.ctx, work, `A machine named "${name.trim()}" already exists in this tenant.`);
   }
-}
-
-function presentSession(s: RobotSessionRow, now: Date): RobotSession {
-  return {
-    id: s.id,
-    state: sessionState(s.state, s.last_heartbeat_at, now),
-    hostName: s.host_name,
-    os: s.os,
-    agentVersion: s.agent_version,
-    connectedAt: s.connected_at,
-    lastHeartbeatAt: s.last_heartbeat_at,
-    disconnectedAt: s.disconnected_at,
-    disconnectReason: s.disconnect_reason,
-  };
 }

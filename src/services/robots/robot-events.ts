@@ -24,7 +24,8 @@ export class RobotEvents implements RobotCommands {
     this.bus = bus;
     bus.subscribe((message) => {
       if (message.type === "wake") this.waker();
-      else this.hub.get(message.sessionId)?.send({ type: "stop", jobKey: message.jobKey, mode: message.mode });
+      else if (message.type === "stop")
+        this.hub.get(message.sessionId)?.send({ type: "stop", jobKey: message.jobKey, mode: message.mode });
     });
   }
 

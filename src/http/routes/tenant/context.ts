@@ -36,13 +36,19 @@ export function resolveTenant(services: Services) {
       return;
     }
     const org = await orgForRequest(services, request, params.org, { adminOnly: false });
-    const tenant = await services.organizations.getTenant(org.id, params.tenant);
+    const tenant = await services.requestCache.get("tenancy", `tenant:${org.id}:${params.tenant}`, () =>
+      services.organizations.getTenant(org.id, params.tenant),
+    );
     const principal = principalOf(request);
     if (principal.kind === "user") await services.maintenance.assertUserMayProceed(tenant.id);
     if (tenant.status !== AccountStatus.active) {
       throw new AppError(409, ProblemType.tenantDisabled, "Tenant disabled", "This tenant is disabled.");
     }
-    request.tenantContext = { org, tenant, access: await services.access.forPrincipal(principal, tenant.id) };
+    // Cached (RequestCache): role, assignment, folder and user changes make every node forget it.
+    const access = await services.requestCache.get("access", `${principal.kind}:${principal.id}:${tenant.id}`, () =>
+      services.access.forPrincipal(principal, tenant.id),
+    );
+    request.tenantContext = { org, tenant, access };
   };
 }
 

@@ -1,0 +1,194 @@
+import { sql } from "kysely";
+import { isoNow } from "../../platform/clock.js";
+import { activeJobStates, isFinalJobState, JobState } from "../../shared/jobs.js";
+import type { JobRow } from "../../storage/schema.js";
+import { claimJob } from "../../storage/sql/claim-job.js";
+import type { ServiceContext } from "../context.js";
+import { hashToken, newToken } from "../identity/secrets.js";
+import type { JobCore } from "./job-core.js";
+import { exitText, ignoreConflict, type JobOutcome } from "./job-model.js";
+
+/**
+ * The robot gateway's side of jobs (the dispatcher and robot sessions): claim a job for a
+ * session, record its end, bind running jobs to a reconnected session, and what a session runs.
+ */
+export class JobGateway {
+  private readonly ctx: ServiceContext;
+
+  constructor(private readonly core: JobCore) {
+    this.ctx = core.ctx;
+  }
+
+  /**
+   * Claims the best pending job a machine may run on a session (storage/sql/claim-job.ts: one
+   * conditional statement, so two nodes or two robots never get the same job) with its event.
+   */
+  async claim(session: {
+    id: number;
+    machineId: number;
+    tenantId: number;
+  }): Promise<{ job: JobRow; token: string } | undefined> {
+    const now = isoNow(this.ctx.clock);
+    const token = newToken("job");
+    const row = await this.ctx.db.transaction().execute(async (tx) => {
+      const claimed = await claimJob(tx, this.ctx.dialect.name, {
+        sessionId: session.id,
+        machineId: session.machineId,
+        tenantId: session.tenantId,
+        now,
+        tokenHash: hashToken(token),
+      });
+      if (claimed)
+        await this.core.event(
+          tx,
+          claimed,
+          JobState.pending,
+          `machine ${session.machineId}`,
+          `Assigned to session ${session.id}`,
+        );
+      return claimed;
+    });
+    // The token goes to the robot once; only its hash is stored.
+    return row ? { job: row, token } : undefined;
+  }
+
+  /** Records a robot's report that the job's process ended. */
+  async finish(sessionId: number, jobKey: string, outcome: JobOutcome): Promise<JobRow | undefined> {
+    const job = await this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("key", "=", jobKey)
+      .where("session_id", "=", sessionId)
+      .executeTakeFirst();
+    if (!job || isFinalJobState(job.state)) return undefined;
+    const ranToEnd = outcome.exitCode === 0 ? JobState.successful : JobState.faulted;
+    // A kill always ends as stopped; a graceful stop as stopped when the automation obeyed it.
+    const target =
+      job.state === JobState.terminating || (job.state === JobState.stopping && outcome.stopped)
+        ? JobState.stopped
+        : ranToEnd;
+    const now = isoNow(this.ctx.clock);
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const row = await this.core
+        .move(tx, job, target, {
+          ended_at: now,
+          output_json: outcome.outputArguments ? JSON.stringify(outcome.outputArguments) : null,
+          error:
+            target === JobState.faulted
+              ? (outcome.error ?? `The automation exited with code ${outcome.exitCode ?? "unknown"}.`)
+              : null,
+          token_hash: null,
+        })
+        .catch(ignoreConflict);
+      if (row) {
+        await this.core.event(
+          tx,
+          row,
+          job.state,
+          `machine ${job.machine_id ?? "?"}`,
+          target === JobState.faulted
+            ? row.error
+            : outcome.started === false
+              ? `${job.state === JobState.terminating ? "Killed" : "Stopped"} before it started`
+              : exitText(outcome.exitCode),
+        );
+        if (target === JobState.faulted) await this.core.alertFaulted(tx, row);
+      }
+      this.core.robots.wakeDispatcher();
+      return row;
+    });
+  }
+
+  /** Binds the jobs a reconnected robot still runs to its new session. */
+  async resume(session: { id: number; machineId: number }, jobKeys: string[]): Promise<JobRow[]> {
+    if (jobKeys.length === 0) return [];
+    const rows = await this.ctx.db
+      .updateTable("jobs")
+      .set({ session_id: session.id, updated_at: isoNow(this.ctx.clock), acknowledged_at: isoNow(this.ctx.clock) })
+      .where("key", "in", jobKeys)
+      .where("machine_id", "=", session.machineId)
+      .where("state", "in", [...activeJobStates])
+      .returningAll()
+      .execute();
+    for (const row of rows)
+      await this.core.timeline(
+        this.ctx.db,
+        row.id,
+        row.state,
+        `machine ${session.machineId}`,
+        `Resumed on session ${session.id}`,
+      );
+    return rows;
+  }
+
+  /** Records that the robot of a session has these jobs (it listed them in a heartbeat). */
+  async acknowledge(sessionId: number, jobKeys: string[]): Promise<void> {
+    if (jobKeys.length === 0) return;
+    await this.ctx.db
+      .updateTable("jobs")
+      .set({ acknowledged_at: isoNow(this.ctx.clock) })
+      .where("session_id", "=", sessionId)
+      .where("key", "in", jobKeys)
+      .where("acknowledged_at", "is", null)
+      .execute();
+  }
+
+  /**
+   * A robot said hello on a new session without some jobs an earlier session of the same machine
+   * and host was assigned but never acknowledged: the assignment never reached it (the server or
+   * the connection died in between). Those jobs wait for a robot again. Returns how many moved.
+   */
+  async requeueUnacknowledged(session: { id: number; machineId: number; hostName: string }): Promise<number> {
+    const lost = await this.ctx.db
+      .selectFrom("jobs as j")
+      .innerJoin("robot_sessions as s", "s.id", "j.session_id")
+      .selectAll("j")
+      .where("j.machine_id", "=", session.machineId)
+      .where("j.session_id", "!=", session.id)
+      .where("j.acknowledged_at", "is", null)
+      .where("j.state", "in", [...activeJobStates])
+      .where("s.host_name", "=", session.hostName)
+      .execute();
+    let moved = 0;
+    for (const job of lost) if (await this.core.unassign(job, "The robot never received the job")) moved += 1;
+    if (moved > 0) this.core.robots.wakeDispatcher();
+    return moved;
+  }
+
+  /** Active jobs of a session whose state asks the robot to stop (re-sent with each heartbeat). */
+  async pendingStops(sessionId: number): Promise<{ key: string; mode: "stop" | "kill" }[]> {
+    const rows = await this.ctx.db
+      .selectFrom("jobs")
+      .select(["key", "state"])
+      .where("session_id", "=", sessionId)
+      .where("state", "in", [JobState.stopping, JobState.terminating])
+      .execute();
+    return rows.map((r) => ({ key: r.key, mode: r.state === JobState.terminating ? "kill" : "stop" }));
+  }
+
+  /** How many jobs a session is running (for free slots). */
+  async activeCount(sessionId: number): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom("jobs")
+      .select(sql<number>`cast(count(*) as integer)`.as("c"))
+      .where("session_id", "=", sessionId)
+      .where("state", "in", [...activeJobStates])
+      .executeTakeFirstOrThrow();
+    return row.c;
+  }
+
+  /** Tells whether a job token belongs to a running job (for calls from automations). */
+  async jobForToken(token: string): Promise<JobRow | undefined> {
+    return this.ctx.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("token_hash", "=", hashToken(token))
+      .where("state", "in", [...activeJobStates])
+      .executeTakeFirst();
+  }
+
+  /** The package a job runs, as its robot needs it. */
+  manifestCommand(job: JobRow): string[] {
+    return JSON.parse(job.command_json) as string[];
+  }
+}
