@@ -159,6 +159,8 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
       label,
       roundP50: at(rounds, 0.5),
       roundP99: at(rounds, 0.99),
+      // The first job's lag is the scheduler's wake-up latency; the rest queue behind the firings before them.
+      lagFirst: lags[0] ?? 0,
       lagP50: at(lags, 0.5),
       lagP99: at(lags, 0.99),
       fired: jobs.length,
@@ -183,11 +185,13 @@ export async function benchTriggers(pgUrl: string | undefined): Promise<void> {
   console.log(
     `\n## Triggers — ${triggerCount} enabled time triggers; ${dueCount} due in the same second (targets: round < 5 ms, lag p99 < 1 s)\n`,
   );
-  console.log("| database | round with nothing due p50 ms | p99 ms | fire time → job created p50 ms | p99 ms | jobs |");
-  console.log("|---|---|---|---|---|---|");
+  console.log(
+    "| database | round with nothing due p50 ms | p99 ms | fire time → first job ms (wake-up) | p50 ms | p99 ms | jobs |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
   for (const r of rows) {
     console.log(
-      `| ${r.label} | ${r.roundP50.toFixed(2)} | ${r.roundP99.toFixed(2)} | ${r.lagP50.toFixed(0)} | ${r.lagP99.toFixed(0)} | ${r.fired} |`,
+      `| ${r.label} | ${r.roundP50.toFixed(2)} | ${r.roundP99.toFixed(2)} | ${r.lagFirst.toFixed(0)} | ${r.lagP50.toFixed(0)} | ${r.lagP99.toFixed(0)} | ${r.fired} |`,
     );
   }
 }

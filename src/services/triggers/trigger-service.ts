@@ -67,7 +67,11 @@ export class TriggerService {
   ): Promise<Trigger> {
     access.assertFolder(folderId, "triggers.create");
     await this.assertFolder(access.tenantId, folderId);
-    const timeZone = input.timeZone ?? (await this.settings.get(access.tenantId)).timeZone;
+    // With a calendar the trigger runs in the calendar's zone (see check); without, the tenant's by default.
+    const timeZone =
+      input.timeZone ??
+      (await this.calendarZone(access.tenantId, input.calendarId)) ??
+      (await this.settings.get(access.tenantId)).timeZone;
     const checked = await this.check(access.tenantId, folderId, { ...input, timeZone });
     const enabled = input.enabled ?? true;
     const row = await this.unique(input.name, () =>
@@ -161,7 +165,13 @@ export class TriggerService {
       name: changes.name ?? before.name,
       processId: changes.processId ?? before.process_id,
       cron: changes.cron ?? (before.cron as string),
-      timeZone: changes.timeZone ?? (before.time_zone as string),
+      // A newly chosen calendar brings its zone along unless a zone is given too.
+      timeZone:
+        changes.timeZone ??
+        (changes.calendarId != null && changes.calendarId !== before.calendar_id
+          ? await this.calendarZone(access.tenantId, changes.calendarId)
+          : undefined) ??
+        (before.time_zone as string),
       calendarId: changes.calendarId === undefined ? before.calendar_id : changes.calendarId,
       inputArguments: changes.inputArguments ?? (JSON.parse(before.input_json) as Record<string, unknown>),
       machineId: changes.machineId === undefined ? before.machine_id : changes.machineId,
@@ -300,12 +310,13 @@ export class TriggerService {
     input: { cron: string; timeZone?: string | undefined; calendarId?: number | undefined; count?: number | undefined },
     locale: SummaryLocale,
   ): Promise<{ times: string[]; summary: string; timeZone: string }> {
-    const timeZone = input.timeZone ?? (await this.settings.get(access.tenantId)).timeZone;
     const calendar =
       input.calendarId === undefined
         ? undefined
         : await this.calendars.findForTrigger(this.ctx.db, access.tenantId, input.calendarId);
+    const timeZone = input.timeZone ?? calendar?.time_zone ?? (await this.settings.get(access.tenantId)).timeZone;
     const schedule = compile(input.cron, timeZone);
+    assertCalendarZone(calendar, timeZone);
     const times = schedule.nextTimes(this.ctx.clock.now(), input.count ?? 5, excludedBy(calendar));
     if (times.length === 0)
       throw ValidationError.field("cron", "never fires (no fire time on a day the calendar allows)");
@@ -402,6 +413,7 @@ export class TriggerService {
         ? undefined
         : await this.calendars.findForTrigger(this.ctx.db, tenantId, input.calendarId);
     const schedule = compile(input.cron, input.timeZone as string);
+    assertCalendarZone(calendar, input.timeZone as string);
     const now = this.ctx.clock.now();
     const endAt = input.endDate ? new Date(input.endDate).toISOString() : null;
     const [first] = schedule.nextTimes(now, 1, excludedBy(calendar));
@@ -413,6 +425,18 @@ export class TriggerService {
     // Stored unfiltered: a calendar day is skipped (and recorded) when it comes.
     const next = schedule.next(now)?.toISOString() ?? null;
     return { calendar, endAt, next };
+  }
+
+  /** The zone of the tenant's calendar `id` (undefined when none is given or it does not exist: check() names it). */
+  private async calendarZone(tenantId: number, id: number | null | undefined): Promise<string | undefined> {
+    if (id == null || !Number.isSafeInteger(id) || id > 2_147_483_647 || id < 1) return undefined;
+    const row = await this.ctx.db
+      .selectFrom("calendars")
+      .select("time_zone")
+      .where("id", "=", id)
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirst();
+    return row?.time_zone;
   }
 
   private async assertFolder(tenantId: number, folderId: number): Promise<void> {
@@ -436,6 +460,21 @@ export class TriggerService {
 
   private changed(): void {
     for (const l of this.listeners) l();
+  }
+}
+
+/**
+ * The original's rule (orchestrator-spec §4.3): a trigger with a non-working-days calendar cannot
+ * have a time zone of its own. Here a calendar carries its zone, so the trigger's must be the
+ * calendar's: otherwise "the excluded day" would be a different 24 hours for the calendar and the
+ * schedule (a 00:30 Berlin fire time is still the previous day in New York).
+ */
+export function assertCalendarZone(calendar: CalendarRow | undefined, timeZone: string): void {
+  if (calendar && calendar.time_zone !== timeZone) {
+    throw ValidationError.field(
+      "timeZone",
+      `must be the time zone of the calendar "${calendar.name}" (${calendar.time_zone}) when that calendar is used`,
+    );
   }
 }
 
