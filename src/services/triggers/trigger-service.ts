@@ -164,7 +164,7 @@ export class TriggerService {
     locale: SummaryLocale,
   ): Promise<Trigger> {
     const before = await this.find(this.ctx.db, access, id, "triggers.edit");
-    if (before.kind !== TriggerKind.time) return this.updateOtherKind(actor, orgId, access, before, changes, locale);
+    if (before.kind !== TriggerKind.time) return this.updateOtherKind(actor, orgId, before, changes, locale);
     const queueOnly = (["minItems", "maxConcurrentJobs", "itemsPerJob", "slug", "method", "callMode"] as const).filter(
       (k) => changes[k] !== undefined,
     );
@@ -251,7 +251,6 @@ export class TriggerService {
   private async updateOtherKind(
     actor: Actor,
     orgId: number,
-    access: TenantAccess,
     before: TriggerRow,
     changes: Partial<TimeTriggerInput> & QueueTriggerChanges & HttpTriggerChanges,
     locale: SummaryLocale,
