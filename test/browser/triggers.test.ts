@@ -200,7 +200,7 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
       await page.getByTestId("language-switcher").click();
       await page.getByTestId("language-en").click();
       await page.goto(`${server.url}/org/t/${org.defaultTenantId}/triggers?folder=${folderId}`);
-      await page.getByTestId("triggers-table").waitFor();
+      await page.getByTestId("new-trigger").first().waitFor();
 
       // Queue trigger: the queue, the process and the three numbers.
       await page.getByTestId("new-trigger").first().click();
@@ -265,7 +265,7 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
       await page.getByTestId("language-switcher").click();
       await page.getByTestId("language-en").click();
       await page.goto(`${server.url}/org/t/${org.defaultTenantId}/triggers?folder=${folderId}`);
-      await page.getByTestId("triggers-table").waitFor();
+      await page.getByTestId("new-trigger").first().waitFor();
       const listed = async (name: string) =>
         ((await api.get(`${t}/folders/${folderId}/triggers`)).body.items as { name: string }[]).find(
           (x) => x.name === name,

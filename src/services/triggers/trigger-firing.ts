@@ -182,7 +182,8 @@ export class TriggerFiring {
             disabled_reason:
               ended || endAt !== null ? "Its end date has passed." : "Its schedule has no further fire time.",
           }),
-          ...(!ended && { last_fired_at: now.toISOString() }),
+          // Most firings fire: written here, and overwritten below only when this one did not (one statement less).
+          ...(!ended && { last_fired_at: now.toISOString(), last_result: "fired" }),
         })
         .where("id", "=", id)
         .where("next_fire_at", "=", expected)
@@ -212,13 +213,13 @@ export class TriggerFiring {
             }
           : await this.decide(tx, row, tenant, fireTime, now);
       await this.record(tx, row, fireTime.toISOString(), outcome);
-      await tx
-        .updateTable("triggers")
-        .set({
-          last_result: outcome.outcome === FiringOutcome.fired ? "fired" : `${outcome.outcome}: ${outcome.reason}`,
-        })
-        .where("id", "=", id)
-        .execute();
+      if (outcome.outcome !== FiringOutcome.fired) {
+        await tx
+          .updateTable("triggers")
+          .set({ last_result: `${outcome.outcome}: ${outcome.reason}` })
+          .where("id", "=", id)
+          .execute();
+      }
       return true;
     });
   }

@@ -109,7 +109,7 @@ export function HttpTriggerForm({
             {method} {address}
           </Code>
         </Stack>
-        <JobSettingsFields state={state} errors={errors} />
+        <JobSettingsFields folderId={folderId} state={state} errors={errors} />
         <Switch
           label={t("triggers.enabled")}
           checked={state.enabled}

@@ -144,7 +144,7 @@ export function QueueTriggerForm({
             "trigger-items-per-job",
           )}
         </NameAndProcess>
-        <JobSettingsFields state={state} errors={errors} />
+        <JobSettingsFields folderId={folderId} state={state} errors={errors} />
         <Switch
           label={t("triggers.enabled")}
           checked={state.enabled}

@@ -266,7 +266,7 @@ export function TriggerForm({
           )}
         </Paper>
 
-        <JobSettingsFields state={state} errors={errors}>
+        <JobSettingsFields folderId={folderId} state={state} errors={errors}>
           <NumberInput
             name="jobCount"
             label={t("triggers.jobCount")}

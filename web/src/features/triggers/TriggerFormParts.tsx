@@ -21,6 +21,7 @@ export const sharedFields = [
   "priority",
   "stopAfterSeconds",
   "killAfterSeconds",
+  "machineId",
 ] as const;
 
 type FormErrors = ReturnType<typeof useFormErrors>;
@@ -43,8 +44,11 @@ export function useJobSettings(trigger: Trigger | null) {
   const [killMinutes, setKillMinutes] = useState<string | number>(
     trigger?.killAfterSeconds ? trigger.killAfterSeconds / 60 : "",
   );
+  const [machineId, setMachineId] = useState<string | null>(trigger?.machineId ? String(trigger.machineId) : null);
   const [enabled, setEnabled] = useState(trigger?.enabled ?? true);
   return {
+    machineId,
+    setMachineId,
     name,
     setName,
     processId,
@@ -81,6 +85,7 @@ export function jobSettingsBody(
         priority: number | null;
         stopAfterSeconds: number | null;
         killAfterSeconds: number | null;
+        machineId: number | null;
         enabled: boolean;
       };
     } {
@@ -98,6 +103,7 @@ export function jobSettingsBody(
       priority: typeof s.priority === "number" ? s.priority : null,
       stopAfterSeconds: minutesToSeconds(s.stopMinutes),
       killAfterSeconds: minutesToSeconds(s.killMinutes),
+      machineId: s.machineId ? Number(s.machineId) : null,
       enabled: s.enabled,
     },
   };
@@ -157,17 +163,31 @@ export function NameAndProcess({
   );
 }
 
-/** The input arguments, then priority, stop-after and kill-after (with `children` in the same grid). */
+/**
+ * The input arguments, then the target machine (any of the folder's, or one), priority,
+ * stop-after and kill-after (with `children` in the same grid).
+ */
 export function JobSettingsFields({
+  folderId,
   state,
   errors,
   children,
 }: {
+  folderId: number;
   state: JobSettings;
   errors: FormErrors;
   children?: ReactNode;
 }) {
   const { t } = useTranslation();
+  const ctx = useTenant();
+  const machines = useQuery({
+    queryKey: tenantKey(ctx, "machines"),
+    queryFn: ctx.api.machines,
+    enabled: ctx.canTenant("machines.view"),
+  });
+  const machineOptions = (machines.data?.items ?? [])
+    .filter((m) => m.folderIds.includes(folderId))
+    .map((m) => ({ value: String(m.id), label: m.name }));
   return (
     <>
       <ArgumentsInput
@@ -182,6 +202,20 @@ export function JobSettingsFields({
         testId="trigger-input"
       />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <Select
+          name="machineId"
+          label={t("jobs.targetMachine")}
+          placeholder={t("triggers.anyMachine")}
+          data={machineOptions}
+          value={state.machineId}
+          onChange={(v) => {
+            state.setMachineId(v);
+            errors.clearField("machineId");
+          }}
+          clearable
+          error={errors.fieldErrors.machineId}
+          data-testid="trigger-machine"
+        />
         <NumberInput
           name="priority"
           label={t("fields.priority")}

@@ -68,6 +68,7 @@ export interface QueueTriggerInput {
   itemsPerJob: number;
   inputArguments?: Record<string, unknown>;
   priority?: number | null;
+  machineId?: number | null;
   stopAfterSeconds?: number | null;
   killAfterSeconds?: number | null;
   enabled?: boolean;
@@ -89,6 +90,7 @@ export interface HttpTriggerInput {
   callMode: CallMode;
   inputArguments?: Record<string, unknown>;
   priority?: number | null;
+  machineId?: number | null;
   stopAfterSeconds?: number | null;
   killAfterSeconds?: number | null;
   enabled?: boolean;
