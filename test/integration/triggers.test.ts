@@ -143,7 +143,18 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
       triggerDisableFailedCount: 10,
       triggerDisableFailingDays: 1,
       logRetentionDays: 30,
+      queueAbandonHours: 24,
     });
+    // The abandon period of queue items is one of the tenant's settings too (the same as T/queue-settings).
+    const abandon = await api.put(`${t}/settings`, { queueAbandonHours: 48 });
+    expect(abandon.status, abandon.text).toBe(200);
+    expect(abandon.body.queueAbandonHours).toBe(48);
+    expect((await api.get(`${t}/queue-settings`)).body).toEqual({ abandonAfterHours: 48 });
+    for (const bad of [0, 8761, 2_147_483_648, 1.5, "24"]) {
+      const res = await api.put(`${t}/settings`, { queueAbandonHours: bad });
+      expect(expectProblem(res, 400, "validation-failed").errors?.map((e) => e.path)).toEqual(["queueAbandonHours"]);
+    }
+    expect((await api.get(`${t}/settings`)).body.queueAbandonHours).toBe(48);
     const put = await api.put(`${t}/settings`, { timeZone: "Asia/Tokyo" });
     expect(put.status, put.text).toBe(200);
     expect(put.body.timeZone).toBe("Asia/Tokyo");

@@ -118,6 +118,7 @@ export interface TenantSettings {
   triggerDisableFailedCount: number;
   triggerDisableFailingDays: number;
   logRetentionDays: number;
+  queueAbandonHours: number;
 }
 
 export interface Preview {
