@@ -24,7 +24,8 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
   const output: string[] = [];
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 30_000);
+    // tsx compiles the sources at start: on a loaded machine that alone can take over 30 s.
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 90_000);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
       const match = /Dirigent is running at (http:\/\/[^\s]+)/.exec(output.join(""));
