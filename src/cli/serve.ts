@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../platform/logger.js";
 import { loadMasterKey } from "../platform/master-key.js";
 import { generatePassword } from "../services/identity/secrets.js";
 import { createServices, type Services } from "../services/index.js";
+import { isFinalJobState } from "../shared/jobs.js";
 import { CloseCode } from "../shared/protocol.js";
 import { openStorage, type StorageHandle, writesOf } from "../storage/database.js";
 
@@ -186,6 +187,12 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     services.triggers.onChange(() => scheduler.wake());
     // Queue triggers: items added on this node are evaluated at once (the periodic check covers the rest).
     services.queueItems.onAdded((queueId) => services.queueTriggers.queueChanged(queueId));
+    // …and so is a queue trigger whose job ended here (it may start the next job at once).
+    services.events.on(async (_db, event) => {
+      if (event.type === "job.stateChanged" && event.job.trigger_id !== null && isFinalJobState(event.job.state)) {
+        services.queueTriggers.jobEnded(event.job.trigger_id);
+      }
+    });
   }
   scheduler?.start();
   return {

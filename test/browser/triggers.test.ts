@@ -189,4 +189,141 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
     },
     BROWSER_TEST_TIMEOUT,
   );
+
+  it(
+    "creates and edits a queue trigger in the editor (its queue fixed once created), in English and German",
+    async () => {
+      const { page } = browser;
+      const api = org.admin.api;
+      const queue = await api.post(`${t}/folders/${folderId}/queues`, { name: unique("Invoices-in") });
+      expect(queue.status, queue.text).toBe(201);
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-en").click();
+      await page.goto(`${server.url}/org/t/${org.defaultTenantId}/triggers?folder=${folderId}`);
+      await page.getByTestId("new-trigger").first().waitFor();
+
+      // Queue trigger: the queue, the process and the three numbers.
+      await page.getByTestId("new-trigger").first().click();
+      await page.getByTestId("trigger-kind").getByText("Queue trigger").click();
+      const qform = page.getByTestId("queue-trigger-form");
+      await qform.waitFor();
+      await qform.locator('input[name="name"]').fill("On invoices");
+      await choose(page, qform.getByTestId("trigger-process"), "Invoices");
+      await choose(page, qform.getByTestId("trigger-queue"), queue.body.name);
+      await qform.getByTestId("trigger-min-items").fill("5");
+      await qform.getByTestId("trigger-max-jobs").fill("3");
+      await qform.getByTestId("trigger-items-per-job").fill("10");
+      await shot(page, "queue-trigger-editor-en");
+      await qform.getByTestId("trigger-submit").click();
+      await qform.waitFor({ state: "hidden" });
+      const qrow = page.getByTestId("trigger-row-On invoices");
+      await expect.poll(() => qrow.getByTestId("trigger-queue-name").textContent()).toContain(queue.body.name);
+      const listed = async (name: string) =>
+        ((await api.get(`${t}/folders/${folderId}/triggers`)).body.items as { name: string }[]).find(
+          (x) => x.name === name,
+        ) as Record<string, unknown> | undefined;
+      expect(await listed("On invoices")).toMatchObject({
+        type: "queue",
+        queueId: queue.body.id,
+        minItems: 5,
+        maxConcurrentJobs: 3,
+        itemsPerJob: 10,
+        enabled: true,
+      });
+      // Edit: the queue is fixed, the numbers and the job settings change.
+      await qrow.getByTestId("row-actions").click();
+      await page.getByTestId("edit").click();
+      await qform.waitFor();
+      expect(await qform.getByTestId("trigger-queue").isDisabled()).toBe(true);
+      await qform.getByTestId("trigger-max-jobs").fill("2");
+      await qform.locator('input[name="priority"]').fill("70");
+      await qform.getByTestId("trigger-submit").click();
+      await qform.waitFor({ state: "hidden" });
+      await expect.poll(async () => (await listed("On invoices"))?.maxConcurrentJobs).toBe(2);
+      expect(await listed("On invoices")).toMatchObject({ priority: 70, minItems: 5 });
+
+      // German: the queue stays fixed, and says so.
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-de").click();
+      await expect.poll(() => page.getByTestId("nav-triggers").textContent()).toBe("Trigger");
+      await qrow.getByTestId("row-actions").click();
+      await page.getByTestId("edit").click();
+      await qform.waitFor();
+      expect(await qform.textContent()).toContain("Ein Trigger behält seine Warteschlange");
+      await shot(page, "queue-trigger-editor-de");
+      await page.keyboard.press("Escape");
+      await qform.waitFor({ state: "hidden" });
+    },
+    BROWSER_TEST_TIMEOUT,
+  );
+
+  it(
+    "creates an HTTP trigger in the editor (a taken slug explained at the field) and edits its call mode in German",
+    async () => {
+      const { page } = browser;
+      const api = org.admin.api;
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-en").click();
+      await page.goto(`${server.url}/org/t/${org.defaultTenantId}/triggers?folder=${folderId}`);
+      await page.getByTestId("new-trigger").first().waitFor();
+      const listed = async (name: string) =>
+        ((await api.get(`${t}/folders/${folderId}/triggers`)).body.items as { name: string }[]).find(
+          (x) => x.name === name,
+        ) as Record<string, unknown> | undefined;
+      const processId = (await api.get(`${t}/folders/${folderId}/processes`)).body.items[0].id;
+      // HTTP trigger: slug, method, call mode; a taken slug is explained next to the field.
+      await api.post(`${t}/folders/${folderId}/triggers`, {
+        type: "http",
+        name: "Taken",
+        processId,
+        slug: "taken",
+        method: "POST",
+        callMode: "fireAndForget",
+      });
+      await page.getByTestId("new-trigger").first().click();
+      await page.getByTestId("trigger-kind").getByText("HTTP trigger").click();
+      const hform = page.getByTestId("http-trigger-form");
+      await hform.waitFor();
+      await hform.locator('input[name="name"]').fill("Invoice API");
+      await choose(page, hform.getByTestId("trigger-process"), "Invoices");
+      await hform.getByTestId("trigger-slug").fill("taken");
+      await choose(page, hform.getByTestId("trigger-method"), "PUT");
+      await choose(page, hform.getByTestId("trigger-call-mode"), "Long polling");
+      await expect
+        .poll(() => hform.getByTestId("trigger-address").textContent())
+        .toMatch(/^PUT http.*\/triggers\/http\/taken$/);
+      await hform.getByTestId("trigger-submit").click();
+      await expect.poll(() => hform.textContent()).toContain("is already taken");
+      await hform.getByTestId("trigger-slug").fill("invoices");
+      await shot(page, "http-trigger-editor-en");
+      await hform.getByTestId("trigger-submit").click();
+      await hform.waitFor({ state: "hidden" });
+      await expect
+        .poll(async () => await listed("Invoice API"))
+        .toMatchObject({
+          type: "http",
+          slug: "invoices",
+          method: "PUT",
+          callMode: "longPolling",
+        });
+      await shot(page, "triggers-list-kinds-en");
+
+      // German: edit the HTTP trigger's call mode.
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-de").click();
+      await expect.poll(() => page.getByTestId("nav-triggers").textContent()).toBe("Trigger");
+      const hrow = page.getByTestId("trigger-row-Invoice API");
+      await hrow.getByTestId("row-actions").click();
+      await page.getByTestId("edit").click();
+      await hform.waitFor();
+      expect(await hform.textContent()).toContain("Aufrufmodus");
+      await choose(page, hform.getByTestId("trigger-call-mode"), "Auslösen und vergessen");
+      await expect.poll(() => hform.textContent()).toContain("Antwortet sofort mit 202");
+      await shot(page, "http-trigger-editor-de");
+      await hform.getByTestId("trigger-submit").click();
+      await hform.waitFor({ state: "hidden" });
+      await expect.poll(async () => (await listed("Invoice API"))?.callMode).toBe("fireAndForget");
+    },
+    BROWSER_TEST_TIMEOUT,
+  );
 });

@@ -24,6 +24,7 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
   const output: string[] = [];
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
+    // tsx compiles the sources at start: on a loaded machine that alone can take over 30 s.
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 90_000);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());

@@ -144,4 +144,66 @@ describe.each(testDatabases())("HTTP triggers on %s", (database) => {
       "not-found",
     );
   });
+
+  it("PATCH changes every field of an HTTP trigger, checked as at creation, and refuses fields of other kinds", async () => {
+    const created = await create("edit-me", "POST", "fireAndForget");
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as number;
+    const changed = await api.patch(`${t}/triggers/${id}`, {
+      name: "Edited",
+      description: "by PATCH",
+      slug: "edited",
+      method: "PUT",
+      callMode: "longPolling",
+      inputArguments: { n: 4 },
+      priority: 80,
+      stopAfterSeconds: 600,
+      killAfterSeconds: 120,
+    });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body).toMatchObject({
+      name: "Edited",
+      description: "by PATCH",
+      slug: "edited",
+      method: "PUT",
+      callMode: "longPolling",
+      inputArguments: { n: 4 },
+      priority: 80,
+      stopAfterSeconds: 600,
+      killAfterSeconds: 120,
+    });
+    // The new slug, method and mode are in force: the old address is gone, the new one long-polls.
+    expectProblem(await api.post(`${t}/triggers/http/edit-me`, {}), 404, "not-found");
+    const res = await api.put(`${t}/triggers/http/edited`, {});
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ state: "successful", outputArguments: { doubled: 8 } });
+    const job = await api.get(`${t}/jobs/${res.body.jobId}`);
+    expect(job.body).toMatchObject({ priority: 80, stopAfterSeconds: 600, killAfterSeconds: 720 });
+
+    // Checked like at creation, and nothing changes when refused.
+    expect((await create("taken", "POST", "fireAndForget")).status).toBe(201);
+    expectProblem(await api.patch(`${t}/triggers/${id}`, { slug: "TAKEN" }), 409, "already-exists");
+    for (const [body, field] of [
+      [{ slug: "a/b" }, "slug"],
+      [{ method: "PATCH" }, "method"],
+      [{ callMode: "callback" }, "callMode"],
+      [{ inputArguments: { n: "x" } }, "inputArguments.n"],
+      [{ processId: 2_147_483_647 }, "processId"],
+      [{ processId: 2_147_483_648 }, "processId"],
+      [{ cron: "* * * * *" }, "cron"],
+      [{ minItems: 2 }, "minItems"],
+      [{ name: "x\u0000y" }, "name"],
+    ] as const) {
+      const bad = await api.patch(`${t}/triggers/${id}`, body);
+      expect(
+        expectProblem(bad, 400, "validation-failed").errors?.map((e) => e.path),
+        JSON.stringify(body),
+      ).toContain(field);
+    }
+    expect((await api.get(`${t}/triggers/${id}`)).body).toMatchObject({
+      slug: "edited",
+      method: "PUT",
+      name: "Edited",
+    });
+  }, 120_000);
 });

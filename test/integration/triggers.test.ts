@@ -143,7 +143,18 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
       triggerDisableFailedCount: 10,
       triggerDisableFailingDays: 1,
       logRetentionDays: 30,
+      queueAbandonHours: 24,
     });
+    // The abandon period of queue items is one of the tenant's settings too (the same as T/queue-settings).
+    const abandon = await api.put(`${t}/settings`, { queueAbandonHours: 48 });
+    expect(abandon.status, abandon.text).toBe(200);
+    expect(abandon.body.queueAbandonHours).toBe(48);
+    expect((await api.get(`${t}/queue-settings`)).body).toEqual({ abandonAfterHours: 48 });
+    for (const bad of [0, 8761, 2_147_483_648, 1.5, "24"]) {
+      const res = await api.put(`${t}/settings`, { queueAbandonHours: bad });
+      expect(expectProblem(res, 400, "validation-failed").errors?.map((e) => e.path)).toEqual(["queueAbandonHours"]);
+    }
+    expect((await api.get(`${t}/settings`)).body.queueAbandonHours).toBe(48);
     const put = await api.put(`${t}/settings`, { timeZone: "Asia/Tokyo" });
     expect(put.status, put.text).toBe(200);
     expect(put.body.timeZone).toBe("Asia/Tokyo");
@@ -345,6 +356,67 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
     }
     expect((await history(api, t, id)).at(-1)).toMatchObject({ outcome: "skipped", reason: "Maintenance (draining)." });
     expect((await api.get(`${t}/triggers/${id}/jobs`)).body.items).toHaveLength(1);
+  });
+
+  it("runs a trigger with a calendar in the calendar's time zone and refuses any other zone", async () => {
+    const { api, t, folderId, processId } = await setup(host);
+    const berlin = await api.post(`${t}/calendars`, {
+      name: unique("Berlin"),
+      timeZone: "Europe/Berlin",
+      excludedDates: [],
+    });
+    const ny = await api.post(`${t}/calendars`, {
+      name: unique("NY"),
+      timeZone: "America/New_York",
+      excludedDates: [],
+    });
+    const base = { type: "time", processId, cron: "0 0 9 ? * MON-FRI" };
+    // No zone given: the calendar's, not the tenant's (UTC).
+    const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+      ...base,
+      name: "Office",
+      calendarId: berlin.body.id,
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.timeZone).toBe("Europe/Berlin");
+    const id = created.body.id as number;
+    // Another zone with that calendar: 400 naming timeZone, nothing created.
+    const refused = await api.post(`${t}/folders/${folderId}/triggers`, {
+      ...base,
+      name: "Other",
+      calendarId: berlin.body.id,
+      timeZone: "UTC",
+    });
+    expectProblem(refused, 400, "validation-failed");
+    expect(refused.body.errors).toEqual([{ path: "timeZone", message: expect.stringContaining("Europe/Berlin") }]);
+    expect((await api.get(`${t}/folders/${folderId}/triggers`)).body.items).toHaveLength(1);
+    const preview = await api.post(`${t}/triggers/preview`, {
+      cron: "0 0 9 * * ?",
+      calendarId: berlin.body.id,
+      timeZone: "Asia/Tokyo",
+    });
+    expectProblem(preview, 400, "validation-failed");
+    expect(preview.body.errors[0].path).toBe("timeZone");
+    expect(
+      (await api.post(`${t}/triggers/preview`, { cron: "0 0 9 * * ?", calendarId: berlin.body.id })).body.timeZone,
+    ).toBe("Europe/Berlin");
+    // PATCH: a zone of its own is refused; switching to another calendar brings that calendar's zone along.
+    expect((await api.patch(`${t}/triggers/${id}`, { timeZone: "UTC" })).body.errors[0].path).toBe("timeZone");
+    const moved = await api.patch(`${t}/triggers/${id}`, { calendarId: ny.body.id });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body.timeZone).toBe("America/New_York");
+    // Without a calendar the zone is free again.
+    const free = await api.patch(`${t}/triggers/${id}`, { calendarId: null, timeZone: "Asia/Tokyo" });
+    expect(free.status, free.text).toBe(200);
+    expect(free.body.timeZone).toBe("Asia/Tokyo");
+    // A calendar's zone cannot change while a trigger uses it (that would move the trigger's fire times).
+    expect(
+      (await api.patch(`${t}/triggers/${id}`, { calendarId: berlin.body.id, timeZone: "Europe/Berlin" })).status,
+    ).toBe(200);
+    const rezoned = await api.patch(`${t}/calendars/${berlin.body.id}`, { timeZone: "UTC" });
+    expectProblem(rezoned, 409, "calendar-in-use");
+    expect((await api.get(`${t}/calendars/${berlin.body.id}`)).body.timeZone).toBe("Europe/Berlin");
+    expect((await api.patch(`${t}/calendars/${ny.body.id}`, { timeZone: "UTC" })).status).toBe(200);
   });
 
   it("after downtime fires the latest missed time once within the grace, records the others, and skips when too late", async () => {

@@ -19,6 +19,8 @@ export interface TenantSettings {
   triggerDisableFailingDays: number;
   /** Days job logs are kept. */
   logRetentionDays: number;
+  /** Hours a queue item may stay in progress before it is abandoned (also `T/queue-settings`). */
+  queueAbandonHours: number;
 }
 
 /** Reading needs any access to the tenant; changing needs `settings.edit` (tenant administrators). */
@@ -37,6 +39,7 @@ export class TenantSettingsService {
         "trigger_disable_failed_count",
         "trigger_disable_failing_days",
         "log_retention_days",
+        "queue_abandon_hours",
       ])
       .where("id", "=", tenantId)
       .executeTakeFirst();
@@ -47,6 +50,7 @@ export class TenantSettingsService {
       triggerDisableFailedCount: row.trigger_disable_failed_count,
       triggerDisableFailingDays: row.trigger_disable_failing_days,
       logRetentionDays: row.log_retention_days,
+      queueAbandonHours: row.queue_abandon_hours,
     };
   }
 
@@ -76,6 +80,7 @@ export class TenantSettingsService {
             trigger_disable_failing_days: changes.triggerDisableFailingDays,
           }),
           ...(changes.logRetentionDays !== undefined && { log_retention_days: changes.logRetentionDays }),
+          ...(changes.queueAbandonHours !== undefined && { queue_abandon_hours: changes.queueAbandonHours }),
           updated_at: isoNow(this.ctx.clock),
         })
         .where("id", "=", access.tenantId)

@@ -90,6 +90,18 @@ export class CalendarService {
     const clean = validate({ ...before, ...changes });
     return this.unique(clean.name, () =>
       this.ctx.db.transaction().execute(async (tx) => {
+        if (clean.timeZone !== before.timeZone) {
+          // Its triggers run in its zone (TriggerService's assertCalendarZone): moving the zone
+          // would silently move their fire times, so it is refused while any trigger uses it.
+          const users = await tx.selectFrom("triggers").select("name").where("calendar_id", "=", id).limit(5).execute();
+          if (users.length > 0) {
+            throw new ConflictError(
+              `The calendar's time zone cannot change while the trigger(s) ${users.map((u) => `"${u.name}"`).join(", ")} use it; they run in its zone.`,
+              ProblemType.calendarInUse,
+              { errors: [{ path: "timeZone", message: "cannot change while triggers use this calendar" }] },
+            );
+          }
+        }
         const row = await tx
           .updateTable("calendars")
           .set({

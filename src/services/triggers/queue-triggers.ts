@@ -230,6 +230,22 @@ export class QueueTriggers {
   }
 
   /**
+   * The original's `ActivateOnJobComplete`: a job of a queue trigger ended, so re-check that
+   * trigger. Domain events are told inside the transaction that ends the job, before its commit,
+   * so the check runs shortly after and once more a second later (an evaluation is safe to
+   * repeat: it locks the trigger and counts); the periodic check remains the guarantee.
+   */
+  jobEnded(triggerId: number): void {
+    for (const delayMs of [50, 1000]) {
+      setTimeout(() => {
+        this.evaluate(triggerId).catch((error: unknown) =>
+          this.ctx.logger.error({ err: error, triggerId }, "queue trigger evaluation failed"),
+        );
+      }, delayMs).unref();
+    }
+  }
+
+  /**
    * One evaluation of one queue trigger, in one transaction holding the trigger row's lock.
    * Returns how many jobs it created (0 when disabled, the tenant is disabled or in maintenance,
    * too few items wait, or the maximum of open jobs is reached).

@@ -26,6 +26,9 @@ type TenantRules = {
   trigger_disable_failing_days: number;
 };
 
+/** A tenant's rules for one scheduler round (read once for all its due triggers). */
+type RoundRules = TenantRules & { status: string; trigger_catch_up_seconds: number; phase: MaintenancePhase };
+
 type Outcome = { outcome: FiringOutcome; reason: string | null; jobIds: number[] };
 
 /**
@@ -54,15 +57,21 @@ export class TriggerFiring {
 
   /** Fires every time trigger due at `now`; returns how many firings were decided by this node. */
   async fireDue(now: Date): Promise<number> {
-    // One indexed range scan (triggers_due); nothing due = one empty index probe.
+    // One indexed range scan (triggers_due); nothing due = one empty index probe. It reads what
+    // the next fire time needs, so a firing's claim is its first statement.
     const due = await this.ctx.db
       .selectFrom("triggers")
-      .select(["id", "next_fire_at"])
+      .select(["id", "tenant_id", "next_fire_at", "cron", "time_zone", "end_at"])
       .where("next_fire_at", "<=", now.toISOString())
       .where("kind", "=", TriggerKind.time)
       .orderBy("next_fire_at")
       .limit(batchSize)
       .execute();
+    if (due.length === 0) return 0;
+    // The tenant's rules and maintenance phase are read once per round for all its due triggers,
+    // not once per firing: the lag from a fire time to its job grows with the statements each
+    // firing sends (100 due at once: ~15 → ~11 round trips each; see bench/triggers.ts).
+    const rules = await this.tenantRules([...new Set(due.map((d) => d.tenant_id))]);
     let decided = 0;
     // Each firing is its own short transaction on its own row: on PostgreSQL several run at once
     // (100 due in one second: p99 lag from ~3.8 s sequential to well under 1 s); SQLite has one writer.
@@ -72,7 +81,7 @@ export class TriggerFiring {
       while (next < due.length) {
         const t = due[next++] as (typeof due)[number];
         try {
-          if (await this.fireOne(t.id, t.next_fire_at as string, now)) decided += 1;
+          if (await this.fireOne(t, rules.get(t.tenant_id) as RoundRules, now)) decided += 1;
         } catch (error) {
           // Rolled back: the fire time stays and the next round tries again.
           this.ctx.logger.error({ err: error, triggerId: t.id }, "trigger firing failed");
@@ -97,35 +106,74 @@ export class TriggerFiring {
     return row?.next_fire_at ? new Date(row.next_fire_at) : null;
   }
 
-  /** Decides one fire time of one trigger; false when another node already had it. */
-  private async fireOne(id: number, expected: string, now: Date): Promise<boolean> {
-    return this.ctx.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom("triggers").selectAll().where("id", "=", id).executeTakeFirst();
-      if (!row || row.next_fire_at !== expected || !row.cron || !row.time_zone) return false;
-      const tenant = await tx
-        .selectFrom("tenants")
-        .select(["status", "trigger_catch_up_seconds", "trigger_disable_failed_count", "trigger_disable_failing_days"])
-        .where("id", "=", row.tenant_id)
-        .executeTakeFirstOrThrow();
-      const schedule = new Schedule(row.cron, row.time_zone);
-      // The latest fire time not after now, and how many earlier ones were missed (counted up to a bound).
-      let fireTime = new Date(expected);
-      let missed = 0;
-      for (let at = schedule.next(fireTime); at && at <= now; at = schedule.next(at)) {
-        fireTime = at;
-        missed += 1;
-        if (missed >= maxCountedMisses) {
-          fireTime = schedule.previous(new Date(now.getTime() + 1)) ?? fireTime;
-          break;
-        }
-      }
-      const endAt = row.end_at;
-      const ended = endAt !== null && fireTime.toISOString() >= endAt;
-      let next = schedule.next(now)?.toISOString() ?? null;
-      if (next !== null && endAt !== null && next >= endAt) next = null;
+  /** Each tenant's firing rules and maintenance phase, as of the start of a round. */
+  private async tenantRules(tenantIds: number[]): Promise<Map<number, RoundRules>> {
+    const tenants = await this.ctx.db
+      .selectFrom("tenants")
+      .select([
+        "id",
+        "status",
+        "trigger_catch_up_seconds",
+        "trigger_disable_failed_count",
+        "trigger_disable_failing_days",
+      ])
+      .where("id", "in", tenantIds)
+      .execute();
+    const windows = await this.ctx.db
+      .selectFrom("maintenance_windows")
+      .select(["phase", "tenant_id"])
+      .where("ended_at", "is", null)
+      .execute();
+    const rules = new Map<number, RoundRules>();
+    for (const tenant of tenants) {
+      const open = windows.filter((w) => w.tenant_id === null || w.tenant_id === tenant.id);
+      const phase = open.some((w) => w.phase === MaintenancePhase.suspended)
+        ? MaintenancePhase.suspended
+        : open.length > 0
+          ? MaintenancePhase.draining
+          : MaintenancePhase.none;
+      rules.set(tenant.id, { ...tenant, phase });
+    }
+    return rules;
+  }
 
-      // The exactly-once guard: only the node whose UPDATE matches the fire time it read goes on.
-      const moved = await tx
+  /** Decides one fire time of one trigger; false when another node already had it. */
+  private async fireOne(
+    due: {
+      id: number;
+      next_fire_at: string | null;
+      cron: string | null;
+      time_zone: string | null;
+      end_at: string | null;
+    },
+    tenant: RoundRules,
+    now: Date,
+  ): Promise<boolean> {
+    const { id, cron, time_zone: zone, end_at: endAt } = due;
+    const expected = due.next_fire_at;
+    if (!expected || !cron || !zone || !tenant) return false;
+    const schedule = new Schedule(cron, zone);
+    // The latest fire time not after now, and how many earlier ones were missed (counted up to a bound).
+    let fireTime = new Date(expected);
+    let missed = 0;
+    for (let at = schedule.next(fireTime); at && at <= now; at = schedule.next(at)) {
+      fireTime = at;
+      missed += 1;
+      if (missed >= maxCountedMisses) {
+        fireTime = schedule.previous(new Date(now.getTime() + 1)) ?? fireTime;
+        break;
+      }
+    }
+    const ended = endAt !== null && fireTime.toISOString() >= endAt;
+    let next = schedule.next(now)?.toISOString() ?? null;
+    if (next !== null && endAt !== null && next >= endAt) next = null;
+
+    return this.ctx.db.transaction().execute(async (tx) => {
+      // The exactly-once guard, and the transaction's first statement: only the node whose UPDATE
+      // matches the fire time it read goes on. The cron, zone and end date it planned with are in
+      // the WHERE too, so an edit committed since the round's read makes this a no-op (the edit
+      // planned its own next fire time).
+      const row = await tx
         .updateTable("triggers")
         .set({
           next_fire_at: next,
@@ -134,12 +182,17 @@ export class TriggerFiring {
             disabled_reason:
               ended || endAt !== null ? "Its end date has passed." : "Its schedule has no further fire time.",
           }),
-          ...(!ended && { last_fired_at: now.toISOString() }),
+          // Most firings fire: written here, and overwritten below only when this one did not (one statement less).
+          ...(!ended && { last_fired_at: now.toISOString(), last_result: "fired" }),
         })
         .where("id", "=", id)
         .where("next_fire_at", "=", expected)
+        .where("cron", "=", cron)
+        .where("time_zone", "=", zone)
+        .where((eb) => (endAt === null ? eb("end_at", "is", null) : eb("end_at", "=", endAt)))
+        .returningAll()
         .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) return false;
+      if (!row) return false;
       if (ended) return true;
 
       if (missed > 0) {
@@ -160,22 +213,22 @@ export class TriggerFiring {
             }
           : await this.decide(tx, row, tenant, fireTime, now);
       await this.record(tx, row, fireTime.toISOString(), outcome);
-      await tx
-        .updateTable("triggers")
-        .set({
-          last_result: outcome.outcome === FiringOutcome.fired ? "fired" : `${outcome.outcome}: ${outcome.reason}`,
-        })
-        .where("id", "=", id)
-        .execute();
+      if (outcome.outcome !== FiringOutcome.fired) {
+        await tx
+          .updateTable("triggers")
+          .set({ last_result: `${outcome.outcome}: ${outcome.reason}` })
+          .where("id", "=", id)
+          .execute();
+      }
       return true;
     });
   }
 
   /** Whether the fire time creates jobs, and if so creates them in `tx`. */
-  private async decide(tx: Db, row: TriggerRow, tenant: TenantRules, fireTime: Date, now: Date): Promise<Outcome> {
+  private async decide(tx: Db, row: TriggerRow, tenant: RoundRules, fireTime: Date, now: Date): Promise<Outcome> {
     const skipped = (reason: string): Outcome => ({ outcome: FiringOutcome.skipped, reason, jobIds: [] });
     if (tenant.status !== AccountStatus.active) return skipped("The tenant is disabled.");
-    const phase = await this.maintenancePhase(tx, row.tenant_id);
+    const phase = tenant.phase;
     if (phase !== MaintenancePhase.none) {
       // The maintenance window counts the fire times it swallowed (orchestrator-spec §2.5).
       await tx
@@ -338,16 +391,5 @@ export class TriggerFiring {
     const since = new Date(now.getTime() - tenant.trigger_disable_failing_days * 86_400_000).toISOString();
     if (recent.some((j) => !j.ended_at || j.ended_at < since)) return null;
     return `Its last ${count} jobs failed within ${tenant.trigger_disable_failing_days} day(s).`;
-  }
-
-  private async maintenancePhase(tx: Db, tenantId: number): Promise<MaintenancePhase> {
-    const open = await tx
-      .selectFrom("maintenance_windows")
-      .select("phase")
-      .where("ended_at", "is", null)
-      .where((eb) => eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]))
-      .execute();
-    if (open.some((w) => w.phase === MaintenancePhase.suspended)) return MaintenancePhase.suspended;
-    return open.length > 0 ? MaintenancePhase.draining : MaintenancePhase.none;
   }
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { CronSyntaxError, isValidTimeZone, Schedule, TimeZoneError } from "../../domain/cron.js";
 import { describeCron, type SummaryLocale } from "../../domain/cron-summary.js";
-import { NotFoundError, ValidationError } from "../../domain/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import { ProblemType } from "../../shared/problem-types.js";
 import { TriggerKind } from "../../shared/triggers.js";
 import type { Db } from "../../storage/database.js";
 import type { CalendarRow, TriggerRow } from "../../storage/schema.js";
@@ -13,6 +15,7 @@ import { type Actor, type Page, type ServiceContext, toPage, uniqueOrConflict } 
 import type { Job, JobService } from "../jobs/job-service.js";
 import type { TenantSettingsService } from "../settings/tenant-settings-service.js";
 import type { CalendarService } from "./calendar-service.js";
+import type { CallMode, HttpMethod } from "./http-triggers.js";
 import { mergeQueueConfig, type QueueTriggerChanges } from "./queue-triggers.js";
 import { excludedBy, type Firing, presentTrigger, type Trigger } from "./trigger-presenter.js";
 
@@ -34,6 +37,13 @@ export interface TimeTriggerInput {
   alertRunningSeconds?: number | null | undefined;
   endDate?: string | null | undefined;
   enabled?: boolean | undefined;
+}
+
+/** What PATCH may change on an HTTP trigger besides the shared fields. */
+export interface HttpTriggerChanges {
+  slug?: string | undefined;
+  method?: HttpMethod | undefined;
+  callMode?: CallMode | undefined;
 }
 
 /**
@@ -67,7 +77,11 @@ export class TriggerService {
   ): Promise<Trigger> {
     access.assertFolder(folderId, "triggers.create");
     await this.assertFolder(access.tenantId, folderId);
-    const timeZone = input.timeZone ?? (await this.settings.get(access.tenantId)).timeZone;
+    // With a calendar the trigger runs in the calendar's zone (see check); without, the tenant's by default.
+    const timeZone =
+      input.timeZone ??
+      (await this.calendarZone(access.tenantId, input.calendarId)) ??
+      (await this.settings.get(access.tenantId)).timeZone;
     const checked = await this.check(access.tenantId, folderId, { ...input, timeZone });
     const enabled = input.enabled ?? true;
     const row = await this.unique(input.name, () =>
@@ -146,22 +160,28 @@ export class TriggerService {
     orgId: number,
     access: TenantAccess,
     id: number,
-    changes: Partial<TimeTriggerInput> & QueueTriggerChanges,
+    changes: Partial<TimeTriggerInput> & QueueTriggerChanges & HttpTriggerChanges,
     locale: SummaryLocale,
   ): Promise<Trigger> {
     const before = await this.find(this.ctx.db, access, id, "triggers.edit");
     if (before.kind !== TriggerKind.time) return this.updateOtherKind(actor, orgId, before, changes, locale);
-    const queueOnly = (["minItems", "maxConcurrentJobs", "itemsPerJob"] as const).filter(
+    const queueOnly = (["minItems", "maxConcurrentJobs", "itemsPerJob", "slug", "method", "callMode"] as const).filter(
       (k) => changes[k] !== undefined,
     );
     if (queueOnly.length > 0) {
-      throw new ValidationError(queueOnly.map((path) => ({ path, message: "applies to queue triggers only" })));
+      throw new ValidationError(queueOnly.map((path) => ({ path, message: "cannot be set on a time trigger" })));
     }
     const merged: TimeTriggerInput = {
       name: changes.name ?? before.name,
       processId: changes.processId ?? before.process_id,
       cron: changes.cron ?? (before.cron as string),
-      timeZone: changes.timeZone ?? (before.time_zone as string),
+      // A newly chosen calendar brings its zone along unless a zone is given too.
+      timeZone:
+        changes.timeZone ??
+        (changes.calendarId != null && changes.calendarId !== before.calendar_id
+          ? await this.calendarZone(access.tenantId, changes.calendarId)
+          : undefined) ??
+        (before.time_zone as string),
       calendarId: changes.calendarId === undefined ? before.calendar_id : changes.calendarId,
       inputArguments: changes.inputArguments ?? (JSON.parse(before.input_json) as Record<string, unknown>),
       machineId: changes.machineId === undefined ? before.machine_id : changes.machineId,
@@ -221,50 +241,112 @@ export class TriggerService {
   }
 
   /**
-   * Triggers of other kinds can so far only be switched on or off here (queue triggers also
-   * change their three numbers); other changes: delete and create.
+   * Changes an HTTP or queue trigger: the fields all kinds share (name, description, process,
+   * arguments, priority, machine, stop/kill-after, enabled) are checked like at creation (the
+   * process in the folder, the arguments against its entry point's schema, the machine); an HTTP
+   * trigger also its slug (tenant-unique), method and call mode, a queue trigger its three numbers.
+   * Its queue stays (one trigger per queue: delete and create for another queue); fields of time
+   * triggers are a 400.
    */
   private async updateOtherKind(
     actor: Actor,
     orgId: number,
     before: TriggerRow,
-    changes: Partial<TimeTriggerInput> & QueueTriggerChanges,
+    changes: Partial<TimeTriggerInput> & QueueTriggerChanges & HttpTriggerChanges,
     locale: SummaryLocale,
   ): Promise<Trigger> {
-    const queueFields = ["minItems", "maxConcurrentJobs", "itemsPerJob"];
-    const changeable = before.kind === TriggerKind.queue ? ["enabled", ...queueFields] : ["enabled"];
-    const others = Object.keys(changes).filter(
-      (k) => !changeable.includes(k) && changes[k as keyof typeof changes] !== undefined,
-    );
-    if (others.length > 0) {
+    const timeOnly = [
+      "cron",
+      "timeZone",
+      "calendarId",
+      "jobCount",
+      "alertPendingSeconds",
+      "alertRunningSeconds",
+      "endDate",
+    ] as const;
+    const kindOnly =
+      before.kind === TriggerKind.queue
+        ? (["slug", "method", "callMode"] as const)
+        : (["minItems", "maxConcurrentJobs", "itemsPerJob"] as const);
+    const wrong = [...timeOnly, ...kindOnly].filter((k) => changes[k] !== undefined);
+    if (wrong.length > 0) {
       throw new ValidationError(
-        others.map((path) => ({ path, message: `cannot be changed on a ${before.kind} trigger yet (only enabled)` })),
+        wrong.map((path) => ({
+          path,
+          message: `cannot be set on a ${before.kind} trigger`,
+        })),
       );
     }
-    const row = await this.ctx.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .updateTable("triggers")
-        .set({
-          enabled: changes.enabled === undefined ? before.enabled : changes.enabled ? 1 : 0,
-          ...(before.kind === TriggerKind.queue && {
-            config_json: JSON.stringify(mergeQueueConfig(before, changes)),
-          }),
-          ...(changes.enabled === true && { disabled_reason: null }),
-          updated_by: actor.name,
-          updated_at: isoNow(this.ctx.clock),
-        })
-        .where("id", "=", before.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
-        component: AuditComponent.triggers,
-        action: AuditAction.update,
-        target: { type: "trigger", id: row.id, name: row.name },
-        before: presentTrigger(before, "en"),
-        after: presentTrigger(row, "en"),
+    const processId = changes.processId ?? before.process_id;
+    const machineId = changes.machineId === undefined ? before.machine_id : changes.machineId;
+    const inputArguments = changes.inputArguments ?? (JSON.parse(before.input_json) as Record<string, unknown>);
+    if (changes.processId !== undefined || changes.inputArguments !== undefined || changes.machineId !== undefined) {
+      await this.jobs.prepare(this.ctx.db, before.tenant_id, before.folder_id, {
+        processId,
+        inputArguments,
+        ...(machineId != null && { machineId }),
       });
-      return row;
-    });
+    }
+    let config = before.config_json;
+    if (before.kind === TriggerKind.queue) config = JSON.stringify(mergeQueueConfig(before, changes));
+    if (before.kind === TriggerKind.http) {
+      const old = JSON.parse(before.config_json) as Record<string, unknown>;
+      config = JSON.stringify({
+        ...old,
+        ...(changes.method !== undefined && { method: changes.method }),
+        ...(changes.callMode !== undefined && { callMode: changes.callMode }),
+      });
+      if (changes.slug !== undefined && changes.slug.toLowerCase() !== (before.slug ?? "").toLowerCase()) {
+        const taken = await this.ctx.db
+          .selectFrom("triggers")
+          .select("id")
+          .where("tenant_id", "=", before.tenant_id)
+          .where("id", "!=", before.id)
+          .where(sql<boolean>`lower(slug) = ${changes.slug.toLowerCase()}`)
+          .executeTakeFirst();
+        if (taken) {
+          throw new ConflictError(
+            `An HTTP trigger at "${changes.slug}" already exists in this tenant.`,
+            ProblemType.alreadyExists,
+            { errors: [{ path: "slug", message: "is already taken" }] },
+          );
+        }
+      }
+    }
+    const name = changes.name ?? before.name;
+    const row = await this.unique(name, () =>
+      this.ctx.db.transaction().execute(async (tx) => {
+        const row = await tx
+          .updateTable("triggers")
+          .set({
+            name: name.trim(),
+            ...(changes.description !== undefined && { description: changes.description?.trim() || null }),
+            process_id: processId,
+            input_json: JSON.stringify(inputArguments),
+            machine_id: machineId ?? null,
+            ...(changes.priority !== undefined && { priority: changes.priority }),
+            ...(changes.stopAfterSeconds !== undefined && { stop_after_seconds: changes.stopAfterSeconds }),
+            ...(changes.killAfterSeconds !== undefined && { kill_after_seconds: changes.killAfterSeconds }),
+            ...(changes.slug !== undefined && { slug: changes.slug }),
+            config_json: config,
+            enabled: changes.enabled === undefined ? before.enabled : changes.enabled ? 1 : 0,
+            ...(changes.enabled === true && { disabled_reason: null }),
+            updated_by: actor.name,
+            updated_at: isoNow(this.ctx.clock),
+          })
+          .where("id", "=", before.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+          component: AuditComponent.triggers,
+          action: AuditAction.update,
+          target: { type: "trigger", id: row.id, name: row.name },
+          before: presentTrigger(before, "en"),
+          after: presentTrigger(row, "en"),
+        });
+        return row;
+      }),
+    );
     if (row.kind === TriggerKind.queue) this.changed();
     return presentTrigger(row, locale);
   }
@@ -300,12 +382,13 @@ export class TriggerService {
     input: { cron: string; timeZone?: string | undefined; calendarId?: number | undefined; count?: number | undefined },
     locale: SummaryLocale,
   ): Promise<{ times: string[]; summary: string; timeZone: string }> {
-    const timeZone = input.timeZone ?? (await this.settings.get(access.tenantId)).timeZone;
     const calendar =
       input.calendarId === undefined
         ? undefined
         : await this.calendars.findForTrigger(this.ctx.db, access.tenantId, input.calendarId);
+    const timeZone = input.timeZone ?? calendar?.time_zone ?? (await this.settings.get(access.tenantId)).timeZone;
     const schedule = compile(input.cron, timeZone);
+    assertCalendarZone(calendar, timeZone);
     const times = schedule.nextTimes(this.ctx.clock.now(), input.count ?? 5, excludedBy(calendar));
     if (times.length === 0)
       throw ValidationError.field("cron", "never fires (no fire time on a day the calendar allows)");
@@ -402,6 +485,7 @@ export class TriggerService {
         ? undefined
         : await this.calendars.findForTrigger(this.ctx.db, tenantId, input.calendarId);
     const schedule = compile(input.cron, input.timeZone as string);
+    assertCalendarZone(calendar, input.timeZone as string);
     const now = this.ctx.clock.now();
     const endAt = input.endDate ? new Date(input.endDate).toISOString() : null;
     const [first] = schedule.nextTimes(now, 1, excludedBy(calendar));
@@ -413,6 +497,18 @@ export class TriggerService {
     // Stored unfiltered: a calendar day is skipped (and recorded) when it comes.
     const next = schedule.next(now)?.toISOString() ?? null;
     return { calendar, endAt, next };
+  }
+
+  /** The zone of the tenant's calendar `id` (undefined when none is given or it does not exist: check() names it). */
+  private async calendarZone(tenantId: number, id: number | null | undefined): Promise<string | undefined> {
+    if (id == null || !Number.isSafeInteger(id) || id > 2_147_483_647 || id < 1) return undefined;
+    const row = await this.ctx.db
+      .selectFrom("calendars")
+      .select("time_zone")
+      .where("id", "=", id)
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirst();
+    return row?.time_zone;
   }
 
   private async assertFolder(tenantId: number, folderId: number): Promise<void> {
@@ -436,6 +532,21 @@ export class TriggerService {
 
   private changed(): void {
     for (const l of this.listeners) l();
+  }
+}
+
+/**
+ * The original's rule (orchestrator-spec §4.3): a trigger with a non-working-days calendar cannot
+ * have a time zone of its own. Here a calendar carries its zone, so the trigger's must be the
+ * calendar's: otherwise "the excluded day" would be a different 24 hours for the calendar and the
+ * schedule (a 00:30 Berlin fire time is still the previous day in New York).
+ */
+export function assertCalendarZone(calendar: CalendarRow | undefined, timeZone: string): void {
+  if (calendar && calendar.time_zone !== timeZone) {
+    throw ValidationError.field(
+      "timeZone",
+      `must be the time zone of the calendar "${calendar.name}" (${calendar.time_zone}) when that calendar is used`,
+    );
   }
 }
 

@@ -12,6 +12,7 @@ const settingsSchema = z.object({
   triggerDisableFailedCount: z.number(),
   triggerDisableFailingDays: z.number(),
   logRetentionDays: z.number(),
+  queueAbandonHours: z.number(),
 });
 
 /** The tenant's settings: `GET|PUT T/settings` (time zone, trigger catch-up grace, log retention). */
@@ -36,7 +37,7 @@ export const tenantSettingsRoutes: FastifyPluginAsyncZod<{ services: Services }>
         tags: ["tenant settings"],
         summary: "Changes the tenant's settings (fields left out stay)",
         description:
-          "timeZone: IANA zone, the default of new triggers. triggerCatchUpSeconds: a fire time missed while no node ran fires once when noticed within this grace, else it is skipped and recorded.",
+          "timeZone: IANA zone, the default of new triggers. triggerCatchUpSeconds: a fire time missed while no node ran fires once when noticed within this grace, else it is skipped and recorded. queueAbandonHours: hours a queue item may stay in progress before it is abandoned (default 24).",
         params: tenantParams,
         body: z
           .object({
@@ -45,6 +46,8 @@ export const tenantSettingsRoutes: FastifyPluginAsyncZod<{ services: Services }>
             triggerDisableFailedCount: z.number().int().min(0).max(100),
             triggerDisableFailingDays: z.number().int().min(1).max(30),
             logRetentionDays: z.number().int().min(1).max(3650),
+            // The same bounds as PUT T/queue-settings.
+            queueAbandonHours: z.number().int().min(1).max(8760),
           })
           .partial()
           .strict(),

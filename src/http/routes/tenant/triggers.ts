@@ -83,16 +83,17 @@ const timeFields = {
   enabled: z.boolean().optional(),
 };
 const timeBody = z.object({ type: z.literal("time"), ...timeFields }).strict();
+const slug = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be letters, digits, '-', '_' or '.' (at most 100)")
+  .refine((s) => s.toLowerCase() !== "jobs", 'must not be "jobs"');
 const httpBody = z
   .object({
     type: z.literal("http"),
     name: text(128),
     description: text(512).nullable().optional(),
     processId: bodyId,
-    slug: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be letters, digits, '-', '_' or '.' (at most 100)")
-      .refine((s) => s.toLowerCase() !== "jobs", 'must not be "jobs"'),
+    slug,
     method: z.enum(httpMethods),
     callMode: z.enum(callModes),
     inputArguments: z.record(z.string(), z.unknown()).optional(),
@@ -137,6 +138,9 @@ const patchBody = z
     minItems: queueNumbers.minItems,
     maxConcurrentJobs: queueNumbers.maxConcurrentJobs,
     itemsPerJob: queueNumbers.itemsPerJob,
+    slug,
+    method: z.enum(httpMethods),
+    callMode: z.enum(callModes),
   })
   .partial()
   .strict();
@@ -280,6 +284,8 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       schema: {
         tags: ["triggers"],
         summary: "Changes a trigger; a changed schedule or enabling it re-plans its next fire time",
+        description:
+          "Fields left out stay. All kinds: name, description, processId, inputArguments, priority, machineId, stopAfterSeconds, killAfterSeconds, enabled. Time triggers also their schedule fields; HTTP triggers slug, method, callMode; queue triggers minItems, maxConcurrentJobs, itemsPerJob (their queue stays). A field of another kind is a 400 naming it.",
         params: triggerParams,
         body: patchBody,
         response: { 200: triggerSchema, ...problems(400, 401, 403, 404, 409, 503) },

@@ -1,4 +1,4 @@
-import { NumberInput, Select, SimpleGrid, Stack, Switch, Text, TextInput } from "@mantine/core";
+import { NumberInput, Select, Stack, Switch } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useMemo, useRef, useState } from "react";
@@ -7,28 +7,17 @@ import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
 import { useFormErrors } from "../../lib/errors";
 import { useFormSubmit } from "../../lib/useFormSubmit";
-import { ArgumentsInput } from "../automation/ArgumentsInput";
-import { parseJsonObject, prettyJson, showNestedErrors } from "../automation/json";
+import { showNestedErrors } from "../automation/json";
 import { tenantKey, useTenant } from "../automation/tenant";
 import { queueApi } from "../queues/api";
 import { type Trigger, triggersApi } from "./api";
+import { JobSettingsFields, jobSettingsBody, NameAndProcess, sharedFields, useJobSettings } from "./TriggerFormParts";
 
-const FIELDS = [
-  "name",
-  "processId",
-  "queueId",
-  "minItems",
-  "maxConcurrentJobs",
-  "itemsPerJob",
-  "inputArguments",
-  "priority",
-  "stopAfterSeconds",
-  "killAfterSeconds",
-] as const;
+const FIELDS = [...sharedFields, "queueId", "minItems", "maxConcurrentJobs", "itemsPerJob"] as const;
 
 /**
- * Create a queue trigger (a queue of the folder, the process, the three numbers), or change an
- * existing one's numbers and enabled flag (the other fields: delete and create).
+ * Create or edit a queue trigger: a queue of the folder (fixed once created: one trigger per
+ * queue), the process, the three numbers, and the settings of the jobs it starts.
  */
 export function QueueTriggerForm({
   folderId,
@@ -46,109 +35,75 @@ export function QueueTriggerForm({
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const errors = useFormErrors(FIELDS);
-  const processes = useQuery({
-    queryKey: tenantKey(ctx, "processes", folderId),
-    queryFn: () => ctx.api.processes(folderId),
-  });
   const queues = useQuery({
     queryKey: tenantKey(ctx, "queues", folderId),
     queryFn: () => queueClient.list(folderId),
   });
-  const editing = trigger !== null;
-  const [name, setName] = useState(trigger?.name ?? "");
-  const [processId, setProcessId] = useState<string | null>(trigger ? String(trigger.processId) : null);
+  const state = useJobSettings(trigger);
   const [queueId, setQueueId] = useState<string | null>(trigger?.queueId ? String(trigger.queueId) : null);
   const [minItems, setMinItems] = useState<string | number>(trigger?.minItems ?? 1);
   const [maxJobs, setMaxJobs] = useState<string | number>(trigger?.maxConcurrentJobs ?? 1);
   const [itemsPerJob, setItemsPerJob] = useState<string | number>(trigger?.itemsPerJob ?? 1);
-  const [args, setArgs] = useState(prettyJson(trigger?.inputArguments ?? {}));
-  const [priority, setPriority] = useState<string | number>(trigger?.priority ?? "");
-  const [stopMinutes, setStopMinutes] = useState<string | number>(
-    trigger?.stopAfterSeconds ? trigger.stopAfterSeconds / 60 : "",
-  );
-  const [killMinutes, setKillMinutes] = useState<string | number>(
-    trigger?.killAfterSeconds ? trigger.killAfterSeconds / 60 : "",
-  );
-  const [enabled, setEnabled] = useState(trigger?.enabled ?? true);
   const { pending, invalid, run } = useFormSubmit(errors, formRef, (error) =>
     showNestedErrors(errors, error, "inputArguments"),
   );
-  const num = (v: string | number, fallback: number) => (typeof v === "number" ? v : fallback);
+  const num = (v: string | number) => (typeof v === "number" ? v : 1);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (!name.trim()) local.name = t("validation.required");
-    if (!processId) local.processId = t("validation.required");
+    const shared = jobSettingsBody(state, t("validation.required"), t("automation.invalidJson"));
+    const local = "errors" in shared ? shared.errors : {};
     if (!queueId) local.queueId = t("validation.required");
-    const inputArguments = parseJsonObject(args);
-    if (!inputArguments) local.inputArguments = t("automation.invalidJson");
-    if (Object.keys(local).length) return invalid(local);
-    const minutes = (v: string | number) => (typeof v === "number" && v > 0 ? Math.round(v * 60) : null);
-    const numbers = {
-      minItems: num(minItems, 1),
-      maxConcurrentJobs: num(maxJobs, 1),
-      itemsPerJob: num(itemsPerJob, 1),
-      enabled,
+    if (Object.keys(local).length || "errors" in shared) return invalid(local);
+    const body = {
+      ...shared.body,
+      minItems: num(minItems),
+      maxConcurrentJobs: num(maxJobs),
+      itemsPerJob: num(itemsPerJob),
     };
     await run(async () => {
-      if (trigger) await api.update(trigger.id, numbers);
-      else
-        await api.createQueue(folderId, {
-          name: name.trim(),
-          processId: Number(processId),
-          queueId: Number(queueId),
-          inputArguments: inputArguments ?? {},
-          priority: typeof priority === "number" ? priority : null,
-          stopAfterSeconds: minutes(stopMinutes),
-          killAfterSeconds: minutes(killMinutes),
-          ...numbers,
-        });
+      if (trigger) await api.update(trigger.id, body);
+      else await api.createQueue(folderId, { ...body, queueId: Number(queueId) });
       await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "triggers") });
       notifications.show({
         color: "teal",
-        message: trigger ? t("common.saved") : t("triggers.created", { name: name.trim() }),
+        message: trigger ? t("common.saved") : t("triggers.created", { name: body.name }),
       });
       onClose();
     });
   };
 
+  const number = (
+    name: (typeof FIELDS)[number],
+    label: string,
+    hint: string,
+    value: string | number,
+    onChange: (v: string | number) => void,
+    max: number,
+    testId: string,
+  ) => (
+    <NumberInput
+      name={name}
+      label={label}
+      description={hint}
+      value={value}
+      onChange={onChange}
+      min={1}
+      max={max}
+      allowDecimal={false}
+      error={errors.fieldErrors[name]}
+      data-testid={testId}
+    />
+  );
+
   return (
     <form ref={formRef} onSubmit={submit} noValidate data-testid="queue-trigger-form">
       <Stack gap="md">
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput
-            name="name"
-            label={t("fields.name")}
-            value={name}
-            onChange={(e) => {
-              setName(e.currentTarget.value);
-              errors.clearField("name");
-            }}
-            error={errors.fieldErrors.name}
-            required
-            disabled={editing}
-            data-autofocus
-          />
-          <Select
-            name="processId"
-            label={t("triggers.process")}
-            data={(processes.data?.items ?? []).map((p) => ({ value: String(p.id), label: p.name }))}
-            value={processId}
-            onChange={(v) => {
-              setProcessId(v);
-              errors.clearField("processId");
-            }}
-            error={errors.fieldErrors.processId}
-            required
-            searchable
-            disabled={editing}
-            data-testid="trigger-process"
-          />
+        <NameAndProcess folderId={folderId} state={state} errors={errors}>
           <Select
             name="queueId"
             label={t("triggers.queue")}
-            description={t("triggers.queueHint")}
+            description={trigger ? t("triggers.queueFixedHint") : t("triggers.queueHint")}
             data={(queues.data?.items ?? []).map((q) => ({ value: String(q.id), label: q.name }))}
             value={queueId}
             onChange={(v) => {
@@ -158,101 +113,43 @@ export function QueueTriggerForm({
             error={errors.fieldErrors.queueId}
             required
             searchable
-            disabled={editing}
+            disabled={trigger !== null}
             data-testid="trigger-queue"
           />
-          <NumberInput
-            name="minItems"
-            label={t("triggers.minItems")}
-            description={t("triggers.minItemsHint")}
-            value={minItems}
-            onChange={setMinItems}
-            min={1}
-            max={10000}
-            allowDecimal={false}
-            error={errors.fieldErrors.minItems}
-            data-testid="trigger-min-items"
-          />
-          <NumberInput
-            name="maxConcurrentJobs"
-            label={t("triggers.maxJobs")}
-            description={t("triggers.maxJobsHint")}
-            value={maxJobs}
-            onChange={setMaxJobs}
-            min={1}
-            max={100}
-            allowDecimal={false}
-            error={errors.fieldErrors.maxConcurrentJobs}
-            data-testid="trigger-max-jobs"
-          />
-          <NumberInput
-            name="itemsPerJob"
-            label={t("triggers.itemsPerJob")}
-            description={t("triggers.itemsPerJobHint")}
-            value={itemsPerJob}
-            onChange={setItemsPerJob}
-            min={1}
-            max={10000}
-            allowDecimal={false}
-            error={errors.fieldErrors.itemsPerJob}
-            data-testid="trigger-items-per-job"
-          />
-        </SimpleGrid>
-        {editing ? (
-          <Text size="xs" c="dimmed">
-            {t("triggers.queueEditHint")}
-          </Text>
-        ) : (
-          <>
-            <ArgumentsInput
-              label={t("triggers.arguments")}
-              description={t("triggers.argumentsHint")}
-              value={args}
-              onChange={(v) => {
-                setArgs(v);
-                errors.clearField("inputArguments");
-              }}
-              error={errors.fieldErrors.inputArguments}
-              testId="trigger-input"
-            />
-            <SimpleGrid cols={{ base: 1, sm: 3 }}>
-              <NumberInput
-                name="priority"
-                label={t("fields.priority")}
-                description={t("triggers.priorityHint")}
-                value={priority}
-                onChange={setPriority}
-                min={1}
-                max={100}
-                allowDecimal={false}
-                error={errors.fieldErrors.priority}
-              />
-              <NumberInput
-                name="stopAfterSeconds"
-                label={t("triggers.stopAfter")}
-                description={t("triggers.limitHint")}
-                value={stopMinutes}
-                onChange={setStopMinutes}
-                min={1}
-                max={15839}
-                allowDecimal={false}
-                error={errors.fieldErrors.stopAfterSeconds}
-              />
-              <NumberInput
-                name="killAfterSeconds"
-                label={t("triggers.killAfter")}
-                description={t("triggers.killHint")}
-                value={killMinutes}
-                onChange={setKillMinutes}
-                min={1}
-                max={15839}
-                allowDecimal={false}
-                error={errors.fieldErrors.killAfterSeconds}
-              />
-            </SimpleGrid>
-          </>
-        )}
-        <Switch label={t("triggers.enabled")} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+          {number(
+            "minItems",
+            t("triggers.minItems"),
+            t("triggers.minItemsHint"),
+            minItems,
+            setMinItems,
+            10000,
+            "trigger-min-items",
+          )}
+          {number(
+            "maxConcurrentJobs",
+            t("triggers.maxJobs"),
+            t("triggers.maxJobsHint"),
+            maxJobs,
+            setMaxJobs,
+            100,
+            "trigger-max-jobs",
+          )}
+          {number(
+            "itemsPerJob",
+            t("triggers.itemsPerJob"),
+            t("triggers.itemsPerJobHint"),
+            itemsPerJob,
+            setItemsPerJob,
+            10000,
+            "trigger-items-per-job",
+          )}
+        </NameAndProcess>
+        <JobSettingsFields folderId={folderId} state={state} errors={errors} />
+        <Switch
+          label={t("triggers.enabled")}
+          checked={state.enabled}
+          onChange={(e) => state.setEnabled(e.currentTarget.checked)}
+        />
         <FormError message={errors.formError} />
         <FormButtons
           onCancel={onClose}

@@ -22,8 +22,7 @@ import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
 import { useFormErrors } from "../../lib/errors";
 import { useFormSubmit } from "../../lib/useFormSubmit";
-import { ArgumentsInput } from "../automation/ArgumentsInput";
-import { parseJsonObject, prettyJson, showNestedErrors } from "../automation/json";
+import { showNestedErrors } from "../automation/json";
 import { tenantKey, useTenant } from "../automation/tenant";
 import { formatInZone, type Preview, type Trigger, timeZones, triggersApi } from "./api";
 import {
@@ -35,18 +34,22 @@ import {
   presetToCron,
   weekDays,
 } from "./presets";
+import {
+  JobSettingsFields,
+  jobSettingsBody,
+  MinutesInput,
+  minutesToSeconds,
+  NameAndProcess,
+  sharedFields,
+  useJobSettings,
+} from "./TriggerFormParts";
 
 const FIELDS = [
-  "name",
-  "processId",
+  ...sharedFields,
   "cron",
   "timeZone",
   "calendarId",
-  "inputArguments",
-  "priority",
   "jobCount",
-  "stopAfterSeconds",
-  "killAfterSeconds",
   "alertPendingSeconds",
   "alertRunningSeconds",
   "endDate",
@@ -70,28 +73,15 @@ export function TriggerForm({
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const errors = useFormErrors(FIELDS);
-  const processes = useQuery({
-    queryKey: tenantKey(ctx, "processes", folderId),
-    queryFn: () => ctx.api.processes(folderId),
-  });
   const calendars = useQuery({ queryKey: tenantKey(ctx, "calendars"), queryFn: api.calendars });
   const initialPreset = trigger?.cron ? cronToPreset(trigger.cron) : defaultPreset("daily");
-  const [name, setName] = useState(trigger?.name ?? "");
-  const [processId, setProcessId] = useState<string | null>(trigger ? String(trigger.processId) : null);
+  const state = useJobSettings(trigger);
   const [mode, setMode] = useState<"preset" | "advanced">(initialPreset ? "preset" : "advanced");
   const [preset, setPreset] = useState<Preset>(initialPreset ?? defaultPreset("daily"));
   const [rawCron, setRawCron] = useState(trigger?.cron ?? presetToCron(defaultPreset("daily")));
-  const [zone, setZone] = useState<string>(trigger?.timeZone ?? defaultZone);
+  const [ownZone, setZone] = useState<string>(trigger?.timeZone ?? defaultZone);
   const [calendarId, setCalendarId] = useState<string | null>(trigger?.calendarId ? String(trigger.calendarId) : null);
-  const [args, setArgs] = useState(prettyJson(trigger?.inputArguments ?? {}));
-  const [priority, setPriority] = useState<string | number>(trigger?.priority ?? "");
   const [jobCount, setJobCount] = useState<string | number>(trigger?.jobCount ?? 1);
-  const [stopMinutes, setStopMinutes] = useState<string | number>(
-    trigger?.stopAfterSeconds ? trigger.stopAfterSeconds / 60 : "",
-  );
-  const [killMinutes, setKillMinutes] = useState<string | number>(
-    trigger?.killAfterSeconds ? trigger.killAfterSeconds / 60 : "",
-  );
   const [pendingAlert, setPendingAlert] = useState<string | number>(
     trigger?.alertPendingSeconds ? trigger.alertPendingSeconds / 60 : "",
   );
@@ -99,8 +89,10 @@ export function TriggerForm({
     trigger?.alertRunningSeconds ? trigger.alertRunningSeconds / 60 : "",
   );
   const [endDate, setEndDate] = useState(trigger?.endDate ? trigger.endDate.slice(0, 16) : "");
-  const [enabled, setEnabled] = useState(trigger?.enabled ?? true);
   const cron = mode === "preset" ? presetToCron(preset) : rawCron;
+  // A trigger with a calendar runs in the calendar's zone (the API refuses any other).
+  const calendarZone = calendars.data?.items.find((c) => String(c.id) === calendarId)?.timeZone ?? null;
+  const zone = calendarZone ?? ownZone;
   const { pending, invalid, run } = useFormSubmit(errors, formRef, (error) =>
     showNestedErrors(errors, error, "inputArguments"),
   );
@@ -135,28 +127,17 @@ export function TriggerForm({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (!name.trim()) local.name = t("validation.required");
-    if (!processId) local.processId = t("validation.required");
-    const inputArguments = parseJsonObject(args);
-    if (!inputArguments) local.inputArguments = t("automation.invalidJson");
-    if (Object.keys(local).length) return invalid(local);
-    const minutes = (v: string | number) => (typeof v === "number" && v > 0 ? Math.round(v * 60) : null);
+    const shared = jobSettingsBody(state, t("validation.required"), t("automation.invalidJson"));
+    if ("errors" in shared) return invalid(shared.errors);
     const body = {
-      name: name.trim(),
-      processId: Number(processId),
+      ...shared.body,
       cron,
       timeZone: zone,
       calendarId: calendarId ? Number(calendarId) : null,
-      inputArguments: inputArguments ?? {},
-      priority: typeof priority === "number" ? priority : null,
       jobCount: typeof jobCount === "number" ? jobCount : 1,
-      stopAfterSeconds: minutes(stopMinutes),
-      killAfterSeconds: minutes(killMinutes),
-      alertPendingSeconds: minutes(pendingAlert),
-      alertRunningSeconds: minutes(runningAlert),
+      alertPendingSeconds: minutesToSeconds(pendingAlert),
+      alertRunningSeconds: minutesToSeconds(runningAlert),
       endDate: endDate ? new Date(endDate).toISOString() : null,
-      enabled,
     };
     await run(async () => {
       if (trigger) await api.update(trigger.id, body);
@@ -177,34 +158,7 @@ export function TriggerForm({
   return (
     <form ref={formRef} onSubmit={submit} noValidate data-testid="trigger-form">
       <Stack gap="md">
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput
-            name="name"
-            label={t("fields.name")}
-            value={name}
-            onChange={(e) => {
-              setName(e.currentTarget.value);
-              errors.clearField("name");
-            }}
-            error={errors.fieldErrors.name}
-            required
-            data-autofocus
-          />
-          <Select
-            name="processId"
-            label={t("triggers.process")}
-            data={(processes.data?.items ?? []).map((p) => ({ value: String(p.id), label: p.name }))}
-            value={processId}
-            onChange={(v) => {
-              setProcessId(v);
-              errors.clearField("processId");
-            }}
-            error={errors.fieldErrors.processId}
-            required
-            searchable
-            data-testid="trigger-process"
-          />
-        </SimpleGrid>
+        <NameAndProcess folderId={folderId} state={state} errors={errors} />
 
         <Stack gap={6}>
           <Group justify="space-between">
@@ -256,6 +210,8 @@ export function TriggerForm({
             data={zones}
             value={zone}
             onChange={(v) => setZone(v ?? defaultZone)}
+            description={calendarZone ? t("triggers.zoneOfCalendar") : undefined}
+            disabled={calendarZone !== null}
             searchable
             allowDeselect={false}
             error={errors.fieldErrors.timeZone}
@@ -310,29 +266,7 @@ export function TriggerForm({
           )}
         </Paper>
 
-        <ArgumentsInput
-          label={t("triggers.arguments")}
-          description={t("triggers.argumentsHint")}
-          value={args}
-          onChange={(v) => {
-            setArgs(v);
-            errors.clearField("inputArguments");
-          }}
-          error={errors.fieldErrors.inputArguments}
-          testId="trigger-input"
-        />
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <NumberInput
-            name="priority"
-            label={t("fields.priority")}
-            description={t("triggers.priorityHint")}
-            value={priority}
-            onChange={setPriority}
-            min={1}
-            max={100}
-            allowDecimal={false}
-            error={errors.fieldErrors.priority}
-          />
+        <JobSettingsFields folderId={folderId} state={state} errors={errors}>
           <NumberInput
             name="jobCount"
             label={t("triggers.jobCount")}
@@ -343,46 +277,18 @@ export function TriggerForm({
             allowDecimal={false}
             error={errors.fieldErrors.jobCount}
           />
-          <NumberInput
-            name="stopAfterSeconds"
-            label={t("triggers.stopAfter")}
-            description={t("triggers.limitHint")}
-            value={stopMinutes}
-            onChange={setStopMinutes}
-            min={1}
-            max={15839}
-            allowDecimal={false}
-            error={errors.fieldErrors.stopAfterSeconds}
-          />
-          <NumberInput
-            name="killAfterSeconds"
-            label={t("triggers.killAfter")}
-            description={t("triggers.killHint")}
-            value={killMinutes}
-            onChange={setKillMinutes}
-            min={1}
-            max={15839}
-            allowDecimal={false}
-            error={errors.fieldErrors.killAfterSeconds}
-          />
-          <NumberInput
+          <MinutesInput
             name="alertPendingSeconds"
             label={t("triggers.alertPending")}
             value={pendingAlert}
             onChange={setPendingAlert}
-            min={1}
-            max={15839}
-            allowDecimal={false}
             error={errors.fieldErrors.alertPendingSeconds}
           />
-          <NumberInput
+          <MinutesInput
             name="alertRunningSeconds"
             label={t("triggers.alertRunning")}
             value={runningAlert}
             onChange={setRunningAlert}
-            min={1}
-            max={15839}
-            allowDecimal={false}
             error={errors.fieldErrors.alertRunningSeconds}
           />
           <TextInput
@@ -394,13 +300,12 @@ export function TriggerForm({
             onChange={(e) => setEndDate(e.currentTarget.value)}
             error={errors.fieldErrors.endDate}
           />
-          <Switch
-            mt="lg"
-            label={t("triggers.enabled")}
-            checked={enabled}
-            onChange={(e) => setEnabled(e.currentTarget.checked)}
-          />
-        </SimpleGrid>
+        </JobSettingsFields>
+        <Switch
+          label={t("triggers.enabled")}
+          checked={state.enabled}
+          onChange={(e) => state.setEnabled(e.currentTarget.checked)}
+        />
         <FormError message={errors.formError} />
         <FormButtons
           onCancel={onClose}

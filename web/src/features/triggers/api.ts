@@ -68,12 +68,33 @@ export interface QueueTriggerInput {
   itemsPerJob: number;
   inputArguments?: Record<string, unknown>;
   priority?: number | null;
+  machineId?: number | null;
   stopAfterSeconds?: number | null;
   killAfterSeconds?: number | null;
   enabled?: boolean;
 }
 
-export type QueueTriggerChanges = Pick<QueueTriggerInput, "minItems" | "maxConcurrentJobs" | "itemsPerJob" | "enabled">;
+/** An existing queue trigger changes everything but its queue. */
+export type QueueTriggerChanges = Omit<QueueTriggerInput, "queueId">;
+
+export const httpMethods = ["GET", "POST", "PUT", "DELETE"] as const;
+export const callModes = ["fireAndForget", "asyncRequestReply", "longPolling"] as const;
+export type CallMode = (typeof callModes)[number];
+
+/** An HTTP trigger as created (`type: "http"`) or changed. */
+export interface HttpTriggerInput {
+  name: string;
+  processId: number;
+  slug: string;
+  method: string;
+  callMode: CallMode;
+  inputArguments?: Record<string, unknown>;
+  priority?: number | null;
+  machineId?: number | null;
+  stopAfterSeconds?: number | null;
+  killAfterSeconds?: number | null;
+  enabled?: boolean;
+}
 
 export interface Firing {
   id: number;
@@ -97,6 +118,7 @@ export interface TenantSettings {
   triggerDisableFailedCount: number;
   triggerDisableFailingDays: number;
   logRetentionDays: number;
+  queueAbandonHours: number;
 }
 
 export interface Preview {
@@ -116,7 +138,9 @@ export function triggersApi(org: string, tenant: string) {
       api.post<Trigger>(`${T}/folders/${folderId}/triggers`, { type: "time", ...body }),
     createQueue: (folderId: number, body: QueueTriggerInput) =>
       api.post<Trigger>(`${T}/folders/${folderId}/triggers`, { type: "queue", ...body }),
-    update: (id: number, body: Partial<TriggerInput> | Partial<QueueTriggerChanges>) =>
+    createHttp: (folderId: number, body: HttpTriggerInput) =>
+      api.post<Trigger>(`${T}/folders/${folderId}/triggers`, { type: "http", ...body }),
+    update: (id: number, body: Partial<TriggerInput> | Partial<QueueTriggerChanges> | Partial<HttpTriggerInput>) =>
       api.patch<Trigger>(`${T}/triggers/${id}`, body),
     setEnabled: (id: number, enabled: boolean) =>
       api.post<Trigger>(`${T}/triggers/${id}/${enabled ? "enable" : "disable"}`),

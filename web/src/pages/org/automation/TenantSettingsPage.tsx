@@ -16,9 +16,10 @@ const FIELDS = [
   "triggerDisableFailedCount",
   "triggerDisableFailingDays",
   "logRetentionDays",
+  "queueAbandonHours",
 ] as const;
 
-/** The tenant's settings: its time zone (default of new triggers), catch-up grace of missed fire times, log retention. */
+/** The tenant's settings: its time zone (default of new triggers), catch-up grace of missed fire times, auto-disable, log retention, queue items' abandon period. */
 export default function TenantSettingsPage() {
   const { t } = useTranslation();
   const ctx = useTenant();
@@ -33,6 +34,7 @@ export default function TenantSettingsPage() {
   const [retention, setRetention] = useState<string | number>("");
   const [failCount, setFailCount] = useState<string | number>("");
   const [failDays, setFailDays] = useState<string | number>("");
+  const [abandonHours, setAbandonHours] = useState<string | number>("");
   const zones = useMemo(() => timeZones(), []);
   useEffect(() => {
     if (!query.data) return;
@@ -41,6 +43,7 @@ export default function TenantSettingsPage() {
     setRetention(query.data.logRetentionDays);
     setFailCount(query.data.triggerDisableFailedCount);
     setFailDays(query.data.triggerDisableFailingDays);
+    setAbandonHours(query.data.queueAbandonHours);
   }, [query.data]);
   if (query.isLoading) return <PageLoader />;
   if (query.isError) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
@@ -54,6 +57,7 @@ export default function TenantSettingsPage() {
         ...(typeof retention === "number" && { logRetentionDays: retention }),
         ...(typeof failCount === "number" && { triggerDisableFailedCount: failCount }),
         ...(typeof failDays === "number" && { triggerDisableFailingDays: failDays }),
+        ...(typeof abandonHours === "number" && { queueAbandonHours: abandonHours }),
       });
       await queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "settings") });
       notifications.show({ color: "teal", message: t("common.saved") });
@@ -124,6 +128,19 @@ export default function TenantSettingsPage() {
                 allowDecimal={false}
                 disabled={!canEdit}
                 error={errors.fieldErrors.logRetentionDays}
+              />
+              <NumberInput
+                name="queueAbandonHours"
+                label={t("triggers.abandonHours")}
+                description={t("triggers.abandonHoursHint")}
+                value={abandonHours}
+                onChange={setAbandonHours}
+                min={1}
+                max={8760}
+                allowDecimal={false}
+                disabled={!canEdit}
+                error={errors.fieldErrors.queueAbandonHours}
+                data-testid="settings-abandon"
               />
             </SimpleGrid>
             {!canEdit ? (

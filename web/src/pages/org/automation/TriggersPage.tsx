@@ -33,9 +33,12 @@ import { PageHeader } from "../../../components/PageHeader";
 import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { queueApi } from "../../../features/queues/api";
 import { formatInZone, type Trigger, triggersApi } from "../../../features/triggers/api";
+import { HttpTriggerForm } from "../../../features/triggers/HttpTriggerForm";
 import { QueueTriggerForm } from "../../../features/triggers/QueueTriggerForm";
 import { TriggerForm } from "../../../features/triggers/TriggerForm";
 import { useErrorText } from "../../../lib/errors";
+
+type TriggerKind = "time" | "queue" | "http";
 
 /**
  * The triggers of a folder: time triggers (schedule, next run in the trigger's zone and the
@@ -50,7 +53,7 @@ export default function TriggersPage() {
   const errorText = useErrorText();
   const [confirm, confirmModal] = useConfirm();
   const [folder, selectFolder] = useSelectedFolder();
-  const [dialog, setDialog] = useState<{ trigger: Trigger | null; kind: "time" | "queue" } | null>(null);
+  const [dialog, setDialog] = useState<{ trigger: Trigger | null; kind: TriggerKind } | null>(null);
   const settings = useQuery({ queryKey: tenantKey(ctx, "settings"), queryFn: api.settings });
   const query = useQuery({
     queryKey: tenantKey(ctx, "triggers", folder?.id ?? 0),
@@ -303,10 +306,10 @@ export default function TriggersPage() {
                             {t("triggers.runNow")}
                           </Menu.Item>
                         ) : null}
-                        {canEdit && (tr.type === "time" || tr.type === "queue") ? (
+                        {canEdit ? (
                           <Menu.Item
                             leftSection={<IconPencil size={16} />}
-                            onClick={() => setDialog({ trigger: tr, kind: tr.type === "queue" ? "queue" : "time" })}
+                            onClick={() => setDialog({ trigger: tr, kind: tr.type as TriggerKind })}
                             data-testid="edit"
                           >
                             {t("common.edit")}
@@ -347,16 +350,19 @@ export default function TriggersPage() {
           <SegmentedControl
             mb="md"
             value={dialog.kind}
-            onChange={(v) => setDialog({ trigger: null, kind: v as "time" | "queue" })}
+            onChange={(v) => setDialog({ trigger: null, kind: v as TriggerKind })}
             data={[
               { value: "time", label: t("triggers.kindTime") },
               { value: "queue", label: t("triggers.kindQueue") },
+              { value: "http", label: t("triggers.kindHttp") },
             ]}
             data-testid="trigger-kind"
           />
         ) : null}
         {dialog?.kind === "queue" ? (
           <QueueTriggerForm folderId={folder.id} trigger={dialog.trigger} onClose={() => setDialog(null)} />
+        ) : dialog?.kind === "http" ? (
+          <HttpTriggerForm folderId={folder.id} trigger={dialog.trigger} onClose={() => setDialog(null)} />
         ) : dialog ? (
           <TriggerForm
             folderId={folder.id}
