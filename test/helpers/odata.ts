@@ -6,7 +6,7 @@ import { promisify } from "node:util";
  * wait on nor send that: this wraps `fetch` so that anything not addressed to the loopback
  * interface is answered at once with 204 locally, and counted (tests can show it was blocked).
  */
-export function blockOutsideFetch(): { blocked: string[]; restore(): void } {
+export function blockOutsideFetch(): { blocked: string[] } {
   const original = globalThis.fetch;
   const blocked: string[] = [];
   globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
@@ -17,12 +17,7 @@ export function blockOutsideFetch(): { blocked: string[]; restore(): void } {
     }
     return original(input, init);
   }) as typeof fetch;
-  return {
-    blocked,
-    restore() {
-      globalThis.fetch = original;
-    },
-  };
+  return { blocked };
 }
 
 /** Base64 of the UTF-16LE bytes of a folder path, as X-UIPATH-FolderPath-Encoded carries it. */

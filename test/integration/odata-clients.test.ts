@@ -18,6 +18,9 @@ import { tgz, uploadPackage } from "../helpers/packages.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const slow = { timeout: 240_000 };
+// For the whole file (each test file runs in its own worker): the TS client's telemetry batches
+// are flushed on timers, also after a suite ended, and must never leave this machine.
+const fetchGuard = blockOutsideFetch();
 
 /**
  * The original product's two npm clients, unchanged, against a real Dirigent server with a real
@@ -34,7 +37,6 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
   let processId: number;
   let agent: AgentProcess;
   let agentTmp: string;
-  const fetchGuard = blockOutsideFetch();
 
   beforeAll(async () => {
     agentTmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-agents-"));
@@ -65,7 +67,6 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
   }, 180_000);
 
   afterAll(async () => {
-    fetchGuard.restore();
     await killAllAgents();
     await server?.stop();
     if (agentTmp) fs.rmSync(agentTmp, { recursive: true, force: true });

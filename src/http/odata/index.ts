@@ -237,11 +237,21 @@ async function accountAuthenticate(services: Services, request: FastifyRequest, 
 async function reshapeProblem(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   const type = String(reply.getHeader("content-type") ?? "");
   if (!type.startsWith("application/problem+json") || typeof payload !== "string") return payload;
+  // Dirigent's own /api/v1 and docs pass through the root /api/* route when unknown: they keep problem+json.
+  if (/^\/api\/(v1|docs)(\/|$|\?)/.test(request.url)) return payload;
   try {
-    const problem = JSON.parse(payload) as { type?: string; title?: string; detail?: string; status?: number };
+    const problem = JSON.parse(payload) as {
+      type?: string;
+      title?: string;
+      detail?: string;
+      status?: number;
+      errors?: { path: string; message: string }[];
+    };
     reply.type("application/json; charset=utf-8");
+    // The clients show `message` only: it names every invalid field, as the problem's `errors` do.
+    const fields = (problem.errors ?? []).map((e) => `${e.path} ${e.message}`).join("; ");
     return JSON.stringify({
-      message: problem.detail ?? problem.title ?? "Error",
+      message: fields && problem.detail === "One or more fields are invalid." ? `${fields}.` : (problem.detail ?? problem.title ?? "Error"),
       errorCode: errorCodes[problem.type ?? ""] ?? (problem.status ?? 500) * 10,
       traceId: request.id,
       ...problem,

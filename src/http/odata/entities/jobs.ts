@@ -246,6 +246,30 @@ export async function startJobs(ctx: ODataContext, body: unknown): Promise<OData
     throw ValidationError.field("startInfo.ReleaseKey", "is required (or ReleaseName)");
   if (releaseKey !== undefined && !isGuid(releaseKey))
     throw ValidationError.field("startInfo.ReleaseKey", "is not a GUID");
+  const rawArgs = prop(info, "InputArguments");
+  let inputArguments: Record<string, unknown> | undefined;
+  if (typeof rawArgs === "string" && rawArgs.trim() !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawArgs);
+    } catch {
+      throw ValidationError.field("startInfo.InputArguments", "is not JSON text of an object");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw ValidationError.field("startInfo.InputArguments", "is not JSON text of an object");
+    inputArguments = parsed as Record<string, unknown>;
+  } else if (typeof rawArgs === "object" && rawArgs !== null && !Array.isArray(rawArgs)) {
+    inputArguments = rawArgs as Record<string, unknown>;
+  } else if (rawArgs !== undefined && rawArgs !== null && rawArgs !== "") {
+    throw ValidationError.field("startInfo.InputArguments", "is not JSON text of an object");
+  }
+  const specific = optionalInt(info, "SpecificPriorityValue", 1, 100);
+  const named = optionalString(info, "JobPriority", 20)?.toLowerCase();
+  if (named !== undefined && !(named in priorities))
+    throw ValidationError.field("startInfo.JobPriority", "must be Low, Normal or High");
+  const priority = specific ?? (named !== undefined ? priorities[named] : undefined);
+  const stopAfterSeconds = optionalInt(info, "StopProcessExpression", 0, 604_800) || undefined;
+  const killAfterSeconds = optionalInt(info, "KillProcessExpression", 0, 604_800) || undefined;
   const db = ctx.services.ctx.db;
   const processes = await db
     .selectFrom("processes")
@@ -290,30 +314,6 @@ export async function startJobs(ctx: ODataContext, body: unknown): Promise<OData
     if (count < 1) count = 1;
   }
 
-  const rawArgs = prop(info, "InputArguments");
-  let inputArguments: Record<string, unknown> | undefined;
-  if (typeof rawArgs === "string" && rawArgs.trim() !== "") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawArgs);
-    } catch {
-      throw ValidationError.field("startInfo.InputArguments", "is not JSON text of an object");
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      throw ValidationError.field("startInfo.InputArguments", "is not JSON text of an object");
-    inputArguments = parsed as Record<string, unknown>;
-  } else if (typeof rawArgs === "object" && rawArgs !== null && !Array.isArray(rawArgs)) {
-    inputArguments = rawArgs as Record<string, unknown>;
-  } else if (rawArgs !== undefined && rawArgs !== null && rawArgs !== "") {
-    throw ValidationError.field("startInfo.InputArguments", "is not JSON text of an object");
-  }
-  const specific = optionalInt(info, "SpecificPriorityValue", 1, 100);
-  const named = optionalString(info, "JobPriority", 20)?.toLowerCase();
-  if (named !== undefined && !(named in priorities))
-    throw ValidationError.field("startInfo.JobPriority", "must be Low, Normal or High");
-  const priority = specific ?? (named !== undefined ? priorities[named] : undefined);
-  const stopAfterSeconds = optionalInt(info, "StopProcessExpression", 0, 604_800) || undefined;
-  const killAfterSeconds = optionalInt(info, "KillProcessExpression", 0, 604_800) || undefined;
   const base = {
     processId: process.id,
     ...(inputArguments !== undefined && { inputArguments }),
