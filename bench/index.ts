@@ -1,6 +1,7 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchOData } from "./odata.js";
 import { benchQueues } from "./queues.js";
 import { benchStorage } from "./storage.js";
 import { benchTriggers } from "./triggers.js";
@@ -19,4 +20,5 @@ await benchJobs(pgUrl);
 await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
+await benchOData(pgUrl);
 process.exit(0);

@@ -342,7 +342,12 @@ function readOutput(file: string): Record<string, unknown> | null {
  */
 export function compatEnvironment(
   url: string,
-  job: { id: number; key: string; token: string; compat?: { org: string; tenant: string; folderKey: string; robotKey: string } | undefined },
+  job: {
+    id: number;
+    key: string;
+    token: string;
+    compat?: { org: string; tenant: string; folderKey: string; robotKey: string } | undefined;
+  },
 ): NodeJS.ProcessEnv {
   if (!job.compat) return {};
   const base = url.replace(/\/+$/, "");

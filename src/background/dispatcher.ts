@@ -102,7 +102,12 @@ export class Dispatcher {
           inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
           token,
           ...(compat && {
-            compat: { org: compat.slug, tenant: compat.name, folderKey: compat.folder_key, robotKey: compat.machine_key },
+            compat: {
+              org: compat.slug,
+              tenant: compat.name,
+              folderKey: compat.folder_key,
+              robotKey: compat.machine_key,
+            },
           }),
         },
       });

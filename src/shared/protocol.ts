@@ -108,9 +108,7 @@ export const serverAssign = z.object({
      * What the original product's SDKs read inside a job (docs/compatibility.md): the org slug and
      * tenant name of UIPATH_URL, the folder's and the machine's keys. Absent from older servers.
      */
-    compat: z
-      .object({ org: z.string(), tenant: z.string(), folderKey: z.string(), robotKey: z.string() })
-      .optional(),
+    compat: z.object({ org: z.string(), tenant: z.string(), folderKey: z.string(), robotKey: z.string() }).optional(),
   }),
 });
 

@@ -56,10 +56,17 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     folderPath = "Finanzen/Rechnungen Ü–ß";
     const pkg = await uploadPackage(api, t, await tgz(compatPackageFiles));
     expect(pkg.status, pkg.text).toBe(201);
-    const process = await api.post(`${t}/folders/${folderId}/processes`, { name: "Hello", packageName: "compat-hello" });
+    const process = await api.post(`${t}/folders/${folderId}/processes`, {
+      name: "Hello",
+      packageName: "compat-hello",
+    });
     expect(process.status, process.text).toBe(201);
     processId = process.body.id;
-    const asset = await api.post(`${t}/folders/${folderId}/assets`, { name: "Greeting", type: "text", value: "Grüezi" });
+    const asset = await api.post(`${t}/folders/${folderId}/assets`, {
+      name: "Greeting",
+      type: "text",
+      value: "Grüezi",
+    });
     expect(asset.status, asset.text).toBe(201);
     const machine = await api.post(`${t}/machines`, { name: unique("robot"), slots: 2, folderIds: [folderId] });
     agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: agentTmp } });
@@ -106,7 +113,13 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     expect(done.state).toBe("Successful");
     const output = await jobs.getOutput(key, folderId);
     // The asset was read inside the job through the compatibility API with the UIPATH_* environment.
-    expect(output).toEqual({ greeting: "Hello Ada", asset: "Grüezi", credentialUser: null, jobKey: key, telemetry: "false" });
+    expect(output).toEqual({
+      greeting: "Hello Ada",
+      asset: "Grüezi",
+      credentialUser: null,
+      jobKey: key,
+      telemetry: "false",
+    });
     // Jobs across folders (no folder header) with $count.
     const listed = await jobs.getAll({ pageSize: 10 } as never);
     expect((listed as { items: { key: string }[] }).items.map((j) => j.key)).toContain(key);
@@ -199,7 +212,12 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     expect(releases["@odata.count"]).toBe(1);
     const release = releases.value[0];
     const started = await oc.post("/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs", {
-      startInfo: { ReleaseKey: release.Key, Strategy: "ModernJobsCount", JobsCount: 1, InputArguments: '{"name":"Grace"}' },
+      startInfo: {
+        ReleaseKey: release.Key,
+        Strategy: "ModernJobsCount",
+        JobsCount: 1,
+        InputArguments: '{"name":"Grace"}',
+      },
     });
     const id = started.value[0].Id as number;
     const done = await eventually(
@@ -214,10 +232,19 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     expect(done.State).toBe("Successful");
     expect(JSON.parse(done.OutputArguments)).toMatchObject({ greeting: "Hello Grace" });
 
-    const queue = await oc.post("/odata/QueueDefinitions", { Name: "Orders", MaxNumberOfRetries: 1, EnforceUniqueReference: true });
+    const queue = await oc.post("/odata/QueueDefinitions", {
+      Name: "Orders",
+      MaxNumberOfRetries: 1,
+      EnforceUniqueReference: true,
+    });
     expect(queue).toMatchObject({ Name: "Orders", EnforceUniqueReference: true });
     const added = await oc.post("/odata/Queues/UiPathODataSvc.AddQueueItem", {
-      itemData: { Name: "Orders", Priority: "High", Reference: "o-1", SpecificContent: { n: 1, "n@odata.type": "#Int64" } },
+      itemData: {
+        Name: "Orders",
+        Priority: "High",
+        Reference: "o-1",
+        SpecificContent: { n: 1, "n@odata.type": "#Int64" },
+      },
     });
     expect(added).toMatchObject({ Status: "New", Priority: "High", SpecificContent: { n: 1 } });
     const bulk = await oc.post("/odata/Queues/UiPathODataSvc.BulkAddQueueItems", {
@@ -232,7 +259,9 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     expect(bulk.value[0]).toMatchObject({ ErrorCode: "DuplicateReference" });
     const seen: number[] = [];
     for (;;) {
-      const item = await oc.post("/odata/Queues/UiPathODataSvc.StartTransaction", { transactionData: { Name: "Orders" } });
+      const item = await oc.post("/odata/Queues/UiPathODataSvc.StartTransaction", {
+        transactionData: { Name: "Orders" },
+      });
       if (item === null) break; // 204: the queue is empty
       expect(item.Status).toBe("InProgress");
       seen.push(item.SpecificContent.n);
@@ -243,7 +272,10 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     }
     // High priority first, never the same item twice.
     expect(seen).toEqual([1, 2]);
-    const items = await oc.get("/odata/QueueItems", { $filter: "QueueDefinitionName eq 'Orders' and Status eq 'Successful'", $orderby: "Id" });
+    const items = await oc.get("/odata/QueueItems", {
+      $filter: "QueueDefinitionName eq 'Orders' and Status eq 'Successful'",
+      $orderby: "Id",
+    });
     expect(items.value.map((i: { Output: { doubled: number } }) => i.Output.doubled)).toEqual([2, 4]);
   });
 
@@ -275,17 +307,24 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
   });
 
   it("takes the folder from every header form, path before key before id", async () => {
-    const folders = await fetch(`${server.url}/${org.slug}/Default/orchestrator_/odata/Folders?$filter=Id eq ${folderId}`, {
-      headers: { authorization: `Bearer ${pat}` },
-    }).then((r) => r.json());
-    const key = folders.value[0].Key as string;
+    const folders = await fetch(
+      `${server.url}/${org.slug}/Default/orchestrator_/odata/Folders?$filter=Id eq ${folderId}`,
+      {
+        headers: { authorization: `Bearer ${pat}` },
+      },
+    ).then((r) => r.json() as Promise<{ value: { Key: string }[] }>);
+    const key = folders.value[0]?.Key as string;
     const forms: Record<string, string>[] = [
       { "X-UIPATH-OrganizationUnitId": String(folderId) },
       { "X-UIPATH-FolderKey": key },
       { "X-UIPATH-FolderPath-Encoded": encodedPath(folderPath) },
       { "X-UIPATH-FolderPath": "Finanzen" },
       // Path wins over a wrong id and key.
-      { "X-UIPATH-FolderPath-Encoded": encodedPath(folderPath), "X-UIPATH-OrganizationUnitId": "999999", "X-UIPATH-FolderKey": "00000000-0000-4000-8000-000000000000" },
+      {
+        "X-UIPATH-FolderPath-Encoded": encodedPath(folderPath),
+        "X-UIPATH-OrganizationUnitId": "999999",
+        "X-UIPATH-FolderKey": "00000000-0000-4000-8000-000000000000",
+      },
     ];
     const expected = [processId, processId, processId, undefined, processId];
     for (const [i, headers] of forms.entries()) {
@@ -293,7 +332,7 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
         headers: { authorization: `Bearer ${pat}`, ...headers },
       });
       expect(res.status, JSON.stringify(headers)).toBe(200);
-      const body = await res.json();
+      const body = (await res.json()) as { value: { Id: number }[] };
       expect(body.value[0]?.Id, JSON.stringify(headers)).toBe(expected[i]);
     }
   });

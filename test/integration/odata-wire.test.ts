@@ -102,9 +102,15 @@ describe.each(testDatabases())("the OData compatibility API on the wire on %s", 
         expect(res.body.value.length, filter).toBe(Math.min(count, 5));
       }
     }
-    const page = await call(`${base}/odata/QueueItems?$orderby=Id desc&$skip=2&$top=3&$select=Id,Reference`, { headers: folder() });
+    const page = await call(`${base}/odata/QueueItems?$orderby=Id desc&$skip=2&$top=3&$select=Id,Reference`, {
+      headers: folder(),
+    });
     expect(page.body["@odata.count"]).toBeUndefined();
-    expect(page.body.value.map((v: object) => Object.keys(v))).toEqual([["Id", "Reference"], ["Id", "Reference"], ["Id", "Reference"]]);
+    expect(page.body.value.map((v: object) => Object.keys(v))).toEqual([
+      ["Id", "Reference"],
+      ["Id", "Reference"],
+      ["Id", "Reference"],
+    ]);
     expect(page.body.value.map((v: { Reference: string }) => v.Reference)).toEqual(["ref-9", "ref-8", "ref-7"]);
   });
 
@@ -118,21 +124,73 @@ describe.each(testDatabases())("the OData compatibility API on the wire on %s", 
       [`${base}/odata/Jobs(abc)`, {}, 400, /not a valid id/],
       [`${base}/odata/Jobs(99999999999)`, {}, 400, /not a valid id/],
       [`${base}/odata/Jobs/UiPath.Server.Configuration.OData.GetByKey(identifier=not-a-guid)`, {}, 400, /not a GUID/],
-      [`${base}/odata/Jobs/UiPath.Server.Configuration.OData.GetByKey(identifier=0b5e7d3c-1111-4222-8333-444455556666)`, {}, 404, /job was not found/],
+      [
+        `${base}/odata/Jobs/UiPath.Server.Configuration.OData.GetByKey(identifier=0b5e7d3c-1111-4222-8333-444455556666)`,
+        {},
+        404,
+        /job was not found/,
+      ],
       [`${base}/odata/Releases`, { headers: { "X-UIPATH-FolderKey": "nope" } }, 400, /FolderKey|not a GUID/],
       [`${base}/odata/Releases`, { headers: { "X-UIPATH-FolderPath-Encoded": "%%%" } }, 400, /UTF-16LE/],
       [`${base}/odata/Releases`, { headers: { "X-UIPATH-FolderPath-Encoded": "QQ==" } }, 400, /UTF-16LE/],
-      [`${base}/odata/Releases`, { headers: { "X-UIPATH-FolderPath-Encoded": encodedPath("\uD800x") } }, 400, /UTF-16LE/],
+      [
+        `${base}/odata/Releases`,
+        { headers: { "X-UIPATH-FolderPath-Encoded": encodedPath("\uD800x") } },
+        400,
+        /UTF-16LE/,
+      ],
       [`${base}/odata/Releases`, { headers: { "X-UIPATH-OrganizationUnitId": "12abc" } }, 400, /folder id/],
       [`${base}/odata/Releases`, { headers: { "X-UIPATH-OrganizationUnitId": "99999999999" } }, 400, /folder id/],
       [`${base}/odata/Releases`, { headers: { "X-UIPATH-FolderPath": "No/Such" } }, 404, /folder was not found/],
       [`${base}/odata/Assets/UiPath.Server.Configuration.OData.GetFiltered`, {}, 400, /needs a folder/],
-      [`${base}/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs`, { method: "POST", body: "{", headers: folder() }, 400, /not valid JSON/],
-      [`${base}/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs`, { method: "POST", body: JSON.stringify({ startInfo: { ReleaseName: "Nope" } }), headers: folder() }, 404, /release/],
-      [`${base}/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs`, { method: "POST", body: JSON.stringify({ startInfo: { ReleaseName: "X", InputArguments: "[1" } }), headers: folder() }, 400, /InputArguments|release/],
-      [`${base}/odata/Jobs/UiPath.Server.Configuration.OData.StopJobs`, { method: "POST", body: JSON.stringify({ jobIds: [2 ** 40], strategy: "Kill" }) }, 400, /job ids/],
-      [`${base}/odata/Queues/UiPathODataSvc.AddQueueItem`, { method: "POST", body: JSON.stringify({ itemData: { Name: "Numbers", Priority: "Urgent" } }), headers: folder() }, 400, /Priority/],
-      [`${base}/odata/Queues/UiPathODataSvc.AddQueueItem`, { method: "POST", body: JSON.stringify({ itemData: { Name: "Numbers", Reference: "a\u0000b" } }), headers: folder() }, 400, /.+/],
+      [
+        `${base}/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs`,
+        { method: "POST", body: "{", headers: folder() },
+        400,
+        /not valid JSON/,
+      ],
+      [
+        `${base}/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs`,
+        { method: "POST", body: JSON.stringify({ startInfo: { ReleaseName: "Nope" } }), headers: folder() },
+        404,
+        /release/,
+      ],
+      [
+        `${base}/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs`,
+        {
+          method: "POST",
+          body: JSON.stringify({ startInfo: { ReleaseName: "X", InputArguments: "[1" } }),
+          headers: folder(),
+        },
+        400,
+        /InputArguments|release/,
+      ],
+      [
+        `${base}/odata/Jobs/UiPath.Server.Configuration.OData.StopJobs`,
+        { method: "POST", body: JSON.stringify({ jobIds: [2 ** 40], strategy: "Kill" }) },
+        400,
+        /job ids/,
+      ],
+      [
+        `${base}/odata/Queues/UiPathODataSvc.AddQueueItem`,
+        {
+          method: "POST",
+          body: JSON.stringify({ itemData: { Name: "Numbers", Priority: "Urgent" } }),
+          headers: folder(),
+        },
+        400,
+        /Priority/,
+      ],
+      [
+        `${base}/odata/Queues/UiPathODataSvc.AddQueueItem`,
+        {
+          method: "POST",
+          body: JSON.stringify({ itemData: { Name: "Numbers", Reference: "a\u0000b" } }),
+          headers: folder(),
+        },
+        400,
+        /.+/,
+      ],
       [`${base}/odata/Jobs`, { token: null }, 401, /Bearer/],
       [`${base}/odata/Jobs`, { token: "dgp_not-a-token" }, 401, /invalid/],
       [`${base}/odata/Nonsense`, {}, 404, /operation GET \/odata\/Nonsense/],
@@ -163,7 +221,7 @@ describe.each(testDatabases())("the OData compatibility API on the wire on %s", 
   it("never shows another organization's folders or data, whatever the headers say", async () => {
     // Another org's folder id, by header: not found, and not the same as a forbidden one.
     for (const headers of [
-      { "X-UIPATH-OrganizationUnitId": String(otherFolderId) },
+      { "X-UIPATH-OrganizationUnitId": String(otherFolderId) } as Record<string, string>,
       { "X-UIPATH-FolderPath": "Secret" },
       { "X-UIPATH-FolderPath-Encoded": encodedPath("Secret") },
     ]) {
@@ -172,14 +230,19 @@ describe.each(testDatabases())("the OData compatibility API on the wire on %s", 
     }
     // Another org's tenant in the path, or by header at the root.
     expect((await call(`/${other.slug}/Default/orchestrator_/odata/Folders`)).status).toBe(404);
-    expect((await call("/odata/Folders", { headers: { "X-UIPATH-TenantName": `${other.slug}/Default` } })).status).toBe(404);
+    expect((await call("/odata/Folders", { headers: { "X-UIPATH-TenantName": `${other.slug}/Default` } })).status).toBe(
+      404,
+    );
     const mine = await call("/odata/Folders", { headers: { "X-UIPATH-TenantName": "Default" } });
     expect(mine.status, mine.text).toBe(200);
     expect(mine.body.value.map((f: { DisplayName: string }) => f.DisplayName)).toEqual(["Wire"]);
     // The other org sees none of ours.
     const theirs = await call(`/${other.slug}/Default/orchestrator_/odata/QueueItems?$count=true`, { token: otherPat });
     expect(theirs.body["@odata.count"]).toBe(0);
-    expect((await call(`/${other.slug}/Default/orchestrator_/odata/QueueDefinitions(${queueId})`, { token: otherPat })).status).toBe(404);
+    expect(
+      (await call(`/${other.slug}/Default/orchestrator_/odata/QueueDefinitions(${queueId})`, { token: otherPat }))
+        .status,
+    ).toBe(404);
     // A user without folder roles in our org sees no folders and no items.
     const member = await createUser(api, org.slug);
     const memberPat = (await member.api.post("/me/tokens", { name: "m" })).body.token;
@@ -193,7 +256,11 @@ describe.each(testDatabases())("the OData compatibility API on the wire on %s", 
     const ok = await call(`${base}/api/Account/Authenticate`, {
       token: null,
       method: "POST",
-      body: JSON.stringify({ tenancyName: "default", usernameOrEmailAddress: org.admin.email, password: org.admin.password }),
+      body: JSON.stringify({
+        tenancyName: "default",
+        usernameOrEmailAddress: org.admin.email,
+        password: org.admin.password,
+      }),
     });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body).toMatchObject({ success: true, error: null, __abp: true });
@@ -205,14 +272,22 @@ describe.each(testDatabases())("the OData compatibility API on the wire on %s", 
       { TenancyName: "Other", UsernameOrEmailAddress: org.admin.email, Password: org.admin.password },
       { UsernameOrEmailAddress: unique("nobody"), Password: "x" },
     ]) {
-      const res = await call(`${base}/api/Account/Authenticate`, { token: null, method: "POST", body: JSON.stringify(body) });
+      const res = await call(`${base}/api/Account/Authenticate`, {
+        token: null,
+        method: "POST",
+        body: JSON.stringify(body),
+      });
       expect(res.status, res.text).toBe(400);
       expect(res.body).toMatchObject({ result: null, success: false, error: { code: 0 } });
     }
     const rootLogin = await call("/api/Account/Authenticate", {
       token: null,
       method: "POST",
-      body: JSON.stringify({ TenancyName: "Default", UsernameOrEmailAddress: org.admin.email, Password: org.admin.password }),
+      body: JSON.stringify({
+        TenancyName: "Default",
+        UsernameOrEmailAddress: org.admin.email,
+        Password: org.admin.password,
+      }),
     });
     expect(rootLogin.status).toBe(400);
     expect(rootLogin.body.error.message).toMatch(/\{organization\}\/\{tenant\}/);

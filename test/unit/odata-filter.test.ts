@@ -1,8 +1,8 @@
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
 import { describe, expect, it } from "vitest";
+import { jobModel } from "../../src/http/odata/entities/jobs.js";
 import { ODataSyntaxError, parseFilter } from "../../src/http/odata/query/filter-parser.js";
 import { compileFilter, parseQueryOptions } from "../../src/http/odata/query/query-options.js";
-import { jobModel } from "../../src/http/odata/entities/jobs.js";
 import { dialectHelpers } from "../../src/storage/dialect.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: a compile-only database.
@@ -49,7 +49,11 @@ describe("$filter, every form the original's clients send", () => {
     ["startswith(ReleaseName,'Inv')", `"jobs"."process_name" like ? escape '\\'`, ["Inv%"]],
     ["endswith(ReleaseName,'ces') eq true", `"jobs"."process_name" like ? escape '\\'`, ["%ces"]],
     ["contains(ReleaseName,'x') eq false", `not "jobs"."process_name" like ? escape '\\'`, ["%x%"]],
-    ["(State eq 'Faulted' or State eq 'Stopped') and OrganizationUnitId eq 4", `(("jobs"."state" = ? or "jobs"."state" = ?) and "jobs"."folder_id" = ?)`, ["faulted", "stopped", 4]],
+    [
+      "(State eq 'Faulted' or State eq 'Stopped') and OrganizationUnitId eq 4",
+      `(("jobs"."state" = ? or "jobs"."state" = ?) and "jobs"."folder_id" = ?)`,
+      ["faulted", "stopped", 4],
+    ],
   ])("%s", (filter, sql, parameters) => {
     expect(sqlOf(filter)).toEqual({ sql, parameters });
   });
@@ -91,7 +95,14 @@ describe("$filter, every form the original's clients send", () => {
 
   it("reads the other options case-insensitively and caps $top", () => {
     const query = parseQueryOptions(
-      new URLSearchParams({ $SELECT: "id,key", $orderby: "CreationTime desc, Id", $top: "50", $skip: "100", $count: "true", $expand: "Robot,Nope" }),
+      new URLSearchParams({
+        $SELECT: "id,key",
+        $orderby: "CreationTime desc, Id",
+        $top: "50",
+        $skip: "100",
+        $count: "true",
+        $expand: "Robot,Nope",
+      }),
       jobModel,
     );
     expect(query).toMatchObject({

@@ -71,11 +71,7 @@ export async function listQuery<Row>(
   for (const o of query.orderBy) ordered = ordered.orderBy(o.column as never, o.direction);
   ordered = ordered.orderBy(model.defaultOrder.column as never, model.defaultOrder.direction);
   const rowsPromise = ordered.limit(query.top).offset(query.skip).execute() as Promise<Row[]>;
-  const countPromise = query.count
-    ? (filtered.clearSelect().clearOrderBy().select(countAll().as("c")).executeTakeFirst() as Promise<
-        { c: number } | undefined
-      >)
-    : Promise.resolve(undefined);
+  const countPromise = query.count ? countOf(filtered) : Promise.resolve(undefined);
   const [rows, counted] = await Promise.all([rowsPromise, countPromise]);
   const dtos = await present(rows, query);
   return collection(
@@ -84,6 +80,40 @@ export async function listQuery<Row>(
     dtos.map((d) => selectFields(d, query.select)),
     counted === undefined ? undefined : Number(counted.c),
   );
+}
+
+/**
+ * `@odata.count` (the TS client sends `$count=true` with every page). Counting is a scan of
+ * every matching index entry: 16 ms for 90,000 jobs on SQLite, more than the page itself. Counts
+ * of at most `exactCountLimit` rows are always exact; a larger one is reused for
+ * `largeCountTtlMs` by requests with the same statement (same tenant, folders and filter), so a
+ * client paging through 100,000 jobs does not count them again for every page. The page's rows
+ * are always read fresh. (bench/odata.ts measures both.)
+ */
+const exactCountLimit = 10_000;
+const largeCountTtlMs = 2_000;
+const largeCounts = new Map<string, { count: Promise<number>; at: number }>();
+
+// biome-ignore lint/suspicious/noExplicitAny: any entity set's query.
+async function countOf(filtered: SelectQueryBuilder<any, any, any>): Promise<{ c: number } | undefined> {
+  const counting = filtered.clearSelect().clearOrderBy().select(countAll().as("c"));
+  const compiled = counting.compile();
+  const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+  const now = Date.now();
+  const cached = largeCounts.get(key);
+  // A count under way is shared too: concurrent pages do not all count at once.
+  if (cached && now - cached.at < largeCountTtlMs) return { c: await cached.count };
+  const counted = counting.executeTakeFirst().then((row) => Number((row as { c: number } | undefined)?.c ?? 0));
+  if (largeCounts.size >= 1000) largeCounts.clear();
+  largeCounts.set(key, { count: counted, at: now });
+  try {
+    const count = await counted;
+    if (count <= exactCountLimit) largeCounts.delete(key);
+    return { c: count };
+  } catch (error) {
+    largeCounts.delete(key);
+    throw error;
+  }
 }
 
 /**

@@ -251,7 +251,10 @@ async function reshapeProblem(request: FastifyRequest, reply: FastifyReply, payl
     // The clients show `message` only: it names every invalid field, as the problem's `errors` do.
     const fields = (problem.errors ?? []).map((e) => `${e.path} ${e.message}`).join("; ");
     return JSON.stringify({
-      message: fields && problem.detail === "One or more fields are invalid." ? `${fields}.` : (problem.detail ?? problem.title ?? "Error"),
+      message:
+        fields && problem.detail === "One or more fields are invalid."
+          ? `${fields}.`
+          : (problem.detail ?? problem.title ?? "Error"),
       errorCode: errorCodes[problem.type ?? ""] ?? (problem.status ?? 500) * 10,
       traceId: request.id,
       ...problem,

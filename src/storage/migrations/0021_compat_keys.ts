@@ -17,5 +17,9 @@ export async function up(db: Kysely<unknown>, _d: DialectHelpers): Promise<void>
       await sql`update ${sql.table(table)} set key = ${randomUUID()} where id = ${row.id}`.execute(db);
     await sql`create unique index ${sql.raw(`${table}_key`)} on ${sql.table(table)} (key)`.execute(db);
   }
+  // Jobs of a tenant in one state, newest first (`GET T/jobs?state=…` and OData's
+  // `$filter=State eq '…'`), and their count: without it both sorted every job of that state
+  // (20–35 ms at 100,000 jobs, bench/odata.ts); jobs_dispatch has the priority before the id.
+  await sql`create index jobs_tenant_state_list on jobs (tenant_id, state, id)`.execute(db);
   await sql`alter table auth_tokens add column tenant_id integer references tenants (id) on delete cascade`.execute(db);
 }
