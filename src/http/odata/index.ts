@@ -71,7 +71,18 @@ export async function odataRoutes(app: FastifyInstance, { services, config }: { 
     );
     scope.all("/odata", schema("The original's OData API at the root"), handler("root"));
     scope.all("/odata/*", schema("The original's OData API at the root"), handler("root"));
-    scope.all("/api/*", schema("The original's /api at the root"), handler("root"));
+    // Only the original's controllers at the root /api (Dirigent's own /api/v1 and /api/docs keep their 404s and 414s).
+    for (const controller of [
+      "FoldersNavigation",
+      "Buckets",
+      "Status",
+      "Stats",
+      "RobotsService",
+      "logs",
+      "JobTriggers",
+      "JobAttachments",
+    ])
+      scope.all(`/api/${controller}/*`, schema("The original's /api at the root"), handler("root"));
 
     const rateLimit = {
       max: config.loginRateLimit,
