@@ -1,6 +1,7 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchOData } from "./odata.js";
 import { benchQueues } from "./queues.js";
 import { benchRequests } from "./requests.js";
 import { benchStorage } from "./storage.js";
@@ -22,5 +23,6 @@ await benchJobs(pgUrl);
 await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
+await benchOData(pgUrl);
 printSummary();
 process.exit(0);

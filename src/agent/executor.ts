@@ -178,6 +178,7 @@ export class Executor {
           DIRIGENT_OUTPUT_FILE: outputFile,
           DIRIGENT_STOP_FILE: state.stopFile,
           DIRIGENT_READY_FILE: state.readyFile,
+          ...compatEnvironment(this.options.url, job),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -332,4 +333,31 @@ function readOutput(file: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The environment the original product's Python SDK reads inside a job (docs/compatibility.md):
+ * its URL (`{server}/{org}/{tenant}`), the job token as its access token, the folder, job and
+ * robot keys, and its telemetry switched off (no automation reports to the vendor from here).
+ */
+export function compatEnvironment(
+  url: string,
+  job: {
+    id: number;
+    key: string;
+    token: string;
+    compat?: { org: string; tenant: string; folderKey: string; robotKey: string } | undefined;
+  },
+): NodeJS.ProcessEnv {
+  if (!job.compat) return {};
+  const base = url.replace(/\/+$/, "");
+  return {
+    UIPATH_URL: `${base}/${encodeURIComponent(job.compat.org)}/${encodeURIComponent(job.compat.tenant)}`,
+    UIPATH_ACCESS_TOKEN: job.token,
+    UIPATH_FOLDER_KEY: job.compat.folderKey,
+    UIPATH_JOB_KEY: job.key,
+    UIPATH_JOB_ID: String(job.id),
+    UIPATH_ROBOT_KEY: job.compat.robotKey,
+    UIPATH_TELEMETRY_ENABLED: "false",
+  };
 }

@@ -81,6 +81,16 @@ export class Dispatcher {
         });
         continue;
       }
+      const compat = await this.ctx.db
+        .selectFrom("tenants as t")
+        .innerJoin("organizations as o", "o.id", "t.org_id")
+        .innerJoin("folders as f", "f.tenant_id", "t.id")
+        .innerJoin("machines as m", "m.tenant_id", "t.id")
+        .select(["o.slug", "t.name", "f.key as folder_key", "m.key as machine_key"])
+        .where("t.id", "=", job.tenant_id)
+        .where("f.id", "=", job.folder_id)
+        .where("m.id", "=", connection.machineId)
+        .executeTakeFirst();
       connection.send({
         type: "assign",
         job: {
@@ -91,6 +101,14 @@ export class Dispatcher {
           command: this.jobs.manifestCommand(job),
           inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
           token,
+          ...(compat && {
+            compat: {
+              org: compat.slug,
+              tenant: compat.name,
+              folderKey: compat.folder_key,
+              robotKey: compat.machine_key,
+            },
+          }),
         },
       });
       free -= 1;

@@ -17,6 +17,7 @@ import type { Logger } from "../platform/logger.js";
 import type { Services } from "../services/index.js";
 import { ProblemType } from "../shared/problem-types.js";
 import { installInputGuard } from "./input-guard.js";
+import { odataRoutes } from "./odata/index.js";
 import { handleFrameworkError, installErrorHandling, sendNoEndpoint } from "./problem.js";
 import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
@@ -142,6 +143,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await registerRobotEndpoint(app, services, config);
+  // The original product's clients (docs/compatibility.md): /{org}/{tenant}/orchestrator_/…, /odata/…, /api/….
+  await odataRoutes(app, { services, config });
   await serveWebUi(app, options.webRoot ?? defaultWebRoot);
   return app;
 }

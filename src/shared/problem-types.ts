@@ -37,6 +37,8 @@ export const ProblemType = {
   assetTypeImmutable: "asset-type-immutable",
   assetNotFound: "asset-not-found",
   assetValueMissing: "asset-value-missing",
+  /** An operation of the original product's API that Dirigent's compatibility layer does not offer (501). */
+  notImplemented: "not-implemented",
 } as const;
 
 export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];

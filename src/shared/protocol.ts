@@ -104,6 +104,11 @@ export const serverAssign = z.object({
     inputArguments: z.record(z.string(), z.unknown()),
     /** Short-lived token the automation gets as DIRIGENT_JOB_TOKEN. */
     token: z.string(),
+    /**
+     * What the original product's SDKs read inside a job (docs/compatibility.md): the org slug and
+     * tenant name of UIPATH_URL, the folder's and the machine's keys. Absent from older servers.
+     */
+    compat: z.object({ org: z.string(), tenant: z.string(), folderKey: z.string(), robotKey: z.string() }).optional(),
   }),
 });
 

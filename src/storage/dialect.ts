@@ -17,6 +17,8 @@ export interface DialectHelpers {
   isUniqueViolation(error: unknown): boolean;
   /** `column` contains `text`, case-insensitively, with `%` and `_` in the text matched literally. */
   contains(column: string, text: string): RawBuilder<boolean>;
+  /** `column` contains, starts or ends with `text`, case-insensitively, `%` and `_` matched literally. */
+  matches(column: string, text: string, where: "contains" | "starts" | "ends"): RawBuilder<boolean>;
 }
 
 const sqliteHelpers: DialectHelpers = {
@@ -29,6 +31,7 @@ const sqliteHelpers: DialectHelpers = {
     (error.code === "SQLITE_CONSTRAINT_UNIQUE" || error.code === "SQLITE_CONSTRAINT_PRIMARYKEY"),
   // SQLite's LIKE is already case-insensitive for ASCII.
   contains: (column, text) => sql<boolean>`${sql.ref(column)} like ${likePattern(text)} escape '\\'`,
+  matches: (column, text, where) => sql<boolean>`${sql.ref(column)} like ${likeOf(text, where)} escape '\\'`,
 };
 
 const postgresHelpers: DialectHelpers = {
@@ -37,6 +40,7 @@ const postgresHelpers: DialectHelpers = {
   isUniqueViolation: (error) =>
     typeof error === "object" && error !== null && "code" in error && error.code === "23505",
   contains: (column, text) => sql<boolean>`${sql.ref(column)} ilike ${likePattern(text)} escape '\\'`,
+  matches: (column, text, where) => sql<boolean>`${sql.ref(column)} ilike ${likeOf(text, where)} escape '\\'`,
 };
 
 export function dialectHelpers(name: DialectName): DialectHelpers {
@@ -46,6 +50,11 @@ export function dialectHelpers(name: DialectName): DialectHelpers {
 /** Escapes `%`, `_` and `\` so user text is matched literally inside a LIKE pattern. */
 function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function likeOf(text: string, where: "contains" | "starts" | "ends"): string {
+  const literal = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return where === "starts" ? `${literal}%` : where === "ends" ? `%${literal}` : `%${literal}%`;
 }
 
 /** `count(*)` as a number in both dialects (pg returns bigint counts as strings). */

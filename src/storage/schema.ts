@@ -136,6 +136,8 @@ export interface AuthTokenTable {
   name: string | null;
   /** CSRF token bound to a UI session (null for bearer and personal tokens). */
   csrf_token: string | null;
+  /** The tenant a compatibility login (`POST /api/Account/Authenticate`) was for; else null. */
+  tenant_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   expires_at: Timestamp | null;
   last_used_at: Timestamp | null;
@@ -285,6 +287,8 @@ export type EmailSettingsRow = Selectable<EmailSettingsTable>;
 
 export interface FolderTable {
   id: Id;
+  /** GUID for the original product's clients (FolderKey, ReleaseKey, robot key; migration 0021). */
+  key: string;
   tenant_id: number;
   parent_id: number | null;
   name: string;
@@ -319,6 +323,8 @@ export type RoleRow = Selectable<RoleTable>;
 
 export interface MachineTable {
   id: Id;
+  /** GUID for the original product's clients (FolderKey, ReleaseKey, robot key; migration 0021). */
+  key: string;
   tenant_id: number;
   name: string;
   description: string | null;
@@ -384,6 +390,8 @@ export interface PackageBlobTable {
 
 export interface ProcessTable {
   id: Id;
+  /** GUID for the original product's clients (FolderKey, ReleaseKey, robot key; migration 0021). */
+  key: string;
   tenant_id: number;
   folder_id: number;
   name: string;

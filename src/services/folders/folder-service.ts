@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { maxFolderDepth } from "../../domain/permissions.js";
@@ -93,6 +94,7 @@ export class FolderService {
         const row = await tx
           .insertInto("folders")
           .values({
+            key: randomUUID(),
             tenant_id: access.tenantId,
             parent_id: parentId,
             name: input.name.trim(),

@@ -55,7 +55,13 @@ export class AuthService {
   ) {}
 
   /** Checks credentials and issues a UI session (with CSRF token) or a bearer token. */
-  async login(credentials: Credentials, kind: "session" | "bearer", client: ClientInfo): Promise<IssuedToken> {
+  async login(
+    credentials: Credentials,
+    kind: "session" | "bearer",
+    client: ClientInfo,
+    /** The tenant a compatibility login is for (root URLs of the original's clients take it from the token). */
+    tenantId: number | null = null,
+  ): Promise<IssuedToken> {
     const principal = await this.checkCredentials(credentials, client);
     const ttl = kind === "session" ? this.ctx.config.sessionTtlSeconds : this.ctx.config.tokenTtlSeconds;
     const token = newToken(kind);
@@ -71,6 +77,7 @@ export class AuthService {
         org_id: principal.kind === "user" ? principal.organization.id : null,
         name: null,
         csrf_token: csrfToken,
+        tenant_id: tenantId,
         created_at: now.toISOString(),
         expires_at: addSeconds(now, ttl).toISOString(),
         ip: client.ip,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { compileSchema, schemaFieldErrors } from "../../domain/json-schema.js";
@@ -101,6 +102,7 @@ export class ProcessService {
         const row = await tx
           .insertInto("processes")
           .values({
+            key: randomUUID(),
             tenant_id: access.tenantId,
             folder_id: folderId,
             name: input.name.trim(),

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
@@ -70,6 +71,7 @@ export class MachineService {
         const row = await tx
           .insertInto("machines")
           .values({
+            key: randomUUID(),
             tenant_id: access.tenantId,
             name: input.name.trim(),
             description: input.description?.trim() || null,
