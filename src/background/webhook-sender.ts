@@ -10,6 +10,11 @@ import { isDatabaseUnavailable } from "../storage/db-errors.js";
 import type { WebhookDeliveryRow, WebhookRow } from "../storage/schema.js";
 import { FailureStreak } from "./failure-streak.js";
 
+/** How long attempts are gathered before their records are committed together. */
+const groupCommitMs = 5;
+/** Posted deliveries of one subscription whose records may still be pending (what a crash may send twice). */
+const pipelineDepth = 2;
+
 export interface WebhookSenderOptions {
   /** How often the outbox is polled when nothing wakes the sender. */
   pollMs?: number;
@@ -30,8 +35,8 @@ export interface WebhookSenderOptions {
  * order once it is back. Different subscriptions are sent concurrently.
  *
  * A crash (kill -9) between a POST and its record leaves the delivery pending and the lease
- * running out; the next holder sends it again — at most one duplicate per in-flight delivery,
- * which receivers drop by its X-Dirigent-Delivery id.
+ * running out; the next holder sends it again — at most one duplicate per in-flight delivery
+ * (at most `pipelineDepth` per subscription), which receivers drop by its X-Dirigent-Delivery id.
  */
 export class WebhookSender {
   private readonly nodeId = `webhooks-${randomUUID().slice(0, 8)}`;
@@ -165,6 +170,10 @@ export class WebhookSender {
         .orderBy("id")
         .limit(this.batchSize)
         .execute();
+      // Pipelined: the POST of a delivery overlaps the record of the one before it, and records
+      // of all subscriptions are committed together (group commit), so the database adds little
+      // to the time of the POSTs. At most `pipelineDepth` posted deliveries per subscription are unrecorded.
+      const unrecorded: Promise<boolean>[] = [];
       for (const delivery of due) {
         if (!this.running) break;
         if (delivery.next_attempt_at > this.ctx.clock.now().toISOString()) break;
@@ -172,11 +181,17 @@ export class WebhookSender {
         if (Date.now() - started > (this.leaseSeconds * 1000) / 2) break;
         const result = await this.webhooks.client.post(this.webhooks.request(hook, delivery));
         sent += 1;
-        const ok = await this.record(hook, delivery, result);
-        if (!ok) return false;
+        const recorded = this.record(hook, delivery, result);
+        unrecorded.push(recorded);
+        if (unrecorded.length >= pipelineDepth && !(await unrecorded.shift())) {
+          await Promise.all(unrecorded);
+          return false;
+        }
         if (!result.ok) break;
-        if (hook.consecutive_failures > 0) hook = { ...hook, consecutive_failures: 0, paused_until: null };
+        if (hook.consecutive_failures > 0 || hook.paused_until)
+          hook = { ...hook, consecutive_failures: 0, paused_until: null };
       }
+      if (!(await Promise.all(unrecorded)).every(Boolean)) return false;
     } finally {
       await this.ctx.db
         .updateTable("webhooks")
@@ -189,26 +204,75 @@ export class WebhookSender {
     return sent === this.batchSize;
   }
 
+  private queued: {
+    hook: WebhookRow;
+    delivery: WebhookDeliveryRow;
+    result: AttemptResult;
+    done: (held: boolean) => void;
+    fail: (error: unknown) => void;
+  }[] = [];
+  private flushing = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+
   /**
-   * Records an attempt, if this node still holds the subscription's lease (else another node
-   * took over and will send the delivery again; the outcome is dropped), and renews the lease. A
-   * briefly unavailable database is waited for, for up to half the lease, so that an outage does
-   * not turn every delivered POST into a duplicate.
+   * Records an attempt; resolves true if this node still held the subscription's lease (else
+   * another node took over and will send the delivery again; the outcome is dropped). Attempts
+   * that arrive while a commit runs are written together by the next one.
    */
-  private async record(hook: WebhookRow, delivery: WebhookDeliveryRow, result: AttemptResult): Promise<boolean> {
+  private record(hook: WebhookRow, delivery: WebhookDeliveryRow, result: AttemptResult): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.queued.push({ hook, delivery, result, done, fail });
+      // A few milliseconds' wait gathers the records of all subscriptions into one commit (the
+      // POSTs carry on meanwhile); on SQLite every commit also blocks the event loop.
+      if (!this.flushing && !this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), groupCommitMs);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushTimer = null;
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0);
+        try {
+          const held = await this.write(batch);
+          for (const r of batch) r.done(held.has(r.hook.id));
+        } catch (error) {
+          for (const r of batch) r.fail(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * One transaction: renews the leases this node still holds and records the attempts of those
+   * subscriptions. A briefly unavailable database is waited for, for up to half the lease, so
+   * that an outage does not turn every delivered POST into a duplicate.
+   */
+  private async write(batch: { hook: WebhookRow; delivery: WebhookDeliveryRow; result: AttemptResult }[]) {
     const giveUpAt = Date.now() + (this.leaseSeconds * 1000) / 2;
+    const hookIds = [...new Set(batch.map((r) => r.hook.id))];
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.ctx.db.transaction().execute(async (tx) => {
-          const held = await tx
+          const renewed = await tx
             .updateTable("webhooks")
             .set({ locked_until: addSeconds(this.ctx.clock.now(), this.leaseSeconds).toISOString() })
-            .where("id", "=", hook.id)
+            .where("id", "in", hookIds)
             .where("locked_by", "=", this.nodeId)
-            .executeTakeFirst();
-          if (Number(held.numUpdatedRows) !== 1) return false;
-          await this.webhooks.recordAttempt(tx, hook, delivery, result);
-          return true;
+            .returning("id")
+            .execute();
+          const held = new Set(renewed.map((r) => r.id));
+          const mine = batch.filter((r) => held.has(r.hook.id));
+          await this.webhooks.recordSuccesses(
+            tx,
+            mine.filter((r) => r.result.ok),
+          );
+          for (const r of mine) if (!r.result.ok) await this.webhooks.recordAttempt(tx, r.hook, r.delivery, r.result);
+          return held;
         });
       } catch (error) {
         if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) throw error;

@@ -46,7 +46,7 @@ describe.each(testDatabases())("kill -9 of the server during webhook deliveries 
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("loses no event, keeps their order, and sends at most the in-flight one twice", { timeout: 120_000 }, async () => {
+  it("loses no event, keeps their order, and sends only the in-flight ones twice", { timeout: 120_000 }, async () => {
     server = await spawnServer(env());
     let host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const org = await createOrg(host);
@@ -82,9 +82,10 @@ describe.each(testDatabases())("kill -9 of the server during webhook deliveries 
     const ids = jobs.map((j) => j.id);
     const seen = receiver.received.map((h) => (h.body.job as { id: number }).id);
     // Every job's event arrived, in the order the jobs were created; a duplicate only right after itself.
-    const distinct = seen.filter((id, i) => i === 0 || seen[i - 1] !== id);
+    const distinct = seen.filter((id, i) => seen.indexOf(id) === i);
     expect(distinct).toEqual(ids);
-    expect(seen.length - distinct.length).toBeLessThanOrEqual(1);
+    // Posted but not yet recorded at the crash: at most the last two of the subscription (pipelineDepth).
+    expect(seen.length - distinct.length).toBeLessThanOrEqual(2);
     expect(receiver.received.every((h) => h.signatureValid)).toBe(true);
     const deliveries = await host.get(`${t}/webhooks/${hook.body.id}/deliveries?limit=100`);
     expect(deliveries.body.items).toHaveLength(total);

@@ -489,6 +489,61 @@ export class WebhookService {
     return retry ? next : null;
   }
 
+  /**
+   * Stores successful attempts of several deliveries at once (the sender's group commit): one
+   * insert of their attempts, one update per response code, and the end of the failure runs of
+   * their subscriptions. Failures go through `recordAttempt`, one by one.
+   */
+  async recordSuccesses(
+    tx: Db,
+    items: { hook: WebhookRow; delivery: WebhookDeliveryRow; result: AttemptResult }[],
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const nowIso = this.ctx.clock.now().toISOString();
+    await tx
+      .insertInto("webhook_attempts")
+      .values(
+        items.map(({ delivery, result }) => ({
+          delivery_id: delivery.id,
+          attempted_at: nowIso,
+          status: "succeeded" as const,
+          response_code: result.statusCode,
+          response_body: result.body,
+          duration_ms: result.durationMs,
+          reason: result.reason,
+        })),
+      )
+      .execute();
+    const byCode = new Map<number | null, number[]>();
+    for (const { delivery, result } of items) {
+      const ids = byCode.get(result.statusCode) ?? [];
+      ids.push(delivery.id);
+      byCode.set(result.statusCode, ids);
+    }
+    for (const [code, ids] of byCode)
+      await tx
+        .updateTable("webhook_deliveries")
+        .set((eb) => ({
+          status: WebhookDeliveryStatus.succeeded,
+          attempts: eb("attempts", "+", 1),
+          last_attempt_at: nowIso,
+          last_response_code: code,
+          last_reason: null,
+          completed_at: nowIso,
+        }))
+        .where("id", "in", ids)
+        .execute();
+    const failing = [
+      ...new Set(items.filter((i) => i.hook.consecutive_failures > 0 || i.hook.paused_until).map((i) => i.hook.id)),
+    ];
+    if (failing.length > 0)
+      await tx
+        .updateTable("webhooks")
+        .set({ consecutive_failures: 0, paused_until: null, paused_reason: null })
+        .where("id", "in", failing)
+        .execute();
+  }
+
   /** Set by the node's sender: new deliveries and redeliveries wake it. */
   onWake: (() => void) | null = null;
 
