@@ -7,11 +7,12 @@ import { benchRequests } from "./requests.js";
 import { benchStorage } from "./storage.js";
 import { printSummary } from "./summary.js";
 import { benchTriggers } from "./triggers.js";
+import { benchWebhooks } from "./webhooks.js";
 
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run.
  * PostgreSQL rows appear when DIRIGENT_BENCH_DATABASE_URL (or DIRIGENT_TEST_DATABASE_URL) is set.
- * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS and BENCH_QUEUE_CYCLES shorten or lengthen the runs.
+ * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS, BENCH_QUEUE_CYCLES and BENCH_WEBHOOK_DELIVERIES shorten or lengthen the runs.
  */
 const pgUrl = process.env.DIRIGENT_BENCH_DATABASE_URL ?? process.env.DIRIGENT_TEST_DATABASE_URL;
 if (!pgUrl) console.log("PostgreSQL rows skipped: set DIRIGENT_BENCH_DATABASE_URL to include them.");
@@ -24,5 +25,6 @@ await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
 await benchOData(pgUrl);
+await benchWebhooks(pgUrl);
 printSummary();
 process.exit(0);

@@ -3,6 +3,7 @@ import { Dispatcher } from "../background/dispatcher.js";
 import { Mailer } from "../background/mailer.js";
 import { startPeriodic } from "../background/periodic.js";
 import { Scheduler } from "../background/scheduler.js";
+import { WebhookSender } from "../background/webhook-sender.js";
 import { buildApp } from "../http/app.js";
 import { type Clock, systemClock } from "../platform/clock.js";
 import type { Config } from "../platform/config.js";
@@ -195,9 +196,18 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     });
   }
   scheduler?.start();
+  // Webhook deliveries: every node running "webhooks" sends; a subscription is leased to one at a time.
+  const webhookSender = runs("webhooks")
+    ? new WebhookSender(services.ctx, services.webhooks, {
+        pollMs: config.webhookPollMs,
+        leaseSeconds: config.webhookLeaseSeconds,
+      })
+    : null;
+  webhookSender?.start();
   return {
     mailer,
     async stop() {
+      await webhookSender?.stop();
       await scheduler?.stop();
       await mailer?.stop();
       await licenseNotices?.stop();

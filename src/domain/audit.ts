@@ -22,6 +22,7 @@ export const AuditComponent = {
   buckets: "Buckets",
   triggers: "Triggers",
   calendars: "Calendars",
+  webhooks: "Webhooks",
 } as const;
 export type AuditComponent = (typeof AuditComponent)[keyof typeof AuditComponent];
 

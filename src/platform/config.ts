@@ -37,7 +37,7 @@ const envSchema = z.object({
   DIRIGENT_MASTER_KEY: z.string().min(1).optional(),
   /** Earlier master keys (comma-separated) that still decrypt, during a key rotation. */
   DIRIGENT_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
-  /** Which background services this node runs (comma-separated): `mail`, `sweepers`, `scheduler` (time triggers), or `all`. */
+  /** Which background services this node runs (comma-separated): `mail`, `sweepers`, `scheduler` (time triggers), `webhooks`, or `all`. */
   DIRIGENT_SERVICES: z.string().default("all"),
   /** How often the mailer polls the outbox, in milliseconds (new mail also wakes it at once). */
   DIRIGENT_MAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
@@ -45,6 +45,12 @@ const envSchema = z.object({
   /** How often the trigger scheduler looks for fire times planned on other nodes, in milliseconds (it sleeps until the next known one otherwise). */
   DIRIGENT_SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** How long a sender holds claimed e-mails before another sender may take them over (a crashed node), in seconds. */
+  /** Webhook targets otherwise refused (loopback, private, link-local, …): host names, addresses or CIDR ranges, comma-separated. */
+  DIRIGENT_WEBHOOK_ALLOWED_HOSTS: z.string().default(""),
+  /** How often the webhook sender looks for deliveries when nothing woke it, in milliseconds. */
+  DIRIGENT_WEBHOOK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
+  /** How long a sender holds a subscription before another node may take it over (a crashed node), in seconds. */
+  DIRIGENT_WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
   DIRIGENT_MAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Seconds between robot heartbeats (robots are unresponsive after 120 s without one). */
   DIRIGENT_ROBOT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
@@ -81,6 +87,9 @@ export type Config = Readonly<{
   dispatchPollMs: number;
   schedulerPollMs: number;
   mailLeaseSeconds: number;
+  webhookAllowedHosts: readonly string[];
+  webhookPollMs: number;
+  webhookLeaseSeconds: number;
   robotHeartbeatSeconds: number;
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
@@ -138,6 +147,13 @@ export function parseConfig(
     dispatchPollMs: e.DIRIGENT_DISPATCH_POLL_MS,
     schedulerPollMs: e.DIRIGENT_SCHEDULER_POLL_MS,
     mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
+    webhookAllowedHosts: Object.freeze(
+      e.DIRIGENT_WEBHOOK_ALLOWED_HOSTS.split(",")
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+    webhookPollMs: e.DIRIGENT_WEBHOOK_POLL_MS,
+    webhookLeaseSeconds: e.DIRIGENT_WEBHOOK_LEASE_SECONDS,
     robotHeartbeatSeconds: e.DIRIGENT_ROBOT_HEARTBEAT_SECONDS,
     dbStatementTimeoutMs: e.DIRIGENT_DB_STATEMENT_TIMEOUT_MS,
     dbConnectTimeoutMs: e.DIRIGENT_DB_CONNECT_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { ProblemType } from "../shared/problem-types.js";
 import type { Db } from "../storage/database.js";
 import type { DialectHelpers } from "../storage/dialect.js";
 import type { PrincipalKind } from "../storage/schema.js";
+import type { DomainEvents } from "./events/domain-events.js";
 
 /** What every service is built with. */
 export interface ServiceContext {
@@ -14,6 +15,8 @@ export interface ServiceContext {
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** Domain events, told inside the transaction that made them (set by createServices). */
+  events?: DomainEvents;
 }
 
 /** Who performs an action, and from where: written into every audit row. */

@@ -45,11 +45,15 @@ import { TriggerAlerts } from "./triggers/trigger-alerts.js";
 import { TriggerBulk } from "./triggers/trigger-bulk.js";
 import { TriggerFiring } from "./triggers/trigger-firing.js";
 import { TriggerService } from "./triggers/trigger-service.js";
+import { WebhookOutbox } from "./webhooks/webhook-outbox.js";
+import { WebhookService } from "./webhooks/webhook-service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the services together; the one place that knows their dependencies. */
-export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
+export function createServices(base: ServiceContext, masterKey: MasterKey) {
+  const events = new DomainEvents();
+  const ctx: ServiceContext = { ...base, events };
   const audit = new AuditService(ctx);
   const notifications = new NotificationService(ctx, masterKey);
   const emailSettings = new EmailSettingsService(ctx, audit, masterKey, new OAuthTokens());
@@ -64,7 +68,6 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const packages = new PackageService(ctx, audit);
   const processes = new ProcessService(ctx, audit, packages);
   const robotEvents = new RobotEvents(robotHub);
-  const events = new DomainEvents();
   const jobs = new JobService(ctx, audit, processes, alerts, events);
   jobs.connectRobots(robotEvents);
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
@@ -75,6 +78,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const calendars = new CalendarService(ctx, audit);
   const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   const queueServices = createQueueServices(ctx, audit, alerts);
+  const webhooks = new WebhookService(ctx, audit, alerts, masterKey);
+  events.on(new WebhookOutbox(ctx, () => webhooks.wake()).listener);
   return {
     ctx,
     masterKey,
@@ -120,5 +125,6 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     httpTriggers: new HttpTriggers(ctx, audit, jobs),
     queueTriggers: new QueueTriggers(ctx, audit, jobs, queueServices.queues),
     triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
+    webhooks,
   };
 }

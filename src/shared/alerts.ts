@@ -3,7 +3,7 @@ export const alertSeverities = ["info", "warn", "error", "fatal"] as const;
 export type AlertSeverity = (typeof alertSeverities)[number];
 
 /** The components that raise alerts so far. */
-export const alertComponents = ["jobs", "robots", "queues"] as const;
+export const alertComponents = ["jobs", "robots", "queues", "webhooks"] as const;
 export type AlertComponent = (typeof alertComponents)[number];
 
 /** Whether `severity` is at or above `minimum`. */
@@ -58,6 +58,12 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
     en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} disconnected (${text(d, "reason")}).`,
     de: (d) =>
       `Roboter ${text(d, "machineName")} auf ${text(d, "hostName")} hat die Verbindung verloren (${text(d, "reason")}).`,
+  },
+  "webhook-paused": {
+    en: (d) =>
+      `Webhook ${text(d, "url")} was paused after ${text(d, "failures")} failed deliveries in a row: ${text(d, "reason")}`,
+    de: (d) =>
+      `Webhook ${text(d, "url")} wurde nach ${text(d, "failures")} fehlgeschlagenen Zustellungen in Folge pausiert: ${text(d, "reason")}`,
   },
   "robot-unresponsive": {
     en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} is unresponsive (no heartbeat for 120 s).`,

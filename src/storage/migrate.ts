@@ -17,6 +17,7 @@ import * as m0014 from "./migrations/0014_hot_indexes.js";
 import * as m0020 from "./migrations/0020_cluster_nodes.js";
 import * as m0023 from "./migrations/0023_job_acknowledged.js";
 import * as m0021 from "./migrations/0021_compat_keys.js";
+import * as m0015 from "./migrations/0015_webhooks.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -37,6 +38,7 @@ const migrations = {
   "0023_job_acknowledged": m0023,
   "0020_cluster_nodes": m0020,
   "0021_compat_keys": m0021,
+  "0015_webhooks": m0015,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -62,6 +62,7 @@ export class AlertService {
       .insertInto("alerts")
       .values({ ...row, details_json: details ? JSON.stringify(details) : null, created_at: createdAt })
       .execute();
+    await this.ctx.events?.emit(db, { type: "alert.raised", alert, createdAt });
     await this.email(db, alert, createdAt);
   }
 

@@ -407,6 +407,7 @@ export class QueueItemService {
         })),
       )
       .execute();
+    await this.ctx.events?.emit(tx, { type: "queueItem.added", queue: q, items: rows });
     return rows;
   }
 

@@ -137,6 +137,7 @@ export class QueueTransactionService {
         failed ? `${exceptionType} exception: ${outcome.reason ?? ""}` : null,
         now,
       );
+      await this.ctx.events?.emit(tx, { type: "queueItem.ended", queue, item: r });
       if (exceptionType === "application") {
         if (queue.auto_retry === 1 && row.retry_number < queue.max_retries) {
           await retryItem(tx, r, caller, now, {

@@ -95,22 +95,26 @@ export class MachineSessions {
     info: { hostName: string; os: string; agentVersion: string },
   ): Promise<number> {
     const now = isoNow(this.ctx.clock);
-    const row = await this.ctx.db
-      .insertInto("robot_sessions")
-      .values({
-        tenant_id: machine.tenant_id,
-        machine_id: machine.id,
-        node_id: nodeId,
-        host_name: info.hostName,
-        os: info.os,
-        agent_version: info.agentVersion,
-        state: State.available,
-        connected_at: now,
-        last_heartbeat_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return row.id;
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto("robot_sessions")
+        .values({
+          tenant_id: machine.tenant_id,
+          machine_id: machine.id,
+          node_id: nodeId,
+          host_name: info.hostName,
+          os: info.os,
+          agent_version: info.agentVersion,
+          state: State.available,
+          connected_at: now,
+          last_heartbeat_at: now,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const session = { id: row.id, tenant_id: machine.tenant_id, machine_id: machine.id, host_name: info.hostName };
+      await this.ctx.events?.emit(tx, { type: "robot.connected", session });
+      return row.id;
+    });
   }
 
   /** Notes the heartbeat; `flushHeartbeats` writes it with every other session's (see HeartbeatBatch). */
@@ -135,6 +139,8 @@ export class MachineSessions {
         .returning(["tenant_id", "machine_id", "host_name"])
         .executeTakeFirst();
       if (closed) await this.alertRobot(tx, closed, "robot-disconnected", "warn", reason.slice(0, 200));
+      if (closed)
+        await this.ctx.events?.emit(tx, { type: "robot.disconnected", session: { ...closed, id: sessionId, reason } });
     });
   }
 

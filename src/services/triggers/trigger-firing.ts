@@ -213,6 +213,13 @@ export class TriggerFiring {
             }
           : await this.decide(tx, row, tenant, fireTime, now);
       await this.record(tx, row, fireTime.toISOString(), outcome);
+      if (outcome.outcome === FiringOutcome.failed)
+        await this.ctx.events?.emit(tx, {
+          type: "trigger.failed",
+          trigger: row,
+          fireTime: fireTime.toISOString(),
+          reason: outcome.reason ?? "",
+        });
       if (outcome.outcome !== FiringOutcome.fired) {
         await tx
           .updateTable("triggers")

@@ -20,6 +20,7 @@ const AdministratorsPage = lazy(() => import("../pages/host/AdministratorsPage")
 const HostAuditPage = lazy(() => import("../pages/host/HostAuditPage"));
 const MaintenancePage = lazy(() => import("../pages/host/MaintenancePage"));
 const SecuritySettingsPage = lazy(() => import("../pages/host/SecuritySettingsPage"));
+const WebhookSettingsPage = lazy(() => import("../pages/host/WebhookSettingsPage"));
 const EmailSettingsPage = lazy(() => import("../pages/host/EmailSettingsPage"));
 const EmailOutboxPage = lazy(() => import("../pages/host/EmailOutboxPage"));
 const LicensesPage = lazy(() => import("../pages/host/LicensesPage"));
@@ -49,6 +50,8 @@ const BucketFilesPage = lazy(() => import("../pages/org/automation/BucketFilesPa
 const TriggersPage = lazy(() => import("../pages/org/automation/TriggersPage"));
 const TriggerDetailPage = lazy(() => import("../pages/org/automation/TriggerDetailPage"));
 const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage"));
+const WebhooksPage = lazy(() => import("../pages/org/automation/WebhooksPage"));
+const WebhookDeliveriesPage = lazy(() => import("../pages/org/automation/WebhookDeliveriesPage"));
 const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
 
 export function App() {
@@ -78,6 +81,7 @@ export function App() {
             <Route path="maintenance" element={<Guarded need="admin" page={<MaintenancePage />} />} />
             <Route path="settings/security" element={<Guarded need="admin" page={<SecuritySettingsPage />} />} />
             <Route path="settings/email" element={<Guarded need="admin" page={<EmailSettingsPage />} />} />
+            <Route path="settings/webhooks" element={<Guarded need="admin" page={<WebhookSettingsPage />} />} />
             <Route path="email/outbox" element={<Guarded need="admin" page={<EmailOutboxPage />} />} />
             <Route path="licenses" element={<Guarded need="admin" page={<LicensesPage />} />} />
             <Route path="announcements" element={<Guarded need="admin" page={<AnnouncementsPage />} />} />
@@ -115,6 +119,8 @@ export function App() {
               <Route path="triggers" element={<TriggersPage />} />
               <Route path="triggers/:id" element={<TriggerDetailPage />} />
               <Route path="calendars" element={<CalendarsPage />} />
+              <Route path="webhooks" element={<WebhooksPage />} />
+              <Route path="webhooks/:id" element={<WebhookDeliveriesPage />} />
               <Route path="settings" element={<TenantSettingsPage />} />
             </Route>
           </Route>

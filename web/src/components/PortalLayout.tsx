@@ -29,6 +29,7 @@ import {
   IconTool,
   IconUser,
   IconUsers,
+  IconWebhook,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, Suspense, useState } from "react";
@@ -94,6 +95,12 @@ function useNavItems(principal: Principal): NavItem[] {
             label: t("nav.emailSettings"),
             icon: icon(IconMailCog),
             testId: "nav-email-settings",
+          },
+          {
+            to: "/host/settings/webhooks",
+            label: t("webhooks.hostNav"),
+            icon: icon(IconWebhook),
+            testId: "nav-webhook-settings",
           },
         ],
       },

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { securitySettingsSchema } from "../../../domain/password-policy.js";
 import type { Services } from "../../../services/index.js";
 import { actorOf } from "../../auth.js";
@@ -29,5 +30,34 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
       },
     },
     async (request) => services.security.update(actorOf(request), request.body),
+  );
+
+  const webhookSettings = z.object({
+    allowedHosts: z.array(z.string()),
+    environmentAllowedHosts: z.array(z.string()),
+  });
+  app.get(
+    "/settings/webhooks",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "Webhook targets allowed although not public (plus DIRIGENT_WEBHOOK_ALLOWED_HOSTS, read-only)",
+        response: { 200: webhookSettings, ...problems(401, 403) },
+      },
+    },
+    async () => services.webhooks.hostSettings(),
+  );
+
+  app.put(
+    "/settings/webhooks",
+    {
+      schema: {
+        tags: ["host"],
+        summary: "Replaces the webhook allow-list: host names, IP addresses or CIDR ranges",
+        body: z.object({ allowedHosts: z.array(z.string().max(253)).max(100) }).strict(),
+        response: { 200: webhookSettings, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => services.webhooks.updateHostSettings(actorOf(request), request.body),
   );
 };

@@ -17,6 +17,7 @@ import { queueRoutes } from "./queues.js";
 import { roleRoutes } from "./roles.js";
 import { tenantSettingsRoutes } from "./settings.js";
 import { triggerRoutes } from "./triggers.js";
+import { webhookRoutes } from "./webhooks.js";
 
 /** Everything under /api/v1/orgs/{org}/tenants/{tenant}: the automation resources of one tenant. */
 export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: Config }> = async (
@@ -41,4 +42,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(httpTriggerRoutes, { services });
   await app.register(calendarRoutes, { services });
   await app.register(tenantSettingsRoutes, { services });
+  await app.register(webhookRoutes, { services });
 };

@@ -28,6 +28,7 @@ import {
   IconSettings,
   IconShieldCheck,
   IconStack2,
+  IconWebhook,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -81,6 +82,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "buckets", label: t("buckets.nav"), icon: icon(IconBucket), testId: "nav-buckets" },
     { sub: "triggers", label: t("triggers.nav.triggers"), icon: icon(IconClock), testId: "nav-triggers" },
     { sub: "calendars", label: t("triggers.nav.calendars"), icon: icon(IconCalendarOff), testId: "nav-calendars" },
+    { sub: "webhooks", label: t("webhooks.nav"), icon: icon(IconWebhook), testId: "nav-webhooks" },
     { sub: "settings", label: t("triggers.nav.settings"), icon: icon(IconSettings), testId: "nav-tenant-settings" },
   ];
   return (
