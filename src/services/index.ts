@@ -1,5 +1,6 @@
 import type { MasterKey } from "../platform/master-key.js";
 import { AccessService } from "./access/access-service.js";
+import { AlertDigests } from "./alerts/alert-digests.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AssetService } from "./assets/asset-service.js";
@@ -73,6 +74,8 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const calendars = new CalendarService(ctx, audit);
   const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   const queueServices = createQueueServices(ctx, audit, alerts);
+  const alertDigests = new AlertDigests(ctx, alerts, access, notifications);
+  alertDigests.listen(events);
   return {
     ctx,
     masterKey,
@@ -86,7 +89,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     notifications,
     emailSettings,
     outbox: new OutboxService(ctx, audit, () => notifications.wakeSoon()),
-    licenses: new LicenseService(ctx, audit, notifications),
+    licenses: new LicenseService(ctx, audit, notifications, alerts),
     announcements: new AnnouncementService(ctx, audit, notifications),
     profile: new ProfileService(ctx, audit),
     administrators: new AdministratorService(ctx, audit, auth),
@@ -98,6 +101,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     robotHub,
     machines,
     alerts,
+    alertDigests,
     packages,
     processes,
     jobs,

@@ -50,6 +50,8 @@ const TriggersPage = lazy(() => import("../pages/org/automation/TriggersPage"));
 const TriggerDetailPage = lazy(() => import("../pages/org/automation/TriggerDetailPage"));
 const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage"));
 const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
+const AlertsPage = lazy(() => import("../pages/org/automation/AlertsPage"));
+const AlertPreferencesPage = lazy(() => import("../pages/org/automation/AlertPreferencesPage"));
 
 export function App() {
   return (
@@ -116,6 +118,8 @@ export function App() {
               <Route path="triggers/:id" element={<TriggerDetailPage />} />
               <Route path="calendars" element={<CalendarsPage />} />
               <Route path="settings" element={<TenantSettingsPage />} />
+              <Route path="alerts" element={<AlertsPage />} />
+              <Route path="alerts/preferences" element={<AlertPreferencesPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

@@ -187,9 +187,16 @@ export function AlertsBell() {
           style={{ borderBottom: "1px solid var(--mantine-color-default-border)" }}
         >
           <Text fw={600}>{t("alerts.title")}</Text>
-          <Text size="xs" c="dimmed">
-            {t("alerts.refresh")}
-          </Text>
+          <UnstyledButton
+            component={Link}
+            to={tenantPath(tenant, "alerts")}
+            onClick={() => setOpened(false)}
+            data-testid="alerts-view-all"
+          >
+            <Text size="xs" c="blue">
+              {t("alerts.viewAll")}
+            </Text>
+          </UnstyledButton>
         </Group>
         {items.length === 0 ? (
           <Text size="sm" c="dimmed" p="md" ta="center" data-testid="alerts-empty">
