@@ -11,6 +11,8 @@ import { adminApi, createOrg, createUser, type TestOrg, type TestUser } from "..
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const shots = process.env.DIRIGENT_SCREENSHOTS;
+/** Pages load slowly on a busy machine: wait for what a page shows up to 30 s. */
+const eventually = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 30_000 });
 
 /** The alerts page (filters, mark read, mark all read) and the alert preferences page, in English and German. */
 describeWithChromium("alerts page and alert preferences in the browser", (chromiumPath) => {
@@ -48,25 +50,25 @@ describeWithChromium("alerts page and alert preferences in the browser", (chromi
       await signInAsOrgUser(page, server.url, { organization: org.slug, email: user.email, password: user.password });
       await page.goto(`${base}/alerts`);
       const rows = page.getByTestId("alerts-row");
-      await expect.poll(() => rows.count()).toBe(3);
+      await eventually(() => rows.count()).toBe(3);
       await page.getByText("Job 12 of Invoices faulted: file missing").waitFor();
-      await expect.poll(() => page.getByTestId("alerts-unread").textContent()).toBe("3 unread");
+      await eventually(() => page.getByTestId("alerts-unread").textContent()).toBe("3 unread");
 
       await page.getByTestId("alerts-filter-severity").click();
       await page.getByRole("option", { name: "Error" }).click();
-      await expect.poll(() => rows.count()).toBe(2);
+      await eventually(() => rows.count()).toBe(2);
       await page.getByTestId("alerts-filter-component").click();
       await page.getByRole("option", { name: "Queues" }).click();
-      await expect.poll(() => rows.count()).toBe(1);
+      await eventually(() => rows.count()).toBe(1);
       await page.getByText("3 item(s) of queue Orders missed their SLA deadline.").waitFor();
       await page.getByTestId("alerts-mark-read").click();
-      await expect.poll(() => rows.first().getAttribute("data-read")).toBe("true");
-      await expect.poll(() => page.getByTestId("alerts-unread").textContent()).toBe("2 unread");
+      await eventually(() => rows.first().getAttribute("data-read")).toBe("true");
+      await eventually(() => page.getByTestId("alerts-unread").textContent()).toBe("2 unread");
       await page.getByTestId("alerts-filter-state").getByText("Unread").click();
-      await expect.poll(() => page.getByTestId("alerts-none").isVisible()).toBe(true);
+      await eventually(() => page.getByTestId("alerts-none").isVisible()).toBe(true);
       await page.getByTestId("alerts-filter-state").getByText("All").click();
       await page.getByTestId("alerts-mark-all").click();
-      await expect.poll(() => page.getByTestId("alerts-unread").textContent()).toBe("0 unread");
+      await eventually(() => page.getByTestId("alerts-unread").textContent()).toBe("0 unread");
       if (shots) await page.screenshot({ path: path.join(shots, "alerts-page.png"), fullPage: true });
 
       // Preferences: the digest of job alerts, robot alerts by e-mail at once from Warning.
@@ -117,7 +119,7 @@ describeWithChromium("alerts page and alert preferences in the browser", (chromi
       await page.getByRole("heading", { name: "Warnungen" }).waitFor();
       await page.getByText("Alle als gelesen markieren").waitFor();
       await page.getByText("Job 12 von Invoices ist fehlgeschlagen: file missing").waitFor();
-      await expect.poll(() => page.getByTestId("alerts-unread").textContent()).toBe("0 ungelesen");
+      await eventually(() => page.getByTestId("alerts-unread").textContent()).toBe("0 ungelesen");
       if (shots) await page.screenshot({ path: path.join(shots, "alerts-page-de.png"), fullPage: true });
       await page.goto(`${base}/alerts/preferences`);
       await page.getByRole("heading", { name: "Einstellungen zu Warnungen" }).waitFor();

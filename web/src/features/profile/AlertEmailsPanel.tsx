@@ -103,7 +103,10 @@ function AlertEmailsForm({ saved }: { saved: AlertEmailSubscription[] }) {
                   return (
                     <Badge
                       key={k.kind}
-                      size="xs"
+                      size="sm"
+                      tt="none"
+                      h="auto"
+                      styles={{ label: { whiteSpace: "normal", overflow: "visible" } }}
                       variant={mailed ? "filled" : "light"}
                       color={mailed ? severityColor[k.severity] : "gray"}
                       data-testid={`alert-emails-kind-${k.kind}`}

@@ -165,7 +165,7 @@ function PreferencesForm({
               const own = kinds.filter((k) => k.component === component);
               return (
                 <Table.Tr key={component} data-testid={`${testId}-${component}`}>
-                  <Table.Td maw={280}>
+                  <Table.Td maw={300} miw={220}>
                     <Text fw={600} size="sm">
                       {t(`alerts.components.${component}`)}
                     </Text>
@@ -175,7 +175,10 @@ function PreferencesForm({
                         return (
                           <Badge
                             key={k.kind}
-                            size="xs"
+                            size="sm"
+                            tt="none"
+                            h="auto"
+                            styles={{ label: { whiteSpace: "normal", overflow: "visible" } }}
                             variant={mailed ? "filled" : "light"}
                             color={severityColor[k.severity]}
                             title={k.raised ? undefined : t("alerts.notRaisedYet")}
