@@ -82,6 +82,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "triggers", label: t("triggers.nav.triggers"), icon: icon(IconClock), testId: "nav-triggers" },
     { sub: "calendars", label: t("triggers.nav.calendars"), icon: icon(IconCalendarOff), testId: "nav-calendars" },
     { sub: "settings", label: t("triggers.nav.settings"), icon: icon(IconSettings), testId: "nav-tenant-settings" },
+    { sub: "alerts", label: t("alerts.title"), icon: icon(IconBell), testId: "nav-alerts" },
   ];
   return (
     <Stack gap={2} mt="sm">

@@ -199,7 +199,7 @@ function PreferencesForm({
                         value={(pref?.[channel] as AlertSeverity | null) ?? "off"}
                         onChange={(v) => change(component, channel, v)}
                         allowDeselect={false}
-                        w={170}
+                        w={140}
                         data-testid={`${testId}-${component}-${channel}`}
                       />
                     </Table.Td>
