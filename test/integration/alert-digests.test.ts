@@ -281,6 +281,18 @@ describe.each(testDatabases())("alert digests and preferences on %s", slow, (dat
     expect(await kinds(own)).toEqual(["robot-disconnected", "license-expiring"]);
   });
 
+  it("raises a license-expiring alert (system, warning) with the license notice", async () => {
+    const { org, t } = await freshOrg();
+    const host = await adminApi(server);
+    const expiresAt = new Date(clock.now().getTime() + 7 * 86_400_000 - 3_600_000).toISOString();
+    expect((await host.put(`/host/licenses/${org.defaultTenantId}`, { robotSlots: 2, expiresAt })).status).toBe(200);
+    await services().licenses.sendDueNotices(); // setting the license may have sent it already
+    const alerts = await org.admin.api.get(`${t}/alerts?component=system`);
+    expect(alerts.body.items).toMatchObject([
+      { kind: "license-expiring", severity: "warn", component: "system", details: { days: 7 } },
+    ]);
+  });
+
   it("filters the alerts page and keeps read marks per user", async () => {
     const { org, t } = await freshOrg();
     const tid = org.defaultTenantId;
