@@ -85,7 +85,13 @@ describe.each(testDatabases())("alert digests and preferences on %s", slow, (dat
       startTestServer({
         database,
         clock,
-        env: { DIRIGENT_MAIL_POLL_MS: "100", DIRIGENT_ROBOT_HEARTBEAT_SECONDS: "1", DIRIGENT_SERVICES: "mail" },
+        // The clock moves up to an hour per test: API tokens must outlive it.
+        env: {
+          DIRIGENT_MAIL_POLL_MS: "100",
+          DIRIGENT_ROBOT_HEARTBEAT_SECONDS: "1",
+          DIRIGENT_SERVICES: "mail",
+          DIRIGENT_TOKEN_TTL_SECONDS: "86400",
+        },
       }),
       startSmtpServer(),
     ]);
@@ -100,6 +106,14 @@ describe.each(testDatabases())("alert digests and preferences on %s", slow, (dat
   });
 
   const services = () => server.server.services;
+  const tenantName = async (org: TestOrg) =>
+    (
+      await services()
+        .ctx.db.selectFrom("tenants")
+        .select("name")
+        .where("id", "=", org.defaultTenantId)
+        .executeTakeFirstOrThrow()
+    ).name;
 
   async function freshOrg(): Promise<{ org: TestOrg; t: string; outbox: string }> {
     const org = await createOrg(await adminApi(server));
@@ -169,9 +183,7 @@ describe.each(testDatabases())("alert digests and preferences on %s", slow, (dat
     expect(await services().alertDigests.batches()).toBe(0); // claimed: never twice
 
     const mail = await nextMailTo(smtp, digest.email);
-    expect(mail.parsed.subject).toBe(
-      `Dirigent: 2 new alerts (Error/Fatal) in ${(await org.admin.api.get(t)).body.name}`,
-    );
+    expect(mail.parsed.subject).toBe(`Dirigent: 2 new alerts (Error/Fatal) in ${await tenantName(org)}`);
     const text = mail.parsed.text ?? "";
     expect(text).toContain("Job 41 of Invoices faulted: file missing");
     expect(text).toContain("Robot laptop-7 on host-7 is unresponsive");
@@ -222,8 +234,8 @@ describe.each(testDatabases())("alert digests and preferences on %s", slow, (dat
     expect(await services().alertDigests.summaries()).toBe(0);
 
     const en = await nextMailTo(smtp, english.email);
-    const tenantName = (await org.admin.api.get(t)).body.name;
-    expect(en.parsed.subject).toBe(`Dirigent: daily summary for ${tenantName} – 5 alerts`);
+    const name = await tenantName(org);
+    expect(en.parsed.subject).toBe(`Dirigent: daily summary for ${name} – 5 alerts`);
     const enText = en.parsed.text ?? "";
     expect(enText).toContain(`(${zone})`);
     expect(enText).toContain("Jobs: 4 (4 Error)");
@@ -235,7 +247,7 @@ describe.each(testDatabases())("alert digests and preferences on %s", slow, (dat
     expect(enText).toContain(`/org/t/${tid}/alerts/preferences`);
 
     const de = await nextMailTo(smtp, german.email);
-    expect(de.parsed.subject).toBe(`Dirigent: Tägliche Zusammenfassung für ${tenantName} – 5 Warnungen`);
+    expect(de.parsed.subject).toBe(`Dirigent: Tägliche Zusammenfassung für ${name} – 5 Warnungen`);
     const deText = de.parsed.text ?? "";
     expect(deText).toContain("Jobs: 4 (4 Fehler)");
     expect(deText).toContain("Roboter: 1 (1 Warnung)");
