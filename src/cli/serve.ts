@@ -160,6 +160,10 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const queueSweeper = runs("sweepers")
     ? startPeriodic("queues", 30_000, () => services.queueSweeper.sweep(), logger)
     : null;
+  // Alert digests (every 10 minutes) and daily summaries (07:00 tenant time); each is claimed once.
+  const alertDigests = runs("sweepers")
+    ? startPeriodic("alert-digests", 30_000, () => services.alertDigests.run(), logger)
+    : null;
   // Job logs older than each tenant's retention, and old closed robot sessions, are deleted hourly.
   const logRetention = runs("sweepers")
     ? startPeriodic(
@@ -217,6 +221,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await jobSweeper?.stop();
       await logRetention?.stop();
       await queueSweeper?.stop();
+      await alertDigests?.stop();
       await dispatcher.stop();
     },
   };

@@ -1,6 +1,7 @@
 import type { MasterKey } from "../platform/master-key.js";
 import { AccessService } from "./access/access-service.js";
 import { RequestCache } from "./access/request-cache.js";
+import { AlertDigests } from "./alerts/alert-digests.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AssetService } from "./assets/asset-service.js";
@@ -80,6 +81,8 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
   const queueServices = createQueueServices(ctx, audit, alerts);
   const webhooks = new WebhookService(ctx, audit, alerts, masterKey);
   events.on(new WebhookOutbox(ctx, () => webhooks.wake()).listener);
+  const alertDigests = new AlertDigests(ctx, alerts, access, notifications);
+  alertDigests.listen(events);
   return {
     ctx,
     masterKey,
@@ -94,7 +97,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     notifications,
     emailSettings,
     outbox: new OutboxService(ctx, audit, () => notifications.wakeSoon()),
-    licenses: new LicenseService(ctx, audit, notifications),
+    licenses: new LicenseService(ctx, audit, notifications, alerts),
     announcements: new AnnouncementService(ctx, audit, notifications),
     profile: new ProfileService(ctx, audit),
     administrators: new AdministratorService(ctx, audit, auth),
@@ -106,6 +109,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     robotHub,
     machines,
     alerts,
+    alertDigests,
     packages,
     processes,
     jobs,

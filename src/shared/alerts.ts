@@ -2,8 +2,8 @@
 export const alertSeverities = ["info", "warn", "error", "fatal"] as const;
 export type AlertSeverity = (typeof alertSeverities)[number];
 
-/** The components that raise alerts so far. */
-export const alertComponents = ["jobs", "robots", "queues", "webhooks"] as const;
+/** The components that raise alerts (orchestrator-spec §1.6; "system" = licenses and e-mail delivery). */
+export const alertComponents = ["jobs", "robots", "queues", "triggers", "webhooks", "system"] as const;
 export type AlertComponent = (typeof alertComponents)[number];
 
 /** Whether `severity` is at or above `minimum`. */
@@ -15,6 +15,65 @@ export function severityAtLeast(severity: AlertSeverity, minimum: AlertSeverity)
 export interface AlertEmailSubscription {
   component: AlertComponent;
   minSeverity: AlertSeverity;
+}
+
+/** The channels an alert reaches a user by (docs/alerts.md). */
+export const alertChannels = ["inApp", "email", "digest", "summary"] as const;
+export type AlertChannel = (typeof alertChannels)[number];
+/** The batched digest (every 10 minutes) carries only Error and Fatal alerts (orchestrator-spec §1.5). */
+export const digestSeverities = ["error", "fatal"] as const satisfies readonly AlertSeverity[];
+
+/** One user's (or a tenant's default) choice for a component: per channel the minimum severity, or null = off. */
+export interface AlertPreference {
+  component: AlertComponent;
+  inApp: AlertSeverity | null;
+  email: AlertSeverity | null;
+  digest: (typeof digestSeverities)[number] | null;
+  summary: AlertSeverity | null;
+}
+
+/** What a user gets without own preferences and without tenant defaults: everything in-app, no mail. */
+export function builtInPreference(component: AlertComponent): AlertPreference {
+  return { component, inApp: "info", email: null, digest: null, summary: null };
+}
+
+/** One kind of alert: its component, severity, and whether Dirigent raises it yet. */
+export interface AlertKind {
+  kind: string;
+  component: AlertComponent;
+  severity: AlertSeverity;
+  /** false: catalogued (the original has it), but its source does not raise it in Dirigent yet. */
+  raised: boolean;
+}
+
+/** Every alert kind of the original that Dirigent raises or will raise (orchestrator-spec §1.6, EMAIL.md §3). */
+export const alertCatalogue: readonly AlertKind[] = [
+  { kind: "job-faulted", component: "jobs", severity: "error", raised: true },
+  { kind: "job-stopped", component: "jobs", severity: "warn", raised: true },
+  { kind: "trigger-job-overdue", component: "jobs", severity: "warn", raised: true },
+  { kind: "robot-disconnected", component: "robots", severity: "warn", raised: true },
+  { kind: "robot-unresponsive", component: "robots", severity: "error", raised: true },
+  { kind: "trigger-disabled", component: "triggers", severity: "error", raised: true },
+  { kind: "trigger-failed", component: "triggers", severity: "error", raised: false },
+  { kind: "queue-item-failed", component: "queues", severity: "error", raised: true },
+  { kind: "queue-items-abandoned", component: "queues", severity: "warn", raised: true },
+  { kind: "queue-sla-at-risk", component: "queues", severity: "warn", raised: true },
+  { kind: "queue-sla-breached", component: "queues", severity: "error", raised: true },
+  { kind: "license-expiring", component: "system", severity: "warn", raised: true },
+  { kind: "license-expired", component: "system", severity: "error", raised: true },
+  { kind: "webhook-paused", component: "webhooks", severity: "error", raised: true },
+  { kind: "email-delivery-failing", component: "system", severity: "error", raised: false },
+];
+
+/**
+ * The severity a channel of `component` starts at when a user turns it on: the lowest severity
+ * its alerts have, so "Robot alerts" on includes a disconnect (a warning; issue #12, defect 6).
+ */
+export function defaultMinSeverity(component: AlertComponent): AlertSeverity {
+  const kinds = alertCatalogue.filter((k) => k.component === component);
+  let lowest: AlertSeverity = "fatal";
+  for (const k of kinds) if (!severityAtLeast(k.severity, lowest)) lowest = k.severity;
+  return lowest;
 }
 
 /**
@@ -31,6 +90,16 @@ export function alertPagePath(tenant: string | number, link: string | null): str
   const item = /^\/queue-items\/(\d+)$/.exec(link ?? "");
   if (item) return `${base}/queue-items/${item[1]}`;
   return null;
+}
+
+/** The alert preferences page of a tenant in the web UI (linked from every alert mail). */
+export function alertPreferencesPath(tenant: string | number): string {
+  return `/org/t/${encodeURIComponent(String(tenant))}/alerts/preferences`;
+}
+
+/** The alerts page of a tenant in the web UI. */
+export function alertsPagePath(tenant: string | number): string {
+  return `/org/t/${encodeURIComponent(String(tenant))}/alerts`;
 }
 
 /** What an alert is about, beyond its kind: the values its sentence is made of. */
@@ -84,6 +153,18 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
   "queue-sla-at-risk": {
     en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} are at risk of missing their SLA.`,
     de: (d) => `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} drohen ihr SLA zu verfehlen.`,
+  },
+  "job-stopped": {
+    en: (d) => `Job ${text(d, "jobId")} of ${text(d, "processName")} was stopped.`,
+    de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} wurde gestoppt.`,
+  },
+  "license-expiring": {
+    en: (d) => `The license of tenant ${text(d, "tenantName")} expires in ${text(d, "days")} day(s).`,
+    de: (d) => `Die Lizenz des Mandanten ${text(d, "tenantName")} läuft in ${text(d, "days")} Tag(en) ab.`,
+  },
+  "license-expired": {
+    en: (d) => `The license of tenant ${text(d, "tenantName")} has expired.`,
+    de: (d) => `Die Lizenz des Mandanten ${text(d, "tenantName")} ist abgelaufen.`,
   },
   "queue-sla-breached": {
     en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} missed their SLA deadline.`,

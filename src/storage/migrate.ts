@@ -14,10 +14,11 @@ import * as m0011 from "./migrations/0011_assets.js";
 import * as m0012 from "./migrations/0012_buckets.js";
 import * as m0013 from "./migrations/0013_triggers.js";
 import * as m0014 from "./migrations/0014_hot_indexes.js";
-import * as m0020 from "./migrations/0020_cluster_nodes.js";
-import * as m0023 from "./migrations/0023_job_acknowledged.js";
-import * as m0021 from "./migrations/0021_compat_keys.js";
 import * as m0015 from "./migrations/0015_webhooks.js";
+import * as m0017 from "./migrations/0017_alert_preferences.js";
+import * as m0020 from "./migrations/0020_cluster_nodes.js";
+import * as m0021 from "./migrations/0021_compat_keys.js";
+import * as m0023 from "./migrations/0023_job_acknowledged.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -39,6 +40,7 @@ const migrations = {
   "0020_cluster_nodes": m0020,
   "0021_compat_keys": m0021,
   "0015_webhooks": m0015,
+  "0017_alert_preferences": m0017,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

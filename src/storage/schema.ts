@@ -42,7 +42,11 @@ export interface Database {
   job_events: JobEventTable;
   job_logs: JobLogTable;
   alerts: AlertTable;
-  alert_email_subscriptions: AlertEmailSubscriptionTable;
+  alert_preferences: AlertPreferenceTable;
+  alert_preference_defaults: AlertPreferenceDefaultTable;
+  alert_reads: AlertReadTable;
+  alert_read_marks: AlertReadMarkTable;
+  alert_digests: AlertDigestTable;
   assets: AssetTable;
   asset_machine_values: AssetMachineValueTable;
   buckets: BucketTable;
@@ -491,10 +495,43 @@ export interface AlertTable {
   created_at: Timestamp;
 }
 
-export interface AlertEmailSubscriptionTable {
-  user_id: number;
+/** Per channel the minimum severity a user gets alerts of a component at, or null = off. */
+interface AlertChannelColumns {
   component: AlertComponent;
-  min_severity: AlertSeverity;
+  in_app: AlertSeverity | null;
+  email: AlertSeverity | null;
+  digest: AlertSeverity | null;
+  summary: AlertSeverity | null;
+  updated_at: Timestamp;
+}
+
+export interface AlertPreferenceTable extends AlertChannelColumns {
+  user_id: number;
+}
+
+export interface AlertPreferenceDefaultTable extends AlertChannelColumns {
+  tenant_id: number;
+}
+
+export interface AlertReadTable {
+  user_id: number;
+  alert_id: number;
+  read_at: Timestamp;
+}
+
+export interface AlertReadMarkTable {
+  user_id: number;
+  tenant_id: number;
+  up_to_id: number;
+}
+
+/** The claim of one digest: (user, tenant, kind "batch" | "daily", period) is sent once. */
+export interface AlertDigestTable {
+  user_id: number;
+  tenant_id: number;
+  kind: "batch" | "daily";
+  period: string;
+  alert_count: number;
   created_at: Timestamp;
 }
 

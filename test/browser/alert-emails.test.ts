@@ -73,15 +73,23 @@ describeWithChromium("alert e-mails in the browser", (chromiumPath) => {
       const save = page.getByTestId("alert-emails-save");
       await expect.poll(() => save.isDisabled()).toBe(true);
 
-      // Jobs from Error (the default), robots from Warning.
+      // Each toggle starts at the lowest severity of its component's alerts (#12.6): jobs from
+      // Warning (a stopped job), robots from Warning (a disconnect) — what the badges say is mailed.
       await setChecked(panel.locator('input[name="alertEmails.jobs"]'), true);
       await setChecked(panel.locator('input[name="alertEmails.robots"]'), true);
+      await expect
+        .poll(() => page.getByTestId("alert-emails-kind-robot-disconnected").getAttribute("data-mailed"))
+        .toBe("true");
+      await page.getByTestId("alert-emails-robots-severity").getByText("Error", { exact: true }).click();
+      await expect
+        .poll(() => page.getByTestId("alert-emails-kind-robot-disconnected").getAttribute("data-mailed"))
+        .toBe("false");
       await page.getByTestId("alert-emails-robots-severity").getByText("Warning", { exact: true }).click();
       await save.click();
       await page.getByText("Alert e-mail preferences saved.").waitFor();
       expect((await user.api.get("/me/alert-emails")).body).toEqual({
         subscriptions: [
-          { component: "jobs", minSeverity: "error" },
+          { component: "jobs", minSeverity: "warn" },
           { component: "robots", minSeverity: "warn" },
         ],
       });
@@ -113,7 +121,7 @@ describeWithChromium("alert e-mails in the browser", (chromiumPath) => {
       await page.getByTestId("unsubscribe-submit").click();
       await expect.poll(() => page.getByTestId("unsubscribe-done").textContent()).toContain("Robot alerts");
       expect((await user.api.get("/me/alert-emails")).body).toEqual({
-        subscriptions: [{ component: "jobs", minSeverity: "error" }],
+        subscriptions: [{ component: "jobs", minSeverity: "warn" }],
       });
 
       // A broken link says so instead of pretending.

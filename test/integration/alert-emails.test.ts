@@ -239,7 +239,7 @@ describe.each(testDatabases())("alert e-mails on %s", slow, (database) => {
     // The page's button: a POST without a body.
     const byPage = await anonymous.post(`/alert-emails/unsubscribe?token=${unsubscribeLink(mailA)}`);
     expect(byPage.status, byPage.text).toBe(200);
-    expect(byPage.body).toEqual({ component: "jobs" });
+    expect(byPage.body).toEqual({ component: "jobs", channel: "email" });
     expect((await a.api.get("/me/alert-emails")).body).toEqual({
       subscriptions: [{ component: "robots", minSeverity: "warn" }],
     });
@@ -255,7 +255,7 @@ describe.each(testDatabases())("alert e-mails on %s", slow, (database) => {
       body: "List-Unsubscribe=One-Click",
     });
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(await res.json()).toEqual({ component: "jobs" });
+    expect(await res.json()).toEqual({ component: "jobs", channel: "email" });
     expect((await b.api.get("/me/alert-emails")).body.subscriptions).toEqual([
       { component: "robots", minSeverity: "warn" },
     ]);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../services/index.js";
-import { alertComponents } from "../../shared/alerts.js";
+import { alertChannels, alertComponents } from "../../shared/alerts.js";
 import { problems } from "../schemas.js";
 
 /**
@@ -23,7 +23,10 @@ export const alertEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         tags: ["profile"],
         summary: "Ends one alert e-mail opt-in with the token of an alert e-mail's unsubscribe link (no sign-in)",
         querystring: z.object({ token: z.string().min(1).max(1000) }).strict(),
-        response: { 200: z.object({ component: z.enum(alertComponents) }), ...problems(400, 404, 429) },
+        response: {
+          200: z.object({ component: z.enum([...alertComponents, "all"]), channel: z.enum(alertChannels) }),
+          ...problems(400, 404, 429),
+        },
       },
     },
     async (request) => services.alerts.unsubscribe(request.query.token),

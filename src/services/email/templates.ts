@@ -18,6 +18,8 @@ export const templateNames = [
   "maintenance-started",
   "maintenance-ended",
   "alert",
+  "alert-digest",
+  "alert-summary",
 ] as const;
 export type TemplateName = (typeof templateNames)[number];
 
@@ -238,6 +240,8 @@ const templates: Record<TemplateName, (d: Data, l: Locale, ctx: RenderContext) =
         };
   },
   alert: alertEmail,
+  "alert-digest": alertDigestEmail,
+  "alert-summary": alertSummaryEmail,
 };
 
 const severityNames: Record<Locale, Record<string, string>> = {
@@ -246,13 +250,152 @@ const severityNames: Record<Locale, Record<string, string>> = {
 };
 /** What a user subscribed to, as the profile page names it. */
 const subscriptionNames: Record<Locale, Record<string, string>> = {
-  en: { jobs: "job alerts", robots: "robot alerts" },
-  de: { jobs: "Job-Warnungen", robots: "Roboter-Warnungen" },
+  en: {
+    jobs: "job alerts",
+    robots: "robot alerts",
+    queues: "queue alerts",
+    triggers: "trigger alerts",
+    system: "system alerts",
+  },
+  de: {
+    jobs: "Job-Warnungen",
+    robots: "Roboter-Warnungen",
+    queues: "Warteschlangen-Warnungen",
+    triggers: "Trigger-Warnungen",
+    system: "System-Warnungen",
+  },
 };
 const componentNames: Record<Locale, Record<string, string>> = {
-  en: { jobs: "Jobs", robots: "Robots" },
-  de: { jobs: "Jobs", robots: "Roboter" },
+  en: { jobs: "Jobs", robots: "Robots", queues: "Queues", triggers: "Triggers", system: "System" },
+  de: { jobs: "Jobs", robots: "Roboter", queues: "Warteschlangen", triggers: "Trigger", system: "System" },
 };
+
+/** A time in the tenant's zone, with the zone named (digests list alerts in tenant time, orchestrator-spec §1.5). */
+function formatZoned(iso: string, locale: Locale, timeZone: string, style: "time" | "dateTime" = "dateTime"): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  try {
+    const f = new Intl.DateTimeFormat(locale === "de" ? "de-DE" : "en-GB", {
+      ...(style === "dateTime" ? { dateStyle: "medium" } : {}),
+      timeStyle: "short",
+      timeZone,
+    });
+    return `${f.format(date)}`;
+  } catch {
+    return formatDate(iso, locale);
+  }
+}
+
+interface DigestAlert {
+  severity: string;
+  component: string;
+  kind: string;
+  message: string;
+  details: AlertDetails | null;
+  folderName?: string | null;
+  path: string;
+  createdAt?: string;
+  count?: number;
+}
+
+function preferencesSmallPrint(d: Data, l: Locale, ctx: RenderContext, what: "digest" | "summary") {
+  const unsubscribe = link(ctx, "/unsubscribe?token=");
+  const prefs = `${ctx.publicUrl}${str(d, "preferencesPath")}`;
+  return l === "de"
+    ? {
+        text: `Sie erhalten diese E-Mail, weil Sie ${what === "digest" ? "die Sammel-E-Mail alle 10 Minuten" : "die tägliche Zusammenfassung"} gewählt haben. Einstellungen ändern: ${prefs}`,
+        label: what === "digest" ? "Sammel-E-Mails abbestellen" : "Tägliche Zusammenfassung abbestellen",
+        url: unsubscribe,
+      }
+    : {
+        text: `You get this e-mail because you chose the ${what === "digest" ? "10-minute alert digest" : "daily alert summary"}. Change your preferences: ${prefs}`,
+        label: what === "digest" ? "Unsubscribe from alert digests" : "Unsubscribe from the daily summary",
+        url: unsubscribe,
+      };
+}
+
+function oneClickHeaders(ctx: RenderContext): Record<string, string> | undefined {
+  if (ctx.secret === null) return undefined;
+  const oneClick = link(ctx, "/api/v1/alert-emails/unsubscribe?token=");
+  return { "List-Unsubscribe": `<${oneClick}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+}
+
+/** Every 10 minutes: the Error and Fatal alerts of the window, one line each with its link. */
+function alertDigestEmail(d: Data, l: Locale, ctx: RenderContext): Content {
+  const alerts = (d.alerts as DigestAlert[] | undefined) ?? [];
+  const tz = str(d, "timeZone") || "UTC";
+  const window = `${formatZoned(str(d, "from"), l, tz)} – ${formatZoned(str(d, "to"), l, tz, "time")} (${tz})`;
+  const lines = alerts.map((a) => {
+    const severity = severityNames[l][a.severity] ?? a.severity;
+    const component = componentNames[l][a.component] ?? a.component;
+    const message = alertMessage(a.kind, a.details, l) ?? a.message;
+    return `${a.createdAt ? formatZoned(a.createdAt, l, tz, "time") : ""} · ${severity} · ${component}${a.folderName ? ` · ${a.folderName}` : ""}\n${message}\n${ctx.publicUrl}${a.path}`;
+  });
+  const headers = oneClickHeaders(ctx);
+  return l === "de"
+    ? {
+        subject: `Dirigent: ${alerts.length} neue ${alerts.length === 1 ? "Warnung" : "Warnungen"} (Fehler/Schwerwiegend) in ${str(d, "tenantName")}`,
+        paragraphs: [
+          `${alerts.length} neue ${alerts.length === 1 ? "Warnung" : "Warnungen"} der Schwere Fehler oder Schwerwiegend im Mandanten „${str(d, "tenantName")}“, ${window}:`,
+          ...lines,
+        ],
+        action: { label: "Alle Warnungen ansehen", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
+        smallPrint: preferencesSmallPrint(d, l, ctx, "digest"),
+        ...(headers && { headers }),
+      }
+    : {
+        subject: `Dirigent: ${alerts.length} new ${alerts.length === 1 ? "alert" : "alerts"} (Error/Fatal) in ${str(d, "tenantName")}`,
+        paragraphs: [
+          `${alerts.length} new Error or Fatal ${alerts.length === 1 ? "alert" : "alerts"} in tenant "${str(d, "tenantName")}", ${window}:`,
+          ...lines,
+        ],
+        action: { label: "View all alerts", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
+        smallPrint: preferencesSmallPrint(d, l, ctx, "digest"),
+        ...(headers && { headers }),
+      };
+}
+
+/** At 07:00 tenant time: the last 24 hours, counted per component, with the top faults and links. */
+function alertSummaryEmail(d: Data, l: Locale, ctx: RenderContext): Content {
+  const tz = str(d, "timeZone") || "UTC";
+  const counts = (d.counts as { component: string; total: number; bySeverity: Record<string, number> }[]) ?? [];
+  const top = (d.top as DigestAlert[] | undefined) ?? [];
+  const period = `${formatZoned(str(d, "from"), l, tz)} – ${formatZoned(str(d, "to"), l, tz)} (${tz})`;
+  const countLines = counts.map((c) => {
+    const parts = ["fatal", "error", "warn", "info"]
+      .filter((s) => (c.bySeverity[s] ?? 0) > 0)
+      .map((s) => `${c.bySeverity[s]} ${severityNames[l][s]}`);
+    return `${componentNames[l][c.component] ?? c.component}: ${c.total}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
+  });
+  const topLines = top.map(
+    (a) => `${a.count}× ${alertMessage(a.kind, a.details, l) ?? a.message}\n${ctx.publicUrl}${a.path}`,
+  );
+  const headers = oneClickHeaders(ctx);
+  const total = Number(d.total ?? 0);
+  return l === "de"
+    ? {
+        subject: `Dirigent: Tägliche Zusammenfassung für ${str(d, "tenantName")} – ${total} ${total === 1 ? "Warnung" : "Warnungen"}`,
+        paragraphs: [
+          `Warnungen im Mandanten „${str(d, "tenantName")}“ in den letzten 24 Stunden, ${period}:`,
+          countLines.join("\n"),
+          ...(topLines.length > 0 ? ["Häufigste Fehler:", ...topLines] : ["Keine Fehler in diesem Zeitraum."]),
+        ],
+        action: { label: "Warnungen ansehen", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
+        smallPrint: preferencesSmallPrint(d, l, ctx, "summary"),
+        ...(headers && { headers }),
+      }
+    : {
+        subject: `Dirigent: daily summary for ${str(d, "tenantName")} – ${total} ${total === 1 ? "alert" : "alerts"}`,
+        paragraphs: [
+          `Alerts of tenant "${str(d, "tenantName")}" in the last 24 hours, ${period}:`,
+          countLines.join("\n"),
+          ...(topLines.length > 0 ? ["Top faults:", ...topLines] : ["No faults in this period."]),
+        ],
+        action: { label: "View alerts", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
+        smallPrint: preferencesSmallPrint(d, l, ctx, "summary"),
+        ...(headers && { headers }),
+      };
+}
 
 /** An alert e-mail: what happened, where, a link to it, and a one-click unsubscribe (RFC 8058). */
 function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
@@ -279,7 +422,7 @@ function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
         paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
         action: { label: "In Dirigent öffnen", url: `${ctx.publicUrl}${str(d, "path")}` },
         smallPrint: {
-          text: `Sie erhalten diese E-Mail, weil Sie E-Mails zu ${subscription} abonniert haben. Einstellungen ändern: ${ctx.publicUrl}/profile`,
+          text: `Sie erhalten diese E-Mail, weil Sie E-Mails zu ${subscription} abonniert haben. Einstellungen ändern: ${ctx.publicUrl}${str(d, "preferencesPath") || "/profile"}`,
           label: "Diese Warnungen abbestellen",
           url: unsubscribe,
         },
@@ -290,7 +433,7 @@ function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
         paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
         action: { label: "Open in Dirigent", url: `${ctx.publicUrl}${str(d, "path")}` },
         smallPrint: {
-          text: `You get this e-mail because you opted in to e-mails about ${subscription}. Change your preferences: ${ctx.publicUrl}/profile`,
+          text: `You get this e-mail because you opted in to e-mails about ${subscription}. Change your preferences: ${ctx.publicUrl}${str(d, "preferencesPath") || "/profile"}`,
           label: "Unsubscribe from these alerts",
           url: unsubscribe,
         },

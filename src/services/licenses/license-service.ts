@@ -1,6 +1,7 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { AlertService } from "../alerts/alert-service.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { NotificationService } from "../email/notification-service.js";
@@ -43,6 +44,7 @@ export class LicenseService {
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
     private readonly notifications: NotificationService,
+    private readonly alerts?: AlertService,
   ) {}
 
   async list(orgId?: number): Promise<TenantLicense[]> {
@@ -183,6 +185,12 @@ export class LicenseService {
           { orgId: l.org_id },
         );
         queued += ids.length;
+        await this.alerts?.raiseKind(
+          tx,
+          stage === "expired" ? "license-expired" : "license-expiring",
+          { tenantId: l.tenant_id },
+          stage === "expired" ? data : { ...data, days: Number(stage) },
+        );
       });
     }
     return queued;

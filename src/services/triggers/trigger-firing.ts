@@ -258,7 +258,7 @@ export class TriggerFiring {
         tenant_id: row.tenant_id,
         folder_id: row.folder_id,
         severity: "error",
-        component: "jobs",
+        component: "triggers",
         kind: "trigger-disabled",
         message: `Trigger ${row.name} was disabled: ${failing}`,
         link: null,

@@ -86,9 +86,13 @@ export const meApi = {
   setAlertEmails: (body: AlertEmails) => api.put<AlertEmails>("/me/alert-emails", body),
   /** The one-click unsubscribe of an alert e-mail's link (no sign-in; the token says whose). */
   unsubscribe: (token: string) =>
-    api.post<{ component: AlertComponent }>(`/alert-emails/unsubscribe?token=${encodeURIComponent(token)}`, undefined, {
-      ignoreUnauthenticated: true,
-    }),
+    api.post<{ component: AlertComponent | "all"; channel: "inApp" | "email" | "digest" | "summary" }>(
+      `/alert-emails/unsubscribe?token=${encodeURIComponent(token)}`,
+      undefined,
+      {
+        ignoreUnauthenticated: true,
+      },
+    ),
 };
 
 /** Filters shared by the host and organization audit logs (and their CSV exports). */

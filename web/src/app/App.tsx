@@ -53,6 +53,8 @@ const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage")
 const WebhooksPage = lazy(() => import("../pages/org/automation/WebhooksPage"));
 const WebhookDeliveriesPage = lazy(() => import("../pages/org/automation/WebhookDeliveriesPage"));
 const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
+const AlertsPage = lazy(() => import("../pages/org/automation/AlertsPage"));
+const AlertPreferencesPage = lazy(() => import("../pages/org/automation/AlertPreferencesPage"));
 
 export function App() {
   return (
@@ -122,6 +124,8 @@ export function App() {
               <Route path="webhooks" element={<WebhooksPage />} />
               <Route path="webhooks/:id" element={<WebhookDeliveriesPage />} />
               <Route path="settings" element={<TenantSettingsPage />} />
+              <Route path="alerts" element={<AlertsPage />} />
+              <Route path="alerts/preferences" element={<AlertPreferencesPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

@@ -20,7 +20,7 @@ export default function UnsubscribePage() {
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
   const [pending, setPending] = useState(false);
-  const [done, setDone] = useState<AlertComponent | null>(null);
+  const [done, setDone] = useState<{ component: AlertComponent | "all"; channel: string } | null>(null);
   const [linkInvalid, setLinkInvalid] = useState(!token);
   const errors = useFormErrors([] as const);
 
@@ -28,7 +28,7 @@ export default function UnsubscribePage() {
     errors.clear();
     setPending(true);
     try {
-      setDone((await meApi.unsubscribe(token)).component);
+      setDone(await meApi.unsubscribe(token));
     } catch (error) {
       if (isApiError(error, "not-found") || isApiError(error, "validation-failed")) setLinkInvalid(true);
       else errors.show(error);
@@ -58,7 +58,13 @@ export default function UnsubscribePage() {
           <InvalidLink title={t("unsubscribe.invalidTitle")} body={t("unsubscribe.invalidBody")} />
         ) : done ? (
           <Alert color="teal" icon={<IconCircleCheck size={18} />} data-testid="unsubscribe-done">
-            {t("unsubscribe.done", { component: t(`alertEmails.components.${done}`) })}
+            {done.component === "all"
+              ? t("unsubscribe.doneChannel", {
+                  channel: t(
+                    done.channel === "summary" ? "unsubscribe.channels.summary" : "unsubscribe.channels.digest",
+                  ),
+                })
+              : t("unsubscribe.done", { component: t(`alertEmails.components.${done.component}`) })}
           </Alert>
         ) : (
           <>

@@ -84,6 +84,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     { sub: "calendars", label: t("triggers.nav.calendars"), icon: icon(IconCalendarOff), testId: "nav-calendars" },
     { sub: "webhooks", label: t("webhooks.nav"), icon: icon(IconWebhook), testId: "nav-webhooks" },
     { sub: "settings", label: t("triggers.nav.settings"), icon: icon(IconSettings), testId: "nav-tenant-settings" },
+    { sub: "alerts", label: t("alerts.title"), icon: icon(IconBell), testId: "nav-alerts" },
   ];
   return (
     <Stack gap={2} mt="sm">
@@ -189,9 +190,16 @@ export function AlertsBell() {
           style={{ borderBottom: "1px solid var(--mantine-color-default-border)" }}
         >
           <Text fw={600}>{t("alerts.title")}</Text>
-          <Text size="xs" c="dimmed">
-            {t("alerts.refresh")}
-          </Text>
+          <UnstyledButton
+            component={Link}
+            to={tenantPath(tenant, "alerts")}
+            onClick={() => setOpened(false)}
+            data-testid="alerts-view-all"
+          >
+            <Text size="xs" c="blue">
+              {t("alerts.viewAll")}
+            </Text>
+          </UnstyledButton>
         </Group>
         {items.length === 0 ? (
           <Text size="sm" c="dimmed" p="md" ta="center" data-testid="alerts-empty">

@@ -1,14 +1,23 @@
-import { Button, Group, Stack, Switch, Text } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Stack, Switch, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { alertComponents, alertSeverities } from "../../../../src/shared/alerts";
+import { Link } from "react-router";
+import {
+  alertCatalogue,
+  alertComponents,
+  alertSeverities,
+  defaultMinSeverity,
+  severityAtLeast,
+} from "../../../../src/shared/alerts";
 import { meApi } from "../../api/endpoints";
 import type { AlertComponent, AlertEmailSubscription, AlertSeverity } from "../../api/types";
 import { FormError, QueryError } from "../../components/feedback";
 import { SegmentedField } from "../../components/SegmentedField";
 import { useFormErrors } from "../../lib/errors";
+import { severityColor } from "../automation/badges";
+import { rememberedTenant, tenantPath } from "../automation/tenant";
 import { Section } from "./Section";
 
 const queryKey = ["me", "alert-emails"];
@@ -44,7 +53,9 @@ function AlertEmailsForm({ saved }: { saved: AlertEmailSubscription[] }) {
   const initial = Object.fromEntries(
     alertComponents.map((c) => {
       const found = saved.find((s) => s.component === c);
-      return [c, { enabled: Boolean(found), minSeverity: found?.minSeverity ?? "error" }];
+      // Off, a component starts at the lowest severity of its alerts: "Robot alerts" on includes a
+      // disconnect, a warning (issue #12, defect 6); the kinds below show what is mailed.
+      return [c, { enabled: Boolean(found), minSeverity: found?.minSeverity ?? defaultMinSeverity(c) }];
     }),
   ) as Record<AlertComponent, Choice>;
   const [choices, setChoices] = useState(initial);
@@ -83,6 +94,30 @@ function AlertEmailsForm({ saved }: { saved: AlertEmailSubscription[] }) {
               description={t(`alertEmails.componentHints.${component}`)}
               data-testid={`alert-emails-${component}`}
             />
+            <Group gap={4} pl={54}>
+              {alertCatalogue
+                .filter((k) => k.component === component && k.raised)
+                .map((k) => {
+                  const mailed =
+                    choices[component].enabled && severityAtLeast(k.severity, choices[component].minSeverity);
+                  return (
+                    <Badge
+                      key={k.kind}
+                      size="sm"
+                      tt="none"
+                      h="auto"
+                      styles={{ label: { whiteSpace: "normal", overflow: "visible" } }}
+                      variant={mailed ? "filled" : "light"}
+                      color={mailed ? severityColor[k.severity] : "gray"}
+                      data-testid={`alert-emails-kind-${k.kind}`}
+                      data-mailed={mailed}
+                    >
+                      {t(`alerts.kinds.${k.kind}`, { defaultValue: k.kind })} · {t(`alerts.severity.${k.severity}`)}
+                      {choices[component].enabled && !mailed ? ` · ${t("alertEmails.notMailed")}` : ""}
+                    </Badge>
+                  );
+                })}
+            </Group>
             {choices[component].enabled ? (
               <SegmentedField<AlertSeverity>
                 label={t("alertEmails.minSeverity")}
@@ -98,6 +133,11 @@ function AlertEmailsForm({ saved }: { saved: AlertEmailSubscription[] }) {
         <Text size="xs" c="dimmed">
           {t("alertEmails.visibility")}
         </Text>
+        {rememberedTenant() ? (
+          <Anchor component={Link} to={tenantPath(rememberedTenant() ?? "", "alerts/preferences")} size="sm">
+            {t("alertEmails.allPreferences")}
+          </Anchor>
+        ) : null}
         <FormError message={errors.formError ?? errors.fieldErrors.subscriptions ?? null} type={errors.formErrorType} />
         <Group justify="flex-end">
           <Button type="submit" disabled={!dirty} loading={pending} data-testid="alert-emails-save">
