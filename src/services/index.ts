@@ -27,6 +27,7 @@ import { JobService } from "./jobs/job-service.js";
 import { LogStream } from "./jobs/log-stream.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
+import { createMonitoring } from "./monitoring/index.js";
 import { UserService } from "./org/user-service.js";
 import { PackageService } from "./packages/package-service.js";
 import { ProcessService } from "./processes/process-service.js";
@@ -73,6 +74,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const calendars = new CalendarService(ctx, audit);
   const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   const queueServices = createQueueServices(ctx, audit, alerts);
+  const monitoring = createMonitoring(ctx, events, machines, maintenance);
   return {
     ctx,
     masterKey,
@@ -117,5 +119,6 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     httpTriggers: new HttpTriggers(ctx, audit, jobs),
     queueTriggers: new QueueTriggers(ctx, audit, jobs, queueServices.queues),
     triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
+    ...monitoring,
   };
 }
