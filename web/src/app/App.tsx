@@ -50,6 +50,8 @@ const TriggersPage = lazy(() => import("../pages/org/automation/TriggersPage"));
 const TriggerDetailPage = lazy(() => import("../pages/org/automation/TriggerDetailPage"));
 const CalendarsPage = lazy(() => import("../pages/org/automation/CalendarsPage"));
 const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
+const MonitoringPage = lazy(() => import("../pages/org/automation/MonitoringPage"));
+const HostMonitoringPage = lazy(() => import("../pages/host/HostMonitoringPage"));
 
 export function App() {
   return (
@@ -81,6 +83,7 @@ export function App() {
             <Route path="email/outbox" element={<Guarded need="admin" page={<EmailOutboxPage />} />} />
             <Route path="licenses" element={<Guarded need="admin" page={<LicensesPage />} />} />
             <Route path="announcements" element={<Guarded need="admin" page={<AnnouncementsPage />} />} />
+            <Route path="monitoring" element={<Guarded need="admin" page={<HostMonitoringPage />} />} />
           </Route>
           <Route path="/org">
             <Route index element={<Guarded need="user" page={<OrgOverviewPage />} />} />
@@ -116,6 +119,7 @@ export function App() {
               <Route path="triggers/:id" element={<TriggerDetailPage />} />
               <Route path="calendars" element={<CalendarsPage />} />
               <Route path="settings" element={<TenantSettingsPage />} />
+              <Route path="monitoring" element={<MonitoringPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />
