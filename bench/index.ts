@@ -1,6 +1,7 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchMonitoring } from "./monitoring.js";
 import { benchQueues } from "./queues.js";
 import { benchStorage } from "./storage.js";
 import { benchTriggers } from "./triggers.js";
@@ -8,7 +9,7 @@ import { benchTriggers } from "./triggers.js";
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run.
  * PostgreSQL rows appear when DIRIGENT_BENCH_DATABASE_URL (or DIRIGENT_TEST_DATABASE_URL) is set.
- * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS and BENCH_QUEUE_CYCLES shorten or lengthen the runs.
+ * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS, BENCH_QUEUE_CYCLES and BENCH_MONITORING_JOBS shorten or lengthen the runs.
  */
 const pgUrl = process.env.DIRIGENT_BENCH_DATABASE_URL ?? process.env.DIRIGENT_TEST_DATABASE_URL;
 if (!pgUrl) console.log("PostgreSQL rows skipped: set DIRIGENT_BENCH_DATABASE_URL to include them.");
@@ -19,4 +20,5 @@ await benchJobs(pgUrl);
 await benchQueues(pgUrl);
 await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
+await benchMonitoring(pgUrl);
 process.exit(0);

@@ -58,6 +58,7 @@ export interface Database {
   queue_rollups_minute: QueueRollupTable & { minute: number };
   queue_rollups_hour: QueueRollupTable & { hour: number };
   email_rollups_hour: EmailRollupTable;
+  job_last_faults: JobLastFaultTable;
 }
 
 type Id = Generated<number>;
@@ -740,4 +741,13 @@ export interface EmailRollupTable {
   sent: number;
   failed: number;
   held: number;
+}
+
+/** The newest faulted job of each process (monitoring's "most faulted processes"). */
+export interface JobLastFaultTable {
+  tenant_id: number;
+  process_id: number;
+  job_id: number;
+  error: string | null;
+  ended_at: string;
 }

@@ -216,6 +216,39 @@ describe.each(testDatabases())("monitoring rollups with the real robot agent on 
     expect(anonymous.status).toBe(401);
   });
 
+  it("samples queues into the rollups: open items, results, processing time and SLA state", async () => {
+    const q = await api.post(`${t}/folders/${folderA}/queues`, { name: "Invoices", slaMinutes: 60, maxRetries: 0 });
+    expect(q.status, q.text).toBe(201);
+    const added = await api.post(`${t}/queues/${q.body.id}/items/bulk`, {
+      commitType: "allOrNothing",
+      items: [1, 2, 3].map((n) => ({ specificContent: { n } })),
+    });
+    expect(added.status, added.text).toBeLessThan(300);
+    for (const result of [
+      { status: "successful" },
+      { status: "failed", exceptionType: "business", reason: "Unknown customer" },
+    ]) {
+      const started = await api.post(`${t}/queues/${q.body.id}/transactions`, {});
+      expect(started.status, started.text).toBe(200);
+      const done = await api.post(`${t}/queue-items/${started.body.id}/result`, result);
+      expect(done.status, done.text).toBe(200);
+    }
+    const sampler = server.server.services.monitoringSampler;
+    await sampler.sample();
+    // Sampling twice writes the same numbers (two nodes may sample the same minute).
+    await sampler.sample();
+    for (const range of ["1h", "24h"]) {
+      const d = await dashboard(api, range);
+      const queue = d.queues.queues.find((x: { id: number }) => x.id === q.body.id);
+      expect(queue).toMatchObject({ newItems: 1, inProgress: 0, successful: 1, failed: 1, abandoned: 0, sla: "ok" });
+      expect(queue.averageProcessingSeconds).not.toBeNull();
+      const rows = d.queues.series.filter((r: { queueId: number }) => r.queueId === q.body.id);
+      expect(rows.reduce((a: number, r: { successful: number }) => a + r.successful, 0)).toBe(1);
+      expect(rows.reduce((a: number, r: { failed: number }) => a + r.failed, 0)).toBe(1);
+      expect(Math.max(...rows.map((r: { newItems: number }) => r.newItems))).toBe(1);
+    }
+  });
+
   it("prunes minute rows after 2 days and hour rows after 90 days", async () => {
     const db = server.server.services.ctx.db;
     const sampler = server.server.services.monitoringSampler;

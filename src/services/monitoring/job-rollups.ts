@@ -33,6 +33,7 @@ export async function recordJobEvent(db: Db, event: DomainEvent): Promise<boolea
     const ended = Date.parse(job.ended_at ?? job.updated_at);
     const duration = job.started_at ? Math.max(0, ended - Date.parse(job.started_at)) : null;
     await bump(db, job, ended, to, duration);
+    if (to === JobState.faulted) await lastFault(db, job, new Date(ended).toISOString());
     return true;
   }
   return false;
@@ -62,4 +63,28 @@ async function bump(db: Db, job: JobRow, atMs: number, counter: Counter, duratio
       )
       .execute();
   }
+}
+
+/** Keeps the newest fault of the job's process (a newer job id wins, so late writers do not go back in time). */
+async function lastFault(db: Db, job: JobRow, endedAt: string) {
+  await db
+    .insertInto("job_last_faults")
+    .values({
+      tenant_id: job.tenant_id,
+      process_id: job.process_id ?? 0,
+      job_id: job.id,
+      error: job.error?.slice(0, 2000) ?? null,
+      ended_at: endedAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["tenant_id", "process_id"])
+        .doUpdateSet((eb) => ({
+          job_id: eb.ref("excluded.job_id"),
+          error: eb.ref("excluded.error"),
+          ended_at: eb.ref("excluded.ended_at"),
+        }))
+        .where("job_last_faults.job_id", "<", (eb) => eb.ref("excluded.job_id")),
+    )
+    .execute();
 }

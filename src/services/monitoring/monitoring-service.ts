@@ -155,20 +155,19 @@ export class MonitoringService {
       .filter((p) => p.faulted > 0)
       .sort((a, b) => b.faulted - a.faulted)
       .slice(0, 5);
-    const lastFaults = await Promise.all(
-      faultedTop.map((p) =>
-        // Newest faulted job of the process: walks jobs_process (process_id, id) backwards.
-        db
-          .selectFrom("jobs")
-          .select(["error", "ended_at"])
-          .where("process_id", "=", p.processId)
+    const lastFaults = faultedTop.length
+      ? await db
+          .selectFrom("job_last_faults")
+          .select(["process_id", "error", "ended_at"])
           .where("tenant_id", "=", access.tenantId)
-          .where("state", "=", JobState.faulted)
-          .orderBy("id", "desc")
-          .limit(1)
-          .executeTakeFirst(),
-      ),
-    );
+          .where(
+            "process_id",
+            "in",
+            faultedTop.map((p) => p.processId),
+          )
+          .execute()
+      : [];
+    const faultOf = (id: number) => lastFaults.find((f) => f.process_id === id);
 
     const totals = { created: 0, started: 0, successful: 0, faulted: 0, stopped: 0 };
     const byBucket = new Map(series.map((s) => [num(s.bucket), s]));
@@ -203,12 +202,12 @@ export class MonitoringService {
         startedAt: j.started_at as string,
         runningSeconds: Math.max(0, Math.round((nowMs - Date.parse(j.started_at as string)) / 1000)),
       })),
-      mostFaulted: faultedTop.map((p, i) => ({
+      mostFaulted: faultedTop.map((p) => ({
         processId: p.processId,
         processName: p.processName,
         faulted: p.faulted,
-        lastError: lastFaults[i]?.error ?? null,
-        lastFaultedAt: lastFaults[i]?.ended_at ?? null,
+        lastError: faultOf(p.processId)?.error ?? null,
+        lastFaultedAt: faultOf(p.processId)?.ended_at ?? null,
       })),
     };
   }

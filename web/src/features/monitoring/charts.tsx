@@ -85,6 +85,7 @@ export function TimeAreas({
   format,
   testId,
   unit,
+  yMax,
   height = 240,
 }: {
   data: { t: string }[];
@@ -92,6 +93,8 @@ export function TimeAreas({
   format: ReturnType<typeof useTimeFormat>;
   testId: string;
   unit?: string;
+  /** A fixed top of the scale (100 for percentages). */
+  yMax?: number;
   height?: number;
 }) {
   return (
@@ -100,7 +103,7 @@ export function TimeAreas({
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="t" tickFormatter={format.tick} minTickGap={24} fontSize={12} />
-          <YAxis fontSize={12} unit={unit} />
+          <YAxis fontSize={12} unit={unit} {...(yMax !== undefined && { domain: [0, yMax] })} />
           <Tooltip labelFormatter={(t) => format.bucket(String(t))} />
           <Legend />
           {series.map((s) => (
@@ -159,11 +162,13 @@ export function RangeBar({
   onRange,
   status,
   timeZone,
+  ranges = ["1h", "24h", "7d"],
 }: {
   range: MonitoringRange;
   onRange: (r: MonitoringRange) => void;
   status: StreamStatus;
   timeZone: string | null;
+  ranges?: MonitoringRange[];
 }) {
   const { t } = useTranslation();
   return (
@@ -171,11 +176,7 @@ export function RangeBar({
       <SegmentedControl
         value={range}
         onChange={(v) => onRange(v as MonitoringRange)}
-        data={[
-          { value: "1h", label: t("monitoring.range.1h") },
-          { value: "24h", label: t("monitoring.range.24h") },
-          { value: "7d", label: t("monitoring.range.7d") },
-        ]}
+        data={ranges.map((r) => ({ value: r, label: t(`monitoring.range.${r}`) }))}
         aria-label={t("monitoring.range.label")}
         data-testid="monitoring-range"
       />
@@ -208,4 +209,12 @@ export function useDuration() {
       return t("monitoring.duration.minutes", { m: Math.floor(seconds / 60), s: Math.round(seconds % 60) });
     return t("monitoring.duration.hours", { h: Math.floor(seconds / 3600), m: Math.floor((seconds % 3600) / 60) });
   };
+}
+
+/** Every bucket start from `from` to `to` (inclusive), for series that carry only non-empty buckets. */
+export function bucketTimes(from: string, to: string, unit: "minute" | "hour"): string[] {
+  const step = unit === "minute" ? 60_000 : 3_600_000;
+  const out: string[] = [];
+  for (let ms = Date.parse(from); ms <= Date.parse(to); ms += step) out.push(new Date(ms).toISOString());
+  return out;
 }

@@ -16,11 +16,11 @@ export default function HostMonitoringPage() {
   const [range, setRange] = useState<MonitoringRange>("24h");
   const { data, status } = useDashboardStream<HostDashboard>(`/host/monitoring/stream?range=${range}`);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const format = useTimeFormat(zone, "hour", range === "1h" ? "24h" : range);
+  const format = useTimeFormat(zone, "hour", range);
   return (
     <>
       <PageHeader title={t("monitoring.host.title")} description={t("monitoring.host.description")} />
-      <RangeBar range={range} onRange={setRange} status={status} timeZone={zone} />
+      <RangeBar range={range} onRange={setRange} status={status} timeZone={zone} ranges={["24h", "7d"]} />
       {!data ? (
         <PageLoader />
       ) : (

@@ -9,6 +9,7 @@ import { PageHeader } from "../../../components/PageHeader";
 import { RobotStateBadge } from "../../../features/automation/badges";
 import { NoPermission, useTenant } from "../../../features/automation/tenant";
 import {
+  bucketTimes,
   RangeBar,
   Stat,
   StatGrid,
@@ -244,6 +245,7 @@ function MachinesPanel({ data, format }: { data: TenantDashboard; format: Format
           data={machines.utilisation}
           format={format}
           unit=" %"
+          yMax={100}
           testId="chart-utilisation"
           series={[{ key: "percent", label: t("monitoring.machines.busyPercent"), color: colors.busy }]}
         />
@@ -307,7 +309,7 @@ function QueuesPanel({ data, format }: { data: TenantDashboard; format: Format }
       byT.set(r.t, p);
     }
     return [...byT.values()];
-  }, [data.queues.series, queueId]);
+  }, [data.queues.series, data.from, data.to, data.unit, queueId]);
   if (data.queues.queues.length === 0)
     return (
       <Text c="dimmed" size="sm" data-testid="queues-empty">
@@ -380,8 +382,13 @@ function QueuesPanel({ data, format }: { data: TenantDashboard; format: Format }
                   <Table.Td ta="right">{f.number(q.failed)}</Table.Td>
                   <Table.Td ta="right">{f.number(q.abandoned)}</Table.Td>
                   <Table.Td ta="right">{duration(q.averageProcessingSeconds)}</Table.Td>
-                  <Table.Td>
-                    <Badge color={slaColor[q.sla]} variant="light">
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
+                    <Badge
+                      color={slaColor[q.sla]}
+                      variant="light"
+                      styles={{ root: { flex: "none" }, label: { overflow: "visible" } }}
+                      data-testid="queue-sla"
+                    >
                       {t(`monitoring.queues.slaState.${q.sla}`)}
                     </Badge>
                   </Table.Td>
