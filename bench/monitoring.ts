@@ -92,6 +92,8 @@ export async function seed(storage: StorageHandle, postgres: boolean) {
   if (postgres) {
     await storage.db.transaction().execute(async (tx) => {
       await tx.executeQuery(CompiledQuery.raw("set local session_replication_role = replica"));
+      // Seeding a million rows takes longer than the pool's statement timeout.
+      await tx.executeQuery(CompiledQuery.raw("set local statement_timeout = 0"));
       await fill(tx);
     });
     for (const t of ["jobs", "job_rollups_hour", "job_rollups_minute"])

@@ -299,6 +299,8 @@ function QueuesPanel({ data, format }: { data: TenantDashboard; format: Format }
       string,
       { t: string; newItems: number; inProgress: number; successful: number; failed: number }
     >();
+    for (const t of bucketTimes(data.from, data.to, data.unit))
+      byT.set(t, { t, newItems: 0, inProgress: 0, successful: 0, failed: 0 });
     for (const r of data.queues.series) {
       if (queueId && String(r.queueId) !== queueId) continue;
       const p = byT.get(r.t) ?? { t: r.t, newItems: 0, inProgress: 0, successful: 0, failed: 0 };
