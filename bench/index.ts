@@ -1,6 +1,7 @@
 import { benchEmail } from "./email.js";
 import { benchFoundation } from "./foundation.js";
 import { benchJobs } from "./jobs.js";
+import { benchMonitoring } from "./monitoring.js";
 import { benchOData } from "./odata.js";
 import { benchQueues } from "./queues.js";
 import { benchRequests } from "./requests.js";
@@ -12,7 +13,7 @@ import { benchWebhooks } from "./webhooks.js";
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run.
  * PostgreSQL rows appear when DIRIGENT_BENCH_DATABASE_URL (or DIRIGENT_TEST_DATABASE_URL) is set.
- * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS, BENCH_QUEUE_CYCLES and BENCH_WEBHOOK_DELIVERIES shorten or lengthen the runs.
+ * BENCH_SECONDS, BENCH_EMAIL_MESSAGES, BENCH_LATENCY_JOBS, BENCH_THROUGHPUT_JOBS, BENCH_QUEUE_CYCLES, BENCH_WEBHOOK_DELIVERIES and BENCH_MONITORING_JOBS shorten or lengthen the runs.
  */
 const pgUrl = process.env.DIRIGENT_BENCH_DATABASE_URL ?? process.env.DIRIGENT_TEST_DATABASE_URL;
 if (!pgUrl) console.log("PostgreSQL rows skipped: set DIRIGENT_BENCH_DATABASE_URL to include them.");
@@ -26,5 +27,6 @@ await benchTriggers(pgUrl);
 await benchStorage(pgUrl);
 await benchOData(pgUrl);
 await benchWebhooks(pgUrl);
+await benchMonitoring(pgUrl);
 printSummary();
 process.exit(0);

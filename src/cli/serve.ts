@@ -177,6 +177,10 @@ function startBackground(config: Config, services: Services, logger: Logger) {
         logger,
       )
     : null;
+  // Monitoring: slot use, queue items and the outbox sampled into the rollups every minute; old rollups pruned.
+  const monitoringSampler = runs("sweepers")
+    ? startPeriodic("monitoring", 60_000, () => services.monitoringSampler.sample(), logger)
+    : null;
   // Time triggers: every node running "scheduler" may fire them; each fire time fires once.
   const scheduler = runs("scheduler")
     ? new Scheduler(
@@ -222,6 +226,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await logRetention?.stop();
       await queueSweeper?.stop();
       await alertDigests?.stop();
+      await monitoringSampler?.stop();
       await dispatcher.stop();
     },
   };

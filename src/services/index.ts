@@ -29,6 +29,7 @@ import { JobService } from "./jobs/job-service.js";
 import { LogStream } from "./jobs/log-stream.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
+import { createMonitoring } from "./monitoring/index.js";
 import { UserService } from "./org/user-service.js";
 import { PackageService } from "./packages/package-service.js";
 import { ProcessService } from "./processes/process-service.js";
@@ -83,6 +84,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
   events.on(new WebhookOutbox(ctx, () => webhooks.wake()).listener);
   const alertDigests = new AlertDigests(ctx, alerts, access, notifications);
   alertDigests.listen(events);
+  const monitoring = createMonitoring(ctx, events, machines, maintenance);
   return {
     ctx,
     masterKey,
@@ -130,5 +132,6 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     queueTriggers: new QueueTriggers(ctx, audit, jobs, queueServices.queues),
     triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
     webhooks,
+    ...monitoring,
   };
 }

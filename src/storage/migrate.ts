@@ -15,6 +15,7 @@ import * as m0012 from "./migrations/0012_buckets.js";
 import * as m0013 from "./migrations/0013_triggers.js";
 import * as m0014 from "./migrations/0014_hot_indexes.js";
 import * as m0015 from "./migrations/0015_webhooks.js";
+import * as m0016 from "./migrations/0016_monitoring.js";
 import * as m0017 from "./migrations/0017_alert_preferences.js";
 import * as m0020 from "./migrations/0020_cluster_nodes.js";
 import * as m0021 from "./migrations/0021_compat_keys.js";
@@ -41,6 +42,7 @@ const migrations = {
   "0021_compat_keys": m0021,
   "0015_webhooks": m0015,
   "0017_alert_preferences": m0017,
+  "0016_monitoring": m0016,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

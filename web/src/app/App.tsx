@@ -55,6 +55,8 @@ const WebhookDeliveriesPage = lazy(() => import("../pages/org/automation/Webhook
 const TenantSettingsPage = lazy(() => import("../pages/org/automation/TenantSettingsPage"));
 const AlertsPage = lazy(() => import("../pages/org/automation/AlertsPage"));
 const AlertPreferencesPage = lazy(() => import("../pages/org/automation/AlertPreferencesPage"));
+const MonitoringPage = lazy(() => import("../pages/org/automation/MonitoringPage"));
+const HostMonitoringPage = lazy(() => import("../pages/host/HostMonitoringPage"));
 
 export function App() {
   return (
@@ -87,6 +89,7 @@ export function App() {
             <Route path="email/outbox" element={<Guarded need="admin" page={<EmailOutboxPage />} />} />
             <Route path="licenses" element={<Guarded need="admin" page={<LicensesPage />} />} />
             <Route path="announcements" element={<Guarded need="admin" page={<AnnouncementsPage />} />} />
+            <Route path="monitoring" element={<Guarded need="admin" page={<HostMonitoringPage />} />} />
           </Route>
           <Route path="/org">
             <Route index element={<Guarded need="user" page={<OrgOverviewPage />} />} />
@@ -126,6 +129,7 @@ export function App() {
               <Route path="settings" element={<TenantSettingsPage />} />
               <Route path="alerts" element={<AlertsPage />} />
               <Route path="alerts/preferences" element={<AlertPreferencesPage />} />
+              <Route path="monitoring" element={<MonitoringPage />} />
             </Route>
           </Route>
           <Route path="*" element={<NotFoundPage />} />

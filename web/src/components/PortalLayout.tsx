@@ -15,6 +15,7 @@ import { useDisclosure } from "@mantine/hooks";
 import {
   IconBuilding,
   IconCertificate,
+  IconChartBar,
   IconChevronDown,
   IconHistory,
   IconLayoutDashboard,
@@ -61,6 +62,7 @@ function useNavItems(principal: Principal): NavItem[] {
   if (principal.kind === "admin") {
     return [
       { to: "/host", label: t("nav.dashboard"), icon: icon(IconLayoutDashboard), exact: true, testId: "nav-dashboard" },
+      { to: "/host/monitoring", label: t("monitoring.nav"), icon: icon(IconChartBar), testId: "nav-monitoring" },
       {
         to: "/host/organizations",
         label: t("nav.organizations"),

@@ -10,6 +10,7 @@ import { announcementRoutes } from "./announcements.js";
 import { hostEmailRoutes } from "./email.js";
 import { licenseRoutes } from "./licenses.js";
 import { maintenanceRoutes } from "./maintenance.js";
+import { hostMonitoringRoutes } from "./monitoring.js";
 import { organizationRoutes } from "./organizations.js";
 import { settingsRoutes } from "./settings.js";
 
@@ -52,5 +53,6 @@ export const hostRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   await app.register(hostEmailRoutes, { services });
   await app.register(licenseRoutes, { services });
   await app.register(announcementRoutes, { services });
+  await app.register(hostMonitoringRoutes, { services });
   registerAuditRoutes(app, services, { path: "", tag: "host", scopeOf: async () => ({ scope: "host" }) });
 };

@@ -12,6 +12,7 @@ import { folderRoutes } from "./folders.js";
 import { httpTriggerRoutes } from "./http-triggers.js";
 import { jobRoutes } from "./jobs.js";
 import { machineRoutes } from "./machines.js";
+import { monitoringRoutes } from "./monitoring.js";
 import { packageRoutes } from "./packages.js";
 import { queueRoutes } from "./queues.js";
 import { roleRoutes } from "./roles.js";
@@ -43,4 +44,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(calendarRoutes, { services });
   await app.register(tenantSettingsRoutes, { services });
   await app.register(webhookRoutes, { services });
+  await app.register(monitoringRoutes, { services });
 };

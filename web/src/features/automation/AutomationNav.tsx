@@ -19,6 +19,7 @@ import {
   IconBriefcase,
   IconBucket,
   IconCalendarOff,
+  IconChartBar,
   IconClock,
   IconFolders,
   IconKey,
@@ -72,6 +73,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
   const icon = (Icon: typeof IconBell) => <Icon size={18} stroke={1.7} />;
   const items = [
     { sub: "jobs", label: t("nav.jobs"), icon: icon(IconPlayerPlay), testId: "nav-jobs" },
+    { sub: "monitoring", label: t("monitoring.nav"), icon: icon(IconChartBar), testId: "nav-monitoring" },
     { sub: "processes", label: t("nav.processes"), icon: icon(IconBriefcase), testId: "nav-processes" },
     { sub: "queues", label: t("queues.nav"), icon: icon(IconStack2), testId: "nav-queues" },
     { sub: "machines", label: t("nav.machines"), icon: icon(IconRobot), testId: "nav-machines" },
