@@ -796,8 +796,10 @@ export interface WebhookAttemptTable {
 
 export type WebhookRow = Selectable<WebhookTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+
 /** Job counters per tenant, folder, process and minute or hour (migration 0016). */
 export interface JobRollupTable {
+  tenant_id: number;
   folder_id: number;
   process_id: number;
   created: number;
@@ -820,16 +822,20 @@ export interface JobRollupTable {
   d9: number;
   d10: number;
   d11: number;
+}
 
 /** Slot use sampled per machine. */
 export interface MachineRollupTable {
+  tenant_id: number;
   machine_id: number;
   samples: number;
   busy_slots: number;
   total_slots: number;
+}
 
 /** Queue item counts sampled per queue. */
 export interface QueueRollupTable {
+  tenant_id: number;
   folder_id: number;
   queue_id: number;
   new_items: number;
@@ -839,6 +845,7 @@ export interface QueueRollupTable {
   abandoned: number;
   processing_ms_sum: ColumnType<string | number, number, number>;
   processing_count: number;
+}
 
 /** E-mail outbox health of the whole installation per hour. */
 export interface EmailRollupTable {
@@ -846,10 +853,13 @@ export interface EmailRollupTable {
   sent: number;
   failed: number;
   held: number;
+}
 
 /** The newest faulted job of each process (monitoring's "most faulted processes"). */
 export interface JobLastFaultTable {
+  tenant_id: number;
   process_id: number;
   job_id: number;
   error: string | null;
   ended_at: string;
+}

@@ -19,6 +19,7 @@ type Counter = "created" | "started" | "successful" | "faulted" | "stopped";
  * transactions never wait for each other in a cycle. `bench/monitoring.ts` measures the cost.
  */
 export async function recordJobEvent(db: Db, event: DomainEvent): Promise<boolean> {
+  if (event.type !== "job.created" && event.type !== "job.stateChanged") return false;
   const { job } = event;
   if (event.type === "job.created") {
     await bump(db, job, Date.parse(job.created_at), "created", null);
