@@ -21,6 +21,7 @@ import { handleFrameworkError, installErrorHandling, sendNoEndpoint } from "./pr
 import { alertEmailRoutes } from "./routes/alert-emails.js";
 import { authRoutes } from "./routes/auth.js";
 import { bucketLinkRoutes } from "./routes/bucket-links.js";
+import { downloadRoutes, registerDownloads } from "./routes/downloads.js";
 import { healthRoutes } from "./routes/health.js";
 import { hostRoutes } from "./routes/host/index.js";
 import { jobTokenRoutes } from "./routes/job/index.js";
@@ -137,11 +138,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(tenantRoutes, { services, config, prefix: "/orgs/:org/tenants/:tenant" });
       await api.register(jobTokenRoutes, { services, prefix: "/job" });
       await api.register(bucketLinkRoutes, { services });
+      await api.register(downloadRoutes, { config });
     },
     { prefix: "/api/v1" },
   );
 
   await registerRobotEndpoint(app, services, config);
+  await registerDownloads(app);
   await serveWebUi(app, options.webRoot ?? defaultWebRoot);
   return app;
 }

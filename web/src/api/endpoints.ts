@@ -73,6 +73,9 @@ export const authApi = {
 /** Unauthenticated facts for the sign-in page. */
 export const publicApi = {
   status: () => api.get<PublicStatus>("/status", { ignoreUnauthenticated: true }),
+  /** The robot agent tarball this server serves, with its checksum. */
+  agentDownload: () =>
+    api.get<{ url: string; sha256: string; size: number }>("/downloads/agent", { ignoreUnauthenticated: true }),
 };
 
 export const meApi = {
