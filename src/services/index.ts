@@ -24,6 +24,7 @@ import { AccountLinksService } from "./identity/account-links-service.js";
 import { AuthService } from "./identity/auth-service.js";
 import { ProfileService } from "./identity/profile-service.js";
 import { JobService } from "./jobs/job-service.js";
+import { JobWaiting } from "./jobs/job-waiting.js";
 import { LogStream } from "./jobs/log-stream.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
@@ -101,6 +102,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     packages,
     processes,
     jobs,
+    jobWaiting: new JobWaiting(ctx, maintenance),
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),

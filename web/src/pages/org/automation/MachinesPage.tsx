@@ -137,6 +137,11 @@ function MachineForm({
           error={errors.fieldErrors.folderIds}
           data-testid="machine-folders"
         />
+        {folderIds.length === 0 && (
+          <Alert color="yellow" variant="light" icon={<IconAlertTriangle />} data-testid="machine-no-folders">
+            {t("machines.noFoldersWarning")}
+          </Alert>
+        )}
         <FormError message={errors.formError} />
         <FormButtons
           onCancel={onClose}
