@@ -140,6 +140,15 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const queueSweeper = runs("sweepers")
     ? startPeriodic("queues", 30_000, () => services.queueSweeper.sweep(), logger)
     : null;
+  // Jobs pending too long raise a warning alert with what they wait for (once per job).
+  const pendingAlerts = runs("sweepers")
+    ? startPeriodic(
+        "pending-jobs",
+        30_000,
+        () => services.pendingJobAlerts.sweep(services.ctx.clock.now(), config.jobPendingAlertSeconds),
+        logger,
+      )
+    : null;
   // Job logs older than each tenant's retention, and old closed robot sessions, are deleted hourly.
   const logRetention = runs("sweepers")
     ? startPeriodic(
@@ -181,6 +190,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await jobSweeper?.stop();
       await logRetention?.stop();
       await queueSweeper?.stop();
+      await pendingAlerts?.stop();
       await dispatcher.stop();
     },
   };

@@ -26,6 +26,7 @@ import { ProfileService } from "./identity/profile-service.js";
 import { JobService } from "./jobs/job-service.js";
 import { JobWaiting } from "./jobs/job-waiting.js";
 import { LogStream } from "./jobs/log-stream.js";
+import { PendingJobAlerts } from "./jobs/pending-job-alerts.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { UserService } from "./org/user-service.js";
@@ -103,6 +104,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
     processes,
     jobs,
     jobWaiting: new JobWaiting(ctx, maintenance),
+    pendingJobAlerts: new PendingJobAlerts(ctx, alerts, maintenance),
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),

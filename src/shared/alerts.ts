@@ -54,6 +54,11 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
     de: (d) =>
       `Job ${text(d, "jobId")} des Triggers ${text(d, "triggerName")} ist seit mehr als ${text(d, "seconds")} s ${text(d, "state") === "pending" ? "wartend" : "laufend"}.`,
   },
+  "job-pending-too-long": {
+    en: (d) =>
+      `Job ${text(d, "jobId")} of ${text(d, "processName")} has been pending for more than ${text(d, "seconds")} s.`,
+    de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} wartet seit mehr als ${text(d, "seconds")} s.`,
+  },
   "robot-disconnected": {
     en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} disconnected (${text(d, "reason")}).`,
     de: (d) =>

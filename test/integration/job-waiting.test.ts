@@ -138,3 +138,45 @@ describe.each(testDatabases())("why a job waits, on %s", (database) => {
     await waitForState(api, t, second?.id as number, "running");
   });
 });
+
+describe("an alert for a job pending too long", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { DIRIGENT_JOB_PENDING_ALERT_SECONDS: "60" } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("raises one warning per job, naming what it waits for", async () => {
+    const host = await adminApi(server);
+    const org = await createOrg(host);
+    const api = org.admin.api;
+    const t = tenantPath(org);
+    const folder = await api.post(`${t}/folders`, { name: unique("F") });
+    const content = await tgz(
+      packageFiles(
+        manifest({ name: "late", version: "1.0.0", entryPoints: [{ name: "run", command: ["node", "main.js"] }] }),
+      ),
+    );
+    expect((await uploadPackage(api, t, content)).status).toBe(201);
+    const proc = await api.post(`${t}/folders/${folder.body.id}/processes`, { name: "Late", packageName: "late" });
+    const [job] = await startJobs(api, t, folder.body.id, { processId: proc.body.id });
+    const sweeper = server.server.services.pendingJobAlerts;
+    const created = Date.parse((await api.get(`${t}/jobs/${job?.id}`)).body.createdAt);
+
+    expect(await sweeper.sweep(new Date(created + 59_000), 60)).toBe(0);
+    expect(await sweeper.sweep(new Date(created + 61_000), 60)).toBe(1);
+    expect(await sweeper.sweep(new Date(created + 120_000), 60)).toBe(0);
+
+    const alerts = await api.get(`${t}/alerts`);
+    expect(alerts.status, alerts.text).toBe(200);
+    const mine = alerts.body.items.filter((a: { kind: string }) => a.kind === "job-pending-too-long");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ severity: "warn", component: "jobs", link: `/jobs/${job?.id}` });
+    expect(mine[0].message).toBe(
+      `Job ${job?.id} of Late has been pending for more than 60 s. No machine serves this folder: add the folder to a machine.`,
+    );
+  });
+});
