@@ -2,7 +2,7 @@ import { Agent, agentVersion } from "./agent.js";
 import { automationEnvironment } from "./environment.js";
 
 export const robotUsage =
-  "Usage: dirigent robot --url <server base URL> --key <machine key>\n       (or DIRIGENT_URL and DIRIGENT_MACHINE_KEY; --pass-env A,B or DIRIGENT_PASS_ENV)\n";
+  "Usage: dirigent robot --url <server base URL> --key <machine key>\n       (or DIRIGENT_URL and DIRIGENT_MACHINE_KEY)\n";
 
 /**
  * `dirigent robot`: runs the agent until Ctrl-C (or a permanent refusal). Shared by the full CLI
