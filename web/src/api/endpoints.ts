@@ -230,6 +230,7 @@ export const orgApi = {
     body: { name?: string; role?: OrgUser["role"]; status?: OrgUser["status"]; locale?: Locale },
   ) => api.patch<OrgUser>(`/orgs/${seg(org)}/users/${id}`, body),
   deleteUser: (org: string, id: number) => api.delete(`/orgs/${seg(org)}/users/${id}`),
+  unlockUser: (org: string, id: number) => api.post<OrgUser>(`/orgs/${seg(org)}/users/${id}/unlock`),
   setUserPassword: (org: string, id: number, password: string) =>
     api.post<void>(`/orgs/${seg(org)}/users/${id}/password`, { password }),
   resendInvitation: (org: string, id: number) => api.post<void>(`/orgs/${seg(org)}/users/${id}/invitation`),

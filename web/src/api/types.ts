@@ -98,6 +98,8 @@ export interface OrgUser {
   hasPassword: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  /** Set while the account is locked after failed sign-ins. */
+  lockedUntil?: string | null;
 }
 
 export interface AuditEntry {
