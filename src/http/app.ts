@@ -124,7 +124,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     staticCSP: true,
     // Over plain HTTP on a host name other than localhost, the browser would upgrade the page's
     // own scripts to https and render nothing.
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ""),
+    // Swagger UI sets style attributes at run time (like Mantine in our UI): its default
+    // `style-src 'self' https:` made the browser log a CSP violation on every page load.
+    transformStaticCSP: (header) =>
+      header
+        .replace(/\s*upgrade-insecure-requests;?/, "")
+        .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
   });
 
   await app.register(
