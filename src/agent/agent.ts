@@ -21,13 +21,17 @@ export interface AgentOptions {
 
 export const agentVersion = "0.1.0";
 
-/** Refused before the WebSocket opened (a bad key, a disabled tenant…): retrying does not help. */
+/**
+ * Refused before the WebSocket opened (a bad key, a disabled tenant…): retrying does not help.
+ * A license refusal (403 license-exceeded) is the exception: the agent waits and retries.
+ */
 const permanentStatuses = new Set([400, 401, 403, 404]);
 
 /**
  * The robot agent: keeps one WebSocket to the server, says hello, heartbeats, and reconnects
- * with exponential backoff (with jitter) whenever the connection drops. A refusal that
- * retrying cannot fix (unknown key, disabled tenant, key regenerated) ends the agent.
+ * with exponential backoff (with jitter) whenever the connection drops or the tenant's license
+ * has no free slot. A refusal that retrying cannot fix (unknown key, disabled tenant, key
+ * regenerated) ends the agent.
  */
 export class Agent {
   private socket: WebSocket | null = null;
@@ -108,12 +112,20 @@ export class Agent {
       });
       res.on("end", () => {
         let detail = body;
+        let type = "";
         try {
-          const problem = JSON.parse(body) as { title?: string; detail?: string };
+          const problem = JSON.parse(body) as { type?: string; title?: string; detail?: string };
           detail = [problem.title, problem.detail].filter(Boolean).join(": ");
+          type = problem.type ?? "";
         } catch {}
         const status = res.statusCode ?? 0;
-        if (permanentStatuses.has(status)) {
+        if (type.endsWith("license-exceeded")) {
+          // Licenses change (slots freed, raised or renewed): wait and try again instead of ending.
+          this.options.report(
+            `Waiting for a free licensed slot: the server refused this robot for now (${detail}). Trying again later.`,
+          );
+          this.scheduleReconnect();
+        } else if (permanentStatuses.has(status)) {
           this.fail(`The server refused this robot (${status}): ${detail}`);
         } else {
           this.options.report(`The server refused the connection (${status}): ${detail}`);

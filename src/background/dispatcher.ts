@@ -1,8 +1,8 @@
 import type { ServiceContext } from "../services/context.js";
+import { licenseAllowance, phaseStartsJobs } from "../services/jobs/dispatch-rules.js";
 import type { JobService } from "../services/jobs/job-service.js";
 import type { MaintenanceService } from "../services/maintenance/maintenance-service.js";
 import type { RobotConnection, RobotHub } from "../services/robots/robot-hub.js";
-import { MaintenancePhase } from "../shared/maintenance.js";
 import { FailureStreak } from "./failure-streak.js";
 
 /**
@@ -54,8 +54,11 @@ export class Dispatcher {
   private async fill(connection: RobotConnection): Promise<number> {
     if (connection.draining) return 0;
     // Draining or suspended: no job starts in the tenant.
-    if ((await this.maintenance.phaseFor(connection.tenantId)) !== MaintenancePhase.none) return 0;
-    let free = connection.slots - (await this.jobs.activeCount(connection.sessionId));
+    if (!phaseStartsJobs(await this.maintenance.phaseFor(connection.tenantId))) return 0;
+    // The tenant's license caps its running jobs (dispatch-rules.ts, which a pending job's
+    // "waiting for" reads too). Two nodes filling at the same instant may each start one more.
+    const license = await licenseAllowance(this.ctx.db, this.ctx.clock, connection.tenantId);
+    let free = Math.min(connection.slots - (await this.jobs.activeCount(connection.sessionId)), license.remaining);
     let assigned = 0;
     while (free > 0 && this.hub.get(connection.sessionId)) {
       const claimed = await this.jobs.claim({

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { Agent, agentVersion } from "../agent/agent.js";
-import { automationEnvironment, parsePassEnv } from "../agent/environment.js";
+import { robotCommand } from "../agent/cli.js";
+import { parsePassEnv } from "../agent/environment.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
 import { adminCommand } from "./admin.js";
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "pack") return packCommand(sub, values.out);
   if (command === "robot")
-    return robot(
+    return robotCommand(
       values.url ?? process.env.DIRIGENT_URL,
       values.key ?? process.env.DIRIGENT_MACHINE_KEY,
       parsePassEnv(values["pass-env"] ?? process.env.DIRIGENT_PASS_ENV),
@@ -73,30 +73,6 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
       return 1;
   }
-}
-
-/** `dirigent robot`: runs the agent until Ctrl-C (or a permanent refusal). */
-async function robot(url: string | undefined, key: string | undefined, passEnv: string[]): Promise<number> {
-  if (!url || !key) {
-    process.stderr.write(
-      "Usage: dirigent robot --url <server base URL> --key <machine key>\n       (or DIRIGENT_URL and DIRIGENT_MACHINE_KEY)\n",
-    );
-    return 1;
-  }
-  const report = (line: string) => process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
-  const agent = new Agent({ url, key, report, environment: automationEnvironment(process.env, passEnv) });
-  let interrupts = 0;
-  process.on("SIGINT", () => {
-    interrupts += 1;
-    // First Ctrl-C: finish gracefully (running jobs finish once jobs exist); second: stop at once.
-    if (interrupts === 1) void agent.drain();
-    else agent.abort();
-  });
-  process.on("SIGTERM", () => void agent.drain());
-  report(`Dirigent robot agent ${agentVersion} connecting to ${url}`);
-  agent.start();
-  const result = await agent.done;
-  return result.ok ? 0 : 2;
 }
 
 async function serve(config: ReturnType<typeof parseConfig>): Promise<number> {

@@ -164,6 +164,15 @@ function startBackground(config: Config, services: Services, logger: Logger) {
   const alertDigests = runs("sweepers")
     ? startPeriodic("alert-digests", 30_000, () => services.alertDigests.run(), logger)
     : null;
+  // Jobs pending too long raise a warning alert with what they wait for (once per job).
+  const pendingAlerts = runs("sweepers")
+    ? startPeriodic(
+        "pending-jobs",
+        30_000,
+        () => services.pendingJobAlerts.sweep(services.ctx.clock.now(), config.jobPendingAlertSeconds),
+        logger,
+      )
+    : null;
   // Job logs older than each tenant's retention, and old closed robot sessions, are deleted hourly.
   const logRetention = runs("sweepers")
     ? startPeriodic(
@@ -227,6 +236,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
       await queueSweeper?.stop();
       await alertDigests?.stop();
       await monitoringSampler?.stop();
+      await pendingAlerts?.stop();
       await dispatcher.stop();
     },
   };

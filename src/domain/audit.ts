@@ -55,6 +55,7 @@ export const AuditAction = {
   stopJob: "Stop Job",
   killJob: "Kill Job",
   createLink: "Create Link",
+  unlock: "Unlock",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

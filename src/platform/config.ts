@@ -44,6 +44,8 @@ const envSchema = z.object({
   DIRIGENT_DISPATCH_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   /** How often the trigger scheduler looks for fire times planned on other nodes, in milliseconds (it sleeps until the next known one otherwise). */
   DIRIGENT_SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** A job pending longer than this many seconds raises a warning alert naming what it waits for. */
+  DIRIGENT_JOB_PENDING_ALERT_SECONDS: z.coerce.number().int().min(1).max(2_592_000).default(900),
   /** How long a sender holds claimed e-mails before another sender may take them over (a crashed node), in seconds. */
   /** Webhook targets otherwise refused (loopback, private, link-local, …): host names, addresses or CIDR ranges, comma-separated. */
   DIRIGENT_WEBHOOK_ALLOWED_HOSTS: z.string().default(""),
@@ -86,6 +88,7 @@ export type Config = Readonly<{
   /** How often a node looks for pending jobs when nothing woke its dispatcher. */
   dispatchPollMs: number;
   schedulerPollMs: number;
+  jobPendingAlertSeconds: number;
   mailLeaseSeconds: number;
   webhookAllowedHosts: readonly string[];
   webhookPollMs: number;
@@ -146,6 +149,7 @@ export function parseConfig(
     mailPollMs: e.DIRIGENT_MAIL_POLL_MS,
     dispatchPollMs: e.DIRIGENT_DISPATCH_POLL_MS,
     schedulerPollMs: e.DIRIGENT_SCHEDULER_POLL_MS,
+    jobPendingAlertSeconds: e.DIRIGENT_JOB_PENDING_ALERT_SECONDS,
     mailLeaseSeconds: e.DIRIGENT_MAIL_LEASE_SECONDS,
     webhookAllowedHosts: Object.freeze(
       e.DIRIGENT_WEBHOOK_ALLOWED_HOSTS.split(",")

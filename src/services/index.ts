@@ -26,7 +26,9 @@ import { AccountLinksService } from "./identity/account-links-service.js";
 import { AuthService } from "./identity/auth-service.js";
 import { ProfileService } from "./identity/profile-service.js";
 import { JobService } from "./jobs/job-service.js";
+import { JobWaiting } from "./jobs/job-waiting.js";
 import { LogStream } from "./jobs/log-stream.js";
+import { PendingJobAlerts } from "./jobs/pending-job-alerts.js";
 import { LicenseService } from "./licenses/license-service.js";
 import { MaintenanceService } from "./maintenance/maintenance-service.js";
 import { createMonitoring } from "./monitoring/index.js";
@@ -115,6 +117,8 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     packages,
     processes,
     jobs,
+    jobWaiting: new JobWaiting(ctx, maintenance),
+    pendingJobAlerts: new PendingJobAlerts(ctx, alerts, maintenance),
     robotEvents,
     logStream,
     robotSessions: new RobotSessionService(ctx, machines, jobs, maintenance, robotHub, robotEvents, logStream),

@@ -51,6 +51,7 @@ export const alertCatalogue: readonly AlertKind[] = [
   { kind: "job-faulted", component: "jobs", severity: "error", raised: true },
   { kind: "job-stopped", component: "jobs", severity: "warn", raised: true },
   { kind: "trigger-job-overdue", component: "jobs", severity: "warn", raised: true },
+  { kind: "job-pending-too-long", component: "jobs", severity: "warn", raised: true },
   { kind: "robot-disconnected", component: "robots", severity: "warn", raised: true },
   { kind: "robot-unresponsive", component: "robots", severity: "error", raised: true },
   { kind: "trigger-disabled", component: "triggers", severity: "error", raised: true },
@@ -122,6 +123,11 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
       `Job ${text(d, "jobId")} of trigger ${text(d, "triggerName")} has been ${text(d, "state")} for more than ${text(d, "seconds")} s.`,
     de: (d) =>
       `Job ${text(d, "jobId")} des Triggers ${text(d, "triggerName")} ist seit mehr als ${text(d, "seconds")} s ${text(d, "state") === "pending" ? "wartend" : "laufend"}.`,
+  },
+  "job-pending-too-long": {
+    en: (d) =>
+      `Job ${text(d, "jobId")} of ${text(d, "processName")} has been pending for more than ${text(d, "seconds")} s.`,
+    de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} wartet seit mehr als ${text(d, "seconds")} s.`,
   },
   "robot-disconnected": {
     en: (d) => `Robot ${text(d, "machineName")} on ${text(d, "hostName")} disconnected (${text(d, "reason")}).`,

@@ -5,6 +5,8 @@
 export const ProblemType = {
   validationFailed: "validation-failed",
   invalidCredentials: "invalid-credentials",
+  /** The right password for an account locked after failed sign-ins: the answer says until when. */
+  accountLocked: "account-locked",
   authenticationRequired: "authentication-required",
   forbidden: "forbidden",
   csrfFailed: "csrf-failed",

@@ -257,7 +257,7 @@ describe.each(testDatabases())("tokens and sessions on %s", (database) => {
     const putSecurity = (changes: Partial<typeof defaultSecuritySettings>) =>
       host.put("/host/settings/security", { ...defaultSecuritySettings, ...changes });
 
-    it("locks an account after lockoutThreshold failures, refuses the right password until the lock ends, and audits the lock", async () => {
+    it("locks an account after lockoutThreshold failures, tells the right password until when, and audits the lock", async () => {
       expect((await putSecurity({ lockoutThreshold: 3, lockoutMinutes: 15 })).status).toBe(200);
       try {
         const admin = await createAdmin(host);
@@ -266,10 +266,17 @@ describe.each(testDatabases())("tokens and sessions on %s", (database) => {
         const before = Date.now();
         for (let i = 0; i < 3; i++) expectProblem(await anon.post("/auth/token", wrong), 401, "invalid-credentials");
 
+        // Issue 12, defect 10: the right password learns of the lock and its end; a wrong one and
+        // an unknown account still get "credentials not valid", so nothing tells whether it exists.
         const locked = await anon.post("/auth/token", right);
-        expectProblem(locked, 401, "invalid-credentials");
+        expectProblem(locked, 401, "account-locked");
         const wrongAnswer = await anon.post("/auth/token", wrong);
-        expect(locked.text).toBe(wrongAnswer.text);
+        expectProblem(wrongAnswer, 401, "invalid-credentials");
+        const unknown = await anon.post("/auth/token", {
+          username: `nobody-${admin.username}`,
+          password: admin.password,
+        });
+        expect(unknown.text).toBe(wrongAnswer.text);
 
         const audit = await host.get(`/host/audit-logs?component=Authentication&actor=${admin.username}`);
         const failures = audit.body.items.filter((r: { action: string }) => r.action === "Login Failed");
@@ -287,6 +294,10 @@ describe.each(testDatabases())("tokens and sessions on %s", (database) => {
           .where("id", "=", admin.id)
           .executeTakeFirstOrThrow();
         expect(Date.parse(row.locked_until as string)).toBe(lockedUntil);
+        expect(locked.body.lockedUntil).toBe(row.locked_until);
+        expect(locked.body.detail).toBe(
+          `The account is locked after too many failed sign-ins until ${row.locked_until}. Try again then, or ask an administrator to unlock it.`,
+        );
         // The only successful login is the one createAdmin made before the failures.
         expect(audit.body.items.filter((r: { action: string }) => r.action === "Login")).toHaveLength(1);
 
@@ -312,7 +323,7 @@ describe.each(testDatabases())("tokens and sessions on %s", (database) => {
         expectProblem(
           await anon.post("/auth/token", { organization: org.slug, email: user.email, password: user.password }),
           401,
-          "invalid-credentials",
+          "account-locked",
         );
         const audit = await org.admin.api.get(`/orgs/${org.slug}/audit-logs?action=Login%20Failed`);
         expect(audit.status).toBe(200);
@@ -322,6 +333,31 @@ describe.each(testDatabases())("tokens and sessions on %s", (database) => {
         const hostRows = await host.get(`/host/audit-logs?actor=${encodeURIComponent(user.email)}`);
         expect(hostRows.body.items).toEqual([]);
 
+        // Administrators see until when, and may unlock it (audited).
+        const listed = (await org.admin.api.get(`/orgs/${org.slug}/users`)).body.items.find(
+          (u: { id: number }) => u.id === user.id,
+        );
+        expect(Date.parse(listed.lockedUntil)).toBeGreaterThan(Date.now());
+        const unlocked = await org.admin.api.post(`/orgs/${org.slug}/users/${user.id}/unlock`);
+        expect(unlocked.status, unlocked.text).toBe(200);
+        expect(unlocked.body).toMatchObject({ id: user.id, lockedUntil: null });
+        const unlockRows = await org.admin.api.get(`/orgs/${org.slug}/audit-logs?action=Unlock`);
+        expect(unlockRows.body.items).toHaveLength(1);
+        expect(unlockRows.body.items[0]).toMatchObject({
+          action: "Unlock",
+          target: { type: "user", id: String(user.id) },
+          after: { lockedUntil: null, failedLogins: 0 },
+        });
+        expect(
+          (await anon.post("/auth/token", { organization: org.slug, email: user.email, password: user.password }))
+            .status,
+        ).toBe(200);
+        // A user may not unlock others; another organization's user is not found.
+        expect((await user.api.post(`/orgs/${org.slug}/users/${user.id}/unlock`)).status).toBe(403);
+        const other = await createOrg(host);
+        expect((await other.admin.api.post(`/orgs/${other.slug}/users/${user.id}/unlock`)).status).toBe(404);
+
+        for (let i = 0; i < 3; i++) expectProblem(await anon.post("/auth/token", wrong), 401, "invalid-credentials");
         // An org admin setting a new password lifts the lock.
         const next = newPassword();
         expect(

@@ -233,6 +233,18 @@ describe.each(testDatabases())("test e-mail (%s)", (database) => {
     expect(JSON.stringify(result)).not.toContain("wrong-password");
   });
 
+  it("tells a server that offers no AUTH apart from rejected credentials (issue 12, defect 8)", async () => {
+    const result = await hostTest(
+      "noauth@example.test",
+      draft(plain.port, { smtpUsername: "mailer", smtpPassword: "some-password", secureConnection: false }),
+    );
+    expect(result).toMatchObject({ ok: false, stage: "auth" });
+    expect(result.hint).toBe(
+      "This server does not accept a login: clear SMTP Username and SMTP Password, or use port 587 with STARTTLS.",
+    );
+    expect(JSON.stringify(result)).not.toContain("some-password");
+  });
+
   it("reports a refused connection at stage connect", async () => {
     const port = await closedPort();
     const result = await hostTest("refused@example.test", draft(port));

@@ -138,6 +138,11 @@ describe.each(testDatabases())("jobs on %s", (database) => {
             at: isoTime,
           },
         ],
+        waitingFor: {
+          code: "noMachine",
+          params: {},
+          message: "No machine serves this folder: add the folder to a machine.",
+        },
       });
       // By key as well as by id.
       expect(await getJob(api, t, job.key)).toEqual(job);

@@ -95,7 +95,11 @@ describe.each(testDatabases())("machines on %s", (database) => {
         createdAt: isoTime,
         updatedAt: isoTime,
         key,
-        connectCommand: `npx dirigent robot --url ${publicUrl} --key ${key}`,
+        connectCommand: expect.stringMatching(
+          new RegExp(
+            `^npx --yes --package=${publicUrl}/downloads/dirigent-agent\\.tgz\\?sha256=[0-9a-f]{16} dirigent robot --url ${publicUrl} --key ${key}$`,
+          ),
+        ),
       });
 
       const one = await api.get(`${t}/machines/${res.body.id}`);
@@ -286,7 +290,11 @@ describe.each(testDatabases())("machines on %s", (database) => {
         keyHint: key.slice(-4),
         updatedAt: isoTime,
         key,
-        connectCommand: `npx dirigent robot --url ${publicUrl} --key ${key}`,
+        connectCommand: expect.stringMatching(
+          new RegExp(
+            `^npx --yes --package=${publicUrl}/downloads/dirigent-agent\\.tgz\\?sha256=[0-9a-f]{16} dirigent robot --url ${publicUrl} --key ${key}$`,
+          ),
+        ),
       });
       const read = await api.get(`${t}/machines/${m.id}`);
       expect(read.body.keyHint).toBe(key.slice(-4));

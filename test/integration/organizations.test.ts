@@ -69,6 +69,7 @@ describe.each(testDatabases())("organizations and tenants on %s", (database) => 
           hasPassword: true,
           createdAt: isoTime,
           lastLoginAt: isoTime,
+          lockedUntil: null,
         },
       ]);
       const org = await orgAdmin.get(`/orgs/${slug}`);
@@ -502,6 +503,7 @@ describe.each(testDatabases())("organizations and tenants on %s", (database) => 
         hasPassword: true,
         createdAt: isoTime,
         lastLoginAt: null,
+        lockedUntil: null,
       });
       const dup = expectProblem(
         await api.post(`/orgs/${org.slug}/users`, { email: email.toUpperCase() }),

@@ -289,6 +289,19 @@ export function classifySmtpError(error: unknown, s: EmailSettings): SmtpFailure
         "The server offers no login method Dirigent can use here, or requires credentials that are missing.",
       );
     }
+    // A server without AUTH answers the login command as unknown (500/502 "command not
+    // recognized", 503/504 "not available"): the credentials were never checked.
+    if (
+      (code !== null && [500, 502, 503, 504].includes(code)) ||
+      /command not recognized|unrecognized command|not implemented|AUTH not (available|supported|enabled|offered)/i.test(
+        r,
+      )
+    ) {
+      return fail(
+        "auth",
+        "This server does not accept a login: clear SMTP Username and SMTP Password, or use port 587 with STARTTLS.",
+      );
+    }
     return fail("auth", "The server rejected the credentials. Check SMTP Username, SMTP Password and SMTP Domain.");
   }
   if (e.code === "ESOCKET" && tlsMessage.test(message)) {

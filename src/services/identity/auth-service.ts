@@ -1,8 +1,9 @@
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
-import { AuthenticationError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { AppError, AuthenticationError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { afterFailedLogin, isLocked, passwordProblems } from "../../domain/password-policy.js";
 import { addSeconds, isoNow } from "../../platform/clock.js";
 import type { Principal } from "../../shared/identity.js";
+import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { AuthTokenKind, AuthTokenRow } from "../../storage/schema.js";
 import type { RequestCache } from "../access/request-cache.js";
@@ -270,6 +271,10 @@ export class AuthService {
       // The password is checked first, whatever the account's state: a locked or disabled account
       // costs the same hashing time as any other, so timing tells nothing about it.
       const passwordMatches = await verifyPassword(admin.password_hash, credentials.password);
+      if (passwordMatches && admin.status === "active" && isLocked(admin.locked_until, now)) {
+        await this.recordFailure("system_admins", admin.id, admin.failed_logins, admin.locked_until, actor, null);
+        throw accountLocked(admin.locked_until);
+      }
       const ok = passwordMatches && admin.status === "active" && !isLocked(admin.locked_until, now);
       if (!ok) {
         await this.recordFailure("system_admins", admin.id, admin.failed_logins, admin.locked_until, actor, null);
@@ -293,6 +298,15 @@ export class AuthService {
     }
     const actor = { kind: "user", id: user.id, name: user.email, orgId: user.org_id, ...client } as const;
     const passwordMatches = await verifyPassword(user.password_hash, credentials.password);
+    if (
+      passwordMatches &&
+      user.status === "active" &&
+      user.org_status === "active" &&
+      isLocked(user.locked_until, now)
+    ) {
+      await this.recordFailure("users", user.id, user.failed_logins, user.locked_until, actor, user.org_id);
+      throw accountLocked(user.locked_until);
+    }
     const ok =
       passwordMatches && user.status === "active" && user.org_status === "active" && !isLocked(user.locked_until, now);
     if (!ok) {
@@ -365,4 +379,18 @@ function presentPersonalToken(row: AuthTokenRow): PersonalToken {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
   };
+}
+
+/**
+ * The answer to the right password of a locked account. Only someone who knows the password
+ * learns of the lock: a wrong password, or an unknown account, still gets "credentials not valid".
+ */
+function accountLocked(lockedUntil: string | null): AppError {
+  return new AppError(
+    401,
+    ProblemType.accountLocked,
+    "Account temporarily locked",
+    `The account is locked after too many failed sign-ins until ${lockedUntil}. Try again then, or ask an administrator to unlock it.`,
+    { lockedUntil },
+  );
 }

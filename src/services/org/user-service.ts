@@ -22,6 +22,8 @@ export interface OrgUser {
   hasPassword: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  /** Set while the account is locked after failed sign-ins (an administrator may unlock it). */
+  lockedUntil: string | null;
 }
 
 export interface NewOrgUser {
@@ -63,7 +65,7 @@ export class UserService {
       .limit(limit + 1);
     if (cursor !== undefined) q = q.where("id", ">", cursor);
     const page = toPage(await q.execute(), limit);
-    return { items: page.items.map(presentUser), nextCursor: page.nextCursor };
+    return { items: page.items.map((u) => presentUser(u, this.ctx.clock.now())), nextCursor: page.nextCursor };
   }
 
   async create(actor: Actor, orgId: number, input: NewOrgUser): Promise<OrgUser> {
@@ -88,7 +90,7 @@ export class UserService {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        const user = presentUser(row);
+        const user = presentUser(row, this.ctx.clock.now());
         // Without a password the user is invited by e-mail to set one.
         if (passwordHash === null) await this.accountLinks.invite(tx, row.id);
         await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
@@ -135,7 +137,7 @@ export class UserService {
         .returningAll()
         .executeTakeFirstOrThrow();
       if (row.status === AccountStatus.disabled) await this.auth.revokeAllTokens(tx, "user", id);
-      const after = presentUser(row);
+      const after = presentUser(row, this.ctx.clock.now());
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
         component: AuditComponent.users,
         action:
@@ -145,7 +147,7 @@ export class UserService {
               ? AuditAction.activate
               : AuditAction.deactivate,
         target: target(row),
-        ...diffFields(presentUser(before), after),
+        ...diffFields(presentUser(before, this.ctx.clock.now()), after),
       });
       return after;
     });
@@ -172,6 +174,28 @@ export class UserService {
     });
   }
 
+  /** Ends a lock-out after failed sign-ins at once (audited); a user who is not locked stays as is. */
+  async unlock(actor: Actor, orgId: number, id: number): Promise<OrgUser> {
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const before = await this.find(tx, orgId, id);
+      const row = await tx
+        .updateTable("users")
+        .set({ failed_logins: 0, locked_until: null, updated_at: isoNow(this.ctx.clock) })
+        .where("id", "=", id)
+        .where("org_id", "=", orgId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
+        component: AuditComponent.users,
+        action: AuditAction.unlock,
+        target: target(before),
+        before: { lockedUntil: before.locked_until, failedLogins: before.failed_logins },
+        after: { lockedUntil: null, failedLogins: 0 },
+      });
+      return presentUser(row, this.ctx.clock.now());
+    });
+  }
+
   async delete(actor: Actor, orgId: number, id: number): Promise<void> {
     await this.ctx.db.transaction().execute(async (tx) => {
       const before = await this.find(tx, orgId, id);
@@ -182,7 +206,7 @@ export class UserService {
         component: AuditComponent.users,
         action: AuditAction.delete,
         target: target(before),
-        before: presentUser(before),
+        before: presentUser(before, this.ctx.clock.now()),
       });
     });
   }
@@ -220,7 +244,7 @@ function isActiveAdmin(u: UserRow): boolean {
   return u.role === OrgRole.orgAdmin && u.status === AccountStatus.active;
 }
 
-function presentUser(u: UserRow): OrgUser {
+function presentUser(u: UserRow, now: Date): OrgUser {
   return {
     id: u.id,
     email: u.email,
@@ -231,5 +255,6 @@ function presentUser(u: UserRow): OrgUser {
     hasPassword: u.password_hash !== null,
     createdAt: u.created_at,
     lastLoginAt: u.last_login_at,
+    lockedUntil: u.locked_until && Date.parse(u.locked_until) > now.getTime() ? u.locked_until : null,
   };
 }

@@ -15,6 +15,8 @@ export class ApiError extends Error {
   readonly errors: FieldError[];
   /** Seconds from a `Retry-After` header (maintenance, rate limiting), when present. */
   readonly retryAfter: number | null;
+  /** The whole problem body, for a type's extension members (`lockedUntil` of account-locked). */
+  readonly problem: Record<string, unknown>;
 
   constructor(init: {
     status: number;
@@ -23,6 +25,7 @@ export class ApiError extends Error {
     detail?: string;
     errors?: FieldError[];
     retryAfter?: number | null;
+    problem?: Record<string, unknown>;
   }) {
     super(init.detail || init.title);
     this.name = "ApiError";
@@ -32,6 +35,7 @@ export class ApiError extends Error {
     this.detail = init.detail ?? "";
     this.errors = init.errors ?? [];
     this.retryAfter = init.retryAfter ?? null;
+    this.problem = init.problem ?? {};
   }
 }
 
@@ -122,6 +126,7 @@ async function toApiError(response: Response): Promise<ApiError> {
       detail: typeof problem.detail === "string" ? problem.detail : undefined,
       errors,
       retryAfter,
+      problem,
     });
   }
   return new ApiError({

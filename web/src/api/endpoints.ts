@@ -73,6 +73,9 @@ export const authApi = {
 /** Unauthenticated facts for the sign-in page. */
 export const publicApi = {
   status: () => api.get<PublicStatus>("/status", { ignoreUnauthenticated: true }),
+  /** The robot agent tarball this server serves, with its checksum. */
+  agentDownload: () =>
+    api.get<{ url: string; sha256: string; size: number }>("/downloads/agent", { ignoreUnauthenticated: true }),
 };
 
 export const meApi = {
@@ -231,6 +234,7 @@ export const orgApi = {
     body: { name?: string; role?: OrgUser["role"]; status?: OrgUser["status"]; locale?: Locale },
   ) => api.patch<OrgUser>(`/orgs/${seg(org)}/users/${id}`, body),
   deleteUser: (org: string, id: number) => api.delete(`/orgs/${seg(org)}/users/${id}`),
+  unlockUser: (org: string, id: number) => api.post<OrgUser>(`/orgs/${seg(org)}/users/${id}/unlock`),
   setUserPassword: (org: string, id: number, password: string) =>
     api.post<void>(`/orgs/${seg(org)}/users/${id}/password`, { password }),
   resendInvitation: (org: string, id: number) => api.post<void>(`/orgs/${seg(org)}/users/${id}/invitation`),

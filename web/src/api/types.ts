@@ -98,6 +98,8 @@ export interface OrgUser {
   hasPassword: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  /** Set while the account is locked after failed sign-ins. */
+  lockedUntil?: string | null;
 }
 
 export interface AuditEntry {
@@ -497,6 +499,8 @@ export interface Job {
 export interface JobDetail extends Job {
   /** `actor` as stored ("machine 7" for a robot); `actorName` for display (the machine's current name). */
   timeline: { state: string; actor: string; actorName: string; reason: string | null; at: string }[];
+  /** Why a pending job has not started (the dispatcher's rules); null otherwise. */
+  waitingFor?: { code: string; params: Record<string, string | number>; message: string } | null;
 }
 
 export interface JobStartInput {

@@ -11,6 +11,7 @@ import { FormError, PageLoader } from "../components/feedback";
 import { PasswordField } from "../components/PasswordField";
 import { PublicLayout } from "../components/PublicLayout";
 import { focusFirstInvalid, useFormErrors } from "../lib/errors";
+import { useFormat } from "../lib/format";
 import { LAST_MODE_KEY, LAST_ORG_KEY, remember, rememberedMode, rememberedOrganization } from "../lib/loginMemory";
 
 type Mode = "organization" | "admin";
@@ -23,6 +24,7 @@ function safeNext(value: string | null): string | null {
 
 export default function LoginPage() {
   const { t } = useTranslation();
+  const format = useFormat();
   const session = useSession();
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -81,6 +83,9 @@ export default function LoginPage() {
       void navigate(safeNext(params.get("next")) ?? homePath(response.principal), { replace: true });
     } catch (error) {
       errors.show(error);
+      // The right password of a locked account: say until when, in the reader's language and zone.
+      if (isApiError(error, "account-locked") && typeof error.problem.lockedUntil === "string")
+        errors.setFormError(t("login.locked", { until: format.dateTime(error.problem.lockedUntil) }));
       // Under maintenance the form waits behind the maintenance screen, ready to be sent again.
       if (!isApiError(error, "maintenance")) setPassword("");
       setPending(false);

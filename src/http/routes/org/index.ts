@@ -29,6 +29,7 @@ const orgUser = z.object({
   hasPassword: z.boolean(),
   createdAt: z.string(),
   lastLoginAt: z.string().nullable(),
+  lockedUntil: z.string().nullable().describe("Set while the account is locked after failed sign-ins"),
 });
 
 const userParams = z.object({ org: z.string().min(1).max(100), id: positiveId }).strict();
@@ -157,6 +158,22 @@ export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       const org = await admin(request, request.params.org);
       await services.users.setPassword(actorOf(request), org.id, request.params.id, request.body.password);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/orgs/:org/users/:id/unlock",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Ends a user's lock-out after failed sign-ins (audited)",
+        params: userParams,
+        response: { 200: orgUser, ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const org = await admin(request, request.params.org);
+      return services.users.unlock(actorOf(request), org.id, request.params.id);
     },
   );
 

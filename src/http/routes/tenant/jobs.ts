@@ -133,12 +133,28 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
                 at: z.string(),
               }),
             ),
+            waitingFor: z
+              .object({
+                code: z
+                  .string()
+                  .describe(
+                    "maintenance | licenseExpired | licenseSlots | noMachine | targetMachineNotServing | disconnected | slotsBusy | queued",
+                  ),
+                params: z.record(z.string(), z.union([z.string(), z.number()])),
+                message: z.string(),
+              })
+              .nullable()
+              .describe("Why a pending job has not started, from the dispatcher's own rules (null otherwise)"),
           }),
           ...problems(401, 404, 503),
         },
       },
     },
-    async (request) => services.jobs.get(tenantOf(request).access, request.params.id),
+    async (request) => {
+      const { access } = tenantOf(request);
+      const found = await services.jobs.get(access, request.params.id);
+      return { ...found, waitingFor: await services.jobWaiting.reasonFor(access.tenantId, found) };
+    },
   );
 
   app.post(

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
 import { RobotState } from "../../../shared/robot.js";
+import { agentBundle, agentCommand } from "../../agent-download.js";
 import { actorOf } from "../../auth.js";
 import { bodyId, positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
@@ -48,9 +49,9 @@ export const machineRoutes: FastifyPluginAsyncZod<{ services: Services; config: 
   app,
   { services, config },
 ) => {
-  const withCommand = <T extends { key: string }>(m: T) => ({
+  const withCommand = async <T extends { key: string }>(m: T) => ({
     ...m,
-    connectCommand: `npx dirigent robot --url ${config.publicUrl} --key ${m.key}`,
+    connectCommand: agentCommand(config.publicUrl, m.key, (await agentBundle())?.sha256),
   });
 
   app.get(
@@ -81,7 +82,7 @@ export const machineRoutes: FastifyPluginAsyncZod<{ services: Services; config: 
       const { org, access } = tenantOf(request);
       return reply
         .status(201)
-        .send(withCommand(await services.machines.create(actorOf(request), org.id, access, request.body)));
+        .send(await withCommand(await services.machines.create(actorOf(request), org.id, access, request.body)));
     },
   );
 
@@ -151,7 +152,9 @@ export const machineRoutes: FastifyPluginAsyncZod<{ services: Services; config: 
     },
     async (request) => {
       const { org, access } = tenantOf(request);
-      return withCommand(await services.machines.regenerateKey(actorOf(request), org.id, access, request.params.id));
+      return await withCommand(
+        await services.machines.regenerateKey(actorOf(request), org.id, access, request.params.id),
+      );
     },
   );
 };

@@ -1,6 +1,7 @@
 import { Badge, Button, Group, Menu, Stack, Table, Text, Tooltip } from "@mantine/core";
 import {
   IconKey,
+  IconLockOpen,
   IconMailCancel,
   IconMailForward,
   IconPencil,
@@ -54,6 +55,16 @@ export default function OrgUsersPage() {
       color: "indigo",
       action: () => orgApi.resendInvitation(org, user.id),
       successMessage: t("users.invitationSent", { name: user.email }),
+    });
+
+  const unlock = (user: OrgUser) =>
+    confirm({
+      title: t("users.unlockTitle", { name: user.email }),
+      message: t("users.unlockBody"),
+      confirmLabel: t("users.unlock"),
+      color: "indigo",
+      action: () => orgApi.unlockUser(org, user.id),
+      successMessage: t("users.unlocked", { name: user.email }),
     });
 
   const revokeInvitation = (user: OrgUser) =>
@@ -135,7 +146,14 @@ export default function OrgUsersPage() {
                   <RoleBadge role={user.role} />
                 </Table.Td>
                 <Table.Td>
-                  <StatusBadge status={user.status} />
+                  <Group gap={6}>
+                    <StatusBadge status={user.status} />
+                    {user.lockedUntil ? (
+                      <Badge size="sm" variant="light" color="orange" data-testid="locked-badge">
+                        {t("users.lockedUntil", { until: format.dateTime(user.lockedUntil) })}
+                      </Badge>
+                    ) : null}
+                  </Group>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">{user.locale === "de" ? "Deutsch" : "English"}</Text>
@@ -164,6 +182,15 @@ export default function OrgUsersPage() {
                           {t("users.setPassword")}
                         </Menu.Item>
                       )}
+                      {user.lockedUntil ? (
+                        <Menu.Item
+                          leftSection={<IconLockOpen size={16} />}
+                          onClick={() => unlock(user)}
+                          data-testid="unlock"
+                        >
+                          {t("users.unlock")}
+                        </Menu.Item>
+                      ) : null}
                       {!user.hasPassword ? (
                         <>
                           <Menu.Divider />

@@ -181,6 +181,18 @@ export default function JobDetailPage() {
         description={t("jobs.detailDescription", { entryPoint: job.entryPoint, folder: ctx.folderPath(job.folderId) })}
         actions={actions}
       />
+      {job.waitingFor ? (
+        <Alert color="yellow" variant="light" icon={<IconAlertTriangle />} mb="md" data-testid="job-waiting-for">
+          {t("jobs.waiting.label")}{" "}
+          {t(`jobs.waiting.${job.waitingFor.code}`, {
+            ...job.waitingFor.params,
+            count: Number(
+              job.waitingFor.params.count ?? job.waitingFor.params.slots ?? job.waitingFor.params.ahead ?? 1,
+            ),
+            defaultValue: job.waitingFor.message,
+          })}
+        </Alert>
+      ) : null}
       {job.error ? (
         <Alert
           color="red"

@@ -30,6 +30,7 @@ import {
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { publicApi } from "../../../api/endpoints";
 import type { Machine, MachineWithKey } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
@@ -136,6 +137,11 @@ function MachineForm({
           error={errors.fieldErrors.folderIds}
           data-testid="machine-folders"
         />
+        {folderIds.length === 0 && (
+          <Alert color="yellow" variant="light" icon={<IconAlertTriangle />} data-testid="machine-no-folders">
+            {t("machines.noFoldersWarning")}
+          </Alert>
+        )}
         <FormError message={errors.formError} />
         <FormButtons
           onCancel={onClose}
@@ -152,6 +158,7 @@ function MachineForm({
 /** The key of a machine, shown once after creating it or regenerating it. */
 function KeyView({ machine, onClose }: { machine: MachineWithKey; onClose: () => void }) {
   const { t } = useTranslation();
+  const agent = useQuery({ queryKey: ["agent-download"], queryFn: publicApi.agentDownload, retry: false });
   return (
     <Stack gap="md" data-testid="machine-key">
       <Alert color="yellow" variant="light" icon={<IconAlertTriangle />} title={t("machines.keyOnceTitle")}>
@@ -185,6 +192,11 @@ function KeyView({ machine, onClose }: { machine: MachineWithKey; onClose: () =>
         <Text size="xs" c="dimmed" mt={4}>
           {t("machines.connectHint")}
         </Text>
+        {agent.data && (
+          <Text size="xs" c="dimmed" mt={4} data-testid="agent-checksum" style={{ wordBreak: "break-all" }}>
+            {t("machines.agentChecksum", { sha256: agent.data.sha256 })}
+          </Text>
+        )}
       </div>
       <Group justify="flex-end">
         <Button onClick={onClose} data-testid="machine-key-done">

@@ -165,7 +165,13 @@ function ProcessForm({
             name="packageVersion"
             label={t("processes.version")}
             data={[
-              { value: LATEST, label: t("processes.latestVersion", { version: pkg?.latestVersion ?? "" }) },
+              {
+                value: LATEST,
+                // Before a package is picked there is no version to name ("Always the latest ()").
+                label: pkg
+                  ? t("processes.latestVersion", { version: pkg.latestVersion })
+                  : t("processes.latestVersionAny"),
+              },
               ...(pkg?.versions ?? []).map((v) => ({ value: v.version, label: v.version })),
             ]}
             value={version}
