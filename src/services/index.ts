@@ -1,4 +1,5 @@
 import type { MasterKey } from "../platform/master-key.js";
+import { jobReason } from "../shared/job-reasons.js";
 import { AccessService } from "./access/access-service.js";
 import { AlertService } from "./alerts/alert-service.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
@@ -65,7 +66,7 @@ export function createServices(ctx: ServiceContext, masterKey: MasterKey) {
   const events = new DomainEvents();
   const jobs = new JobService(ctx, audit, processes, alerts, events);
   jobs.connectRobots(robotEvents);
-  maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
+  maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, jobReason("maintenance-started")));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
   const buckets = new BucketService(ctx, audit, masterKey);

@@ -14,6 +14,7 @@ import * as m0011 from "./migrations/0011_assets.js";
 import * as m0012 from "./migrations/0012_buckets.js";
 import * as m0013 from "./migrations/0013_triggers.js";
 import * as m0014 from "./migrations/0014_hot_indexes.js";
+import * as m0022 from "./migrations/0022_job_event_reasons.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -31,6 +32,7 @@ const migrations = {
   "0012_buckets": m0012,
   "0013_triggers": m0013,
   "0014_hot_indexes": m0014,
+  "0022_job_event_reasons": m0022,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -4,6 +4,7 @@ import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import { alertMessage } from "../../shared/alerts.js";
+import { type JobReason, type JobReasonParams, jobReason, jobReasonText } from "../../shared/job-reasons.js";
 import { activeJobStates, canMoveJob, isFinalJobState, JobState, type LogLevel } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -128,7 +129,7 @@ export class JobService {
       const created = await this.insertJobs(tx, prepared, {
         actor: actor.name,
         source,
-        reason: source === "api" ? "Started through the API" : "Started by hand",
+        reason: jobReason(source === "api" ? "started-api" : "started-manually"),
       });
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
         component: AuditComponent.jobs,
@@ -189,7 +190,7 @@ export class JobService {
   async insertJobs(
     tx: Db,
     prepared: PreparedJobs,
-    origin: { actor: string; source: "manual" | "api" | "trigger"; reason: string; triggerId?: number },
+    origin: { actor: string; source: "manual" | "api" | "trigger"; reason: JobReason; triggerId?: number },
   ): Promise<JobRow[]> {
     const { process, pkg, entryPoint, inputArguments, input } = prepared;
     const now = isoNow(this.ctx.clock);
@@ -262,7 +263,15 @@ export class JobService {
       timeline: events.map((e) => {
         const machineId = machineActorId(e.actor);
         const actorName = (machineId !== null ? names.get(machineId) : undefined) ?? e.actor;
-        return { state: e.state, actor: e.actor, actorName, reason: e.reason, at: e.created_at };
+        return {
+          state: e.state,
+          actor: e.actor,
+          actorName,
+          reason: e.reason,
+          reasonCode: e.reason_code,
+          reasonParams: e.reason_params === null ? null : (JSON.parse(e.reason_params) as JobReasonParams),
+          at: e.created_at,
+        };
       }),
     };
   }
@@ -320,7 +329,13 @@ export class JobService {
         row,
         job.state,
         actor.name,
-        target === JobState.stopped ? "Cancelled before it started" : `${mode === "kill" ? "Kill" : "Stop"} requested`,
+        jobReason(
+          target === JobState.stopped
+            ? "cancelled-before-start"
+            : mode === "kill"
+              ? "kill-requested"
+              : "stop-requested",
+        ),
       );
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
         component: AuditComponent.jobs,
@@ -429,7 +444,7 @@ export class JobService {
           claimed,
           JobState.pending,
           `machine ${session.machineId}`,
-          `Assigned to session ${session.id}`,
+          jobReason("assigned-to-session", { session: session.id }),
         );
       return claimed;
     });
@@ -459,7 +474,7 @@ export class JobService {
         output_json: outcome.outputArguments ? JSON.stringify(outcome.outputArguments) : null,
         error:
           target === JobState.faulted
-            ? (outcome.error ?? `The automation exited with code ${outcome.exitCode ?? "unknown"}.`)
+            ? (outcome.error ?? jobReasonText("exited-unknown", { code: outcome.exitCode ?? "unknown" }, "en"))
             : null,
         token_hash: null,
       }).catch(ignoreConflict);
@@ -470,10 +485,12 @@ export class JobService {
           job.state,
           `machine ${job.machine_id ?? "?"}`,
           target === JobState.faulted
-            ? row.error
+            ? outcome.error === undefined || outcome.error === null
+              ? jobReason("exited-unknown", { code: outcome.exitCode ?? "unknown" })
+              : outcome.error
             : outcome.started === false
-              ? `${job.state === JobState.terminating ? "Killed" : "Stopped"} before it started`
-              : exitText(outcome.exitCode),
+              ? jobReason(job.state === JobState.terminating ? "killed-before-start" : "stopped-before-start")
+              : exitReason(outcome.exitCode),
         );
         if (target === JobState.faulted) await this.alertFaulted(tx, row);
       }
@@ -499,7 +516,7 @@ export class JobService {
         row.id,
         row.state,
         `machine ${session.machineId}`,
-        `Resumed on session ${session.id}`,
+        jobReason("resumed-on-session", { session: session.id }),
       );
     return rows;
   }
@@ -599,11 +616,11 @@ export class JobService {
       const moved = await this.ctx.db.transaction().execute(async (tx) => {
         const row = await this.move(tx, job, JobState.faulted, {
           ended_at: now.toISOString(),
-          error: "The robot disconnected and did not come back in time.",
+          error: jobReasonText("robot-lost", {}, "en"),
           token_hash: null,
         }).catch(ignoreConflict);
         if (row) {
-          await this.event(tx, row, job.state, "system", row.error);
+          await this.event(tx, row, job.state, "system", jobReason("robot-lost"));
           await this.alertFaulted(tx, row);
         }
         return row;
@@ -634,7 +651,9 @@ export class JobService {
             r,
             job.state,
             "system",
-            kill ? `Killed after ${job.kill_after_seconds} s` : `Stopped after ${job.stop_after_seconds} s`,
+            kill
+              ? jobReason("killed-after", { seconds: job.kill_after_seconds })
+              : jobReason("stopped-after", { seconds: job.stop_after_seconds }),
           );
         return r;
       });
@@ -650,7 +669,7 @@ export class JobService {
    * Maintenance: asks every running job of a tenant (or of every tenant) to stop, or kills them.
    * Returns how many jobs were asked.
    */
-  async stopAllActive(tenantId: number | null, mode: "stop" | "kill", reason: string): Promise<number> {
+  async stopAllActive(tenantId: number | null, mode: "stop" | "kill", reason: JobReason): Promise<number> {
     const states = mode === "kill" ? [JobState.running, JobState.stopping] : [JobState.running];
     const jobs = await this.ctx.db
       .selectFrom("jobs")
@@ -760,15 +779,25 @@ export class JobService {
   }
 
   /** Writes the timeline entry of a job's new state and tells the listeners of domain events. */
-  private async event(db: Db, job: JobRow, from: JobState | null, actor: string, reason: string | null) {
+  private async event(db: Db, job: JobRow, from: JobState | null, actor: string, reason: JobReason | string | null) {
     await this.timeline(db, job.id, job.state, actor, reason);
     await this.events.emit(db, from === null ? { type: "job.created", job } : { type: "job.stateChanged", job, from });
   }
 
-  private async timeline(db: Db, jobId: number, state: JobState, actor: string, reason: string | null) {
+  /** `reason`: a coded reason (shown in each reader's language), or raw text such as a robot's error. */
+  private async timeline(db: Db, jobId: number, state: JobState, actor: string, reason: JobReason | string | null) {
+    const coded = reason !== null && typeof reason === "object" ? reason : null;
     await db
       .insertInto("job_events")
-      .values({ job_id: jobId, state, actor, reason, created_at: isoNow(this.ctx.clock) })
+      .values({
+        job_id: jobId,
+        state,
+        actor,
+        reason: coded ? jobReasonText(coded.code, coded.params, "en") : (reason as string | null),
+        reason_code: coded?.code ?? null,
+        reason_params: coded ? JSON.stringify(coded.params) : null,
+        created_at: isoNow(this.ctx.clock),
+      })
       .execute();
   }
 
@@ -792,8 +821,8 @@ function levelsAtLeast(level: LogLevel): LogLevel[] {
   return levelOrder.slice(levelOrder.indexOf(level));
 }
 
-function exitText(code: number | null): string {
-  return code === null ? "The process was ended by a signal" : `Exited with code ${code}`;
+function exitReason(code: number | null): JobReason {
+  return code === null ? jobReason("ended-by-signal") : jobReason("exited-with-code", { code });
 }
 
 export function present(r: JobRow): Job {
@@ -837,6 +866,9 @@ export interface TimelineEntry {
   actor: string;
   actorName: string;
   reason: string | null;
+  /** The reason as a code of src/shared/job-reasons.ts, for a reader's language (null: `reason` is raw text). */
+  reasonCode: string | null;
+  reasonParams: JobReasonParams | null;
   at: string;
 }
 

@@ -1,0 +1,60 @@
+import fs from "node:fs";
+
+const i18nDir = new URL("../../web/src/i18n/", import.meta.url);
+const en = JSON.parse(fs.readFileSync(new URL("en.json", i18nDir), "utf8")) as Resource;
+const de = JSON.parse(fs.readFileSync(new URL("de.json", i18nDir), "utf8")) as Resource;
+
+type Resource = { [key: string]: string | Resource };
+
+function leaves(resource: Resource, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(resource)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === "string") out.set(path, value);
+    else for (const [k, v] of leaves(value, path)) out.set(k, v);
+  }
+  return out;
+}
+
+/** The words of a text: letters only, interpolations (`{{name}}`) and markup removed. */
+export function wordsOf(text: string): string[] {
+  return (
+    text
+      .replace(/\{\{[^}]*\}\}/g, " ")
+      .replace(/<[^>]*>/g, " ")
+      .match(/[A-Za-zÄÖÜäöüß]+/g) ?? []
+  );
+}
+
+/**
+ * Words that give English away on a German page: every word of an English UI string whose German
+ * counterpart differs, minus every word that German strings use too ("Job", "Trigger", "SMTP") and
+ * minus words of two letters or less ("an", "in" are German as well).
+ */
+export function englishOnlyWords(): Set<string> {
+  const english = leaves(en);
+  const german = leaves(de);
+  const germanWords = new Set<string>();
+  for (const value of german.values()) for (const w of wordsOf(value)) germanWords.add(w.toLowerCase());
+  const out = new Set<string>();
+  for (const [key, value] of english) {
+    if (german.get(key) === value) continue;
+    for (const w of wordsOf(value)) {
+      const lower = w.toLowerCase();
+      if (lower.length > 2 && !germanWords.has(lower)) out.add(lower);
+    }
+  }
+  return out;
+}
+
+/**
+ * The English words in a German page's text. Addresses, URLs and identifiers the test made
+ * (`keep`) are removed first: they are data, not UI.
+ */
+export function englishWordsIn(text: string, english: Set<string>, keep: string[] = []): string[] {
+  let cleaned = text.replace(/\S+@\S+/g, " ").replace(/https?:\/\/\S+/g, " ");
+  for (const k of keep) cleaned = cleaned.split(k).join(" ");
+  const found = new Set<string>();
+  for (const w of wordsOf(cleaned)) if (english.has(w.toLowerCase())) found.add(w);
+  return [...found];
+}
