@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import { alertMessage } from "../../src/shared/alerts.js";
+import { jobReasonCodes, jobReasonText } from "../../src/shared/job-reasons.js";
 
 const i18nDir = new URL("../../web/src/i18n/", import.meta.url);
 const en = JSON.parse(fs.readFileSync(new URL("en.json", i18nDir), "utf8")) as Resource;
@@ -26,20 +28,55 @@ export function wordsOf(text: string): string[] {
   );
 }
 
+/** Sample values for the parameters of server sentences; their words are data and ignored. */
+const sampleParams = {
+  trigger: "",
+  actor: "",
+  session: "",
+  code: "",
+  seconds: "",
+  method: "",
+  slug: "",
+  waiting: "",
+  open: "",
+};
+const alertKinds = [
+  "job-faulted",
+  "trigger-disabled",
+  "trigger-job-overdue",
+  "robot-disconnected",
+  "robot-unresponsive",
+  "queue-item-failed",
+  "queue-items-abandoned",
+  "queue-sla-at-risk",
+  "queue-sla-breached",
+];
+
+/** The sentences the server stores as codes (job reasons, alerts), as [English, German] pairs. */
+function serverSentences(): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const code of jobReasonCodes)
+    pairs.push([jobReasonText(code, sampleParams, "en") ?? "", jobReasonText(code, sampleParams, "de") ?? ""]);
+  for (const kind of alertKinds) pairs.push([alertMessage(kind, {}, "en") ?? "", alertMessage(kind, {}, "de") ?? ""]);
+  return pairs;
+}
+
 /**
- * Words that give English away on a German page: every word of an English UI string whose German
- * counterpart differs, minus every word that German strings use too ("Job", "Trigger", "SMTP") and
+ * Words that give English away on a German page: every word of an English UI string (and of the
+ * server's coded sentences, src/shared) whose German counterpart differs, minus every word that German strings use too ("Job", "Trigger", "SMTP") and
  * minus words of two letters or less ("an", "in" are German as well).
  */
 export function englishOnlyWords(): Set<string> {
   const english = leaves(en);
   const german = leaves(de);
   const germanWords = new Set<string>();
-  for (const value of german.values()) for (const w of wordsOf(value)) germanWords.add(w.toLowerCase());
+  const pairs: [string, string][] = [...english].map(([key, value]) => [value, german.get(key) ?? ""]);
+  pairs.push(...serverSentences());
+  for (const [, value] of pairs) for (const w of wordsOf(value)) germanWords.add(w.toLowerCase());
   const out = new Set<string>();
-  for (const [key, value] of english) {
-    if (german.get(key) === value) continue;
-    for (const w of wordsOf(value)) {
+  for (const [en, de] of pairs) {
+    if (en === de) continue;
+    for (const w of wordsOf(en)) {
       const lower = w.toLowerCase();
       if (lower.length > 2 && !germanWords.has(lower)) out.add(lower);
     }

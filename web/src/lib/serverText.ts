@@ -13,6 +13,16 @@ export function useServerText() {
   const locale = i18n.resolvedLanguage === "de" ? "de" : "en";
   return {
     auditComponent: (value: string) => lookup(`serverText.auditComponent.${value}`, { defaultValue: value }),
+    /**
+     * An outbox message's last error: the sender's two fixed sentences (src/background/mailer.ts)
+     * in the reader's language; an SMTP server's own answer stays as the server wrote it.
+     */
+    outboxError: (value: string) =>
+      value === "E-mail is not configured."
+        ? t("serverText.outboxError.notConfigured")
+        : value === "The sender stopped while sending; sending again."
+          ? t("serverText.outboxError.senderStopped")
+          : value,
     /** What an audit entry is about (`job`, `organization`). */
     targetType: (value: string) => lookup(`serverText.targetType.${value}`, { defaultValue: value }),
     auditAction: (value: string) => lookup(`serverText.auditAction.${value}`, { defaultValue: value }),
