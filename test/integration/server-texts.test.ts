@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { problemLocale } from "../../src/http/problem-language.js";
 import { jobReasonCodes, jobReasonText } from "../../src/shared/job-reasons.js";
 import { expectProblem } from "../helpers/api.js";
+import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { getJob, startJobs } from "../helpers/jobs.js";
 import { manifest, packageFiles, tgz, uploadPackage } from "../helpers/packages.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
-describe("server texts in the reader's language", () => {
+describe.each(testDatabases())("server texts in the reader's language on %s", (database) => {
   let server: TestServer;
   let org: TestOrg;
   let t: string;
@@ -15,7 +16,7 @@ describe("server texts in the reader's language", () => {
   let processId: number;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { DIRIGENT_SERVICES: "mail" } });
+    server = await startTestServer({ database, env: { DIRIGENT_SERVICES: "mail" } });
     org = await createOrg(await adminApi(server));
     t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
     const api = org.admin.api;
