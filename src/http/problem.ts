@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, MaintenanceError } from "../domain/errors.js";
 import { type FieldError, type Problem, ProblemType } from "../shared/problem-types.js";
 import { isDatabaseUnavailable, isRefusedValue } from "../storage/db-errors.js";
+import { localizeProblem, problemLocale } from "./problem-language.js";
 
 /** Seconds a client is told to wait after a 503 `database-unavailable`. */
 const databaseRetryAfterSeconds = 5;
@@ -10,9 +11,10 @@ const databaseRetryAfterSeconds = 5;
 const outageLogIntervalMs = 10_000;
 let lastOutageLog = 0;
 
-/** Sends an application/problem+json answer. */
+/** Sends an application/problem+json answer, in the language the request asked for (`Accept-Language`). */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.status(problem.status).type("application/problem+json").send(problem);
+  const localized = localizeProblem(problem, problemLocale(reply.request?.headers["accept-language"]));
+  return reply.status(problem.status).type("application/problem+json").send(localized);
 }
 
 export function problemFromAppError(error: AppError): Problem {

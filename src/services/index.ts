@@ -1,4 +1,5 @@
 import type { MasterKey } from "../platform/master-key.js";
+import { jobReason } from "../shared/job-reasons.js";
 import { AccessService } from "./access/access-service.js";
 import { RequestCache } from "./access/request-cache.js";
 import { AlertDigests } from "./alerts/alert-digests.js";
@@ -74,7 +75,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
   const robotEvents = new RobotEvents(robotHub);
   const jobs = new JobService(ctx, audit, processes, alerts, events);
   jobs.connectRobots(robotEvents);
-  maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, "Maintenance mode started"));
+  maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, jobReason("maintenance-started")));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
   const logStream = new LogStream();
   const buckets = new BucketService(ctx, audit, masterKey);

@@ -19,6 +19,7 @@ import * as m0016 from "./migrations/0016_monitoring.js";
 import * as m0017 from "./migrations/0017_alert_preferences.js";
 import * as m0020 from "./migrations/0020_cluster_nodes.js";
 import * as m0021 from "./migrations/0021_compat_keys.js";
+import * as m0022 from "./migrations/0022_job_event_reasons.js";
 import * as m0023 from "./migrations/0023_job_acknowledged.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
@@ -43,6 +44,7 @@ const migrations = {
   "0015_webhooks": m0015,
   "0017_alert_preferences": m0017,
   "0016_monitoring": m0016,
+  "0022_job_event_reasons": m0022,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -471,6 +471,10 @@ export interface JobEventTable {
   state: JobState;
   actor: string;
   reason: string | null;
+  /** The reason as a code of src/shared/job-reasons.ts (null: `reason` is raw text, e.g. a robot's error). */
+  reason_code: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON object of the reason's parameters. */
+  reason_params: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -110,14 +110,14 @@ describe.each(testDatabases())("password recovery and invitations (%s)", (databa
     const res = await anon.post("/auth/password-recovery", { email: email.toUpperCase() });
     expect(res.status).toBe(202);
     const mail = await nextMailTo(smtp, email);
-    expect(mail.parsed.subject).toBe("Dirigent: Kennwort zurücksetzen");
+    expect(mail.parsed.subject).toBe("Dirigent: Passwort zurücksetzen");
     const token = linkToken(mail, "reset-password");
     const password = newPassword();
     expect((await anon.post("/auth/password-reset", { token, password })).status).toBe(204);
     expect((await anon.post("/auth/token", { username, password })).status).toBe(200);
     expect((await anon.post("/auth/token", { username, password: oldPassword })).status).toBe(401);
     const notice = await nextMailTo(smtp, email, 1);
-    expect(notice.parsed.subject).toBe("Dirigent: Ihr Kennwort wurde geändert");
+    expect(notice.parsed.subject).toBe("Dirigent: Ihr Passwort wurde geändert");
 
     // With an organization given, a system administrator's address matches nothing.
     await anon.post("/auth/password-recovery", { organization: "no-such-org", email });

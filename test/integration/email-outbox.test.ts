@@ -128,10 +128,10 @@ describe.each(testDatabases())("outbox and delivery (%s)", (database) => {
     const user = await addUser(org, { locale: "de", name: "Erika Mustermann" });
     await requestRecovery(org, user.email);
     const mail = await nextMailTo(mailbox, user.email);
-    expect(mail.parsed.subject).toBe("Dirigent: Kennwort zurücksetzen");
+    expect(mail.parsed.subject).toBe("Dirigent: Passwort zurücksetzen");
     expect(mail.parsed.text).toContain("Hallo Erika Mustermann,");
     expect(mail.parsed.text).toContain("60 Minuten");
-    expect(mail.parsed.text).toContain(`Kennwort zurücksetzen: ${publicUrl}/reset-password?token=dgl_`);
+    expect(mail.parsed.text).toContain(`Passwort zurücksetzen: ${publicUrl}/reset-password?token=dgl_`);
     expect(mail.parsed.html).toContain('<html lang="de">');
     const item = await waitForOutbox(org.admin.api, orgOutbox(org), (i) => i.to === user.email);
     expect(item.locale).toBe("de");

@@ -44,14 +44,16 @@ describe("renderEmail", () => {
       expect(mail.text.endsWith("\n")).toBe(true);
       expect(mail.html).toMatch(new RegExp(`^<!doctype html><html lang="${locale}">`));
       expect(mail.html).toContain(`<title>`);
+      // One word for password in German, the one the UI uses (issue #12).
+      if (locale === "de") expect(`${mail.subject} ${mail.text}`).not.toMatch(/Kennwort/);
     },
   );
 
   it("writes English and German", () => {
     const pairs: [TemplateName, string, string][] = [
       ["test-email", "Dirigent: test e-mail", "Dirigent: Test-E-Mail"],
-      ["password-reset", "Dirigent: reset your password", "Dirigent: Kennwort zurücksetzen"],
-      ["password-changed", "Dirigent: your password was changed", "Dirigent: Ihr Kennwort wurde geändert"],
+      ["password-reset", "Dirigent: reset your password", "Dirigent: Passwort zurücksetzen"],
+      ["password-changed", "Dirigent: your password was changed", "Dirigent: Ihr Passwort wurde geändert"],
       ["invitation", "You are invited to Acme on Dirigent", "Einladung zu Acme in Dirigent"],
       [
         "license-expiring",
@@ -108,7 +110,7 @@ describe("renderEmail", () => {
     expect(reset.html).toContain(`href="${url}"`);
     const invitation = renderEmail("invitation", "de", data, ctx);
     expect(invitation.text).toContain(
-      "Kennwort festlegen: https://dirigent.example.com/accept-invitation?token=dgl_Secret-Token_123",
+      "Passwort festlegen: https://dirigent.example.com/accept-invitation?token=dgl_Secret-Token_123",
     );
     const odd = renderEmail("password-reset", "en", data, { ...ctx, secret: "a b&c/d" });
     expect(odd.text).toContain("token=a%20b%26c%2Fd");

@@ -93,13 +93,13 @@ const templates: Record<TemplateName, (d: Data, l: Locale, ctx: RenderContext) =
   "password-reset": (d, l, ctx) =>
     l === "de"
       ? {
-          subject: "Dirigent: Kennwort zurücksetzen",
+          subject: "Dirigent: Passwort zurücksetzen",
           paragraphs: [
             `Hallo ${str(d, "name")},`,
-            "jemand (hoffentlich Sie) hat angefordert, Ihr Dirigent-Kennwort zurückzusetzen. Der Link ist 60 Minuten gültig und kann nur einmal verwendet werden.",
-            "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail; Ihr Kennwort bleibt unverändert.",
+            "jemand (hoffentlich Sie) hat angefordert, Ihr Dirigent-Passwort zurückzusetzen. Der Link ist 60 Minuten gültig und kann nur einmal verwendet werden.",
+            "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail; Ihr Passwort bleibt unverändert.",
           ],
-          action: { label: "Kennwort zurücksetzen", url: link(ctx, "/reset-password?token=") },
+          action: { label: "Passwort zurücksetzen", url: link(ctx, "/reset-password?token=") },
         }
       : {
           subject: "Dirigent: reset your password",
@@ -113,10 +113,10 @@ const templates: Record<TemplateName, (d: Data, l: Locale, ctx: RenderContext) =
   "password-changed": (d, l) =>
     l === "de"
       ? {
-          subject: "Dirigent: Ihr Kennwort wurde geändert",
+          subject: "Dirigent: Ihr Passwort wurde geändert",
           paragraphs: [
             `Hallo ${str(d, "name")},`,
-            `Ihr Dirigent-Kennwort wurde am ${formatDate(str(d, "changedAt"), l)} geändert.`,
+            `Ihr Dirigent-Passwort wurde am ${formatDate(str(d, "changedAt"), l)} geändert.`,
             "Wenn Sie das nicht waren, wenden Sie sich sofort an Ihren Administrator.",
           ],
         }
@@ -134,10 +134,10 @@ const templates: Record<TemplateName, (d: Data, l: Locale, ctx: RenderContext) =
           subject: `Einladung zu ${str(d, "orgName")} in Dirigent`,
           paragraphs: [
             `Hallo ${str(d, "name")},`,
-            `Sie wurden zur Organisation „${str(d, "orgName")}“ in Dirigent eingeladen. Legen Sie über den Link Ihr Kennwort fest; er ist 7 Tage gültig.`,
+            `Sie wurden zur Organisation „${str(d, "orgName")}“ in Dirigent eingeladen. Legen Sie über den Link Ihr Passwort fest; er ist 7 Tage gültig.`,
             `Zum Anmelden: Organisation „${str(d, "orgSlug")}“, E-Mail ${str(d, "email")}.`,
           ],
-          action: { label: "Kennwort festlegen", url: link(ctx, "/accept-invitation?token=") },
+          action: { label: "Passwort festlegen", url: link(ctx, "/accept-invitation?token=") },
         }
       : {
           subject: `You are invited to ${str(d, "orgName")} on Dirigent`,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import { type JobReason, type JobReasonParams, jobReason } from "../../shared/job-reasons.js";
 import { isFinalJobState, JobState, type LogLevel } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -58,7 +59,7 @@ export class JobCommands {
       const created = await this.insertJobs(tx, prepared, {
         actor: actor.name,
         source,
-        reason: source === "api" ? "Started through the API" : "Started by hand",
+        reason: jobReason(source === "api" ? "started-api" : "started-manually"),
       });
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
         component: AuditComponent.jobs,
@@ -119,7 +120,7 @@ export class JobCommands {
   async insertJobs(
     tx: Db,
     prepared: PreparedJobs,
-    origin: { actor: string; source: "manual" | "api" | "trigger"; reason: string; triggerId?: number },
+    origin: { actor: string; source: "manual" | "api" | "trigger"; reason: JobReason; triggerId?: number },
   ): Promise<JobRow[]> {
     const { process, pkg, entryPoint, inputArguments, input } = prepared;
     const now = isoNow(this.ctx.clock);
@@ -192,7 +193,15 @@ export class JobCommands {
       timeline: events.map((e) => {
         const machineId = machineActorId(e.actor);
         const actorName = (machineId !== null ? names.get(machineId) : undefined) ?? e.actor;
-        return { state: e.state, actor: e.actor, actorName, reason: e.reason, at: e.created_at };
+        return {
+          state: e.state,
+          actor: e.actor,
+          actorName,
+          reason: e.reason,
+          reasonCode: e.reason_code,
+          reasonParams: e.reason_params === null ? null : (JSON.parse(e.reason_params) as JobReasonParams),
+          at: e.created_at,
+        };
       }),
     };
   }
@@ -250,7 +259,13 @@ export class JobCommands {
         row,
         job.state,
         actor.name,
-        target === JobState.stopped ? "Cancelled before it started" : `${mode === "kill" ? "Kill" : "Stop"} requested`,
+        jobReason(
+          target === JobState.stopped
+            ? "cancelled-before-start"
+            : mode === "kill"
+              ? "kill-requested"
+              : "stop-requested",
+        ),
       );
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
         component: AuditComponent.jobs,
@@ -312,7 +327,7 @@ export class JobCommands {
    * Maintenance: asks every running job of a tenant (or of every tenant) to stop, or kills them.
    * Returns how many jobs were asked.
    */
-  async stopAllActive(tenantId: number | null, mode: "stop" | "kill", reason: string): Promise<number> {
+  async stopAllActive(tenantId: number | null, mode: "stop" | "kill", reason: JobReason): Promise<number> {
     const states = mode === "kill" ? [JobState.running, JobState.stopping] : [JobState.running];
     const jobs = await this.ctx.db
       .selectFrom("jobs")

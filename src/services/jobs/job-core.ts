@@ -1,6 +1,7 @@
 import { ConflictError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import { alertMessage } from "../../shared/alerts.js";
+import { type JobReason, jobReason, jobReasonText } from "../../shared/job-reasons.js";
 import { canMoveJob, JobState } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -51,7 +52,7 @@ export class JobCore {
    * Takes back a job whose robot never acknowledged it (issue #11 item 2): pending again, or
    * stopped if a stop was asked for meanwhile.
    */
-  async unassign(job: JobRow, reason: string): Promise<JobRow | undefined> {
+  async unassign(job: JobRow, why: "never-received" | "lost-before-received"): Promise<JobRow | undefined> {
     const now = isoNow(this.ctx.clock);
     const target = job.state === JobState.running ? JobState.pending : JobState.stopped;
     return this.ctx.db.transaction().execute(async (tx) => {
@@ -69,22 +70,32 @@ export class JobCore {
           row,
           job.state,
           "system",
-          target === JobState.pending ? `${reason}; it waits for a robot again` : `${reason}; stopped`,
+          jobReason(target === JobState.pending ? `${why}-requeued` : `${why}-stopped`),
         );
       return row;
     });
   }
 
   /** Writes the timeline entry of a job's new state and tells the listeners of domain events. */
-  async event(db: Db, job: JobRow, from: JobState | null, actor: string, reason: string | null) {
+  async event(db: Db, job: JobRow, from: JobState | null, actor: string, reason: JobReason | string | null) {
     await this.timeline(db, job.id, job.state, actor, reason);
     await this.events.emit(db, from === null ? { type: "job.created", job } : { type: "job.stateChanged", job, from });
   }
 
-  async timeline(db: Db, jobId: number, state: JobState, actor: string, reason: string | null) {
+  /** `reason`: a coded reason (shown in each reader's language), or raw text such as a robot's error. */
+  async timeline(db: Db, jobId: number, state: JobState, actor: string, reason: JobReason | string | null) {
+    const coded = reason !== null && typeof reason === "object" ? reason : null;
     await db
       .insertInto("job_events")
-      .values({ job_id: jobId, state, actor, reason, created_at: isoNow(this.ctx.clock) })
+      .values({
+        job_id: jobId,
+        state,
+        actor,
+        reason: coded ? jobReasonText(coded.code, coded.params, "en") : (reason as string | null),
+        reason_code: coded?.code ?? null,
+        reason_params: coded ? JSON.stringify(coded.params) : null,
+        created_at: isoNow(this.ctx.clock),
+      })
       .execute();
   }
 

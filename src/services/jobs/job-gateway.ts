@@ -1,12 +1,13 @@
 import { sql } from "kysely";
 import { isoNow } from "../../platform/clock.js";
+import { jobReason, jobReasonText } from "../../shared/job-reasons.js";
 import { activeJobStates, isFinalJobState, JobState } from "../../shared/jobs.js";
 import type { JobRow } from "../../storage/schema.js";
 import { claimJob } from "../../storage/sql/claim-job.js";
 import type { ServiceContext } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
 import type { JobCore } from "./job-core.js";
-import { exitText, ignoreConflict, type JobOutcome } from "./job-model.js";
+import { exitReason, ignoreConflict, type JobOutcome } from "./job-model.js";
 
 /**
  * The robot gateway's side of jobs (the dispatcher and robot sessions): claim a job for a
@@ -44,7 +45,7 @@ export class JobGateway {
           claimed,
           JobState.pending,
           `machine ${session.machineId}`,
-          `Assigned to session ${session.id}`,
+          jobReason("assigned-to-session", { session: session.id }),
         );
       return claimed;
     });
@@ -75,7 +76,7 @@ export class JobGateway {
           output_json: outcome.outputArguments ? JSON.stringify(outcome.outputArguments) : null,
           error:
             target === JobState.faulted
-              ? (outcome.error ?? `The automation exited with code ${outcome.exitCode ?? "unknown"}.`)
+              ? (outcome.error ?? jobReasonText("exited-unknown", { code: outcome.exitCode ?? "unknown" }, "en"))
               : null,
           token_hash: null,
         })
@@ -87,10 +88,12 @@ export class JobGateway {
           job.state,
           `machine ${job.machine_id ?? "?"}`,
           target === JobState.faulted
-            ? row.error
+            ? outcome.error === undefined || outcome.error === null
+              ? jobReason("exited-unknown", { code: outcome.exitCode ?? "unknown" })
+              : outcome.error
             : outcome.started === false
-              ? `${job.state === JobState.terminating ? "Killed" : "Stopped"} before it started`
-              : exitText(outcome.exitCode),
+              ? jobReason(job.state === JobState.terminating ? "killed-before-start" : "stopped-before-start")
+              : exitReason(outcome.exitCode),
         );
         if (target === JobState.faulted) await this.core.alertFaulted(tx, row);
       }
@@ -116,7 +119,7 @@ export class JobGateway {
         row.id,
         row.state,
         `machine ${session.machineId}`,
-        `Resumed on session ${session.id}`,
+        jobReason("resumed-on-session", { session: session.id }),
       );
     return rows;
   }
@@ -150,7 +153,7 @@ export class JobGateway {
       .where("s.host_name", "=", session.hostName)
       .execute();
     let moved = 0;
-    for (const job of lost) if (await this.core.unassign(job, "The robot never received the job")) moved += 1;
+    for (const job of lost) if (await this.core.unassign(job, "never-received")) moved += 1;
     if (moved > 0) this.core.robots.wakeDispatcher();
     return moved;
   }

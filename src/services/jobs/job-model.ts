@@ -1,4 +1,5 @@
 import { ConflictError } from "../../domain/errors.js";
+import { type JobReason, type JobReasonParams, jobReason } from "../../shared/job-reasons.js";
 import type { JobState, LogLevel } from "../../shared/jobs.js";
 import type { JobRow, ProcessRow } from "../../storage/schema.js";
 
@@ -78,8 +79,8 @@ export function levelsAtLeast(level: LogLevel): LogLevel[] {
   return levelOrder.slice(levelOrder.indexOf(level));
 }
 
-export function exitText(code: number | null): string {
-  return code === null ? "The process was ended by a signal" : `Exited with code ${code}`;
+export function exitReason(code: number | null): JobReason {
+  return code === null ? jobReason("ended-by-signal") : jobReason("exited-with-code", { code });
 }
 
 export function present(r: JobRow): Job {
@@ -120,6 +121,9 @@ export interface TimelineEntry {
   actor: string;
   actorName: string;
   reason: string | null;
+  /** The reason as a code of src/shared/job-reasons.ts, for a reader's language (null: `reason` is raw text). */
+  reasonCode: string | null;
+  reasonParams: JobReasonParams | null;
   at: string;
 }
 

@@ -1,3 +1,4 @@
+import { jobReason, jobReasonText } from "../../shared/job-reasons.js";
 import { JobState } from "../../shared/jobs.js";
 import { lostJobs } from "../../storage/sql/lost-jobs.js";
 import type { ServiceContext } from "../context.js";
@@ -27,7 +28,7 @@ export class JobSweeper {
     for (const job of lost) {
       if (job.acknowledged_at === null) {
         // It never reached the robot: nothing ran, so it runs elsewhere instead of failing.
-        await this.core.unassign(job, "The robot disconnected before it received the job");
+        await this.core.unassign(job, "lost-before-received");
         continue;
       }
       // Unless a newer session of the same machine resumed it (then session_id changed).
@@ -35,12 +36,12 @@ export class JobSweeper {
         const row = await this.core
           .move(tx, job, JobState.faulted, {
             ended_at: now.toISOString(),
-            error: "The robot disconnected and did not come back in time.",
+            error: jobReasonText("robot-lost", {}, "en"),
             token_hash: null,
           })
           .catch(ignoreConflict);
         if (row) {
-          await this.core.event(tx, row, job.state, "system", row.error);
+          await this.core.event(tx, row, job.state, "system", jobReason("robot-lost"));
           await this.core.alertFaulted(tx, row);
         }
         return row;
@@ -71,7 +72,9 @@ export class JobSweeper {
             r,
             job.state,
             "system",
-            kill ? `Killed after ${job.kill_after_seconds} s` : `Stopped after ${job.stop_after_seconds} s`,
+            kill
+              ? jobReason("killed-after", { seconds: job.kill_after_seconds })
+              : jobReason("stopped-after", { seconds: job.stop_after_seconds }),
           );
         return r;
       });

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import { jobReason } from "../../shared/job-reasons.js";
 import { isFinalJobState } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
@@ -168,7 +169,7 @@ export class HttpTriggers {
       const [created] = await this.jobs.insertJobs(tx, prepared, {
         actor: actor.name,
         source: "trigger",
-        reason: `Called at ${method} triggers/http/${row.slug} by ${actor.name}`,
+        reason: jobReason("started-http-trigger", { method, slug: row.slug, actor: actor.name }),
         triggerId: row.id,
       });
       const job = created as JobRow;

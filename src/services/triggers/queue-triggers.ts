@@ -3,6 +3,7 @@ import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import { AccountStatus } from "../../shared/identity.js";
+import { jobReason } from "../../shared/job-reasons.js";
 import { JobState } from "../../shared/jobs.js";
 import { MaintenancePhase } from "../../shared/maintenance.js";
 import { QueueItemStatus } from "../../shared/queues.js";
@@ -298,7 +299,7 @@ export class QueueTriggers {
         const inserted = await this.jobs.insertJobs(tx, prepared, {
           actor: `trigger:${row.name}`,
           source: "trigger",
-          reason: `Started by queue trigger "${row.name}" (${available} item(s) waiting, ${open} job(s) open)`,
+          reason: jobReason("started-queue-trigger", { trigger: row.name, waiting: available, open }),
           triggerId: row.id,
         });
         jobIds = inserted.map((j) => j.id);

@@ -3,6 +3,7 @@ import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { localDate, Schedule } from "../../domain/cron.js";
 import { AppError } from "../../domain/errors.js";
 import { AccountStatus } from "../../shared/identity.js";
+import { type JobReason, jobReason } from "../../shared/job-reasons.js";
 import { JobState } from "../../shared/jobs.js";
 import { MaintenancePhase } from "../../shared/maintenance.js";
 import { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
@@ -294,11 +295,11 @@ export class TriggerFiring {
         jobIds: [],
       };
     }
-    return this.create(tx, row, `Started by trigger "${row.name}"`);
+    return this.create(tx, row, jobReason("started-trigger", { trigger: row.name }));
   }
 
   /** Creates the trigger's jobs in `tx`; an invalid process/package/argument becomes a failed firing. */
-  private async create(tx: Db, row: TriggerRow, reason: string): Promise<Outcome> {
+  private async create(tx: Db, row: TriggerRow, reason: JobReason): Promise<Outcome> {
     try {
       const stop = row.stop_after_seconds;
       const kill = row.kill_after_seconds;
@@ -347,7 +348,7 @@ export class TriggerFiring {
       const jobs = await this.jobs.insertJobs(tx, prepared, {
         actor: actor.name,
         source: "trigger",
-        reason: `Trigger "${row.name}" run now by ${actor.name}`,
+        reason: jobReason("trigger-run-now", { trigger: row.name, actor: actor.name }),
         triggerId: row.id,
       });
       await this.record(tx, row, now, {

@@ -498,7 +498,15 @@ export interface Job {
 
 export interface JobDetail extends Job {
   /** `actor` as stored ("machine 7" for a robot); `actorName` for display (the machine's current name). */
-  timeline: { state: string; actor: string; actorName: string; reason: string | null; at: string }[];
+  timeline: {
+    state: string;
+    actor: string;
+    actorName: string;
+    reason: string | null;
+    reasonCode: string | null;
+    reasonParams: Record<string, string | number | null> | null;
+    at: string;
+  }[];
   /** Why a pending job has not started (the dispatcher's rules); null otherwise. */
   waitingFor?: { code: string; params: Record<string, string | number>; message: string } | null;
 }

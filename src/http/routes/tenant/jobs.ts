@@ -129,7 +129,12 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
                 state: z.string(),
                 actor: z.string().describe('Who made the transition as stored: a user, "system", or "machine <id>"'),
                 actorName: z.string().describe("The actor for display: a machine's current name, otherwise `actor`"),
-                reason: z.string().nullable(),
+                reason: z.string().nullable().describe("Why, in English (raw text for a robot's error)"),
+                reasonCode: z
+                  .string()
+                  .nullable()
+                  .describe("The reason as a stable code (docs/job-reasons.md), for text in the reader's language"),
+                reasonParams: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).nullable(),
                 at: z.string(),
               }),
             ),

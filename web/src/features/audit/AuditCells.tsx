@@ -2,6 +2,7 @@ import { Stack, Text } from "@mantine/core";
 import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import type { AuditEntry } from "../../api/types";
+import { useServerText } from "../../lib/serverText";
 
 export function ActorCell({ entry }: { entry: AuditEntry }) {
   const { t } = useTranslation();
@@ -30,6 +31,7 @@ export function actorKindLabel(kind: string, t: TFunction): string {
 }
 
 export function TargetCell({ entry }: { entry: AuditEntry }) {
+  const serverText = useServerText();
   if (!entry.target)
     return (
       <Text size="sm" c="dimmed">
@@ -40,7 +42,7 @@ export function TargetCell({ entry }: { entry: AuditEntry }) {
     <Stack gap={0}>
       <Text size="sm">{entry.target.name ?? `#${entry.target.id ?? "?"}`}</Text>
       <Text size="xs" c="dimmed">
-        {entry.target.type}
+        {serverText.targetType(entry.target.type)}
       </Text>
     </Stack>
   );

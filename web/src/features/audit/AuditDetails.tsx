@@ -2,6 +2,7 @@ import { Badge, Code, Group, Paper, SimpleGrid, Stack, Table, Text } from "@mant
 import { useTranslation } from "react-i18next";
 import type { AuditEntry } from "../../api/types";
 import { useFormat } from "../../lib/format";
+import { useServerText } from "../../lib/serverText";
 import { actorKindLabel } from "./AuditCells";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -41,6 +42,7 @@ function JsonBlock({ title, value, testId }: { title: string; value: unknown; te
 export function AuditDetails({ entry }: { entry: AuditEntry }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const serverText = useServerText();
   const changed = changedKeys(entry.before, entry.after);
   const rows: [string, string][] = [
     [t("audit.time"), format.dateTimeSeconds(entry.time)],
@@ -48,9 +50,14 @@ export function AuditDetails({ entry }: { entry: AuditEntry }) {
       t("audit.actor"),
       entry.actor ? `${entry.actor.name ?? "—"} (${actorKindLabel(entry.actor.kind, t)})` : t("audit.system"),
     ],
-    [t("audit.component"), entry.component],
-    [t("audit.action"), entry.action],
-    [t("audit.target"), entry.target ? `${entry.target.type}: ${entry.target.name ?? entry.target.id ?? "—"}` : "—"],
+    [t("audit.component"), serverText.auditComponent(entry.component)],
+    [t("audit.action"), serverText.auditAction(entry.action)],
+    [
+      t("audit.target"),
+      entry.target
+        ? `${serverText.targetType(entry.target.type)}: ${entry.target.name ?? entry.target.id ?? "—"}`
+        : "—",
+    ],
     [t("audit.clientIp"), entry.clientIp ?? "—"],
     [t("audit.userAgent"), entry.userAgent ?? "—"],
   ];

@@ -3,6 +3,7 @@ import { IconDownload, IconFilterOff, IconSearch } from "@tabler/icons-react";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { AuditFilters } from "../../api/endpoints";
+import { DateTimeInput } from "../../components/DateTimeInput";
 import { isoToLocalInput, localInputToIso } from "../../lib/format";
 
 export const FILTER_KEYS = ["q", "actor", "component", "action", "from", "to"] as const;
@@ -90,21 +91,21 @@ export function FilterForm({
             />
           </Grid.Col>
           <Grid.Col span={{ base: 12, sm: 6, md: 3 }}>
-            <TextInput
+            <DateTimeInput
               name="from"
-              type="datetime-local"
+              kind="datetime-local"
               label={t("audit.from")}
               value={values.from}
-              onChange={(e) => set("from")(e.currentTarget.value)}
+              onChange={(v) => set("from")(v)}
             />
           </Grid.Col>
           <Grid.Col span={{ base: 12, sm: 6, md: 3 }}>
-            <TextInput
+            <DateTimeInput
               name="to"
-              type="datetime-local"
+              kind="datetime-local"
               label={t("audit.to")}
               value={values.to}
-              onChange={(e) => set("to")(e.currentTarget.value)}
+              onChange={(v) => set("to")(v)}
             />
           </Grid.Col>
           <Grid.Col span={{ base: 12, md: 6 }}>

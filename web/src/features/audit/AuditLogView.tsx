@@ -10,6 +10,7 @@ import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { LoadMore } from "../../components/LoadMore";
 import { useFormat } from "../../lib/format";
+import { useServerText } from "../../lib/serverText";
 import { useCursorList } from "../../lib/useCursorList";
 import { ActorCell, TargetCell } from "./AuditCells";
 import { AuditDetails } from "./AuditDetails";
@@ -40,6 +41,7 @@ interface AuditLogViewProps {
 export function AuditLogView({ queryKey, fetchPage, csvPath }: AuditLogViewProps) {
   const { t } = useTranslation();
   const format = useFormat();
+  const serverText = useServerText();
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFrom(params), [params]);
   const [selected, setSelected] = useState<AuditEntry | null>(null);
@@ -121,12 +123,12 @@ export function AuditLogView({ queryKey, fetchPage, csvPath }: AuditLogViewProps
                     </Table.Td>
                     <Table.Td>
                       <Badge variant="light" color="gray" tt="none">
-                        {entry.component}
+                        {serverText.auditComponent(entry.component)}
                       </Badge>
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" fw={500}>
-                        {entry.action}
+                        {serverText.auditAction(entry.action)}
                       </Text>
                     </Table.Td>
                     <Table.Td>

@@ -9,6 +9,7 @@ import type { Role } from "../../api/types";
 import { FormButtons } from "../../components/FormButtons";
 import { FormError, PageLoader, Panel, QueryError } from "../../components/feedback";
 import { useFormErrors } from "../../lib/errors";
+import { useServerText } from "../../lib/serverText";
 import { useFormSubmit } from "../../lib/useFormSubmit";
 import { useOpenKey } from "../../lib/useOpenKey";
 import { tenantKey, useTenant } from "./tenant";
@@ -33,6 +34,7 @@ function AssignRolesForm({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
+  const serverText = useServerText();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
@@ -86,7 +88,7 @@ function AssignRolesForm({
           description={kind === "tenant" ? t("roles.tenantRolesHint") : t("folders.rolesHint")}
           data={(roles.data?.items ?? [])
             .filter((r) => r.kind === kind)
-            .map((r) => ({ value: String(r.id), label: r.name }))}
+            .map((r) => ({ value: String(r.id), label: serverText.roleName(r) }))}
           value={roleIds}
           onChange={(value) => {
             setRoleIds(value);

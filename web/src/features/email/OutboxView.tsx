@@ -23,6 +23,7 @@ import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { LoadMore } from "../../components/LoadMore";
 import { useFormat } from "../../lib/format";
+import { useServerText } from "../../lib/serverText";
 import { useCursorList } from "../../lib/useCursorList";
 import { OutboxStatusBadge, useTemplateLabel } from "./labels";
 
@@ -40,6 +41,7 @@ export function OutboxView({
   const { t } = useTranslation();
   const format = useFormat();
   const templateLabel = useTemplateLabel();
+  const serverText = useServerText();
   const [status, setStatus] = useState<OutboxStatus | null>(initialStatus);
   const [openId, setOpenId] = useState<number | null>(null);
   // Statuses move on their own (queued → sent): the list refreshes while it is on screen.
@@ -153,10 +155,10 @@ export function OutboxView({
                     </Table.Td>
                     <Table.Td w={180} maw={200}>
                       {message.lastError ? (
-                        <Tooltip label={message.lastError} multiline w={360} withinPortal>
+                        <Tooltip label={serverText.outboxError(message.lastError)} multiline w={360} withinPortal>
                           <Text size="xs" c="red.8" lineClamp={2}>
                             {message.lastSmtpCode ? `${message.lastSmtpCode} · ` : ""}
-                            {message.lastError}
+                            {serverText.outboxError(message.lastError)}
                           </Text>
                         </Tooltip>
                       ) : (
@@ -194,6 +196,7 @@ function OutboxDrawer({
   const { t } = useTranslation();
   const format = useFormat();
   const templateLabel = useTemplateLabel();
+  const serverText = useServerText();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
   const [shownId, setShownId] = useState<number | null>(id);
@@ -300,7 +303,7 @@ function OutboxDrawer({
                     {t("email.outbox.lastError")}
                   </Text>
                   <Text size="sm" c="red.9" style={{ wordBreak: "break-word" }}>
-                    {message.lastError}
+                    {serverText.outboxError(message.lastError)}
                   </Text>
                 </Paper>
               ) : null}

@@ -1,10 +1,11 @@
-import { Button, Checkbox, Group, Modal, NumberInput, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Checkbox, Group, Modal, NumberInput, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { hostApi } from "../../api/endpoints";
 import type { TenantLicense } from "../../api/types";
+import { DateTimeInput } from "../../components/DateTimeInput";
 import { FormError } from "../../components/feedback";
 import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../../lib/errors";
 import { useOpenKey } from "../../lib/useOpenKey";
@@ -86,15 +87,15 @@ function LicenseForm({ license, onClose }: { license: TenantLicense; onClose: ()
           data-autofocus
         />
         <Stack gap="xs">
-          <TextInput
+          <DateTimeInput
             name="expiresAt"
-            type="date"
+            kind="date"
             label={t("licenses.expiresAt")}
             description={t("licenses.expiresAtHint")}
             value={noExpiry ? "" : date}
             disabled={noExpiry}
-            onChange={(e) => {
-              setDate(e.currentTarget.value);
+            onChange={(v) => {
+              setDate(v);
               errors.clearField("expiresAt");
             }}
             error={errors.fieldErrors.expiresAt}

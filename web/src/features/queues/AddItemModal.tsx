@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { type QueuePriority, queuePriorities } from "../../../../src/shared/queues";
+import { DateTimeInput } from "../../components/DateTimeInput";
 import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
 import { useFormErrors } from "../../lib/errors";
@@ -95,22 +96,22 @@ export function AddItemModal({ queueId, opened, onClose }: { queueId: number; op
               allowDeselect={false}
               error={errors.fieldErrors.priority}
             />
-            <TextInput
-              type="datetime-local"
+            <DateTimeInput
+              kind="datetime-local"
               name="deferDate"
               label={t("queues.deferDate")}
               description={t("common.optional")}
               value={deferDate}
-              onChange={(e) => setDeferDate(e.currentTarget.value)}
+              onChange={(v) => setDeferDate(v)}
               error={errors.fieldErrors.deferDate}
             />
-            <TextInput
-              type="datetime-local"
+            <DateTimeInput
+              kind="datetime-local"
               name="dueDate"
               label={t("queues.dueDate")}
               description={t("common.optional")}
               value={dueDate}
-              onChange={(e) => setDueDate(e.currentTarget.value)}
+              onChange={(v) => setDueDate(v)}
               error={errors.fieldErrors.dueDate}
             />
           </SimpleGrid>

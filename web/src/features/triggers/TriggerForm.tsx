@@ -18,6 +18,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../../api/client";
+import { DateTimeInput } from "../../components/DateTimeInput";
 import { FormButtons } from "../../components/FormButtons";
 import { FormError } from "../../components/feedback";
 import { useFormErrors } from "../../lib/errors";
@@ -291,13 +292,13 @@ export function TriggerForm({
             onChange={setRunningAlert}
             error={errors.fieldErrors.alertRunningSeconds}
           />
-          <TextInput
+          <DateTimeInput
             name="endDate"
-            type="datetime-local"
+            kind="datetime-local"
             label={t("triggers.endDate")}
             description={t("common.optional")}
             value={endDate}
-            onChange={(e) => setEndDate(e.currentTarget.value)}
+            onChange={(v) => setEndDate(v)}
             error={errors.fieldErrors.endDate}
           />
         </JobSettingsFields>
@@ -323,11 +324,11 @@ function PresetEditor({ preset, onChange }: { preset: Preset; onChange: (p: Pres
   const { t } = useTranslation();
   const time = "time" in preset ? preset.time : "09:00";
   const timeInput = (
-    <TextInput
-      type="time"
+    <DateTimeInput
+      kind="time"
       label={t("triggers.at")}
       value={time}
-      onChange={(e) => onChange({ ...preset, time: e.currentTarget.value || "00:00" } as Preset)}
+      onChange={(v) => onChange({ ...preset, time: v || "00:00" } as Preset)}
       data-testid="preset-time"
     />
   );

@@ -31,6 +31,7 @@ import {
 } from "../../../features/automation/RoleAssignments";
 import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { focusFirstInvalid, useFormErrors } from "../../../lib/errors";
+import { useServerText } from "../../../lib/serverText";
 
 type Dialog =
   | { kind: "create"; parent: Folder | null }
@@ -134,6 +135,7 @@ function AccessList({
   onAssign: (userId: number | null, roleIds: number[]) => void;
 }) {
   const { t } = useTranslation();
+  const serverText = useServerText();
   const ctx = useTenant();
   const query = useQuery({
     queryKey: tenantKey(ctx, "folders", folder.id, "assignments"),
@@ -160,7 +162,7 @@ function AccessList({
                 <UserCell user={a.user} />
               </Table.Td>
               <Table.Td>
-                <Badge variant="light">{a.role.name}</Badge>
+                <Badge variant="light">{serverText.roleName(a.role)}</Badge>
               </Table.Td>
               <Table.Td>
                 {a.origin === "assigned" ? (

@@ -28,6 +28,7 @@ import { JobLogs } from "../../../features/automation/JobLogs";
 import { prettyJson } from "../../../features/automation/json";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
 import { useFormat } from "../../../lib/format";
+import { useServerText } from "../../../lib/serverText";
 import { duration } from "./JobsPage";
 
 function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
@@ -45,6 +46,7 @@ function Fact({ label, children, testId }: { label: string; children: ReactNode;
 
 export default function JobDetailPage() {
   const { t } = useTranslation();
+  const serverText = useServerText();
   const format = useFormat();
   const ctx = useTenant();
   const { id = "" } = useParams();
@@ -278,7 +280,7 @@ export default function JobDetailPage() {
                     <Text size="xs" c="dimmed">
                       {format.dateTimeSeconds(entry.at)} · {entry.actorName}
                     </Text>
-                    {entry.reason ? <Text size="xs">{entry.reason}</Text> : null}
+                    {entry.reason ? <Text size="xs">{serverText.jobReason(entry)}</Text> : null}
                   </Timeline.Item>
                 ))}
               </Timeline>

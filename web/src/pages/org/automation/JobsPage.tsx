@@ -1,10 +1,11 @@
-import { Anchor, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Anchor, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { IconFilterOff, IconPlayerPlay, IconRefresh } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { JobFilters, JobState } from "../../../api/types";
+import { DateTimeInput } from "../../../components/DateTimeInput";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { LoadMore } from "../../../components/LoadMore";
@@ -139,18 +140,18 @@ export default function JobsPage() {
             clearable
             data-testid="filter-folder"
           />
-          <TextInput
-            type="datetime-local"
+          <DateTimeInput
+            kind="datetime-local"
             label={t("automation.from")}
-            value={filters.from}
-            onChange={(e) => setFilter("from", e.currentTarget.value)}
+            value={filters.from ?? ""}
+            onChange={(v) => setFilter("from", v)}
             data-testid="filter-from"
           />
-          <TextInput
-            type="datetime-local"
+          <DateTimeInput
+            kind="datetime-local"
             label={t("automation.to")}
-            value={filters.to}
-            onChange={(e) => setFilter("to", e.currentTarget.value)}
+            value={filters.to ?? ""}
+            onChange={(v) => setFilter("to", v)}
             data-testid="filter-to"
           />
         </SimpleGrid>

@@ -29,6 +29,7 @@ import {
 } from "../../../features/automation/RoleAssignments";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
 import { useFormErrors } from "../../../lib/errors";
+import { useServerText } from "../../../lib/serverText";
 
 const FIELDS = ["name", "kind", "permissions"] as const;
 /** Badges in the narrow columns keep their whole text (the permissions column takes the rest). */
@@ -36,6 +37,7 @@ const unclipped = { root: { flex: "none" }, label: { overflow: "visible" } } as 
 
 function RoleForm({ role, catalogue, onClose }: { role: Role | null; catalogue: RoleCatalogue; onClose: () => void }) {
   const { t } = useTranslation();
+  const serverText = useServerText();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const errors = useFormErrors(FIELDS);
@@ -118,16 +120,14 @@ function RoleForm({ role, catalogue, onClose }: { role: Role | null; catalogue: 
             {resources.map((r) => (
               <Table.Tr key={r}>
                 <Table.Td>
-                  <Text size="sm" ff="monospace">
-                    {r}
-                  </Text>
+                  <Text size="sm">{serverText.permission(r)}</Text>
                 </Table.Td>
                 {catalogue.actions.map((a) => (
                   <Table.Td key={a} ta="center">
                     <Checkbox
                       checked={permissions.has(`${r}.${a}`)}
                       onChange={(e) => toggle(`${r}.${a}`, e.currentTarget.checked)}
-                      aria-label={`${r}.${a}`}
+                      aria-label={serverText.permission(`${r}.${a}`)}
                       style={{ display: "inline-block" }}
                       data-testid={`perm-${r}.${a}`}
                     />
@@ -201,6 +201,7 @@ interface UserRoles {
 /** Who holds tenant roles (one row per user), with assign, change and remove. */
 function TenantAssignments() {
   const { t } = useTranslation();
+  const serverText = useServerText();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
@@ -266,7 +267,7 @@ function TenantAssignments() {
                   <Group gap={4}>
                     {row.roles.map((r) => (
                       <Badge key={r.id} variant="light" data-testid="assigned-role">
-                        {r.name}
+                        {serverText.roleName(r)}
                       </Badge>
                     ))}
                   </Group>
@@ -307,6 +308,7 @@ function TenantAssignments() {
 
 export default function RolesPage() {
   const { t } = useTranslation();
+  const serverText = useServerText();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
@@ -315,7 +317,7 @@ export default function RolesPage() {
   const canEdit = ctx.canTenant("roles.edit");
   const remove = (role: Role) =>
     confirm({
-      title: t("roles.deleteTitle", { name: role.name }),
+      title: t("roles.deleteTitle", { name: serverText.roleName(role) }),
       message: t("roles.deleteBody"),
       confirmLabel: t("common.delete"),
       action: async () => {
@@ -353,7 +355,7 @@ export default function RolesPage() {
                       <Group gap={6} wrap="nowrap">
                         <IconShieldCheck size={16} style={{ flex: "none" }} />
                         <Text size="sm" fw={600} style={{ whiteSpace: "nowrap" }}>
-                          {role.name}
+                          {serverText.roleName(role)}
                         </Text>
                         {role.predefined ? (
                           <Badge size="xs" variant="light" color="gray" styles={unclipped}>
@@ -371,7 +373,7 @@ export default function RolesPage() {
                       <Group gap={4}>
                         {role.permissions.map((p) => (
                           <Badge key={p} size="xs" variant="light" color="gray" tt="none">
-                            {p}
+                            {serverText.permission(p)}
                           </Badge>
                         ))}
                       </Group>
@@ -398,7 +400,7 @@ export default function RolesPage() {
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}
-        title={dialog?.role ? t("roles.editTitle", { name: dialog.role.name }) : t("roles.new")}
+        title={dialog?.role ? t("roles.editTitle", { name: serverText.roleName(dialog.role) }) : t("roles.new")}
         size="lg"
         centered
       >
