@@ -42,6 +42,8 @@ export const hostPages = (d: WalkData): string[] => [
   "/host/email/outbox",
   "/host/licenses",
   "/host/announcements",
+  "/host/monitoring",
+  "/host/settings/webhooks",
   "/profile",
 ];
 
@@ -74,6 +76,10 @@ export const tenantPages = (d: WalkData): string[] =>
     `triggers/${d.triggerId}`,
     "calendars",
     "settings",
+    "monitoring",
+    "webhooks",
+    "alerts",
+    "alerts/preferences",
   ].map((p) => `/org/t/${d.tenantId}/${p}`);
 
 export const publicPages = (): string[] => ["/login", "/login?as=organization", "/forgot-password"];
