@@ -23,7 +23,7 @@ type Prefs = {
   summary: string | null;
 };
 const off = (component: string): Prefs => ({ component, inApp: "info", email: null, digest: null, summary: null });
-const allOff = () => ["jobs", "robots", "queues", "triggers", "system"].map(off);
+const allOff = () => ["jobs", "robots", "queues", "triggers", "webhooks", "system"].map(off);
 function prefs(changes: Partial<Prefs>[]): Prefs[] {
   return allOff().map((p) => ({ ...p, ...changes.find((c) => c.component === p.component) }));
 }

@@ -135,6 +135,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
             actor: org.admin.email,
             actorName: org.admin.email,
             reason: "Started through the API",
+            reasonCode: "started-api",
+            reasonParams: {},
             at: isoTime,
           },
         ],
@@ -191,6 +193,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
           actor: org.admin.email,
           actorName: org.admin.email,
           reason: "Started by hand",
+          reasonCode: "started-manually",
+          reasonParams: {},
           at: isoTime,
         },
       ]);
@@ -292,6 +296,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
           actor: org.admin.email,
           actorName: org.admin.email,
           reason: "Started through the API",
+          reasonCode: "started-api",
+          reasonParams: {},
           at: isoTime,
         },
         {
@@ -299,6 +305,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
           actor: org.admin.email,
           actorName: org.admin.email,
           reason: "Cancelled before it started",
+          reasonCode: "cancelled-before-start",
+          reasonParams: {},
           at: isoTime,
         },
       ]);
@@ -528,6 +536,13 @@ describe.each(testDatabases())("jobs on %s", (database) => {
         command: ["node", "main.js", "--fast"],
         inputArguments: { n: 2 },
         token: expect.stringMatching(/^dgj_/),
+        // What the original's SDK reads inside the job (docs/compatibility.md).
+        compat: {
+          org: org.slug,
+          tenant: "Default",
+          folderKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          robotKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        },
       });
       const running = await waitForState(api, t, job?.id as number, "running");
       expect(running).toMatchObject({ machineId: m.id, startedAt: isoTime, endedAt: null });
@@ -549,6 +564,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
           actor: org.admin.email,
           actorName: org.admin.email,
           reason: "Started through the API",
+          reasonCode: "started-api",
+          reasonParams: {},
           at: isoTime,
         },
         // The stored actor stays "machine <id>"; readers get the machine's name.
@@ -557,9 +574,19 @@ describe.each(testDatabases())("jobs on %s", (database) => {
           actor: `machine ${m.id}`,
           actorName: m.name,
           reason: `Assigned to session ${sessionId}`,
+          reasonCode: "assigned-to-session",
+          reasonParams: { session: sessionId },
           at: isoTime,
         },
-        { state: "successful", actor: `machine ${m.id}`, actorName: m.name, reason: "Exited with code 0", at: isoTime },
+        {
+          state: "successful",
+          actor: `machine ${m.id}`,
+          actorName: m.name,
+          reason: "Exited with code 0",
+          reasonCode: "exited-with-code",
+          reasonParams: { code: 0 },
+          at: isoTime,
+        },
       ]);
       // A second report changes nothing.
       socket.send({
@@ -601,6 +628,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
         actor: `machine ${m.id}`,
         actorName: expect.any(String),
         reason: "line 1\nline 2",
+        reasonCode: null,
+        reasonParams: null,
         at: isoTime,
       });
 

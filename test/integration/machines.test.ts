@@ -53,7 +53,7 @@ describe.each(testDatabases())("machines on %s", (database) => {
   let server: TestServer;
   let host: Api;
   beforeAll(async () => {
-    server = await startTestServer({ database, env: { DIRIGENT_PUBLIC_URL: publicUrl } });
+    server = await startTestServer({ database, env: { DIRIGENT_PUBLIC_URL: publicUrl, DIRIGENT_LOG_LEVEL: "debug" } });
     host = await adminApi(server);
   });
   afterAll(async () => server?.stop());
@@ -348,8 +348,8 @@ describe.each(testDatabases())("machines on %s", (database) => {
 
       const logs = server.logs.join("");
       // The log did see the requests that carried the keys.
-      expect(logs).toContain('"url":"/api/v1/robot/connect"');
-      expect(logs).toContain(`"url":"/api/v1/orgs/${org.slug}/tenants/${org.defaultTenantId}/machines/${m.id}/key"`);
+      expect(logs).toContain('"path":"/api/v1/robot/connect"');
+      expect(logs).toContain(`"path":"/api/v1/orgs/${org.slug}/tenants/${org.defaultTenantId}/machines/${m.id}/key"`);
       for (const key of keys) {
         for (const r of reads) expect(r.text).not.toContain(key);
         expect(logs).not.toContain(key);

@@ -29,7 +29,8 @@ describe.each(testDatabases())("planted secrets on %s", { timeout: 240_000 }, (d
 
   beforeAll(async () => {
     [server, relay] = await Promise.all([
-      startTestServer({ database, env: { DIRIGENT_MAIL_POLL_MS: "100" } }),
+      // Debug: request lines (with their URLs and headers redacted) are searched too.
+      startTestServer({ database, env: { DIRIGENT_MAIL_POLL_MS: "100", DIRIGENT_LOG_LEVEL: "debug" } }),
       startSmtpServer({ auth: { user: "mailer", pass: planted.smtpPassword as string } }),
     ]);
   });

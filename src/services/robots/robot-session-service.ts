@@ -188,7 +188,7 @@ export class RobotConversation {
    * gap (the server keeps the highest stored `seq` per job and skips anything at or below it).
    */
   private readonly refused = new Map<string, number>();
-  /** Jobs this robot listed in its last heartbeat (acknowledged already). */
+  /** Jobs this robot listed in its last heartbeat or sent log lines of (acknowledged already). */
   private acknowledged = new Set<string>();
 
   constructor(
@@ -236,9 +236,14 @@ export class RobotConversation {
           });
       }
       case "logs":
-        return this.stored(message.jobKey, message.seq, () =>
-          this.service.logs(sessionId, this.machine, this.link, message),
-        );
+        // Log lines of a job show the robot has it, as much as a heartbeat listing it.
+        return this.stored(message.jobKey, message.seq, async () => {
+          if (!this.acknowledged.has(message.jobKey)) {
+            await this.service.acknowledge(sessionId, [message.jobKey]);
+            this.acknowledged.add(message.jobKey);
+          }
+          await this.service.logs(sessionId, this.machine, this.link, message);
+        });
       case "job-finished":
         return this.stored(message.jobKey, message.seq, () => this.service.jobFinished(sessionId, this.link, message));
     }
