@@ -396,7 +396,7 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
       await page.goto(`${tenantUrl}/roles`);
       const assigned = page.getByTestId(`tenant-assignment-${user.email}`);
       await assigned.waitFor();
-      await expect.poll(() => assigned.getByTestId("assigned-role").allTextContents()).toEqual(["Tenant Viewer"]);
+      await expect.poll(() => assigned.getByTestId("assigned-role").allTextContents()).toEqual(["Mandantenbetrachter"]);
       expect(await page.getByTestId("tenant-assignments").textContent()).toContain("Mandantenrollen");
       await shot(page, "roles-de");
       await assigned.getByTestId("edit-assignment").click();
