@@ -119,6 +119,8 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
       // The enabled toggle disables it on the server.
       await row.getByTestId("trigger-enabled").click({ force: true });
       await expect.poll(async () => (await org.admin.api.get(`${t}/triggers/${saved.id}`)).body.enabled).toBe(false);
+      // The switch shows the server's state once the list is read again: click it only then.
+      await expect.poll(() => row.getByTestId("trigger-enabled").isChecked()).toBe(false);
       await row.getByTestId("trigger-enabled").click({ force: true });
       await expect.poll(async () => (await org.admin.api.get(`${t}/triggers/${saved.id}`)).body.enabled).toBe(true);
 
