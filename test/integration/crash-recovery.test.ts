@@ -31,6 +31,9 @@ async function slowSink(delayMs: number) {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  // The Dirigent server is killed mid-conversation on purpose: its connections reset (ECONNRESET),
+  // which smtp-server reports as an "error" event; without a listener that is an uncaught exception.
+  server.on("error", () => {});
   return {
     port: (server.server.address() as net.AddressInfo).port,
     received,
