@@ -18,10 +18,13 @@ import { freshPostgres } from "./foundation.js";
  * signed, posted, each attempt recorded before the next) to a local receiver, next to posting the
  * same signed bodies directly with the same HTTP client (WebhookClient) in the same run, with the
  * same shape: one sequential stream per subscription (order per subscription), all subscriptions
- * at once. Target ratio ≥ 0.8.
+ * at once. Target ratio ≥ 0.8. Five alternating rounds; the median round is reported. 8,000
+ * deliveries (1,000 per subscription, about a second of sending): with 2,000 a round lasted a
+ * quarter of a second and the sender's start (its first lease and read) weighed in the ratio.
  */
-const deliveries = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 2000);
+const deliveries = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 8000);
 const subscriptions = 8;
+const rounds = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 5);
 const password = "Bench-Passw0rd!";
 
 async function startReceiver() {
@@ -130,18 +133,30 @@ async function measure(receiver: Receiver, databaseUrl: string | undefined): Pro
     );
     if (rows.length !== deliveries) throw new Error(`expected ${deliveries} deliveries, found ${rows.length}`);
 
-    receiver.reset();
-    const before = await direct(streams);
-    receiver.reset();
-    const sender = new WebhookSender(services.ctx, services.webhooks, { pollMs: 50, concurrency: 16 });
-    const started = performance.now();
-    sender.start();
-    await receiver.until(deliveries);
-    const outbox = deliveries / ((performance.now() - started) / 1000);
-    await sender.stop();
-    receiver.reset();
-    const after = await direct(streams);
-    return [outbox, (before + after) / 2];
+    // Rounds alternate direct posting and the outbox on the same deliveries (put back to pending in
+    // between); the median round is reported, since other work on the machine swings single runs.
+    const results: [number, number][] = [];
+    for (let round = 0; round < rounds; round++) {
+      receiver.reset();
+      const before = await direct(streams);
+      await services.ctx.db.deleteFrom("webhook_attempts").execute();
+      await services.ctx.db
+        .updateTable("webhook_deliveries")
+        .set({ status: "pending", attempts: 0, completed_at: null, last_attempt_at: null, next_attempt_at: now })
+        .execute();
+      receiver.reset();
+      const sender = new WebhookSender(services.ctx, services.webhooks, { pollMs: 50, concurrency: 16 });
+      const started = performance.now();
+      sender.start();
+      await receiver.until(deliveries);
+      const outbox = deliveries / ((performance.now() - started) / 1000);
+      await sender.stop();
+      receiver.reset();
+      const after = await direct(streams);
+      results.push([outbox, (before + after) / 2]);
+    }
+    results.sort((a, b) => a[0] / a[1] - b[0] / b[1]);
+    return results[Math.floor(results.length / 2)] as [number, number];
   } finally {
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

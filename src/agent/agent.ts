@@ -183,7 +183,7 @@ export class Agent {
     socket.on("close", (code, reason) => {
       // After a refusal the retry is already scheduled: keep it (or the agent just ends, exit 0).
       if (!refused) this.clearTimers();
-      this.executor.attach(() => false);
+      this.executor.detach();
       if (this.stopped || refused) return;
       const why = reason.toString() || `code ${code}`;
       if (this.sessionId !== null) this.options.report(`Disconnected (${why}).`);

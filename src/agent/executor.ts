@@ -27,23 +27,38 @@ export interface ExecutorOptions {
   environment?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Where a job is in its run: its package being fetched and copied (no process yet: a stop aborts
+ * the download and the automation never starts), or its process running.
+ */
+type RunPhase =
+  | { kind: "preparing" }
+  | {
+      kind: "running";
+      child: ChildProcess;
+      /** When the process was spawned (Date.now()), for the start-up grace of a graceful stop. */
+      spawnedAt: number;
+      /** How long after the spawn a graceful stop's SIGINT waits at most for the ready file. */
+      startGraceMs: number;
+      /** The SIGKILL that follows a kill's SIGTERM, once armed. */
+      killTimer: NodeJS.Timeout | null;
+      /** Polls for the ready file while a SIGINT waits for it. */
+      readyPoll: NodeJS.Timeout | null;
+    };
+
 interface RunningJob {
   job: Assignment;
-  child: ChildProcess | null;
-  /** When the process was spawned (Date.now()), for the start-up grace of a graceful stop. */
-  spawnedAt: number;
-  /** How long after the spawn a graceful stop's SIGINT waits at most for the ready file. */
-  startGraceMs: number;
+  phase: RunPhase;
   stopFile: string;
   /** The SDK creates it once its SIGINT handler is installed (see stopSignalGraceMs). */
   readyFile: string;
+  /** The stop the server asked for, if any: a kill may follow a stop, never the reverse. */
   stopMode: "stop" | "kill" | null;
   errors: string[];
-  killTimer: NodeJS.Timeout | null;
-  /** Polls for the ready file while a SIGINT waits for it. */
-  readyPoll: NodeJS.Timeout | null;
   /** Aborts the package download when the job is stopped before it started. */
   download: AbortController;
+  /** The signal that ended the process, when one did. */
+  exitSignal?: NodeJS.Signals | null;
 }
 
 /**
@@ -72,6 +87,11 @@ export class Executor {
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly root: string;
   private send: Send = () => false;
+  /** Attached to a live session: lines are never dropped then, reading output waits instead. */
+  private connected = false;
+  /** The output readers of running automations, paused together while the outbox is full. */
+  private readonly readers = new Set<readline.Interface>();
+  private readersPaused = false;
   private idleWaiters: (() => void)[] = [];
   private deliveredWaiters: (() => void)[] = [];
 
@@ -89,13 +109,28 @@ export class Executor {
   /** Set by the agent on every (re)connection: what is not acknowledged yet goes out again first. */
   attach(send: Send): void {
     this.send = send;
+    this.connected = true;
     this.outbox.resendAll();
     this.flush();
+  }
+
+  /**
+   * The session ended: what cannot be sent waits in the outbox up to its bound, and beyond it is
+   * dropped and counted, so the automations are not held up while the server is away.
+   */
+  detach(): void {
+    this.send = () => false;
+    this.connected = false;
+    this.resumeReaders();
   }
 
   /** The server committed the job's lines and result up to `seq`. */
   ack(jobKey: string, seq: number): void {
     this.outbox.ack(jobKey, seq);
+    if (this.readersPaused && this.outbox.hasRoom) {
+      this.resumeReaders();
+      this.flush();
+    }
     if (this.outbox.empty) for (const resolve of this.deliveredWaiters.splice(0)) resolve();
   }
 
@@ -143,15 +178,11 @@ export class Executor {
     const workDir = fs.mkdtempSync(path.join(this.root, "jobs", `${job.id}-`));
     const state: RunningJob = {
       job,
-      child: null,
-      spawnedAt: 0,
-      startGraceMs,
+      phase: { kind: "preparing" },
       stopFile: path.join(workDir, ".dirigent-stop"),
       readyFile: path.join(workDir, ".dirigent-ready"),
       stopMode: null,
       errors: [],
-      killTimer: null,
-      readyPoll: null,
       download: new AbortController(),
     };
     this.running.set(job.key, state);
@@ -182,25 +213,45 @@ export class Executor {
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
-      state.child = child;
-      state.spawnedAt = Date.now();
-      if (fs.existsSync(path.join(runDir, "node_modules", "dirigent", "package.json")))
-        state.startGraceMs = sdkStartGraceMs;
-      const lines = (stream: NodeJS.ReadableStream, fallback: LogLevel) =>
-        readline.createInterface({ input: stream }).on("line", (line) => this.logLine(state, line, fallback));
+      const running: RunPhase & { kind: "running" } = {
+        kind: "running",
+        child,
+        spawnedAt: Date.now(),
+        startGraceMs: fs.existsSync(path.join(runDir, "node_modules", "dirigent", "package.json"))
+          ? sdkStartGraceMs
+          : startGraceMs,
+        killTimer: null,
+        readyPoll: null,
+      };
+      state.phase = running;
+      child.once("spawn", () => this.options.report(`Job ${job.id} running (process ${child.pid}).`));
+      const lines = (stream: NodeJS.ReadableStream, fallback: LogLevel) => {
+        const reader = readline.createInterface({ input: stream });
+        reader.on("line", (line) => this.logLine(state, line, fallback));
+        reader.on("close", () => this.readers.delete(reader));
+        this.readers.add(reader);
+        if (this.readersPaused) reader.pause();
+      };
       lines(child.stdout as NodeJS.ReadableStream, "info");
       lines(child.stderr as NodeJS.ReadableStream, "error");
-      const { code, spawnError } = await new Promise<{ code: number | null; spawnError: Error | null }>((resolve) => {
-        child.once("error", (error) => resolve({ code: null, spawnError: error }));
-        child.once("close", (exitCode) => resolve({ code: exitCode, spawnError: null }));
+      const { code, signal, spawnError } = await new Promise<{
+        code: number | null;
+        signal: NodeJS.Signals | null;
+        spawnError: Error | null;
+      }>((resolve) => {
+        child.once("error", (error) => resolve({ code: null, signal: null, spawnError: error }));
+        child.once("close", (exitCode, exitSignal) =>
+          resolve({ code: exitCode, signal: exitSignal, spawnError: null }),
+        );
       });
-      if (state.killTimer) clearTimeout(state.killTimer);
-      if (state.readyPoll) clearInterval(state.readyPoll);
+      if (running.killTimer) clearTimeout(running.killTimer);
+      if (running.readyPoll) clearInterval(running.readyPoll);
       if (spawnError) throw new Error(`The command ${program} could not be started: ${spawnError.message}`);
+      state.exitSignal = signal;
       this.finish(state, code, readOutput(outputFile), null, true);
     } catch (error) {
       // A download aborted by a stop is no failure: the job just never started.
-      const stoppedEarly = state.stopMode !== null && state.child === null;
+      const stoppedEarly = state.stopMode !== null && state.phase.kind === "preparing";
       this.finish(state, null, null, stoppedEarly ? null : (error as Error).message, false);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
@@ -216,15 +267,15 @@ export class Executor {
     state.stopMode = mode;
     this.options.report(`Job ${state.job.id}: ${mode === "kill" ? "kill" : "stop"} requested.`);
     // Not spawned yet: it never will be (run() checks stopMode right before spawning).
-    if (state.child) this.signal(state, state.stopMode);
+    if (state.phase.kind === "running") this.signal(state, state.phase, mode);
     else state.download.abort();
   }
 
   /** Kills every job at once (a second Ctrl-C); jobs still being prepared never start. */
   killAll(): void {
     for (const state of this.running.values()) {
-      if (state.child) {
-        state.child.kill("SIGKILL");
+      if (state.phase.kind === "running") {
+        state.phase.child.kill("SIGKILL");
       } else {
         state.stopMode = "kill";
         state.download.abort();
@@ -232,27 +283,27 @@ export class Executor {
     }
   }
 
-  private signal(state: RunningJob, mode: "stop" | "kill"): void {
+  private signal(state: RunningJob, run: RunPhase & { kind: "running" }, mode: "stop" | "kill"): void {
     if (mode === "stop") {
       fs.writeFileSync(state.stopFile, new Date().toISOString());
-      const ready = () => Date.now() - state.spawnedAt >= state.startGraceMs || fs.existsSync(state.readyFile);
+      const ready = () => Date.now() - run.spawnedAt >= run.startGraceMs || fs.existsSync(state.readyFile);
       if (ready()) {
-        state.child?.kill("SIGINT");
+        run.child.kill("SIGINT");
         return;
       }
-      state.readyPoll ??= setInterval(() => {
-        if (!ready() || !state.readyPoll) return;
-        clearInterval(state.readyPoll);
-        state.readyPoll = null;
+      run.readyPoll ??= setInterval(() => {
+        if (!ready() || !run.readyPoll) return;
+        clearInterval(run.readyPoll);
+        run.readyPoll = null;
         // A kill may have come meanwhile; then SIGTERM/SIGKILL are on their way.
-        if (state.stopMode === "stop") state.child?.kill("SIGINT");
+        if (state.stopMode === "stop") run.child.kill("SIGINT");
       }, 50);
       return;
     }
-    if (state.readyPoll) clearInterval(state.readyPoll);
-    state.readyPoll = null;
-    state.child?.kill("SIGTERM");
-    state.killTimer ??= setTimeout(() => state.child?.kill("SIGKILL"), killGraceSeconds * 1000);
+    if (run.readyPoll) clearInterval(run.readyPoll);
+    run.readyPoll = null;
+    run.child.kill("SIGTERM");
+    run.killTimer ??= setTimeout(() => run.child.kill("SIGKILL"), killGraceSeconds * 1000);
   }
 
   private logLine(state: RunningJob, line: string, fallback: LogLevel): void {
@@ -271,15 +322,33 @@ export class Executor {
       state.errors.push(message);
       if (state.errors.length > 20) state.errors.shift();
     }
-    this.outbox.addLine(state.job.key, {
-      timestamp: new Date().toISOString(),
-      level,
-      message: message.slice(0, 32_000),
-    });
+    this.outbox.addLine(
+      state.job.key,
+      { timestamp: new Date().toISOString(), level, message: message.slice(0, 32_000) },
+      this.connected,
+    );
+    // Backpressure: lines already read are kept, and no more are read until the server has
+    // acknowledged enough (see ack); the automation's writes wait on its full pipe meanwhile.
+    if (this.connected && this.outbox.full && !this.readersPaused) {
+      this.readersPaused = true;
+      for (const reader of this.readers) reader.pause();
+    }
+    if (this.outbox.batchWaiting) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      this.flush();
+      return;
+    }
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = null;
       this.flush();
     }, 200);
+  }
+
+  private resumeReaders(): void {
+    if (!this.readersPaused) return;
+    this.readersPaused = false;
+    for (const reader of this.readers) reader.resume();
   }
 
   /** Sends what the server has not had yet on this connection; the rest waits for the next one. */
@@ -300,9 +369,9 @@ export class Executor {
         ? null
         : exitCode === 0
           ? null
-          : state.errors.slice(-10).join("\n") || `The automation exited with code ${exitCode ?? "(signal)"}.`);
+          : state.errors.slice(-10).join("\n") || `The automation ${endedBy(exitCode, state.exitSignal ?? null)}.`);
     this.options.report(
-      `Job ${state.job.id} finished (${failure ? "could not run" : !started ? "stopped before it started" : `exit code ${exitCode ?? "signal"}`}).`,
+      `Job ${state.job.id} finished (${failure ? "could not run" : !started ? "stopped before it started" : exitCode === null ? `ended by ${state.exitSignal ?? "a signal"}` : `exit code ${exitCode}`}).`,
     );
     this.outbox.addResult({
       type: "job-finished",
@@ -360,4 +429,10 @@ export function compatEnvironment(
     UIPATH_ROBOT_KEY: job.compat.robotKey,
     UIPATH_TELEMETRY_ENABLED: "false",
   };
+}
+
+/** "exited with code 3" or "was ended by SIGKILL" (never "exit code signal"). */
+function endedBy(exitCode: number | null, signal: NodeJS.Signals | null): string {
+  if (exitCode !== null) return `exited with code ${exitCode}`;
+  return `was ended by ${signal ?? "a signal"}`;
 }

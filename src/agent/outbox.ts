@@ -43,9 +43,11 @@ const batchChars = 256_000;
  * everything unacknowledged goes out again, unchanged and in order, before anything newer, and
  * the server recognises what it had already stored by the number.
  *
- * At most `maxLines` lines are held (waiting or unacknowledged); beyond that new lines are dropped
- * and counted, and a note saying how many takes their place once there is room again (or when
- * the job ends).
+ * At most `maxLines` lines are held (waiting or unacknowledged) while the agent cannot reach the
+ * server; beyond that new lines are dropped and counted, and a note saying how many takes their
+ * place once there is room again (or when the job ends). While connected nothing is dropped: the
+ * executor stops reading the automations' output when the outbox is `full` (their pipes fill and
+ * their writes wait) and reads on once it `hasRoom` again.
  */
 export class Outbox {
   private readonly lines: { jobKey: string; entry: LogEntry }[] = [];
@@ -58,8 +60,9 @@ export class Outbox {
 
   constructor(private readonly maxLines: number) {}
 
-  addLine(jobKey: string, entry: LogEntry): void {
-    if (this.held >= this.maxLines) {
+  /** Holds a line; beyond `maxLines` only a line that must be `kept` (the agent is connected). */
+  addLine(jobKey: string, entry: LogEntry, keep = false): void {
+    if (this.held >= this.maxLines && !keep) {
       this.dropped.set(jobKey, (this.dropped.get(jobKey) ?? 0) + 1);
       return;
     }
@@ -144,6 +147,21 @@ export class Outbox {
     for (const b of this.batches) keys.add(b.jobKey);
     for (const r of this.results) keys.add(r.jobKey);
     return keys;
+  }
+
+  /** As many lines held as the bound allows: time to stop reading output. */
+  get full(): boolean {
+    return this.held >= this.maxLines;
+  }
+
+  /** Acknowledgements brought the held lines down to half the bound: read output again. */
+  get hasRoom(): boolean {
+    return this.held <= this.maxLines / 2;
+  }
+
+  /** Lines not yet cut into a batch: a whole batch's worth goes out without waiting for the timer. */
+  get batchWaiting(): boolean {
+    return this.lines.length >= batchLines;
   }
 
   get empty(): boolean {

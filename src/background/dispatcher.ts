@@ -42,82 +42,103 @@ export class Dispatcher {
     this.wakeUp?.();
   }
 
-  /** One pass over this node's robots; returns how many jobs were assigned. */
+  /**
+   * One pass over this node's robots; returns how many jobs were assigned. Its statements grow
+   * with the tenants that have robots here, not with the robots: one count of pending work per
+   * tenant, and only for tenants that have some, the license, one grouped count of the sessions'
+   * running jobs, and a claim per job to hand out (a machine whose claim found nothing is not
+   * asked again in the same pass, and no claim is tried once the tenant's pending jobs are out).
+   */
   async round(): Promise<number> {
-    let assigned = 0;
+    const byTenant = new Map<number, RobotConnection[]>();
     for (const connection of this.hub.all()) {
-      assigned += await this.fill(connection);
+      if (connection.draining) continue;
+      const list = byTenant.get(connection.tenantId);
+      if (list) list.push(connection);
+      else byTenant.set(connection.tenantId, [connection]);
+    }
+    if (byTenant.size === 0) return 0;
+    const caps = new Map([...byTenant].map(([tenantId, list]) => [tenantId, list.reduce((n, c) => n + c.slots, 0)]));
+    const pending = await this.jobs.pendingCounts(caps);
+    let assigned = 0;
+    for (const [tenantId, count] of pending) {
+      assigned += await this.fillTenant(tenantId, byTenant.get(tenantId) as RobotConnection[], count);
     }
     return assigned;
   }
 
-  private async fill(connection: RobotConnection): Promise<number> {
-    if (connection.draining) return 0;
+  /**
+   * Hands out up to `pending` jobs of a tenant (its pending count at the start of the round: jobs
+   * created meanwhile wake the dispatcher for another round).
+   */
+  private async fillTenant(tenantId: number, connections: RobotConnection[], pending: number): Promise<number> {
     // Draining or suspended: no job starts in the tenant.
-    if (!phaseStartsJobs(await this.maintenance.phaseFor(connection.tenantId))) return 0;
+    if (!phaseStartsJobs(await this.maintenance.phaseFor(tenantId))) return 0;
     // The tenant's license caps its running jobs (dispatch-rules.ts, which a pending job's
     // "waiting for" reads too). Two nodes filling at the same instant may each start one more.
-    const license = await licenseAllowance(this.ctx.db, this.ctx.clock, connection.tenantId);
-    let free = Math.min(connection.slots - (await this.jobs.activeCount(connection.sessionId)), license.remaining);
+    const license = await licenseAllowance(this.ctx.db, this.ctx.clock, tenantId);
+    let allowed = Math.min(license.remaining, pending);
+    if (allowed <= 0) return 0;
+    const active = await this.jobs.activeCounts(connections.map((c) => c.sessionId));
+    const exhausted = new Set<number>();
     let assigned = 0;
-    while (free > 0 && this.hub.get(connection.sessionId)) {
-      const claimed = await this.jobs.claim({
-        id: connection.sessionId,
-        machineId: connection.machineId,
-        tenantId: connection.tenantId,
-      });
-      if (!claimed) break;
-      const { job, token } = claimed;
-      const pkg = job.package_id
-        ? await this.ctx.db
-            .selectFrom("packages")
-            .select(["id", "sha256", "format"])
-            .where("id", "=", job.package_id)
-            .executeTakeFirst()
-        : undefined;
-      if (!pkg) {
-        await this.jobs.finish(connection.sessionId, job.key, {
-          exitCode: null,
-          outputArguments: null,
-          error: "The job's package version was deleted.",
-          stopped: false,
-        });
-        continue;
+    for (const connection of connections) {
+      let free = connection.slots - (active.get(connection.sessionId) ?? 0);
+      while (free > 0 && allowed > 0 && !exhausted.has(connection.machineId) && this.hub.get(connection.sessionId)) {
+        const sent = await this.assignOne(connection);
+        if (sent === "none") exhausted.add(connection.machineId);
+        // A claimed job that could not run is handed out all the same: one fewer left to claim.
+        if (sent === "skipped") allowed -= 1;
+        if (sent !== "sent") continue;
+        free -= 1;
+        allowed -= 1;
+        assigned += 1;
       }
-      const compat = await this.ctx.db
-        .selectFrom("tenants as t")
-        .innerJoin("organizations as o", "o.id", "t.org_id")
-        .innerJoin("folders as f", "f.tenant_id", "t.id")
-        .innerJoin("machines as m", "m.tenant_id", "t.id")
-        .select(["o.slug", "t.name", "f.key as folder_key", "m.key as machine_key"])
-        .where("t.id", "=", job.tenant_id)
-        .where("f.id", "=", job.folder_id)
-        .where("m.id", "=", connection.machineId)
-        .executeTakeFirst();
-      connection.send({
-        type: "assign",
-        job: {
-          key: job.key,
-          id: job.id,
-          processName: job.process_name,
-          package: { id: pkg.id, sha256: pkg.sha256, format: pkg.format },
-          command: this.jobs.manifestCommand(job),
-          inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
-          token,
-          ...(compat && {
-            compat: {
-              org: compat.slug,
-              tenant: compat.name,
-              folderKey: compat.folder_key,
-              robotKey: compat.machine_key,
-            },
-          }),
-        },
-      });
-      free -= 1;
-      assigned += 1;
     }
     return assigned;
+  }
+
+  /** Claims the best job for a connection and sends it; "skipped" when the claimed job could not run. */
+  private async assignOne(connection: RobotConnection): Promise<"sent" | "skipped" | "none"> {
+    const claimed = await this.jobs.claim({
+      id: connection.sessionId,
+      machineId: connection.machineId,
+      tenantId: connection.tenantId,
+    });
+    if (!claimed) return "none";
+    const { job, token } = claimed;
+    const details = await this.jobs.assignmentDetails(job, connection.machineId);
+    if (!details) {
+      await this.jobs.finish(connection.sessionId, job.key, {
+        exitCode: null,
+        outputArguments: null,
+        error: "The job's package version was deleted.",
+        stopped: false,
+      });
+      return "skipped";
+    }
+    connection.send({
+      type: "assign",
+      job: {
+        key: job.key,
+        id: job.id,
+        processName: job.process_name,
+        package: { id: details.id, sha256: details.sha256, format: details.format },
+        command: this.jobs.manifestCommand(job),
+        inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
+        token,
+        ...(details.folder_key !== null &&
+          details.machine_key !== null && {
+            compat: {
+              org: details.slug,
+              tenant: details.name,
+              folderKey: details.folder_key,
+              robotKey: details.machine_key,
+            },
+          }),
+      },
+    });
+    return "sent";
   }
 
   private async loop(): Promise<void> {

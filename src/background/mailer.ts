@@ -1,17 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { sql } from "kysely";
+import { sql, type UpdateObject } from "kysely";
 import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { addSeconds } from "../platform/clock.js";
 import type { MasterKey } from "../platform/master-key.js";
+import type { EmailDeliveryAlerts, EmailRoundOutcome } from "../services/alerts/email-delivery-alerts.js";
 import type { ServiceContext } from "../services/context.js";
 import type { EffectiveSettings, EmailSettingsService } from "../services/email/email-settings-service.js";
 import { secretContext } from "../services/email/notification-service.js";
+import { visibleLastError } from "../services/email/outbox-service.js";
 import { renderEmail, type TemplateName } from "../services/email/templates.js";
 import { classifySmtpError, createTransport, transportKey, transportOptions } from "../services/email/transport.js";
 import { isDatabaseUnavailable } from "../storage/db-errors.js";
-import type { EmailOutboxRow } from "../storage/schema.js";
+import type { Database, EmailOutboxRow } from "../storage/schema.js";
 import { FailureStreak } from "./failure-streak.js";
 
 export interface MailerOptions {
@@ -21,7 +23,19 @@ export interface MailerOptions {
   batchSize?: number;
   /** How long a claimed row stays leased before a sweeper returns it (a crashed sender). */
   leaseSeconds?: number;
+  /** How often expired leases are looked for. */
+  sweepMs?: number;
+  /** Told the recorded outcomes per organization (the email-delivery-failing alert). */
+  deliveryAlerts?: EmailDeliveryAlerts;
 }
+
+/** Outcomes are written together: at most this many in one statement per kind, at most this late. */
+const outcomeBatch = 50;
+const outcomeDelayMs = 20;
+
+/** What a delivery attempt records on its row. */
+type Outcome = Partial<Omit<EmailOutboxRow, "id">>;
+const integerColumns = new Set<keyof Outcome>(["attempts", "last_smtp_code"]);
 
 /** Backoff of temporary failures: 1 minute, doubling, at most 1 hour (EMAIL.md §4). */
 export function retryDelaySeconds(attempts: number): number {
@@ -34,17 +48,34 @@ interface PooledTransport {
 }
 
 /**
- * Sends the outbox. Each round claims due rows with one conditional UPDATE (PostgreSQL
- * `FOR UPDATE SKIP LOCKED`, so several nodes never claim one row), sends them concurrently
- * through pooled connections of the settings in force at send time, and records the outcome.
+ * Sends the outbox. It claims due rows with one conditional UPDATE (PostgreSQL
+ * `FOR UPDATE SKIP LOCKED`, so several nodes never claim one row) and sends them through pooled
+ * connections of the settings in force at send time, keeping a continuous window of messages in
+ * flight: the next rows are claimed when half the window has left, not after the slowest message
+ * of a batch, so the pool's connections never wait for the database. Outcomes are recorded in
+ * small batches, one statement per kind of outcome (one commit instead of one per message).
  * A crash mid-send leaves rows `sending` with an expired lease; the sweep returns them to the
- * queue, so a message accepted just before the crash may be sent twice — never lost.
+ * queue, so a message accepted just before the crash (or whose outcome was still waiting to be
+ * written, at most 20 ms) may be sent twice — never lost.
  */
 export class Mailer {
   private readonly nodeId = `mailer-${randomUUID().slice(0, 8)}`;
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly leaseSeconds: number;
+  private readonly sweepMs: number;
+  private readonly deliveryAlerts: EmailDeliveryAlerts | null;
+  private lastSweep = 0;
+  /** Messages claimed and not yet handed to SMTP or failed. */
+  private inFlight = 0;
+  private readonly deliveries = new Set<Promise<void>>();
+  private outcomes: {
+    row: EmailOutboxRow;
+    values: Outcome;
+    done: () => void;
+    failed: (e: unknown) => void;
+  }[] = [];
+  private outcomeTimer: NodeJS.Timeout | null = null;
   private readonly transports = new Map<string, PooledTransport>();
   private running = false;
   private loopDone: Promise<void> | null = null;
@@ -61,6 +92,8 @@ export class Mailer {
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 100;
     this.leaseSeconds = options.leaseSeconds ?? 300;
+    this.sweepMs = options.sweepMs ?? 5000;
+    this.deliveryAlerts = options.deliveryAlerts ?? null;
     this.subscribe = onWake;
   }
 
@@ -78,6 +111,8 @@ export class Mailer {
     this.unsubscribe?.();
     this.wake();
     await this.loopDone;
+    await Promise.allSettled([...this.deliveries]);
+    await this.writeOutcomes();
     for (const { transport } of this.transports.values()) transport.close();
     this.transports.clear();
   }
@@ -86,11 +121,17 @@ export class Mailer {
     this.wakeUp?.();
   }
 
-  /** One round: return expired leases, claim due rows, send them. Returns how many were claimed. */
+  /**
+   * Returns expired leases (every `sweepMs`), then claims due rows up to a full window and starts
+   * sending them without waiting for them. Returns how many were claimed.
+   */
   async runOnce(): Promise<number> {
-    await this.sweepLeases();
-    const rows = await this.claim();
-    // Settings are resolved once per organization per round: still "the settings in force at
+    if (Date.now() - this.lastSweep >= this.sweepMs) {
+      await this.sweepLeases();
+      this.lastSweep = Date.now();
+    }
+    const rows = await this.claim(this.batchSize - this.inFlight);
+    // Settings are resolved once per organization per claim: still "the settings in force at
     // send time", without a query and a decryption for every message.
     const settingsByOrg = new Map<number | null, Promise<EffectiveSettings | null>>();
     const settingsFor = (orgId: number | null) => {
@@ -101,7 +142,15 @@ export class Mailer {
       }
       return eff;
     };
-    await Promise.all(rows.map((row) => this.deliver(row, settingsFor)));
+    for (const row of rows) {
+      this.inFlight += 1;
+      const delivery = this.deliver(row, settingsFor)
+        .catch((error) => this.ctx.logger.error({ err: error, outboxId: row.id }, "e-mail outcome not recorded"))
+        .finally(() => {
+          this.deliveries.delete(delivery);
+        });
+      this.deliveries.add(delivery);
+    }
     this.closeIdleTransports();
     return rows.length;
   }
@@ -112,14 +161,23 @@ export class Mailer {
       let claimed = 0;
       let pause = this.pollMs;
       try {
-        claimed = await this.runOnce();
+        if (this.inFlight <= this.batchSize / 2) claimed = await this.runOnce();
         streak.succeeded();
       } catch (error) {
         pause = streak.failed(error, this.pollMs);
       }
-      // A full batch means more are waiting: go again at once.
-      if (claimed < this.batchSize && this.running) await this.sleep(pause);
+      if (!this.running) break;
+      // More may be waiting: claim again at once while half the window is free; otherwise sleep
+      // until half of it has left (sent() wakes the loop), new mail arrives, or the poll is due.
+      if (claimed > 0 && this.inFlight <= this.batchSize / 2) continue;
+      await this.sleep(pause);
     }
+  }
+
+  /** A message left the window: claim more once half of it is free. */
+  private sent(): void {
+    this.inFlight -= 1;
+    if (this.inFlight <= this.batchSize / 2) this.wake();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -140,7 +198,8 @@ export class Mailer {
    * Claims up to batchSize due rows in one statement. On PostgreSQL the inner SELECT skips rows
    * another node has locked; on SQLite the single UPDATE runs under the database write lock.
    */
-  private async claim(): Promise<EmailOutboxRow[]> {
+  private async claim(limit: number): Promise<EmailOutboxRow[]> {
+    if (limit <= 0) return [];
     const now = this.ctx.clock.now();
     const db = this.ctx.db;
     return db
@@ -158,7 +217,7 @@ export class Mailer {
           .where("status", "=", "queued")
           .where("next_attempt_at", "<=", now.toISOString())
           .orderBy("id")
-          .limit(this.batchSize)
+          .limit(limit)
           .$if(this.ctx.dialect.name === "postgres", (q) => q.forUpdate().skipLocked()),
       )
       .where("status", "=", "queued")
@@ -189,13 +248,24 @@ export class Mailer {
     row: EmailOutboxRow,
     settingsFor: (orgId: number | null) => Promise<EffectiveSettings | null>,
   ): Promise<void> {
+    let values: Outcome;
+    try {
+      values = await this.attempt(row, settingsFor);
+    } finally {
+      this.sent();
+    }
+    await this.finish(row, values);
+  }
+
+  /** Sends one message; returns the outcome to record (sent, held, queued again or failed). */
+  private async attempt(
+    row: EmailOutboxRow,
+    settingsFor: (orgId: number | null) => Promise<EffectiveSettings | null>,
+  ): Promise<Outcome> {
     let eff: EffectiveSettings | null = null;
     try {
       eff = await settingsFor(row.org_id);
-      if (!eff) {
-        await this.finish(row, { status: "held", last_error: "E-mail is not configured." });
-        return;
-      }
+      if (!eff) return { status: "held", last_error: "E-mail is not configured." };
       const token = await this.settings.accessToken(eff);
       const transport = this.transport(eff, token);
       const data = JSON.parse(row.data_json) as Record<string, unknown>;
@@ -218,7 +288,7 @@ export class Mailer {
         messageId: `<outbox-${row.id}.${row.created_at.replace(/\D/g, "")}@${messageIdDomain(s.fromAddress)}>`,
         headers: { "Auto-Submitted": "auto-generated", "X-Dirigent-Template": row.template, ...mail.headers },
       });
-      await this.finish(row, {
+      return {
         status: "sent",
         subject: mail.subject,
         message_id: info.messageId,
@@ -227,7 +297,7 @@ export class Mailer {
         settings_source: eff.source,
         sent_at: this.ctx.clock.now().toISOString(),
         attempts: row.attempts + 1,
-      });
+      };
     } catch (error) {
       const failure = classifySmtpError(error, eff?.settings ?? ({} as EffectiveSettings["settings"]));
       const attempts = row.attempts + 1;
@@ -235,45 +305,125 @@ export class Mailer {
       const next = addSeconds(now, retryDelaySeconds(attempts));
       const retry = failure.temporary && next.toISOString() <= row.retry_until;
       const lastError = [failure.message, failure.hint].filter(Boolean).join(" — ").slice(0, 2000);
-      await this.finish(row, {
+      this.ctx.logger.warn(
+        { outboxId: row.id, stage: failure.stage, smtpCode: failure.smtpCode, retry, attempts },
+        `e-mail delivery failed: ${failure.message}`,
+      );
+      return {
         status: retry ? "queued" : "failed",
         attempts,
         next_attempt_at: next.toISOString(),
         last_error: lastError,
         last_smtp_code: failure.smtpCode,
         settings_source: eff?.source ?? null,
-      });
-      this.ctx.logger.warn(
-        { outboxId: row.id, stage: failure.stage, smtpCode: failure.smtpCode, retry, attempts },
-        `e-mail delivery failed: ${failure.message}`,
-      );
+      };
     }
   }
 
-  private async finish(row: EmailOutboxRow, values: Partial<Omit<EmailOutboxRow, "id">>): Promise<void> {
-    // The message has left (or failed) already: while the database is briefly away, keep the
-    // outcome and try again for up to half the lease, so a short outage does not make another
-    // sender take the lease over and send the message a second time.
+  /** Records an outcome with others of the same moment (see writeOutcomes); resolves once committed. */
+  private finish(row: EmailOutboxRow, values: Outcome): Promise<void> {
+    return new Promise((done, failed) => {
+      this.outcomes.push({ row, values, done, failed });
+      if (this.outcomes.length >= outcomeBatch) void this.writeOutcomes();
+      else this.outcomeTimer ??= setTimeout(() => void this.writeOutcomes(), outcomeDelayMs);
+    });
+  }
+
+  /**
+   * Writes the waiting outcomes (see recordOutcomes). The messages have left (or failed) already:
+   * while the database is briefly away, keep the outcomes and try again for up to half the lease,
+   * so a short outage does not make another sender take the lease over and send them again.
+   */
+  private async writeOutcomes(): Promise<void> {
+    if (this.outcomeTimer) clearTimeout(this.outcomeTimer);
+    this.outcomeTimer = null;
+    const batch = this.outcomes.splice(0);
+    if (batch.length === 0) return;
     const giveUpAt = Date.now() + (this.leaseSeconds * 1000) / 2;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.recordOutcome(row, values);
+        await this.recordOutcomes(batch);
+        for (const o of batch) o.done();
+        await this.noteOutcomes(batch);
+        return;
       } catch (error) {
-        if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) throw error;
+        if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) {
+          for (const o of batch) o.failed(error);
+          return;
+        }
         await sleep(Math.min(5000, 100 * 2 ** attempt));
       }
     }
   }
 
-  private async recordOutcome(row: EmailOutboxRow, values: Partial<Omit<EmailOutboxRow, "id">>): Promise<void> {
-    // Only the holder of the lease records the outcome: a row a sweeper already returned (and
-    // maybe another node re-sent) is not overwritten.
-    await this.ctx.db
-      .updateTable("email_outbox")
-      .set({ ...values, locked_by: null, locked_until: null, updated_at: this.ctx.clock.now().toISOString() })
-      .where("id", "=", row.id)
-      .where("locked_by", "=", this.nodeId)
-      .execute();
+  /**
+   * One UPDATE per kind of outcome (sent, queued again, failed, held): each column a `case id`
+   * over the batch, as the heartbeat batch does. Only the holder of the lease records an
+   * outcome: a row a sweeper already returned (and maybe another node re-sent) is not overwritten.
+   */
+  private async recordOutcomes(batch: { row: EmailOutboxRow; values: Outcome }[]): Promise<void> {
+    const kinds = new Map<string, typeof batch>();
+    for (const o of batch) {
+      const kind = Object.keys(o.values).sort().join(",");
+      kinds.set(kind, [...(kinds.get(kind) ?? []), o]);
+    }
+    const now = this.ctx.clock.now().toISOString();
+    for (const [kind, group] of kinds) {
+      const set: UpdateObject<Database, "email_outbox"> = { locked_by: null, locked_until: null, updated_at: now };
+      for (const column of kind.split(",").filter(Boolean) as (keyof Outcome)[]) {
+        const value = (o: (typeof group)[number]) => o.values[column] ?? null;
+        // PostgreSQL types an untyped parameter in a CASE as text: the integer columns say theirs.
+        const cases = group.map((o) =>
+          integerColumns.has(column)
+            ? sql`when ${o.row.id} then cast(${value(o)} as integer)`
+            : sql`when ${o.row.id} then ${value(o)}`,
+        );
+        Object.assign(set, { [column]: sql`case id ${sql.join(cases, sql` `)} end` });
+      }
+      await this.ctx.db
+        .updateTable("email_outbox")
+        .set(set)
+        .where(
+          "id",
+          "in",
+          group.map((o) => o.row.id),
+        )
+        .where("locked_by", "=", this.nodeId)
+        .execute();
+    }
+  }
+
+  /** Counts each organization's sent and failed messages of a batch for its delivery health. */
+  private async noteOutcomes(batch: { row: EmailOutboxRow; values: Outcome }[]): Promise<void> {
+    if (!this.deliveryAlerts) return;
+    const byOrg = new Map<number, EmailRoundOutcome>();
+    for (const { row, values } of batch) {
+      if (row.org_id === null || values.status === "held") continue;
+      const o = byOrg.get(row.org_id) ?? { sent: 0, failed: 0, lastError: null };
+      if (values.status === "sent") o.sent += 1;
+      else {
+        o.failed += 1;
+        // The alert is read by the organization: the installation's server stays unnamed.
+        o.lastError =
+          values.last_error === undefined || values.last_error === null
+            ? null
+            : visibleLastError(
+                { kind: "org", orgId: row.org_id },
+                {
+                  last_error: values.last_error,
+                  settings_source: values.settings_source ?? row.settings_source,
+                },
+              );
+      }
+      byOrg.set(row.org_id, o);
+    }
+    if (byOrg.size === 0) return;
+    try {
+      await this.deliveryAlerts.note(byOrg);
+    } catch (error) {
+      // The messages' outcomes are recorded already; a missed count must not stop the mailer.
+      this.ctx.logger.warn({ err: error }, "could not note e-mail delivery health");
+    }
   }
 
   private transport(eff: EffectiveSettings, accessToken: string | null) {

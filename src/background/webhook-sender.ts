@@ -1,19 +1,24 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { addSeconds } from "../platform/clock.js";
 import type { ServiceContext } from "../services/context.js";
-import type { AttemptResult } from "../services/webhooks/webhook-client.js";
 import type { WebhookService } from "../services/webhooks/webhook-service.js";
 import { WebhookDeliveryStatus } from "../shared/webhooks.js";
-import { isDatabaseUnavailable } from "../storage/db-errors.js";
 import type { WebhookDeliveryRow, WebhookRow } from "../storage/schema.js";
 import { FailureStreak } from "./failure-streak.js";
+import { WebhookAttemptRecorder } from "./webhook-attempt-recorder.js";
 
-/** How long attempts are gathered before their records are committed together. */
-const groupCommitMs = 5;
-/** Posted deliveries of one subscription whose records may still be pending (what a crash may send twice). */
-const pipelineDepth = 2;
+/**
+ * Posted deliveries of one subscription whose records may still be uncommitted: what a crash
+ * may send a second time. The POSTs themselves stay one at a time per subscription (order); this
+ * window only lets the next POST go out while the records of the previous ones are committed.
+ * With 2 the database's commit time set the pace on PostgreSQL (0.29× of direct posting in
+ * bench/webhooks.ts). With 8, a receiver answering in under a millisecond was capped at about 8
+ * POSTs per subscription per group commit (the gathering wait plus the commit): 0.43–0.48× of
+ * direct posting on a loaded machine, 0.65 / 0.61× with 32 (bench/webhooks.ts, 8,000 deliveries,
+ * five rounds each, same load).
+ */
+export const inFlightPerSubscription = 32;
 
 export interface WebhookSenderOptions {
   /** How often the outbox is polled when nothing wakes the sender. */
@@ -22,21 +27,25 @@ export interface WebhookSenderOptions {
   leaseSeconds?: number;
   /** Subscriptions served at the same time by this node. */
   concurrency?: number;
-  /** Deliveries of one subscription sent per claim. */
+  /** Deliveries of one subscription read per query. */
   batchSize?: number;
 }
 
 /**
  * Sends the webhook outbox. Order per subscription is the rule that shapes it: a node leases a
  * whole subscription (one conditional UPDATE on `webhooks`; PostgreSQL `FOR UPDATE SKIP LOCKED`,
- * so two nodes never hold one), then sends its pending deliveries one after another in id order,
- * recording each attempt before the next POST. A failure stops the run: the later deliveries wait
- * until the failed one succeeds or gives up (24 h), so a receiver that was down gets everything in
- * order once it is back. Different subscriptions are sent concurrently.
+ * so two nodes never hold one), then sends its pending deliveries one after another in id order.
+ * A failure stops the subscription's lane: the later deliveries wait until the failed one
+ * succeeds or gives up (24 h), so a receiver that was down gets everything in order once it is
+ * back. Different subscriptions are sent concurrently, each in its own lane: a lane reads its
+ * next batch while it still posts the current one, and when a lane ends the loop leases the next
+ * due subscription at once, so the node keeps `concurrency` streams of POSTs going without
+ * rounds that wait for their slowest subscription.
  *
  * A crash (kill -9) between a POST and its record leaves the delivery pending and the lease
  * running out; the next holder sends it again — at most one duplicate per in-flight delivery
- * (at most `pipelineDepth` per subscription), which receivers drop by its X-Dirigent-Delivery id.
+ * (at most `inFlightPerSubscription` per subscription), which receivers drop by its
+ * X-Dirigent-Delivery id.
  */
 export class WebhookSender {
   private readonly nodeId = `webhooks-${randomUUID().slice(0, 8)}`;
@@ -44,10 +53,15 @@ export class WebhookSender {
   private readonly leaseSeconds: number;
   private readonly concurrency: number;
   private readonly batchSize: number;
+  private readonly recorder: WebhookAttemptRecorder;
+  private readonly lanes = new Set<Promise<void>>();
   private running = false;
   private loopDone: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  private readonly streak: FailureStreak;
+  /** Set by a failed lane: how long the loop waits before it claims again. */
+  private failurePause = 0;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -58,6 +72,8 @@ export class WebhookSender {
     this.leaseSeconds = options.leaseSeconds ?? 120;
     this.concurrency = options.concurrency ?? 16;
     this.batchSize = options.batchSize ?? 100;
+    this.recorder = new WebhookAttemptRecorder(ctx, webhooks, this.nodeId, this.leaseSeconds);
+    this.streak = new FailureStreak("webhook sender", ctx.logger);
   }
 
   start(): void {
@@ -85,28 +101,45 @@ export class WebhookSender {
     setTimeout(() => this.wake(), 5).unref();
   }
 
-  /** One round: lease due subscriptions, send their deliveries. Returns whether more may be waiting. */
-  async runOnce(): Promise<boolean> {
-    await this.webhooks.refreshHostSettings();
-    const hooks = await this.claim();
-    const more = await Promise.all(hooks.map((h) => this.serve(h)));
-    return more.some(Boolean) || hooks.length === this.concurrency;
-  }
-
   private async loop(): Promise<void> {
-    const streak = new FailureStreak("webhook sender", this.ctx.logger);
     while (this.running) {
-      let again = false;
       let pause = this.pollMs;
       this.woken = false;
       try {
-        again = await this.runOnce();
-        streak.succeeded();
+        const free = this.concurrency - this.lanes.size;
+        if (free > 0) {
+          await this.webhooks.refreshHostSettings();
+          for (const hook of await this.claim(free)) this.startLane(hook);
+        }
+        if (this.failurePause === 0) this.streak.succeeded();
       } catch (error) {
-        pause = streak.failed(error, this.pollMs);
+        pause = this.streak.failed(error, this.pollMs);
       }
-      if (!again && !this.woken && this.running) await this.sleep(pause);
+      // A lane that failed (its database work) asks for the streak's backoff, not an instant retry.
+      pause = Math.max(pause, this.failurePause);
+      if (this.failurePause > 0) this.woken = false;
+      this.failurePause = 0;
+      if (!this.woken && this.running) await this.sleep(pause);
     }
+    await Promise.all(this.lanes);
+  }
+
+  /**
+   * Serves a leased subscription; when the lane ends, the loop looks for the next due
+   * subscription at once — unless the lane failed, then after the failure streak's backoff.
+   */
+  private startLane(hook: WebhookRow): void {
+    let failed = false;
+    const lane = this.serve(hook)
+      .catch((error: unknown) => {
+        failed = true;
+        this.failurePause = this.streak.failed(error, this.pollMs);
+      })
+      .finally(() => {
+        this.lanes.delete(lane);
+        if (!failed) this.wake();
+      });
+    this.lanes.add(lane);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -124,11 +157,12 @@ export class WebhookSender {
   }
 
   /**
-   * Leases up to `concurrency` subscriptions whose oldest pending delivery is due, in one
-   * statement: enabled, not paused by the circuit breaker, not leased by a live sender. The head
-   * test uses the (webhook_id, status, id) index: the oldest pending id, then its due time.
+   * Leases up to `limit` subscriptions whose oldest pending delivery is due, in one statement:
+   * enabled, not paused by the circuit breaker, not leased by a live sender (this node's lanes
+   * hold theirs). The head test uses the (webhook_id, status, id) index: the oldest pending id,
+   * then its due time.
    */
-  private async claim(): Promise<WebhookRow[]> {
+  private async claim(limit: number): Promise<WebhookRow[]> {
     const now = this.ctx.clock.now();
     const nowIso = now.toISOString();
     const free = sql<boolean>`(locked_until is null or locked_until < ${nowIso})`;
@@ -148,7 +182,7 @@ export class WebhookSender {
             ) and d.next_attempt_at <= ${nowIso})`,
           )
           .orderBy("w.id")
-          .limit(this.concurrency)
+          .limit(limit)
           .$if(this.ctx.dialect.name === "postgres", (q) => q.forUpdate().skipLocked()),
       )
       .where(free)
@@ -156,43 +190,60 @@ export class WebhookSender {
       .execute();
   }
 
-  /** Sends a leased subscription's due deliveries in order; returns whether a full batch went out. */
-  private async serve(leased: WebhookRow): Promise<boolean> {
+  /** The subscription's pending deliveries after `afterId`, oldest first. */
+  private pending(hookId: number, afterId: number): Promise<WebhookDeliveryRow[]> {
+    return this.ctx.db
+      .selectFrom("webhook_deliveries")
+      .selectAll()
+      .where("webhook_id", "=", hookId)
+      .where("status", "=", WebhookDeliveryStatus.pending)
+      .where("id", ">", afterId)
+      .orderBy("id")
+      .limit(this.batchSize)
+      .execute();
+  }
+
+  /**
+   * A lane: sends a leased subscription's due deliveries in order until none is left, one fails,
+   * the lease is lost, or half the lease has passed (then the lease is given back and taken
+   * again, so a busy subscription also picks up redeliveries of older deliveries).
+   */
+  private async serve(leased: WebhookRow): Promise<void> {
     let hook = leased;
     const started = Date.now();
-    let sent = 0;
+    // Decrypted once per lane, not per delivery (the lane sends with the settings it leased).
+    const secret = this.webhooks.secretOf(hook);
+    // Posted deliveries whose records are not committed yet (at most inFlightPerSubscription).
+    const unrecorded: Promise<boolean>[] = [];
     try {
-      const due = await this.ctx.db
-        .selectFrom("webhook_deliveries")
-        .selectAll()
-        .where("webhook_id", "=", hook.id)
-        .where("status", "=", WebhookDeliveryStatus.pending)
-        .orderBy("id")
-        .limit(this.batchSize)
-        .execute();
-      // Pipelined: the POST of a delivery overlaps the record of the one before it, and records
-      // of all subscriptions are committed together (group commit), so the database adds little
-      // to the time of the POSTs. At most `pipelineDepth` posted deliveries per subscription are unrecorded.
-      const unrecorded: Promise<boolean>[] = [];
-      for (const delivery of due) {
-        if (!this.running) break;
-        if (delivery.next_attempt_at > this.ctx.clock.now().toISOString()) break;
-        // Stay well inside the lease: another node takes the subscription over once it ends.
-        if (Date.now() - started > (this.leaseSeconds * 1000) / 2) break;
-        const result = await this.webhooks.client.post(this.webhooks.request(hook, delivery));
-        sent += 1;
-        const recorded = this.record(hook, delivery, result);
-        unrecorded.push(recorded);
-        if (unrecorded.length >= pipelineDepth && !(await unrecorded.shift())) {
-          await Promise.all(unrecorded);
-          return false;
+      let batch = await this.pending(hook.id, 0);
+      let going = true;
+      while (going && batch.length > 0) {
+        const lastId = (batch[batch.length - 1] as WebhookDeliveryRow).id;
+        // The next batch is read while this one is posted, so the lane never waits for the database between batches.
+        const next = batch.length === this.batchSize ? this.pending(hook.id, lastId) : null;
+        next?.catch(() => {});
+        for (const delivery of batch) {
+          going =
+            this.running &&
+            delivery.next_attempt_at <= this.ctx.clock.now().toISOString() &&
+            // Stay well inside the lease: another node takes the subscription over once it ends.
+            Date.now() - started <= (this.leaseSeconds * 1000) / 2;
+          if (!going) break;
+          const result = await this.webhooks.client.post(this.webhooks.request(hook, delivery, secret));
+          unrecorded.push(this.recorder.record(hook, delivery, result));
+          // Lease lost (another node took over and sends from here): stop.
+          if (unrecorded.length >= inFlightPerSubscription) going = await (unrecorded.shift() as Promise<boolean>);
+          if (!result.ok) going = false;
+          if (!going) break;
+          if (hook.consecutive_failures > 0 || hook.paused_until)
+            hook = { ...hook, consecutive_failures: 0, paused_until: null };
         }
-        if (!result.ok) break;
-        if (hook.consecutive_failures > 0 || hook.paused_until)
-          hook = { ...hook, consecutive_failures: 0, paused_until: null };
+        batch = going && next ? await next : [];
       }
-      if (!(await Promise.all(unrecorded)).every(Boolean)) return false;
     } finally {
+      // The lease is given back only after every record is committed (or failed).
+      await Promise.allSettled(unrecorded);
       await this.ctx.db
         .updateTable("webhooks")
         .set({ locked_by: null, locked_until: null })
@@ -200,84 +251,6 @@ export class WebhookSender {
         .where("locked_by", "=", this.nodeId)
         .execute()
         .catch((error: unknown) => this.ctx.logger.warn({ err: error }, "could not release a webhook lease"));
-    }
-    return sent === this.batchSize;
-  }
-
-  private queued: {
-    hook: WebhookRow;
-    delivery: WebhookDeliveryRow;
-    result: AttemptResult;
-    done: (held: boolean) => void;
-    fail: (error: unknown) => void;
-  }[] = [];
-  private flushing = false;
-  private flushTimer: NodeJS.Timeout | null = null;
-
-  /**
-   * Records an attempt; resolves true if this node still held the subscription's lease (else
-   * another node took over and will send the delivery again; the outcome is dropped). Attempts
-   * that arrive while a commit runs are written together by the next one.
-   */
-  private record(hook: WebhookRow, delivery: WebhookDeliveryRow, result: AttemptResult): Promise<boolean> {
-    return new Promise((done, fail) => {
-      this.queued.push({ hook, delivery, result, done, fail });
-      // A few milliseconds' wait gathers the records of all subscriptions into one commit (the
-      // POSTs carry on meanwhile); on SQLite every commit also blocks the event loop.
-      if (!this.flushing && !this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), groupCommitMs);
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushTimer = null;
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queued.length > 0) {
-        const batch = this.queued.splice(0);
-        try {
-          const held = await this.write(batch);
-          for (const r of batch) r.done(held.has(r.hook.id));
-        } catch (error) {
-          for (const r of batch) r.fail(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  /**
-   * One transaction: renews the leases this node still holds and records the attempts of those
-   * subscriptions. A briefly unavailable database is waited for, for up to half the lease, so
-   * that an outage does not turn every delivered POST into a duplicate.
-   */
-  private async write(batch: { hook: WebhookRow; delivery: WebhookDeliveryRow; result: AttemptResult }[]) {
-    const giveUpAt = Date.now() + (this.leaseSeconds * 1000) / 2;
-    const hookIds = [...new Set(batch.map((r) => r.hook.id))];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.ctx.db.transaction().execute(async (tx) => {
-          const renewed = await tx
-            .updateTable("webhooks")
-            .set({ locked_until: addSeconds(this.ctx.clock.now(), this.leaseSeconds).toISOString() })
-            .where("id", "in", hookIds)
-            .where("locked_by", "=", this.nodeId)
-            .returning("id")
-            .execute();
-          const held = new Set(renewed.map((r) => r.id));
-          const mine = batch.filter((r) => held.has(r.hook.id));
-          await this.webhooks.recordSuccesses(
-            tx,
-            mine.filter((r) => r.result.ok),
-          );
-          for (const r of mine) if (!r.result.ok) await this.webhooks.recordAttempt(tx, r.hook, r.delivery, r.result);
-          return held;
-        });
-      } catch (error) {
-        if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) throw error;
-        await sleep(Math.min(5000, 100 * 2 ** attempt));
-      }
     }
   }
 }

@@ -34,7 +34,8 @@ export async function adminCommand(
       const changed =
         (await services.emailSettings.reencryptSecrets()) +
         (await services.assets.reencryptSecrets()) +
-        (await services.buckets.reencryptSecrets());
+        (await services.buckets.reencryptSecrets()) +
+        (await services.webhooks.reencryptSecrets());
       process.stdout.write(`Re-encrypted ${changed} secret(s) under the current master key.\n`);
       return 0;
     }

@@ -87,7 +87,7 @@ async function serve(config: ReturnType<typeof parseConfig>): Promise<number> {
   if (server.generatedAdminPassword) {
     lines.push(
       `  with the generated password: ${server.generatedAdminPassword}`,
-      "  (shown once; change it under Profile)",
+      "  (shown once: at the first sign-in you choose your own password and give an e-mail address)",
     );
   } else {
     lines.push("  with its password (DIRIGENT_ADMIN_PASSWORD, or the one printed at first start).");

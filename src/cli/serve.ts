@@ -55,12 +55,13 @@ export async function startServer(
       masterKey,
     );
     const password = config.adminPassword ?? generatePassword();
-    const created = await services.administrators.bootstrap(password);
+    const created = await services.administrators.bootstrap(password, { mustChangePassword: !config.adminPassword });
     const app = await buildApp({ config, logger, services, ...(options.webRoot && { webRoot: options.webRoot }) });
     await app.listen({ port: config.port, host: config.host });
     const bus = await storage.openBus(services.robotHub.nodeId);
     services.robotEvents.connectBus(bus);
     services.requestCache.connect(writesOf(storage.db), bus);
+    services.changes.connect(bus);
     // This node's row in cluster_nodes, before robots connect (see startBackground's "cluster-node").
     await services.machines.beatNode(services.robotHub.nodeId);
     const background = startBackground(config, services, logger);
@@ -103,6 +104,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     ? new Mailer(services.ctx, services.emailSettings, services.masterKey, (l) => services.notifications.onWake(l), {
         pollMs: config.mailPollMs,
         leaseSeconds: config.mailLeaseSeconds,
+        deliveryAlerts: services.emailDeliveryAlerts,
       })
     : null;
   mailer?.start();

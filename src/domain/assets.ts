@@ -1,3 +1,4 @@
+import type { AssetValueView } from "../shared/api/assets.js";
 import { AssetType, assetLimits } from "../shared/assets.js";
 import type { FieldError } from "../shared/problem-types.js";
 import { ValidationError } from "./errors.js";
@@ -11,7 +12,7 @@ export interface CredentialValue {
 export type AssetValue = string | boolean | number | CredentialValue;
 
 /** What a reader other than a running job sees of a value: a credential's password never leaves. */
-export type AssetValueView = string | boolean | number | { username: string; hasPassword: boolean };
+export type { AssetValueView };
 
 const hasNul = (s: string) => s.includes("\0");
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user names are refused with any control character.

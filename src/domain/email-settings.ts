@@ -1,70 +1,12 @@
-import { z } from "zod";
+import { type EmailSettings, type Provider, TlsMode } from "../shared/api/email.js";
 
-/**
- * SMTP settings of the host or of one organization (EMAIL.md §1): the seed's fields in the
- * seed's order, then the extras. Secrets (SMTP password, OAuth client secret) are not part of
- * this object: they are stored encrypted beside it and never read back.
- */
-export const TlsMode = { auto: "auto", starttls: "starttls", implicit: "implicit" } as const;
-export type TlsMode = (typeof TlsMode)[keyof typeof TlsMode];
-
-export const providers = ["custom", "gmail", "microsoft365", "ses", "sendgrid", "mailgun"] as const;
-export type Provider = (typeof providers)[number];
-
-const noLineBreaks = /^[^\r\n]*$/;
-const headerSafe = (max: number) =>
-  z.string().max(max, `must be at most ${max} characters`).regex(noLineBreaks, "must not contain line breaks");
-/** A host name or an IPv4/IPv6 address. */
-const hostPattern =
-  /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))*|\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9A-Fa-f:]+\]?)$/;
-const address = z
-  .string()
-  .trim()
-  .max(254)
-  .regex(noLineBreaks, "must not contain line breaks")
-  .pipe(z.email("must be a valid e-mail address"));
-
-export const emailSettingsSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** SMTP Host: IP address or domain name of the server. */
-    smtpHost: z.string().trim().max(253).regex(hostPattern, "must be a host name or an IP address").or(z.literal("")),
-    /** SMTP Domain: authentication domain; when set, the login is `DOMAIN\username`. */
-    smtpDomain: headerSafe(253).trim().nullable(),
-    smtpPort: z.number().int().min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535"),
-    smtpUsername: headerSafe(254).trim().nullable(),
-    fromAddress: address.or(z.literal("")),
-    fromDisplayName: headerSafe(256).nullable(),
-    /** Enable Secure Connection: TLS required and the certificate must be valid for the host. */
-    secureConnection: z.boolean(),
-    tlsMode: z.enum([TlsMode.auto, TlsMode.starttls, TlsMode.implicit]),
-    /** A CA certificate (PEM) trusted in addition to the system store, for private relays. */
-    caCertificatePem: z
-      .string()
-      .max(65_536)
-      .regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, "must be a PEM certificate")
-      .nullable(),
-    /** Name to verify the server's certificate against, when it differs from SMTP Host. */
-    tlsServername: z.string().trim().max(253).regex(hostPattern, "must be a host name").nullable(),
-    /** Dangerous: accept any certificate. Shown in red and audited. */
-    allowInvalidCertificates: z.boolean(),
-    replyTo: address.nullable(),
-    /** Envelope sender (Return-Path) when it must differ from From. */
-    envelopeSender: address.nullable(),
-    connectionTimeoutMs: z.number().int().min(1000).max(300_000),
-    greetingTimeoutMs: z.number().int().min(1000).max(300_000),
-    socketTimeoutMs: z.number().int().min(1000).max(600_000),
-    /** Messages per minute at most through these settings; null = no limit. */
-    rateLimitPerMinute: z.number().int().min(1).max(100_000).nullable(),
-    authMethod: z.enum(["password", "oauth2"]),
-    oauthTokenUrl: z.url("must be a URL").max(2000).nullable(),
-    oauthClientId: headerSafe(500).nullable(),
-    oauthScope: headerSafe(1000).nullable(),
-    provider: z.enum(providers),
-  })
-  .strict();
-
-export type EmailSettings = z.infer<typeof emailSettingsSchema>;
+export {
+  type EmailSettings,
+  emailSettingsSchema,
+  type Provider,
+  providers,
+  TlsMode,
+} from "../shared/api/email.js";
 
 export const defaultEmailSettings: EmailSettings = Object.freeze({
   enabled: false,

@@ -66,6 +66,8 @@ export class MaintenanceError extends AppError {
   constructor(
     readonly retryAfterSeconds: number,
     scope: "host" | "tenant",
+    /** The end the administrator announced (ISO 8601), when there is one still ahead. */
+    expectedEndAt: string | null = null,
   ) {
     super(
       503,
@@ -74,7 +76,7 @@ export class MaintenanceError extends AppError {
       scope === "host"
         ? "Dirigent is under maintenance. Please try again later."
         : "This tenant is under maintenance. Please try again later.",
-      { scope },
+      { scope, expectedEndAt },
     );
   }
 }

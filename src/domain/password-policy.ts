@@ -1,21 +1,4 @@
-import { z } from "zod";
-
-/** Host-wide rules for passwords and login lock-out (host portal → Security settings). */
-export const securitySettingsSchema = z
-  .object({
-    passwordMinLength: z.number().int().min(8).max(128),
-    passwordRequireUppercase: z.boolean(),
-    passwordRequireLowercase: z.boolean(),
-    passwordRequireDigit: z.boolean(),
-    passwordRequireSymbol: z.boolean(),
-    /** Failed logins in a row after which an account is locked. */
-    lockoutThreshold: z.number().int().min(1).max(100),
-    /** How long a locked account stays locked. */
-    lockoutMinutes: z.number().int().min(1).max(1440),
-  })
-  .strict();
-
-export type SecuritySettings = z.infer<typeof securitySettingsSchema>;
+import { maxPasswordLength, type SecuritySettings } from "../shared/api/auth.js";
 
 export const defaultSecuritySettings: SecuritySettings = Object.freeze({
   passwordMinLength: 10,
@@ -26,9 +9,6 @@ export const defaultSecuritySettings: SecuritySettings = Object.freeze({
   lockoutThreshold: 5,
   lockoutMinutes: 15,
 });
-
-/** Longest password accepted: argon2 handles more, but unbounded input is a denial-of-service lever. */
-export const maxPasswordLength = 256;
 
 /** Returns every rule the password breaks, as sentences for the field error (empty = acceptable). */
 export function passwordProblems(password: string, policy: SecuritySettings): string[] {

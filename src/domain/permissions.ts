@@ -16,6 +16,7 @@ export const tenantResources = [
   "settings",
   "audit",
   "alerts",
+  "webhooks",
 ] as const;
 /** Resources whose permissions are granted per folder (and inherited by subfolders). */
 export const folderResources = [

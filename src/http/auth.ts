@@ -77,7 +77,27 @@ export function requireAuth(services: Services) {
     }
     request.auth = auth;
     if (auth.principal.kind === "user") await services.maintenance.assertUserMayProceed();
+    if (auth.principal.kind === "admin" && auth.principal.setupRequired) assertAllowedBeforeSetup(request);
   };
+}
+
+/** What the bootstrap administrator may do before choosing a password: see itself, set up, sign out. */
+const allowedBeforeSetup = new Set([
+  "GET /api/v1/me",
+  "PATCH /api/v1/me",
+  "POST /api/v1/me/setup",
+  "GET /api/v1/auth/session",
+  "POST /api/v1/auth/logout",
+]);
+
+function assertAllowedBeforeSetup(request: FastifyRequest): void {
+  if (allowedBeforeSetup.has(`${request.method} ${request.routeOptions.url}`)) return;
+  throw new AppError(
+    403,
+    ProblemType.setupRequired,
+    "Setup required",
+    "Choose a new password and give an e-mail address first.",
+  );
 }
 
 /** A preHandler (after requireAuth) that admits system administrators only. */

@@ -10,18 +10,7 @@ import { maxBucketPathLength } from "../shared/buckets.js";
  */
 
 /** A file's metadata as the API shows it. */
-export const bucketFileSchema = z.object({
-  path: z.string(),
-  size: z.number(),
-  modifiedAt: z.string(),
-  contentType: z.string(),
-});
-
-export const fileListingSchema = z.object({
-  items: z.array(bucketFileSchema),
-  directories: z.array(z.string()),
-  nextCursor: z.string().nullable(),
-});
+export { bucketFileSchema, fileListingSchema } from "../shared/api/buckets.js";
 
 const noControl = (s: string) => !/\p{Cc}/u.test(s);
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { ValidationError } from "../domain/errors.js";
 import type { FieldError } from "../shared/problem-types.js";
+import { invalidInputDetail } from "./problem.js";
 
 /** Nesting beyond this is not scanned further (bodies are at most 256 KiB; JSON this deep is not ours). */
 const maxDepth = 64;
@@ -15,7 +16,7 @@ const maxDepth = 64;
 export function installInputGuard(app: FastifyInstance): void {
   app.addHook("preValidation", async (request) => {
     const errors: FieldError[] = [];
-    let where = "input";
+    let where: string | undefined;
     for (const [context, value] of [
       ["params", request.params],
       ["querystring", request.query],
@@ -23,9 +24,9 @@ export function installInputGuard(app: FastifyInstance): void {
     ] as const) {
       const before = errors.length;
       collectNul(value, "", errors, 0);
-      if (errors.length > before && where === "input") where = context;
+      if (errors.length > before && where === undefined) where = context;
     }
-    if (errors.length > 0) throw new ValidationError(errors, `The request ${where} is invalid.`);
+    if (errors.length > 0) throw new ValidationError(errors, invalidInputDetail(where));
   });
 }
 

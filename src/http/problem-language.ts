@@ -32,6 +32,7 @@ const germanTitles: Record<ProblemType, string> = {
   [ProblemType.authenticationRequired]: "Anmeldung erforderlich",
   [ProblemType.forbidden]: "Nicht erlaubt",
   [ProblemType.csrfFailed]: "Sicherheitsprüfung fehlgeschlagen",
+  [ProblemType.setupRequired]: "Einrichtung erforderlich",
   [ProblemType.notFound]: "Nicht gefunden",
   [ProblemType.conflict]: "Konflikt",
   [ProblemType.alreadyExists]: "Existiert bereits",
@@ -95,6 +96,8 @@ const germanDetails: Record<string, string> = {
     "Dieser Mandant wird gerade gewartet. Bitte versuchen Sie es später erneut.",
   "This tenant is disabled.": "Dieser Mandant ist deaktiviert.",
   "Reload the page and try again.": "Laden Sie die Seite neu und versuchen Sie es erneut.",
+  "Choose a new password and give an e-mail address first.":
+    "Wählen Sie zuerst ein neues Passwort und geben Sie eine E-Mail-Adresse an.",
   "This link is not valid.": "Dieser Link ist ungültig.",
   "This link has expired; ask for a new one.": "Dieser Link ist abgelaufen; fordern Sie einen neuen an.",
   "The job changed meanwhile; reload it.": "Der Job wurde inzwischen geändert; laden Sie ihn neu.",

@@ -163,7 +163,7 @@ interface ZodValidationItem {
 }
 
 /** Says in words which part of the request is invalid ("params" and "querystring" are not English). */
-function invalidInputDetail(context: string | undefined): string {
+export function invalidInputDetail(context: string | undefined): string {
   if (context === "params") return "The path parameters are invalid.";
   if (context === "querystring") return "The query string is invalid.";
   if (context === "headers") return "The request headers are invalid.";

@@ -6,6 +6,7 @@ import { ProblemType } from "../shared/problem-types.js";
 import type { Db } from "../storage/database.js";
 import type { DialectHelpers } from "../storage/dialect.js";
 import type { PrincipalKind } from "../storage/schema.js";
+import type { TenantChanges } from "./changes/tenant-changes.js";
 import type { DomainEvents } from "./events/domain-events.js";
 
 /** What every service is built with. */
@@ -17,6 +18,8 @@ export interface ServiceContext {
   logger: Logger;
   /** Domain events, told inside the transaction that made them (set by createServices). */
   events?: DomainEvents;
+  /** The tenant change feed of the live pages (set by createServices). */
+  changes?: TenantChanges;
 }
 
 /** Who performs an action, and from where: written into every audit row. */

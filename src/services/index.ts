@@ -1,9 +1,11 @@
 import type { MasterKey } from "../platform/master-key.js";
 import { jobReason } from "../shared/job-reasons.js";
+import { writesOf } from "../storage/database.js";
 import { AccessService } from "./access/access-service.js";
 import { RequestCache } from "./access/request-cache.js";
 import { AlertDigests } from "./alerts/alert-digests.js";
 import { AlertService } from "./alerts/alert-service.js";
+import { EmailDeliveryAlerts } from "./alerts/email-delivery-alerts.js";
 import { AnnouncementService } from "./announcements/announcement-service.js";
 import { AssetService } from "./assets/asset-service.js";
 import { AssetVault } from "./assets/asset-vault.js";
@@ -12,6 +14,7 @@ import { AuditService } from "./audit/audit-service.js";
 import { BucketFileService } from "./buckets/bucket-file-service.js";
 import { BucketLinks } from "./buckets/bucket-links.js";
 import { BucketService } from "./buckets/bucket-service.js";
+import { TenantChanges } from "./changes/tenant-changes.js";
 import type { ServiceContext } from "./context.js";
 import { EmailSettingsService } from "./email/email-settings-service.js";
 import { NotificationService } from "./email/notification-service.js";
@@ -58,12 +61,15 @@ export type Services = ReturnType<typeof createServices>;
 /** Wires the services together; the one place that knows their dependencies. */
 export function createServices(base: ServiceContext, masterKey: MasterKey) {
   const events = new DomainEvents();
-  const ctx: ServiceContext = { ...base, events };
+  const changes = new TenantChanges(writesOf(base.db));
+  // First: what a domain event changed is noted for the live pages (told once it commits).
+  events.on(async (_db, event) => changes.noteEvent(event));
+  const ctx: ServiceContext = { ...base, events, changes };
   const audit = new AuditService(ctx);
   const notifications = new NotificationService(ctx, masterKey);
   const emailSettings = new EmailSettingsService(ctx, audit, masterKey, new OAuthTokens());
-  const security = new SecuritySettingsService(ctx, audit);
   const requestCache = new RequestCache(ctx.config.authCacheSeconds * 1000, ctx.logger);
+  const security = new SecuritySettingsService(ctx, audit, requestCache);
   const maintenance = new MaintenanceService(ctx, audit, notifications, requestCache);
   const auth = new AuthService(ctx, audit, security, maintenance, requestCache);
   const accountLinks = new AccountLinksService(ctx, audit, auth, notifications, emailSettings);
@@ -92,6 +98,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     ctx,
     masterKey,
     events,
+    changes,
     requestCache,
     readiness: new ReadinessService(ctx),
     audit,
@@ -114,6 +121,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     robotHub,
     machines,
     alerts,
+    emailDeliveryAlerts: new EmailDeliveryAlerts(ctx, alerts),
     alertDigests,
     packages,
     processes,
@@ -134,7 +142,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
     triggerFiring: new TriggerFiring(ctx, audit, jobs, triggers, alerts),
     triggerAlerts: new TriggerAlerts(ctx, alerts),
     httpTriggers: new HttpTriggers(ctx, audit, jobs),
-    queueTriggers: new QueueTriggers(ctx, audit, jobs, queueServices.queues),
+    queueTriggers: new QueueTriggers(ctx, audit, jobs, queueServices.queues, alerts),
     triggerBulk: new TriggerBulk(ctx, audit, () => triggers.notifyChanged()),
     webhooks,
     ...monitoring,

@@ -1,3 +1,5 @@
+import { isSingular } from "./plural.js";
+import { triggerReasonText } from "./trigger-reasons.js";
 /** Alert severities, lowest first (orchestrator-spec §1.6; Success is not used yet). */
 export const alertSeverities = ["info", "warn", "error", "fatal"] as const;
 export type AlertSeverity = (typeof alertSeverities)[number];
@@ -55,7 +57,7 @@ export const alertCatalogue: readonly AlertKind[] = [
   { kind: "robot-disconnected", component: "robots", severity: "warn", raised: true },
   { kind: "robot-unresponsive", component: "robots", severity: "error", raised: true },
   { kind: "trigger-disabled", component: "triggers", severity: "error", raised: true },
-  { kind: "trigger-failed", component: "triggers", severity: "error", raised: false },
+  { kind: "trigger-failed", component: "triggers", severity: "error", raised: true },
   { kind: "queue-item-failed", component: "queues", severity: "error", raised: true },
   { kind: "queue-items-abandoned", component: "queues", severity: "warn", raised: true },
   { kind: "queue-sla-at-risk", component: "queues", severity: "warn", raised: true },
@@ -63,7 +65,7 @@ export const alertCatalogue: readonly AlertKind[] = [
   { kind: "license-expiring", component: "system", severity: "warn", raised: true },
   { kind: "license-expired", component: "system", severity: "error", raised: true },
   { kind: "webhook-paused", component: "webhooks", severity: "error", raised: true },
-  { kind: "email-delivery-failing", component: "system", severity: "error", raised: false },
+  { kind: "email-delivery-failing", component: "system", severity: "error", raised: true },
 ];
 
 /**
@@ -108,6 +110,9 @@ export type AlertDetails = Record<string, string | number | null>;
 
 type Locale = "en" | "de";
 const text = (d: AlertDetails, key: string) => String(d[key] ?? "");
+/** A trigger's reason: from its code in the reader's language, or the English text of older alerts. */
+const coded = (d: AlertDetails, locale: Locale) =>
+  (typeof d.reasonCode === "string" ? triggerReasonText(d.reasonCode, d, locale) : null) ?? text(d, "reason");
 
 const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
   "job-faulted": {
@@ -115,8 +120,18 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
     de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} ist fehlgeschlagen: ${text(d, "error")}`,
   },
   "trigger-disabled": {
-    en: (d) => `Trigger ${text(d, "triggerName")} was disabled: ${text(d, "reason")}`,
-    de: (d) => `Trigger ${text(d, "triggerName")} wurde deaktiviert: ${text(d, "reason")}`,
+    en: (d) => `Trigger ${text(d, "triggerName")} was disabled: ${coded(d, "en")}`,
+    de: (d) => `Trigger ${text(d, "triggerName")} wurde deaktiviert: ${coded(d, "de")}`,
+  },
+  "trigger-failed": {
+    en: (d) => `Trigger ${text(d, "triggerName")} could not start its job: ${text(d, "reason")}`,
+    de: (d) => `Trigger ${text(d, "triggerName")} konnte seinen Job nicht starten: ${text(d, "reason")}`,
+  },
+  "email-delivery-failing": {
+    en: (d) =>
+      `E-mail delivery of ${text(d, "orgName")} is failing: ${text(d, "failures")} sends in a row failed. Last error: ${text(d, "error")}`,
+    de: (d) =>
+      `Die E-Mail-Zustellung von ${text(d, "orgName")} schlägt fehl: ${text(d, "failures")} Sendungen in Folge sind fehlgeschlagen. Letzter Fehler: ${text(d, "error")}`,
   },
   "trigger-job-overdue": {
     en: (d) =>
@@ -152,30 +167,48 @@ const sentences: Record<string, Record<Locale, (d: AlertDetails) => string>> = {
       `Element ${text(d, "itemId")} der Warteschlange ${text(d, "queueName")} ist nach dem letzten Versuch fehlgeschlagen: ${text(d, "reason")}`,
   },
   "queue-items-abandoned": {
-    en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} were abandoned (in progress too long).`,
+    en: (d) =>
+      isSingular("en", d.count)
+        ? `${text(d, "count")} item of queue ${text(d, "queueName")} was abandoned (in progress too long).`
+        : `${text(d, "count")} items of queue ${text(d, "queueName")} were abandoned (in progress too long).`,
     de: (d) =>
-      `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} wurden aufgegeben (zu lange in Bearbeitung).`,
+      isSingular("de", d.count)
+        ? `${text(d, "count")} Element der Warteschlange ${text(d, "queueName")} wurde aufgegeben (zu lange in Bearbeitung).`
+        : `${text(d, "count")} Elemente der Warteschlange ${text(d, "queueName")} wurden aufgegeben (zu lange in Bearbeitung).`,
   },
   "queue-sla-at-risk": {
-    en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} are at risk of missing their SLA.`,
-    de: (d) => `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} drohen ihr SLA zu verfehlen.`,
+    en: (d) =>
+      isSingular("en", d.count)
+        ? `${text(d, "count")} item of queue ${text(d, "queueName")} is at risk of missing its SLA.`
+        : `${text(d, "count")} items of queue ${text(d, "queueName")} are at risk of missing their SLA.`,
+    de: (d) =>
+      isSingular("de", d.count)
+        ? `${text(d, "count")} Element der Warteschlange ${text(d, "queueName")} droht sein SLA zu verfehlen.`
+        : `${text(d, "count")} Elemente der Warteschlange ${text(d, "queueName")} drohen ihr SLA zu verfehlen.`,
   },
   "job-stopped": {
     en: (d) => `Job ${text(d, "jobId")} of ${text(d, "processName")} was stopped.`,
     de: (d) => `Job ${text(d, "jobId")} von ${text(d, "processName")} wurde gestoppt.`,
   },
   "license-expiring": {
-    en: (d) => `The license of tenant ${text(d, "tenantName")} expires in ${text(d, "days")} day(s).`,
-    de: (d) => `Die Lizenz des Mandanten ${text(d, "tenantName")} läuft in ${text(d, "days")} Tag(en) ab.`,
+    en: (d) =>
+      `The license of tenant ${text(d, "tenantName")} expires in ${text(d, "days")} ${isSingular("en", d.days) ? "day" : "days"}.`,
+    de: (d) =>
+      `Die Lizenz des Mandanten ${text(d, "tenantName")} läuft in ${text(d, "days")} ${isSingular("de", d.days) ? "Tag" : "Tagen"} ab.`,
   },
   "license-expired": {
     en: (d) => `The license of tenant ${text(d, "tenantName")} has expired.`,
     de: (d) => `Die Lizenz des Mandanten ${text(d, "tenantName")} ist abgelaufen.`,
   },
   "queue-sla-breached": {
-    en: (d) => `${text(d, "count")} item(s) of queue ${text(d, "queueName")} missed their SLA deadline.`,
+    en: (d) =>
+      isSingular("en", d.count)
+        ? `${text(d, "count")} item of queue ${text(d, "queueName")} missed its SLA deadline.`
+        : `${text(d, "count")} items of queue ${text(d, "queueName")} missed their SLA deadline.`,
     de: (d) =>
-      `${text(d, "count")} Element(e) der Warteschlange ${text(d, "queueName")} haben ihre SLA-Frist verfehlt.`,
+      isSingular("de", d.count)
+        ? `${text(d, "count")} Element der Warteschlange ${text(d, "queueName")} hat seine SLA-Frist verfehlt.`
+        : `${text(d, "count")} Elemente der Warteschlange ${text(d, "queueName")} haben ihre SLA-Frist verfehlt.`,
   },
 };
 

@@ -1,3 +1,6 @@
+import type { z } from "zod";
+import type { principalSchema } from "./api/auth.js";
+
 /** Account and organization states and roles shared by the server and the UI. */
 export const AccountStatus = { active: "active", disabled: "disabled" } as const;
 export type AccountStatus = (typeof AccountStatus)[keyof typeof AccountStatus];
@@ -9,15 +12,9 @@ export const Locale = { en: "en", de: "de" } as const;
 export type Locale = (typeof Locale)[keyof typeof Locale];
 export const locales = Object.values(Locale);
 
-/** Who is calling: a system administrator (host level) or a user of one organization. */
-export type Principal =
-  | { kind: "admin"; id: number; username: string; name: string; email: string | null; locale: Locale }
-  | {
-      kind: "user";
-      id: number;
-      email: string;
-      name: string;
-      role: OrgRole;
-      locale: Locale;
-      organization: { id: number; slug: string; name: string };
-    };
+/**
+ * Who is calling: a system administrator (host level) or a user of one organization. The shape is
+ * the API's (`principalSchema`); an administrator's `setupRequired` is present while the account
+ * must choose a password and give an e-mail address (the bootstrap administrator).
+ */
+export type Principal = z.infer<typeof principalSchema>;

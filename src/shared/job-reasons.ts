@@ -1,3 +1,5 @@
+import { isSingular } from "./plural.js";
+
 /**
  * Why a job moved to a state, as a code plus the values its sentence is made of (like alerts, see
  * alerts.ts): the timeline stores both, and every reader sees the sentence in their language.
@@ -26,9 +28,9 @@ const sentences = {
   },
   "started-queue-trigger": {
     en: (p: JobReasonParams) =>
-      `Started by queue trigger "${v(p, "trigger")}" (${v(p, "waiting")} item(s) waiting, ${v(p, "open")} job(s) open)`,
+      `Started by queue trigger "${v(p, "trigger")}" (${v(p, "waiting")} ${isSingular("en", p.waiting) ? "item" : "items"} waiting, ${v(p, "open")} ${isSingular("en", p.open) ? "job" : "jobs"} open)`,
     de: (p: JobReasonParams) =>
-      `Vom Warteschlangen-Trigger „${v(p, "trigger")}“ gestartet (${v(p, "waiting")} Element(e) wartend, ${v(p, "open")} Job(s) offen)`,
+      `Vom Warteschlangen-Trigger „${v(p, "trigger")}“ gestartet (${v(p, "waiting")} ${isSingular("de", p.waiting) ? "Element" : "Elemente"} wartend, ${v(p, "open")} ${isSingular("de", p.open) ? "Job" : "Jobs"} offen)`,
   },
   "started-http-trigger": {
     en: (p: JobReasonParams) => `Called at ${v(p, "method")} triggers/http/${v(p, "slug")} by ${v(p, "actor")}`,

@@ -10,6 +10,8 @@ export const ProblemType = {
   authenticationRequired: "authentication-required",
   forbidden: "forbidden",
   csrfFailed: "csrf-failed",
+  /** The bootstrap administrator must choose a password and give an e-mail address first (POST /me/setup). */
+  setupRequired: "setup-required",
   notFound: "not-found",
   conflict: "conflict",
   alreadyExists: "already-exists",

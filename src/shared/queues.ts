@@ -97,11 +97,13 @@ export const queueItemEventActions = [
   "retry",
   "delete",
   "review",
+  "edited",
 ] as const;
 export type QueueItemEventAction = (typeof queueItemEventActions)[number];
 
 /** A queue's SLA colour (spec §4.6): grey = SLA off or nothing measured, else green / orange / red. */
-export type SlaColour = "grey" | "green" | "orange" | "red";
+export const slaColours = ["grey", "green", "orange", "red"] as const;
+export type SlaColour = (typeof slaColours)[number];
 
 /** Limits of the model. */
 export const queueLimits = {
@@ -120,3 +122,18 @@ export const queueLimits = {
 } as const;
 
 export const defaultAbandonHours = 24;
+
+/** An ISO date or date-time (with offset, or UTC when none) as ISO UTC; null when invalid. */
+export function parseDate(text: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+    text.trim(),
+  );
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
+  const iso = m[4] ? `${text.trim().replace(" ", "T")}${m[7] ? "" : "Z"}` : `${m[0]}T00:00:00Z`;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return null;
+  return new Date(ms).toISOString();
+}

@@ -31,3 +31,16 @@ export const maxJobsPerFiring = 100;
 
 /** Default catch-up grace for missed fire times (tenant setting), in seconds. */
 export const defaultCatchUpSeconds = 300;
+
+/** The methods and call modes of HTTP triggers. */
+export const httpMethods = ["GET", "POST", "PUT", "DELETE"] as const;
+export type HttpMethod = (typeof httpMethods)[number];
+export const callModes = ["fireAndForget", "asyncRequestReply", "longPolling"] as const;
+export type CallMode = (typeof callModes)[number];
+
+/** Bounds of a queue trigger's three numbers. */
+export const queueTriggerLimits = {
+  minItems: { min: 1, max: 10_000 },
+  maxConcurrentJobs: { min: 1, max: 100 },
+  itemsPerJob: { min: 1, max: 10_000 },
+} as const;

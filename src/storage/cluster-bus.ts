@@ -16,6 +16,23 @@ export const clusterMessage = z.discriminatedUnion("type", [
   }),
   /** Rows behind in-process caches changed (services/access/request-cache.ts): forget these caches. */
   z.object({ type: z.literal("invalidate"), caches: z.array(z.string().max(40)).max(20) }),
+  /**
+   * What changed in tenants (services/changes/tenant-changes.ts), for the live pages' change
+   * feeds: tenant, kind, folder (null: tenant-wide) and some of the ids (null: too many to name).
+   */
+  z.object({
+    type: z.literal("changes"),
+    changes: z
+      .array(
+        z.object({
+          t: z.number().int(),
+          k: z.string().max(20),
+          f: z.number().int().nullable(),
+          i: z.array(z.number().int()).max(100).nullable(),
+        }),
+      )
+      .max(200),
+  }),
 ]);
 export type ClusterMessage = z.infer<typeof clusterMessage>;
 

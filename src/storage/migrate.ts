@@ -21,6 +21,9 @@ import * as m0020 from "./migrations/0020_cluster_nodes.js";
 import * as m0021 from "./migrations/0021_compat_keys.js";
 import * as m0022 from "./migrations/0022_job_event_reasons.js";
 import * as m0023 from "./migrations/0023_job_acknowledged.js";
+import * as m0025 from "./migrations/0025_webhooks_email_health.js";
+import * as m0026 from "./migrations/0026_newcomer.js";
+import * as m0027 from "./migrations/0027_trigger_reason_codes.js";
 
 /** Migrations in order. They are bundled code (not files found at run time), so a build cannot lose one. */
 const migrations = {
@@ -45,6 +48,9 @@ const migrations = {
   "0017_alert_preferences": m0017,
   "0016_monitoring": m0016,
   "0022_job_event_reasons": m0022,
+  "0026_newcomer": m0026,
+  "0027_trigger_reason_codes": m0027,
+  "0025_webhooks_email_health": m0025,
 } as const;
 
 class BundledMigrations implements MigrationProvider {

@@ -55,18 +55,23 @@ function retrying<DB>(
       for (let attempt = 1; ; attempt++) {
         let bodyDone = false;
         const written = new Set<string>();
+        const after: (() => void)[] = [];
         try {
           const result = await builder.execute(async (trx) => {
-            const value = await writes.collect(written, () => callback(trx));
+            const value = await writes.collect(written, () => callback(trx), after);
             if (written.size > 0) await writes.beforeCommit?.(trx as never, written);
             bodyDone = true;
             return value;
           });
           writes.committed(written);
+          runAfterCommit(after);
           return result;
         } catch (error) {
           // A commit whose outcome is unknown may have happened: caches forget what it touched.
-          if (bodyDone) writes.committed(written);
+          if (bodyDone) {
+            writes.committed(written);
+            runAfterCommit(after);
+          }
           const retryable = isConcurrencyFailure(error) || (!bodyDone && isDatabaseUnavailable(error));
           if (!retryable || attempt >= policy.attempts) throw error;
           const delay = policy.baseDelayMs * 2 ** (attempt - 1);
@@ -76,4 +81,15 @@ function retrying<DB>(
     },
   };
   return wrapper as unknown as TransactionBuilder<DB>;
+}
+
+/** The `afterCommit` callbacks of a transaction; one that throws does not keep the others from running. */
+function runAfterCommit(callbacks: (() => void)[]): void {
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch {
+      // A notice is best effort; the committed change stands.
+    }
+  }
 }

@@ -27,7 +27,7 @@ export type WrittenTables = ReadonlySet<string>;
  */
 export class WriteWatch implements KyselyPlugin {
   private readonly watched = new Set<string>();
-  private readonly scope = new AsyncLocalStorage<{ tables: Set<string>; open: boolean }>();
+  private readonly scope = new AsyncLocalStorage<{ tables: Set<string>; open: boolean; after?: (() => void)[] }>();
   private readonly pending = new WeakMap<object, Set<string>>();
   private readonly listeners = new Set<(tables: WrittenTables) => void>();
   /** Runs with the transaction (or null: the pool, after an autocommitted write) before listeners hear. */
@@ -44,9 +44,23 @@ export class WriteWatch implements KyselyPlugin {
     this.listeners.add(listener);
   }
 
-  /** Runs a transaction body, collecting the watched tables it writes into `tables`. */
-  collect<T>(tables: Set<string>, body: () => Promise<T>): Promise<T> {
-    const store = { tables, open: true };
+  /**
+   * Runs `callback` once the transaction the caller is in has committed (with the listeners of
+   * `onCommitted`; a transaction that rolls back or is tried again drops it), or at once outside
+   * a transaction. For notices that must not be heard before what they tell of is readable.
+   */
+  afterCommit(callback: () => void): void {
+    const store = this.scope.getStore();
+    if (store?.open && store.after) store.after.push(callback);
+    else callback();
+  }
+
+  /**
+   * Runs a transaction body, collecting the watched tables it writes into `tables` and the
+   * `afterCommit` callbacks it leaves into `after` (the caller runs them after the commit).
+   */
+  collect<T>(tables: Set<string>, body: () => Promise<T>, after?: (() => void)[]): Promise<T> {
+    const store = { tables, open: true, ...(after && { after }) };
     return this.scope.run(store, async () => {
       try {
         return await body();

@@ -60,7 +60,7 @@ describeWithChromium("alerts page and alert preferences in the browser", (chromi
       await page.getByTestId("alerts-filter-component").click();
       await page.getByRole("option", { name: "Queues" }).click();
       await eventually(() => rows.count()).toBe(1);
-      await page.getByText("3 item(s) of queue Orders missed their SLA deadline.").waitFor();
+      await page.getByText("3 items of queue Orders missed their SLA deadline.").waitFor();
       await page.getByTestId("alerts-mark-read").click();
       await eventually(() => rows.first().getAttribute("data-read")).toBe("true");
       await eventually(() => page.getByTestId("alerts-unread").textContent()).toBe("2 unread");

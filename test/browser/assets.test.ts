@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { unique } from "../helpers/api.js";
@@ -8,19 +6,11 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
-  signInAsOrgUser,
+  shot,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`) });
-}
 
 /** Picks `label` in a Mantine Select (the options live in a portal); a click lost in a modal's opening is repeated. */
 async function choose(page: Page, input: Locator, label: string | RegExp): Promise<void> {
@@ -54,11 +44,7 @@ describeWithChromium("assets in the browser", (chromiumPath) => {
     await org.admin.api.post(`${t}/machines`, { name: machineName, slots: 1, folderIds: [folder.body.id] });
     assetsUrl = `${server.url}/org/t/${org.defaultTenantId}/assets?folder=${folder.body.id}`;
     browser = await launchBrowser(chromiumPath);
-    await signInAsOrgUser(browser.page, server.url, {
-      organization: org.slug,
-      email: org.admin.email,
-      password: org.admin.password,
-    });
+    await signInAsOrgAdmin(browser.page, server.url, org);
   });
 
   afterAll(async () => {

@@ -11,7 +11,8 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
-  signInAsOrgUser,
+  shot,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { adminApi, createOrg, createUser, type TestOrg } from "../helpers/fixtures.js";
 import { getJob, waitForState } from "../helpers/jobs.js";
@@ -36,16 +37,6 @@ while (i < lines && !stopAsked()) {
 }
 fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ greeting: "hello from line " + i }));
 `;
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  // Let notifications and modal transitions settle so the picture shows the page, not an animation.
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`) });
-}
 
 /** Picks `label` in a Mantine Select or MultiSelect (the options live in a portal). */
 async function choose(page: Page, input: ReturnType<Page["getByTestId"]>, label: string | RegExp): Promise<void> {
@@ -109,11 +100,7 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
     t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
     tenantUrl = `${server.url}/org/t/${org.defaultTenantId}`;
     browser = await launchBrowser(chromiumPath);
-    await signInAsOrgUser(browser.page, server.url, {
-      organization: org.slug,
-      email: org.admin.email,
-      password: org.admin.password,
-    });
+    await signInAsOrgAdmin(browser.page, server.url, org);
   });
 
   afterAll(async () => {

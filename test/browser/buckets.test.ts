@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { unique } from "../helpers/api.js";
 import {
@@ -8,20 +5,12 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
-  signInAsOrgUser,
+  shot,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { putFile } from "../helpers/buckets.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`) });
-}
 
 describeWithChromium("storage buckets in the browser", (chromiumPath) => {
   let server: TestServer;
@@ -34,11 +23,7 @@ describeWithChromium("storage buckets in the browser", (chromiumPath) => {
     org = await createOrg(await adminApi(server));
     t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
     browser = await launchBrowser(chromiumPath);
-    await signInAsOrgUser(browser.page, server.url, {
-      organization: org.slug,
-      email: org.admin.email,
-      password: org.admin.password,
-    });
+    await signInAsOrgAdmin(browser.page, server.url, org);
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
+  signInAsOrgAdmin,
   signInAsOrgUser,
 } from "../helpers/browser.js";
 import { nextMailTo, plainSettings } from "../helpers/email.js";
@@ -117,11 +118,7 @@ describeWithChromium("password recovery and invitations in the browser", (chromi
       const { page } = browser;
       const email = `${unique("invitee")}@example.com`;
       await page.context().clearCookies();
-      await signInAsOrgUser(page, server.url, {
-        organization: org.slug,
-        email: org.admin.email,
-        password: org.admin.password,
-      });
+      await signInAsOrgAdmin(page, server.url, org);
       await page.getByTestId("nav-users").click();
       await page.getByTestId("users-table").waitFor();
       await page.getByTestId("new-user").first().click();
@@ -183,11 +180,7 @@ describeWithChromium("password recovery and invitations in the browser", (chromi
       const invitation = await nextMailTo(smtp, email);
 
       await page.context().clearCookies();
-      await signInAsOrgUser(page, server.url, {
-        organization: org.slug,
-        email: org.admin.email,
-        password: org.admin.password,
-      });
+      await signInAsOrgAdmin(page, server.url, org);
       await page.getByTestId("nav-users").click();
       const row = page.getByTestId(`user-row-${email}`);
       await row.getByTestId("row-actions").click();

@@ -6,7 +6,7 @@ import {
   describeWithChromium,
   launchBrowser,
   setChecked,
-  signInAsOrgUser,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { plainSettings } from "../helpers/email.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
@@ -48,11 +48,7 @@ describeWithChromium("organization e-mail settings in the browser (German)", (ch
     "switches from the host's settings to custom SMTP and back, keeping the custom values",
     async () => {
       const { page } = browser;
-      await signInAsOrgUser(page, server.url, {
-        organization: org.slug,
-        email: org.admin.email,
-        password: org.admin.password,
-      });
+      await signInAsOrgAdmin(page, server.url, org);
       await page.getByTestId("nav-settings").click();
       await page.getByTestId("nav-email-settings").click();
       await page.waitForURL(`${server.url}/org/settings/email`);
@@ -62,9 +58,13 @@ describeWithChromium("organization e-mail settings in the browser (German)", (ch
       await source.waitFor();
       expect(await source.getAttribute("data-source")).toBe("host");
       expect(await source.textContent()).toBe("Vom Host");
-      const effective = page.getByTestId("email-effective");
-      expect(await effective.locator('[data-field="smtpPort"]').textContent()).toContain(String(hostSmtp.port));
-      expect(await effective.textContent()).toContain("Standardabsenderadresse");
+      // Only that the installation's server is used, never its host, port or sender (issue #12, defect 15).
+      const installation = page.getByTestId("email-installation");
+      expect(await installation.textContent()).toContain("verwendet den E-Mail-Server der Installation");
+      expect(await page.getByTestId("email-effective").count()).toBe(0);
+      const body = (await page.locator("main").textContent()) ?? "";
+      expect(body).not.toContain(String(hostSmtp.port));
+      expect(body).not.toContain("Standardabsenderadresse");
       expect(await page.getByTestId("email-mode-hint").textContent()).toContain("bleiben Ihre eigenen Werte erhalten");
 
       // Its test goes through the settings in force: the host's server.
@@ -148,7 +148,7 @@ describeWithChromium("organization e-mail settings in the browser (German)", (ch
       await page.getByTestId("email-mode").getByText("Host-Einstellungen verwenden").click();
       await page.getByTestId("confirm-button").click();
       await expect.poll(() => source.getAttribute("data-source")).toBe("host");
-      await page.getByTestId("email-effective").waitFor();
+      await page.getByTestId("email-installation").waitFor();
       const inherited = await org.admin.api.get(`/orgs/${org.slug}/settings/email`);
       expect(inherited.body).toMatchObject({ mode: "inherit", source: "host", smtpPort: orgSmtp.port });
 

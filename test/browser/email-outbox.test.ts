@@ -6,7 +6,7 @@ import {
   describeWithChromium,
   launchBrowser,
   signInAsAdmin,
-  signInAsOrgUser,
+  signInAsOrgAdmin,
   signOut,
 } from "../helpers/browser.js";
 import { nextMailTo, plainSettings, waitForOutbox } from "../helpers/email.js";
@@ -119,11 +119,7 @@ describeWithChromium("e-mail outbox in the browser", (chromiumPath) => {
 
       const { page } = browser;
       await signOut(page);
-      await signInAsOrgUser(page, server.url, {
-        organization: org.slug,
-        email: org.admin.email,
-        password: org.admin.password,
-      });
+      await signInAsOrgAdmin(page, server.url, org);
       await page.getByTestId("nav-outbox").click();
       const row = page.getByTestId(`outbox-row-${message.id}`);
       await row.waitFor();

@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -7,6 +5,7 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
+  shot,
   signInAsAdmin,
   signInAsOrgUser,
 } from "../helpers/browser.js";
@@ -83,14 +82,6 @@ export const tenantPages = (d: WalkData): string[] =>
   ].map((p) => `/org/t/${d.tenantId}/${p}`);
 
 export const publicPages = (): string[] => ["/login", "/login?as=organization", "/forgot-password"];
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set. */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name.replace(/[^a-z0-9]+/gi, "_")}.png`), fullPage: true });
-}
 
 /** What a reader sees on the page: its text, and the placeholders, labels and titles of its elements. */
 async function visibleText(page: Page): Promise<string> {

@@ -71,9 +71,9 @@ describeWithChromium("host portal in the browser", (chromiumPath) => {
       const orgEntry = page.locator('[data-testid^="audit-row-"]', { hasText: name }).first();
       await orgEntry.waitFor();
 
-      // The details show the data after the change.
+      // The details show the data after the change, as labelled fields.
       await orgEntry.click();
-      const after = page.getByTestId("audit-after");
+      const after = page.getByTestId("audit-diff");
       await after.waitFor();
       expect(await after.textContent()).toContain(slug);
       await page.keyboard.press("Escape");

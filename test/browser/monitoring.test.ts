@@ -10,22 +10,14 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
+  shot,
   signInAsAdmin,
-  signInAsOrgUser,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { startJobs, waitForJob } from "../helpers/jobs.js";
 import { manifest, uploadPackage, zip } from "../helpers/packages.js";
 import { startTestServer, type TestServer, testAdminPassword } from "../helpers/server.js";
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
 
 const sleepMain = `import fs from "node:fs";
 const input = JSON.parse(fs.readFileSync(process.env.DIRIGENT_INPUT_FILE, "utf8"));
@@ -95,11 +87,7 @@ describeWithChromium("monitoring dashboards in the browser", (chromiumPath) => {
           browser = await launchBrowser(chromiumPath, { locale: language === "de" ? "de-DE" : "en-US" });
           const { page } = browser;
           await api.patch("/me", { locale: language });
-          await signInAsOrgUser(page, server.url, {
-            organization: org.slug,
-            email: org.admin.email,
-            password: org.admin.password,
-          });
+          await signInAsOrgAdmin(page, server.url, org);
           await page.goto(`${server.url}/org/t/${org.defaultTenantId}/monitoring`);
           await page.getByTestId("monitoring-status").and(page.locator('[data-status="live"]')).waitFor();
           expect(await page.locator("html").getAttribute("lang")).toBe(language);

@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Api } from "../helpers/api.js";
 import {
@@ -8,19 +5,11 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
-  signInAsOrgUser,
+  shot,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`) });
-}
 
 describeWithChromium("queues in the browser", (chromiumPath) => {
   let server: TestServer;
@@ -56,11 +45,7 @@ describeWithChromium("queues in the browser", (chromiumPath) => {
       if (i === 2) failedId = res.body.id;
     }
     browser = await launchBrowser(chromiumPath);
-    await signInAsOrgUser(browser.page, server.url, {
-      organization: org.slug,
-      email: org.admin.email,
-      password: org.admin.password,
-    });
+    await signInAsOrgAdmin(browser.page, server.url, org);
   });
 
   afterAll(async () => {

@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { unique } from "../helpers/api.js";
@@ -8,20 +6,12 @@ import {
   type BrowserSession,
   describeWithChromium,
   launchBrowser,
-  signInAsOrgUser,
+  shot,
+  signInAsOrgAdmin,
 } from "../helpers/browser.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { manifest, packageFiles, tgz, uploadPackage } from "../helpers/packages.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
 
 /** Picks `label` in a Mantine Select (options live in a portal; a click in a modal's opening transition may be lost). */
 async function choose(page: Page, input: ReturnType<Page["getByTestId"]>, label: string | RegExp): Promise<void> {
@@ -58,11 +48,7 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
     expect(process.status, process.text).toBe(201);
     expect((await api.put(`${t}/settings`, { timeZone: "Europe/Berlin" })).status).toBe(200);
     browser = await launchBrowser(chromiumPath);
-    await signInAsOrgUser(browser.page, server.url, {
-      organization: org.slug,
-      email: org.admin.email,
-      password: org.admin.password,
-    });
+    await signInAsOrgAdmin(browser.page, server.url, org);
   });
 
   afterAll(async () => {
@@ -325,6 +311,51 @@ describeWithChromium("triggers in the browser", (chromiumPath) => {
       await hform.getByTestId("trigger-submit").click();
       await hform.waitFor({ state: "hidden" });
       await expect.poll(async () => (await listed("Invoice API"))?.callMode).toBe("fireAndForget");
+    },
+    BROWSER_TEST_TIMEOUT,
+  );
+  it(
+    "shows why a trigger turned itself off in the reader's language (German)",
+    async () => {
+      const api = org.admin.api;
+      const process = (await api.get(`${t}/folders/${folderId}/processes`)).body.items[0];
+      const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+        type: "time",
+        name: "Until 2099",
+        processId: process.id,
+        cron: "0 0 12 * * ?",
+        timeZone: "UTC",
+        endDate: "2099-01-01T00:00:00Z",
+      });
+      expect(created.status, created.text).toBe(201);
+      const id = created.body.id as number;
+      await server.server.storage.db
+        .updateTable("triggers")
+        .set({ next_fire_at: "2098-12-31T12:00:00.000Z" })
+        .where("id", "=", id)
+        .execute();
+      await server.server.services.triggerFiring.fireDue(new Date("2098-12-31T12:00:00.100Z"));
+      const after = await api.get(`${t}/triggers/${id}`);
+      expect(after.body).toMatchObject({
+        enabled: false,
+        disabledReason: "Its end date has passed.",
+        disabledReasonCode: "end-date-passed",
+        disabledReasonParams: {},
+      });
+
+      const { page } = browser;
+      await page.goto(`${server.url}/org/t/${org.defaultTenantId}/triggers?folder=${folderId}`);
+      await page.getByTestId("language-switcher").click();
+      await page.getByTestId("language-de").click();
+      await expect.poll(() => page.getByTestId("nav-triggers").textContent()).toBe("Trigger");
+      const row = page.getByTestId("trigger-row-Until 2099");
+      await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain("Sein Enddatum ist überschritten.");
+      expect(await row.textContent()).not.toContain("Its end date has passed.");
+      await shot(page, "trigger-disabled-reason-de");
+      await page.goto(`${server.url}/org/t/${org.defaultTenantId}/triggers/${id}`);
+      await expect
+        .poll(() => page.locator("main").textContent(), { timeout: 15_000 })
+        .toContain("Sein Enddatum ist überschritten.");
     },
     BROWSER_TEST_TIMEOUT,
   );

@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   BROWSER_TEST_TIMEOUT,
@@ -8,23 +5,15 @@ import {
   describeWithChromium,
   launchBrowser,
   setChecked,
+  shot,
   signInAsAdmin,
-  signInAsOrgUser,
+  signInAsOrgAdmin,
   signOut,
 } from "../helpers/browser.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import { manifest, packageFiles, tgz, uploadPackage } from "../helpers/packages.js";
 import { startTestServer, type TestServer, testAdminPassword } from "../helpers/server.js";
 import { type Receiver, startReceiver } from "../helpers/webhook-receiver.js";
-
-/** Screenshots for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots). */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
 
 describeWithChromium("webhooks in the browser", (chromiumPath) => {
   let server: TestServer;
@@ -53,11 +42,7 @@ describeWithChromium("webhooks in the browser", (chromiumPath) => {
     "subscribes a URL with event checkboxes, pings it, shows deliveries and redelivers; then in German",
     async () => {
       const { page } = browser;
-      await signInAsOrgUser(page, server.url, {
-        organization: org.slug,
-        email: org.admin.email,
-        password: org.admin.password,
-      });
+      await signInAsOrgAdmin(page, server.url, org);
       await page.goto(`${server.url}/org/t/${org.defaultTenantId}/webhooks`);
       await page.getByTestId("webhooks-empty").waitFor();
       await page.getByTestId("new-webhook").first().click();
@@ -98,6 +83,10 @@ describeWithChromium("webhooks in the browser", (chromiumPath) => {
       expect(process.status, process.text).toBe(201);
       expect((await api.post(`${t}/folders/${folder.body.id}/jobs`, { processId: process.body.id })).status).toBe(201);
       await expect.poll(() => receiver.received.filter((h) => h.body.event === "job.created").length).toBe(1);
+      // The receiver has the request before the sender has recorded the answer: wait for the record.
+      await expect
+        .poll(async () => (await api.get(`${t}/webhooks/${id}/deliveries`)).body.items[0]?.status)
+        .toBe("succeeded");
       const created = (await api.get(`${t}/webhooks/${id}/deliveries`)).body.items[0];
       expect(created).toMatchObject({ event: "job.created", status: "succeeded" });
       await page.getByTestId(`delivery-${created.id}`).click();

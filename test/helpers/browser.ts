@@ -130,6 +130,19 @@ export async function signInAsOrgUser(
   await page.waitForURL(`${baseUrl}/org`);
 }
 
+/** Signs in as an organization's first administrator (as `createOrg` made it). */
+export function signInAsOrgAdmin(
+  page: Page,
+  baseUrl: string,
+  org: { slug: string; admin: { email: string; password: string } },
+): Promise<void> {
+  return signInAsOrgUser(page, baseUrl, {
+    organization: org.slug,
+    email: org.admin.email,
+    password: org.admin.password,
+  });
+}
+
 /** Signs out through the user menu and waits for the sign-in page. */
 export async function signOut(page: Page): Promise<void> {
   await page.getByTestId("user-menu").click();
@@ -144,4 +157,16 @@ export async function signOut(page: Page): Promise<void> {
 export async function setChecked(input: Locator, checked: boolean): Promise<void> {
   if ((await input.isChecked()) !== checked) await input.dispatchEvent("click");
   await expect.poll(() => input.isChecked()).toBe(checked);
+}
+
+/**
+ * A screenshot for a person to look at, only when SHOTS_DIR is set (e.g. SHOTS_DIR=/tmp/shots).
+ * Waits a moment first, so notifications and modal transitions have settled.
+ */
+export async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.SHOTS_DIR;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(dir, `${name.replace(/[^a-z0-9-]+/gi, "_")}.png`), fullPage: true });
 }

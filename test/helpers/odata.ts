@@ -83,3 +83,28 @@ const input = JSON.parse(fs.readFileSync(process.env.DIRIGENT_INPUT_FILE, "utf8"
 })();
 `,
 };
+
+/** One raw call of the compatibility API: status, parsed JSON body (or the text), content type. */
+export async function odataCall(
+  url: string,
+  token: string | null,
+  init: RequestInit = {},
+  // biome-ignore lint/suspicious/noExplicitAny: arbitrary JSON.
+): Promise<{ status: number; body: any; text: string; type: string }> {
+  const res = await fetch(url, {
+    ...init,
+    headers: {
+      ...(token !== null && { authorization: `Bearer ${token}` }),
+      ...(init.body !== undefined && { "content-type": "application/json" }),
+      ...(init.headers as Record<string, string>),
+    },
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: the caller's assertions say so
+  }
+  return { status: res.status, body, text, type: res.headers.get("content-type") ?? "" };
+}

@@ -1,16 +1,13 @@
-import fs from "node:fs";
 import type net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, killAllAgents, spawnAgent } from "../helpers/agent.js";
+import { spawnAgent } from "../helpers/agent.js";
 import { Api } from "../helpers/api.js";
-import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
+import { useCrashServer } from "../helpers/crash-server.js";
+import { testDatabases } from "../helpers/database.js";
 import { createOrg } from "../helpers/fixtures.js";
 import { logsOf, startJobs, waitForJob, waitForLog } from "../helpers/jobs.js";
 import { manifest, tgz, uploadPackage } from "../helpers/packages.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { testAdminPassword } from "../helpers/server.js";
 
 /** An SMTP sink that takes its time accepting each message, so a crash finds mail in flight. */
@@ -51,32 +48,22 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
 }
 
 describe.each(testDatabases())("kill -9 of the server mid-send (%s)", (database) => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-crash-"));
-  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
   let sink: Awaited<ReturnType<typeof slowSink>>;
-  let server: ServerProcess | null = null;
-  const env = () => ({
-    DIRIGENT_DATA_DIR: dataDir,
-    DIRIGENT_ADMIN_PASSWORD: "Admin-Passw0rd!",
-    DIRIGENT_MAIL_POLL_MS: "100",
-    DIRIGENT_MAIL_LEASE_SECONDS: "5",
-    ...(pg && { DATABASE_URL: pg.url }),
-  });
-
   beforeAll(async () => {
-    if (database === "postgres") pg = await createPostgresDatabase();
     sink = await slowSink(150);
   });
   afterAll(async () => {
-    await server?.stop();
     await sink?.close();
-    await pg?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  // Registered after the sink's hooks, so the server stops before the sink closes.
+  const crash = useCrashServer(database, "mail-crash", {
+    DIRIGENT_MAIL_POLL_MS: "100",
+    DIRIGENT_MAIL_LEASE_SECONDS: "5",
   });
 
   it("loses no accepted e-mail and sends at most the in-flight ones twice", async () => {
-    server = await spawnServer(env());
-    let admin = await new Api(server.url).as({ username: "admin", password: "Admin-Passw0rd!" });
+    let server = await crash.start();
+    let admin = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const saved = await admin.put("/host/settings/email", {
       enabled: true,
       smtpHost: "127.0.0.1",
@@ -101,8 +88,8 @@ describe.each(testDatabases())("kill -9 of the server mid-send (%s)", (database)
     const deliveredBeforeCrash = sink.received.length;
     expect(deliveredBeforeCrash).toBeLessThan(total);
 
-    server = await spawnServer(env());
-    admin = await new Api(server.url).as({ username: "admin", password: "Admin-Passw0rd!" });
+    server = await crash.start();
+    admin = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     await until(
       async () => {
         const sent = await admin.get("/host/email/outbox?status=sent&limit=500");
@@ -133,39 +120,13 @@ fs.writeFileSync(process.env.DIRIGENT_OUTPUT_FILE, JSON.stringify({ wrote: lines
 `;
 
 describe.each(testDatabases())("kill -9 of the server while a robot streams logs (%s)", (database) => {
-  let dataDir = "";
-  let agentTmp = "";
-  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
-  let server: ServerProcess | null = null;
-  let port = 0;
-  const env = () => ({
-    DIRIGENT_DATA_DIR: dataDir,
-    DIRIGENT_ADMIN_PASSWORD: testAdminPassword,
-    // The same port after the restart: the agent reconnects to the URL it was given.
-    DIRIGENT_PORT: String(port),
-    DIRIGENT_ROBOT_HEARTBEAT_SECONDS: "1",
-    ...(pg && { DATABASE_URL: pg.url }),
-  });
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-logs-crash-"));
-    agentTmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-agents-"));
-    port = await freePort();
-    if (database === "postgres") pg = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    await killAllAgents();
-    if (server?.child.signalCode === "SIGSTOP") server.child.kill("SIGCONT");
-    await server?.stop();
-    await pg?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    if (agentTmp) fs.rmSync(agentTmp, { recursive: true, force: true });
-  });
+  // The same port after a restart: the agent reconnects to the URL it was given.
+  const crash = useCrashServer(database, "logs-crash");
 
   it("loses no log line and no result: each line arrives once, in order, and the job ends successful", {
     timeout: 180_000,
   }, async () => {
-    server = await spawnServer(env());
+    let server = await crash.start();
     const host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const org = await createOrg(host);
     const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
@@ -186,7 +147,7 @@ describe.each(testDatabases())("kill -9 of the server while a robot streams logs
       slots: 1,
       folderIds: [folder.body.id],
     });
-    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: agentTmp } });
+    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: crash.workDir } });
     await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
 
     const total = 400;
@@ -204,7 +165,7 @@ describe.each(testDatabases())("kill -9 of the server while a robot streams logs
     await server.kill9();
     await agent.waitFor(/^Reconnecting in /, { since });
 
-    server = await spawnServer(env());
+    server = await crash.start();
     await agent.waitFor(/^Connected to /, { since, timeoutMs: 60_000 });
     const api = await new Api(server.url).as({
       organization: org.slug,

@@ -1,14 +1,13 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, killAllAgents, spawnAgent } from "../helpers/agent.js";
+import { describe, expect, it } from "vitest";
+import { spawnAgent } from "../helpers/agent.js";
 import { Api, unique } from "../helpers/api.js";
-import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
+import { useCrashServer } from "../helpers/crash-server.js";
+import { testDatabases } from "../helpers/database.js";
 import { createOrg } from "../helpers/fixtures.js";
 import type { JobView } from "../helpers/jobs.js";
 import { manifest, tgz, uploadPackage } from "../helpers/packages.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { testAdminPassword } from "../helpers/server.js";
 
 /**
@@ -28,39 +27,15 @@ setTimeout(() => {
 `;
 
 describe.each(testDatabases())("crash runs on %s", { timeout: 600_000 }, (database) => {
-  let dataDir = "";
-  let workDir = "";
-  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
-  let server: ServerProcess | null = null;
-  let port = 0;
-  const env = () => ({
-    DIRIGENT_DATA_DIR: dataDir,
-    DIRIGENT_ADMIN_PASSWORD: testAdminPassword,
-    DIRIGENT_PORT: String(port),
-    DIRIGENT_ROBOT_HEARTBEAT_SECONDS: "1",
-    ...(pg && { DATABASE_URL: pg.url }),
-  });
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-crash-runs-"));
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-crash-work-"));
-    port = await freePort();
-    if (database === "postgres") pg = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    await killAllAgents();
-    await server?.stop();
-    await pg?.drop();
-    for (const dir of [dataDir, workDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const crash = useCrashServer(database, "crash-runs");
 
   it(`runs ${total} jobs through two kill -9s of the server: 0 lost, 0 doubled, 0 wrongly faulted`, async () => {
-    server = await spawnServer(env());
+    let server = await crash.start();
     const host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const org = await createOrg(host);
     const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
     const login = () =>
-      new Api(server?.url ?? "").as({ organization: org.slug, email: org.admin.email, password: org.admin.password });
+      new Api(server.url).as({ organization: org.slug, email: org.admin.email, password: org.admin.password });
     let api = org.admin.api;
     const files = { "dirigent.json": JSON.stringify(manifest({ name: "crash-work" })), "main.js": workMain };
     expect((await uploadPackage(api, t, await tgz(files))).status).toBe(201);
@@ -69,10 +44,10 @@ describe.each(testDatabases())("crash runs on %s", { timeout: 600_000 }, (databa
     expect(proc.status, proc.text).toBe(201);
     for (const name of ["crash-a", "crash-b"]) {
       const machine = await api.post(`${t}/machines`, { name: unique(name), slots: 4, folderIds: [folder] });
-      const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: workDir } });
+      const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: crash.workDir } });
       await agent.waitFor(/^Connected to /, { timeoutMs: 120_000 });
     }
-    const runs = path.join(workDir, "runs.txt");
+    const runs = path.join(crash.workDir, "runs.txt");
     fs.writeFileSync(runs, "");
     const ids: number[] = [];
     for (let n = 0; n < total; n++) {
@@ -90,7 +65,7 @@ describe.each(testDatabases())("crash runs on %s", { timeout: 600_000 }, (databa
       while (ran() < total * share && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await server.kill9();
       await new Promise((r) => setTimeout(r, 500));
-      server = await spawnServer(env());
+      server = await crash.start();
       api = await login();
     }
     const views = new Map<number, JobView>();

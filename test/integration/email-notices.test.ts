@@ -246,6 +246,9 @@ describe.each(testDatabases())("organization mail through effective settings (%s
     expect(await server.server.services.licenses.sendDueNotices()).toBe(0);
     await pause(300);
     expect(orgSmtp.to(org.admin.email)).toHaveLength(1);
+    // …and one license-expired alert (system, error) in that tenant.
+    const alerts = await org.admin.api.get(`/orgs/${org.slug}/tenants/${tenant.body.id}/alerts?component=system`);
+    expect(alerts.body.items).toMatchObject([{ kind: "license-expired", severity: "error", component: "system" }]);
   });
 
   it("previews and sends an announcement once to the chosen organizations' administrators, in their language", async () => {

@@ -291,6 +291,14 @@ describe.each(testDatabases())("e-mail settings API (%s)", (database) => {
       smtpHost: "",
       enabled: false,
       hasSmtpPassword: false,
+      // The installation's server is the host's business: the org administrator learns only that it is used.
+      effective: null,
+      installation: { configured: true, enabled: true },
+    });
+    for (const detail of ["host-relay.example.test", "noreply@example.test"])
+      expect(JSON.stringify(initial.body), detail).not.toContain(detail);
+    // The system administrator looking at the organization sees what is in force.
+    expect((await host.get(path)).body).toMatchObject({
       effective: { smtpHost: "host-relay.example.test", hasSmtpPassword: true },
     });
 
@@ -321,8 +329,10 @@ describe.each(testDatabases())("e-mail settings API (%s)", (database) => {
       source: "host",
       smtpHost: "org-relay.example.test",
       hasSmtpPassword: true,
-      effective: { smtpHost: "host-relay.example.test" },
+      effective: null,
+      installation: { configured: true, enabled: true },
     });
+    expect(inherit.text).not.toContain("host-relay.example.test");
 
     const back = await org.admin.api.put(path, { mode: "custom" });
     expect(back.body).toMatchObject({

@@ -431,4 +431,29 @@ describe.each(testDatabases())("test e-mail (%s)", (database) => {
     ).toBe(true);
     expect(plain.to("victim@example.test")).toHaveLength(0);
   });
+
+  // Last in this file: it saves host settings, which the test of "nothing saved" above must not see.
+  it("tells an organization administrator whether the installation's server sent the test, not its details", async () => {
+    const saved = await host.put("/host/settings/email", draft(plain.port));
+    expect(saved.status, saved.text).toBe(200);
+    const org = await createOrg(host);
+    const ok = await org.admin.api.post(`/orgs/${org.slug}/settings/email/test`, { to: "inherited@example.test" });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body).toEqual({
+      ok: true,
+      stage: "data",
+      message: "The installation's e-mail server accepted the test message for inherited@example.test.",
+    });
+    await plain.waitForMail((m) => m.envelope.to.includes("inherited@example.test"));
+    // The system administrator testing the same organization sees the server's reply.
+    const asHost = await host.post(`/orgs/${org.slug}/settings/email/test`, { to: "inherited2@example.test" });
+    expect(asHost.body).toMatchObject({ ok: true, smtpCode: 250, response: expect.any(String) });
+
+    const broken = await host.put("/host/settings/email", draft(await closedPort()));
+    expect(broken.status, broken.text).toBe(200);
+    const failed = await org.admin.api.post(`/orgs/${org.slug}/settings/email/test`, { to: "inherited@example.test" });
+    expect(failed.body).toMatchObject({ ok: false, stage: "connect" });
+    expect(failed.body).not.toHaveProperty("response");
+    expect(failed.text).not.toContain("127.0.0.1");
+  });
 });

@@ -8,6 +8,7 @@ const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 interface Folder {
   id: number;
+  key: string;
   name: string;
   description: string | null;
   parentId: number | null;
@@ -83,6 +84,7 @@ describe.each(testDatabases())("folders on %s", (database) => {
       expect(res.status, res.text).toBe(201);
       expect(res.body).toEqual({
         id: expect.any(Number),
+        key: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
         name: "Finance",
         description: null,
         parentId: null,
@@ -108,6 +110,7 @@ describe.each(testDatabases())("folders on %s", (database) => {
       expect(res.status, res.text).toBe(201);
       expect(res.body).toEqual({
         id: expect.any(Number),
+        key: expect.any(String),
         name: "Invoices",
         description: "Incoming invoices",
         parentId: finance.id,
@@ -314,6 +317,47 @@ describe.each(testDatabases())("folders on %s", (database) => {
       expect(await paths(api, t)).toEqual(["A", "A / Reports", "reports"]);
     });
 
+    it("addresses a folder by id, key or path in every {folder} parameter, as the tenant by id or name", async () => {
+      const { api, t, org } = await setup();
+      const finance = await createFolder(api, t, unique("Finance"));
+      const invoices = await createFolder(api, t, "Invoices", finance.id);
+      const digits = await createFolder(api, t, `${Date.now() % 100000}`);
+      const byName = `/orgs/${org.slug}/tenants/Default`;
+      const refs = [
+        String(invoices.id),
+        invoices.key,
+        invoices.key.toUpperCase(),
+        encodeURIComponent(`${finance.name}/Invoices`),
+        encodeURIComponent(`${finance.name} / invoices`),
+        encodeURIComponent(`/${finance.name}/Invoices`),
+      ];
+      for (const base of [t, byName]) {
+        for (const ref of refs) {
+          const one = await api.get(`${base}/folders/${ref}`);
+          expect(one.status, `${ref}: ${one.text}`).toBe(200);
+          expect(one.body.id).toBe(invoices.id);
+        }
+      }
+      // The same resolver serves the folder's sub-resources.
+      const path = encodeURIComponent(`${finance.name}/Invoices`);
+      for (const sub of ["processes", "queues", "assets", "buckets", "triggers", "assignments"]) {
+        const res = await api.get(`${t}/folders/${path}/${sub}`);
+        expect(res.status, `${sub}: ${res.text}`).toBe(200);
+      }
+      const created = await api.post(`${t}/folders/${path}/queues`, { name: unique("q") });
+      expect(created.status, created.text).toBe(201);
+      expect(created.body.folderId).toBe(invoices.id);
+      // A name of digits is a path with a leading slash (without, it is an id).
+      const top = await api.get(`${t}/folders/${encodeURIComponent(`/${digits.name}`)}`);
+      expect(top.body.id).toBe(digits.id);
+      // Unknown keys and paths are 404; an id beyond the integer range is 400, never a database error.
+      expectProblem(await api.get(`${t}/folders/${crypto.randomUUID()}`), 404, "not-found");
+      expectProblem(await api.get(`${t}/folders/${encodeURIComponent(`${finance.name}/Nope`)}`), 404, "not-found");
+      expectProblem(await api.get(`${t}/folders/${encodeURIComponent(`${finance.name}//Invoices`)}`), 404, "not-found");
+      const tooBig = expectProblem(await api.get(`${t}/folders/2147483648`), 400, "validation-failed");
+      expect(tooBig.errors).toEqual([{ path: "folder", message: "is not a valid id" }]);
+    });
+
     it("answers 404 for a folder that does not exist", async () => {
       const { api, t } = await setup();
       expectProblem(await api.get(`${t}/folders/999999999`), 404, "not-found");
@@ -423,16 +467,25 @@ describe.each(testDatabases())("folders on %s", (database) => {
       ["GET", "/folders/abc"],
       ["PATCH", "/folders/abc"],
       ["DELETE", "/folders/1x"],
-      ["GET", "/folders/0"],
       ["GET", "/folders/-3"],
       ["GET", "/folders/1.5"],
       ["GET", "/folders/abc/assignments"],
       ["PUT", "/folders/abc/assignments/1"],
-    ])("rejects a non-numeric or non-positive folder id: %s %s", async (method, path) => {
+    ])("reads a folder reference that is no id as a path: 404 when no folder has it: %s %s", async (method, path) => {
       const { api, t } = await setup();
       const body = method === "PATCH" ? { name: "X" } : method === "PUT" ? { roleIds: [] } : undefined;
+      expectProblem(await api.request(method, `${t}${path}`, body), 404, "not-found");
+    });
+
+    it.each([
+      ["GET", "/folders/0"],
+      ["GET", "/folders/2147483648"],
+      ["PUT", "/folders/0/assignments/1"],
+    ])("rejects a folder id out of range, naming the folder: %s %s", async (method, path) => {
+      const { api, t } = await setup();
+      const body = method === "PUT" ? { roleIds: [] } : undefined;
       const problem = expectProblem(await api.request(method, `${t}${path}`, body), 400, "validation-failed");
-      expect(problem.errors?.map((e) => e.path)).toEqual(["id"]);
+      expect(problem.errors?.map((e) => e.path)).toEqual(["folder"]);
     });
 
     it("rejects a body that is not JSON with a 4xx problem", async () => {
@@ -575,7 +628,10 @@ describe.each(testDatabases())("folders on %s", (database) => {
       expect(await paths(colleague.api, t)).toEqual(["A", "A / Nested"]);
       const perms = await ta.get(`${t}/permissions`);
       expect(perms.body.everything).toBe(false);
-      expect(perms.body.tenant).toHaveLength(32);
+      expect(perms.body.tenant).toHaveLength(36);
+      expect(perms.body.tenant).toEqual(
+        expect.arrayContaining(["webhooks.view", "webhooks.create", "webhooks.edit", "webhooks.delete"]),
+      );
       expect(perms.body.tenant).toContain("folders.delete");
     });
 

@@ -3,9 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/platform/clock.js";
-import { type AgentProcess, freePort, killAllAgents, spawnAgent } from "../helpers/agent.js";
+import { type AgentProcess, killAllAgents, spawnAgent } from "../helpers/agent.js";
 import { Api, expectProblem, unique } from "../helpers/api.js";
-import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
+import { useCrashServer } from "../helpers/crash-server.js";
+import { testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, type TestOrg } from "../helpers/fixtures.js";
 import {
   getJob,
@@ -28,7 +29,6 @@ import {
   uploadPackage,
   zip,
 } from "../helpers/packages.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { startHoldingProxy } from "../helpers/proxy.js";
 import { startTestServer, type TestServer, testAdminPassword } from "../helpers/server.js";
 
@@ -419,6 +419,11 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
       ["stopping", org.admin.email, "Stop requested"],
       ["stopped", `machine ${m.id}`, gracefulEnd],
     ]);
+    // A running job stopped raises the job-stopped alert (warning), linked to the job.
+    const alerts = await api.get(`${t}/alerts?component=jobs&limit=50`);
+    expect(alerts.body.items.filter((a: { link: string }) => a.link === `/jobs/${done.id}`)).toMatchObject([
+      { kind: "job-stopped", severity: "warn", component: "jobs" },
+    ]);
   });
 
   it("delivers a graceful stop once: an SDK automation may take several heartbeats to finish its work", async () => {
@@ -486,6 +491,28 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
     }
   });
 
+  it("never loses a kill that comes in the instant the dispatcher assigns the job", async () => {
+    const { folderId, processes } = await folderWith({ Demo: { packageName: "sdk-demo" } });
+    const m = await newMachine([folderId], 10);
+    await startAgent(m.key);
+    // Kills 0–19 ms after each job's creation: some land while the job is still pending, some
+    // while it is assigned, some after; a kill that loses the race with the assignment is read
+    // again and applied to the running job, never answered 409 nor dropped.
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const [job] = await startJobs(api, t, folderId, {
+        processId: processes.Demo,
+        inputArguments: { to: 600, delayMs: 100 },
+      });
+      await sleep(i % 20);
+      const killed = await api.post(`${t}/jobs/${job?.id}/stop`, { mode: "kill" });
+      expect(killed.status, killed.text).toBe(200);
+      expect(["stopped", "terminating"]).toContain(killed.body.state);
+      ids.push(job?.id as number);
+    }
+    for (const id of ids) expect((await waitForJob(api, t, id)).state).toBe("stopped");
+  });
+
   it("holds the SIGINT of a stop that comes while the automation starts until the SDK can handle it", async () => {
     const { folderId, processes } = await folderWith({ Boot: { packageName: "slow-boot" } });
     const m = await newMachine([folderId]);
@@ -531,7 +558,7 @@ describe.each(testDatabases())("jobs with the real robot agent on %s", slow, (da
       ["terminating", org.admin.email, "Kill requested"],
       ["stopped", `machine ${m.id}`, "The process was ended by a signal"],
     ]);
-    await agent.waitFor(new RegExp(`^Job ${id} finished \\(exit code signal\\)\\.$`), { since });
+    await agent.waitFor(new RegExp(`^Job ${id} finished \\(ended by SIGKILL\\)\\.$`), { since });
     // Each signal was sent once, though heartbeats repeated the stop and the kill.
     expect(await logMessages(id)).toEqual(["started", "ignoring SIGINT", "ignoring SIGTERM"]);
   });
@@ -920,35 +947,10 @@ async function uploadAll(api: Api, t: string) {
 }
 
 describe.each(testDatabases())("the server killed with kill -9 while robots run jobs (%s)", slow, (database) => {
-  let dataDir = "";
-  let agentTmp = "";
-  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
-  let server: ServerProcess | null = null;
-  let port = 0;
-  const env = () => ({
-    DIRIGENT_DATA_DIR: dataDir,
-    DIRIGENT_ADMIN_PASSWORD: testAdminPassword,
-    DIRIGENT_PORT: String(port),
-    DIRIGENT_ROBOT_HEARTBEAT_SECONDS: "1",
-    ...(pg && { DATABASE_URL: pg.url }),
-  });
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-jobs-crash-"));
-    agentTmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-agents-"));
-    port = await freePort();
-    if (database === "postgres") pg = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    await killAllAgents();
-    await server?.stop();
-    await pg?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    if (agentTmp) fs.rmSync(agentTmp, { recursive: true, force: true });
-  });
+  const crash = useCrashServer(database, "jobs-crash");
 
   it("brings every job to its right end: running ones resumed by the agent, finished ones reported, pending ones run", async () => {
-    server = await spawnServer(env());
+    let server = await crash.start();
     const host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const org = await createOrg(host);
     const api = org.admin.api;
@@ -962,7 +964,7 @@ describe.each(testDatabases())("the server killed with kill -9 while robots run 
     });
     expect(process.status, process.text).toBe(201);
     const machine = await api.post(`${t}/machines`, { name: "crash-robot", slots: 2, folderIds: [folder.body.id] });
-    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: agentTmp } });
+    const agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: crash.workDir } });
     await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
 
     const start = (inputArguments: Record<string, unknown>) =>
@@ -983,7 +985,7 @@ describe.each(testDatabases())("the server killed with kill -9 while robots run 
     // The short job ends while nobody can hear of it.
     await agent.waitFor(new RegExp(`^Job ${short?.id} finished \\(exit code 0\\)\\.$`), { since, timeoutMs: 30_000 });
 
-    server = await spawnServer(env());
+    server = await crash.start();
     await agent.waitFor(/^Connected to /, { since, timeoutMs: 60_000 });
     const orgApi = await new Api(server.url).as({
       organization: org.slug,

@@ -264,7 +264,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
         { path: "processId", message: "is not a process of this folder" },
       ]);
       expectProblem(await api.post(`${t}/folders/99999999/jobs`, { processId }), 404, "not-found");
-      expectProblem(await api.post(`${t}/folders/abc/jobs`, { processId }), 400, "validation-failed");
+      // "abc" is read as a folder path (issue #12, defect 14): no folder has it.
+      expectProblem(await api.post(`${t}/folders/abc/jobs`, { processId }), 404, "not-found");
       expect((await api.get(`${t}/jobs`)).body.items).toEqual([]);
     });
   });
@@ -740,6 +741,8 @@ describe.each(testDatabases())("jobs on %s", (database) => {
         ["error", "INVOICE 43 failed"],
         ["fatal", "giving up"],
         ["info", "=SUM(A1:A9)"],
+        // A leading tab also makes spreadsheets read a formula.
+        ["info", "\t+1+cmd"],
         ["info", 'He said "hi", then left\nand a second line'],
       ];
       socket.send({
@@ -799,7 +802,7 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       expect(res.headers.get("content-disposition")).toBe(`attachment; filename="job-${job.id}-logs.csv"`);
       expect(parseCsv(res.text)).toEqual([
         ["Time", "Level", "Message"],
-        ...lines.map(([level, message], i) => [at(i), level, message.startsWith("=") ? `'${message}` : message]),
+        ...lines.map(([level, message], i) => [at(i), level, /^[=+\-@\t\r]/.test(message) ? `'${message}` : message]),
       ]);
       const errors = await api.get(`${t}/jobs/${job.id}/logs.csv?level=error&q=invoice`);
       expect(parseCsv(errors.text)).toEqual([

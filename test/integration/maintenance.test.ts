@@ -16,6 +16,7 @@ function expectMaintenance(res: ApiResponse, scope: "host" | "tenant") {
         ? "Dirigent is under maintenance. Please try again later."
         : "This tenant is under maintenance. Please try again later.",
     scope,
+    expectedEndAt: null,
   });
   expect(res.headers.get("retry-after")).toBe("120");
 }
@@ -63,6 +64,7 @@ describe.each(testDatabases())("maintenance on %s", (database) => {
       killJobs: false,
       startedAt: expect.stringMatching(/Z$/),
       startedBy: "admin",
+      expectedEndAt: null,
       jobStopsAttempted: 0,
       jobKillsAttempted: 0,
       triggersSkipped: 0,
@@ -177,6 +179,48 @@ describe.each(testDatabases())("maintenance on %s", (database) => {
       expect((await anon.post("/auth/token", credentials)).status).toBe(200);
     },
   );
+
+  it("counts Retry-After down to the end the administrator announced, and names it (issue #12, defect 7)", async () => {
+    const end = new Date(Date.now() + 30 * 60_000);
+    const draining = await start("draining", { expectedEndAt: end.toISOString() });
+    expect(draining.status, draining.text).toBe(200);
+    expect(draining.body.current.expectedEndAt).toBe(end.toISOString());
+    const res = await user.api.get("/me");
+    expect(expectProblem(res, 503, "maintenance")).toMatchObject({ scope: "host", expectedEndAt: end.toISOString() });
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(25 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(30 * 60);
+
+    // Moving on keeps the announced end unless a new one is given; null withdraws it.
+    const suspended = await start("suspended");
+    expect(suspended.body.current.expectedEndAt).toBe(end.toISOString());
+    expect(Number((await user.api.get("/me")).headers.get("retry-after"))).toBeGreaterThan(25 * 60);
+    expect((await host.post("/host/maintenance/end", {})).status).toBe(200);
+    expect((await start("draining", { expectedEndAt: end.toISOString() })).status).toBe(200);
+    const withdrawn = await start("suspended", { expectedEndAt: null });
+    expect(withdrawn.body.current.expectedEndAt).toBeNull();
+    expectMaintenance(await user.api.get("/me"), "host");
+
+    // A tenant window with an end beside the installation's without one: the end is not known.
+    expect((await host.post("/host/maintenance/end", {})).status).toBe(200);
+    const inTenant = await start("draining", { tenantId: org.defaultTenantId, expectedEndAt: end.toISOString() });
+    expect(inTenant.status, inTenant.text).toBe(200);
+    const tenantPath = `/orgs/${org.slug}/tenants/${org.defaultTenantId}/folders`;
+    expect(expectProblem(await user.api.get(tenantPath), 503, "maintenance")).toMatchObject({
+      scope: "tenant",
+      expectedEndAt: end.toISOString(),
+    });
+    expect((await start("draining")).status).toBe(200);
+    expectMaintenance(await user.api.get("/me"), "host");
+  });
+
+  it("refuses an announced end in the past or not a time, naming the field, and starts nothing", async () => {
+    for (const expectedEndAt of [new Date(Date.now() - 60_000).toISOString(), "tomorrow", 5]) {
+      const res = await start("draining", { expectedEndAt });
+      expect(expectProblem(res, 400, "validation-failed").errors?.map((e) => e.path)).toEqual(["expectedEndAt"]);
+    }
+    expect((await host.get("/host/maintenance")).body.phase).toBe("none");
+  });
 
   it("does not record a login refused for maintenance as a successful login", async () => {
     const member = await createUser(org.admin.api, org.slug);

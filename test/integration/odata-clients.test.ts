@@ -35,6 +35,7 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
   let folderId: number;
   let folderPath: string;
   let processId: number;
+  let machineId: number;
   let agent: AgentProcess;
   let agentTmp: string;
 
@@ -69,6 +70,7 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
     });
     expect(asset.status, asset.text).toBe(201);
     const machine = await api.post(`${t}/machines`, { name: unique("robot"), slots: 2, folderIds: [folderId] });
+    machineId = machine.body.id;
     agent = spawnAgent({ url: server.url, key: machine.body.key, env: { TMPDIR: agentTmp } });
     await agent.waitFor(/^Connected to /, { timeoutMs: 60_000 });
   }, 180_000);
@@ -277,6 +279,78 @@ describe.each(testDatabases())("the original's clients against Dirigent on %s", 
       $orderby: "Id",
     });
     expect(items.value.map((i: { Output: { doubled: number } }) => i.Output.doubled)).toEqual([2, 4]);
+  });
+
+  it("uipath-orchestrator: reads robots, sessions, machines and schedules, switches schedules, edits items", async () => {
+    const raw = new Orchestrator({
+      hostname: "127.0.0.1",
+      port: Number(new URL(server.url).port),
+      isSecure: false,
+      path: `${org.slug}/Default/orchestrator_`,
+      accessToken: pat,
+    });
+    raw.switchOrganizationUnitId(folderId);
+    const v2 = raw.v2.odata;
+    // The client's named helpers, callback style, as promises.
+    const call = <T>(fn: (...args: unknown[]) => void, ...args: unknown[]) =>
+      new Promise<T>((resolve, reject) =>
+        fn.call(v2, ...args, (error: unknown, data: T) => (error ? reject(error) : resolve(data))),
+      );
+    // biome-ignore lint/suspicious/noExplicitAny: the old client is untyped.
+    type Json = any;
+    const robots = await call<Json>(v2.getRobots, {});
+    expect(robots.value).toEqual([
+      expect.objectContaining({ Id: machineId, MachineId: machineId, Type: "Unattended" }),
+    ]);
+    expect(await call<Json>(v2.getRobot, machineId, { $select: "Id,Name" })).toMatchObject({ Id: machineId });
+    const sessions = await call<Json>(v2.getSessions, {
+      $filter: `MachineId eq ${machineId} and State ne 'Disconnected'`,
+    });
+    expect(sessions.value).toHaveLength(1);
+    expect(sessions.value[0]).toMatchObject({ MachineId: machineId, IsUnresponsive: false });
+    expect(["Available", "Busy"]).toContain(sessions.value[0].State);
+    const machines = await call<Json>(v2.getMachines, { $filter: `Id eq ${machineId}` });
+    expect(machines.value[0]).toMatchObject({ Id: machineId, UnattendedSlots: 2 });
+
+    const trigger = await api.post(`${t}/folders/${folderId}/triggers`, {
+      type: "time",
+      name: unique("nightly"),
+      processId,
+      cron: "0 0 2 * * ?",
+      timeZone: "UTC",
+    });
+    expect(trigger.status, trigger.text).toBe(201);
+    const schedules = await call<Json>(v2.getProcessSchedules, { $filter: `Id eq ${trigger.body.id}` });
+    expect(schedules.value[0]).toMatchObject({
+      Enabled: true,
+      ReleaseName: "Hello",
+      StartProcessCron: "0 0 2 * * ?",
+      TimeZoneId: "UTC",
+      StartProcessNextOccurrence: expect.stringMatching(/T02:00:00\.000Z$/),
+    });
+    const switched = await call<Json>(v2.postSetProcessScheduleEnabled, {
+      scheduleIds: [trigger.body.id],
+      enabled: false,
+    });
+    expect(switched.value).toBe(true);
+    expect(await call<Json>(v2.getProcessSchedule, trigger.body.id, {})).toMatchObject({ Enabled: false });
+
+    await api.post(`${t}/folders/${folderId}/queues`, { name: "Edits" });
+    const oc = promised(raw);
+    const added = await oc.post("/odata/Queues/UiPathODataSvc.AddQueueItem", {
+      itemData: { Name: "Edits", SpecificContent: { n: 1 } },
+    });
+    const edited = await call<Json>(v2.putQueueItem, added.Id, {
+      Name: "Edits",
+      Priority: "High",
+      SpecificContent: { n: 2 },
+    });
+    expect(edited).toMatchObject({ Id: added.Id, Status: "New", Priority: "High", SpecificContent: { n: 2 } });
+    const inline = await oc.post("/odata/Queues/UiPathODataSvc.StartTransaction", {
+      transactionData: { Name: "Edits", SpecificContent: { n: 3 } },
+    });
+    expect(inline).toMatchObject({ Status: "InProgress", SpecificContent: { n: 3 } });
+    await expect(call(v2.putQueueItem, inline.Id, { Priority: "Low" })).rejects.toMatchObject({ statusCode: 409 });
   });
 
   it("uipath-orchestrator: the root form with Authenticate for {org}/{tenant}, and a wrong password", async () => {

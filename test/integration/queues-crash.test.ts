@@ -1,34 +1,16 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Api } from "../helpers/api.js";
-import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
+import { useCrashServer } from "../helpers/crash-server.js";
+import { testDatabases } from "../helpers/database.js";
 import { createOrg } from "../helpers/fixtures.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { testAdminPassword } from "../helpers/server.js";
 
 describe.each(testDatabases())("kill -9 of the server during a storm of adds and starts (%s)", (database) => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-queue-crash-"));
-  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
-  let server: ServerProcess | null = null;
-  const env = () => ({
-    DIRIGENT_DATA_DIR: dataDir,
-    DIRIGENT_ADMIN_PASSWORD: "Admin-Passw0rd!",
-    ...(pg && { DATABASE_URL: pg.url }),
-  });
-
-  beforeAll(async () => {
-    if (database === "postgres") pg = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await pg?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const crash = useCrashServer(database, "queue-crash", {});
 
   it("loses no acknowledged add and hands no item out twice", async () => {
-    server = await spawnServer(env());
-    const host = await new Api(server.url).as({ username: "admin", password: "Admin-Passw0rd!" });
+    let server = await crash.start();
+    const host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const org = await createOrg(host);
     const t = `/orgs/${org.slug}/tenants/${org.defaultTenantId}`;
     const folder = await org.admin.api.post(`${t}/folders`, { name: "F" });
@@ -71,7 +53,7 @@ describe.each(testDatabases())("kill -9 of the server during a storm of adds and
     expect(acknowledged.size).toBeGreaterThan(0);
     expect(sent).toBeGreaterThan(acknowledged.size - 1);
 
-    server = await spawnServer(env());
+    server = await crash.start();
     const api = new Api(server.url, token);
     // Every acknowledged add is there.
     const stored = new Map<string, { id: number; status: string }>();

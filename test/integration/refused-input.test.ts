@@ -53,7 +53,7 @@ describe.each(testDatabases())("values the database cannot store, on %s", { time
 
   it("refuses ids beyond 32 bits in paths, queries and bodies; the largest id is just not found", async () => {
     expect(errorsOf(await org.admin.api.get(`${t}/folders/2147483648`))).toEqual([
-      { path: "id", message: "is not a valid id" },
+      { path: "folder", message: "is not a valid id" },
     ]);
     expectProblem(await org.admin.api.get(`${t}/folders/2147483647`), 404, "not-found");
     expect(errorsOf(await org.admin.api.post(`${t}/folders`, { name: "F", parentId: 2 ** 31 }))).toEqual([

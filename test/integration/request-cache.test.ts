@@ -102,6 +102,46 @@ describe.each(testDatabases())("request cache (%s)", (database) => {
     expect((await host.post("/host/maintenance/end", {})).status).toBe(200);
     expect((await org.admin.api.get(`${t}/permissions`)).status).toBe(200);
   });
+
+  it("answers the login page's status from the caches, and shows a changed password policy at once", async () => {
+    const host = await adminApi(server);
+    const status = () => org.admin.api.get("/status");
+    expect((await status()).status).toBe(200);
+    expect(await statementsOf(server, status)).toBe(0);
+    const before = (await host.get("/host/settings/security")).body;
+    const changed = await host.put("/host/settings/security", {
+      ...before,
+      passwordMinLength: before.passwordMinLength + 3,
+    });
+    expect(changed.status, changed.text).toBe(200);
+    try {
+      expect((await status()).body.passwordPolicy.minLength).toBe(before.passwordMinLength + 3);
+    } finally {
+      expect((await host.put("/host/settings/security", before)).status).toBe(200);
+    }
+    expect((await status()).body.passwordPolicy.minLength).toBe(before.passwordMinLength);
+  });
+
+  it("serves the OData layer from the same caches, and shows a new or renamed folder at once", async () => {
+    const odataFolders = async () => {
+      const res = await fetch(`${server.url}/${org.slug}/Default/orchestrator_/odata/Folders`, {
+        headers: { authorization: `Bearer ${org.admin.api.token}` },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { value: { DisplayName: string }[] }).value.map((f) => f.DisplayName);
+    };
+    await odataFolders();
+    // Organization, tenant, access and the tenant's folders all come from the caches: no statement.
+    expect(await statementsOf(server, odataFolders)).toBe(0);
+    const created = await org.admin.api.post(`${t}/folders`, { name: "Cached folder" });
+    expect(created.status, created.text).toBe(201);
+    expect(await odataFolders()).toContain("Cached folder");
+    const renamed = await org.admin.api.patch(`${t}/folders/${created.body.id}`, { name: "Renamed folder" });
+    expect(renamed.status, renamed.text).toBe(200);
+    const names = await odataFolders();
+    expect(names).toContain("Renamed folder");
+    expect(names).not.toContain("Cached folder");
+  });
 });
 
 describe.skipIf(!testDatabases().includes("postgres"))("request cache on two PostgreSQL nodes", () => {

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
 // The catalogue written out here rather than taken from the code, so a change to it fails a test.
-const tenantAreas = ["folders", "machines", "packages", "roles", "users", "settings", "audit", "alerts"];
+const tenantAreas = ["folders", "machines", "packages", "roles", "users", "settings", "audit", "alerts", "webhooks"];
 const folderAreas = ["subfolders", "processes", "jobs", "logs", "triggers", "queues", "assets", "buckets"];
 const verbs = ["view", "create", "edit", "delete"];
 const every = (areas: string[]) => areas.flatMap((r) => verbs.map((a) => `${r}.${a}`)).sort();

@@ -1,11 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Api, unique } from "../helpers/api.js";
-import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
+import { useCrashServer } from "../helpers/crash-server.js";
+import { testDatabases } from "../helpers/database.js";
 import { manifest, packageFiles, tgz, uploadPackage } from "../helpers/packages.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { testAdminPassword } from "../helpers/server.js";
 
 interface Firing {
   fireTime: string;
@@ -20,26 +18,11 @@ interface Firing {
  * missed while down and catches up the latest one once.
  */
 describe.each(testDatabases())("kill -9 of the scheduling node (%s)", (database) => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-trigger-crash-"));
-  let pg: Awaited<ReturnType<typeof createPostgresDatabase>> | null = null;
-  let server: ServerProcess | null = null;
-  const env = () => ({
-    DIRIGENT_DATA_DIR: dataDir,
-    DIRIGENT_ADMIN_PASSWORD: "Admin-Passw0rd!",
-    ...(pg && { DATABASE_URL: pg.url }),
-  });
-  beforeAll(async () => {
-    if (database === "postgres") pg = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await pg?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const crash = useCrashServer(database, "trigger-crash", {});
 
   it("creates each firing's jobs once or not at all, and catches up once after the restart", async () => {
-    server = await spawnServer(env());
-    let host = await new Api(server.url).as({ username: "admin", password: "Admin-Passw0rd!" });
+    let server = await crash.start();
+    let host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     const org = await host.post("/host/organizations", {
       name: "Crash",
       slug: unique("crash"),
@@ -79,8 +62,8 @@ describe.each(testDatabases())("kill -9 of the scheduling node (%s)", (database)
     // Killed at whatever point a firing is at; down for a few fire times.
     await server.kill9();
     await new Promise((r) => setTimeout(r, 3500));
-    server = await spawnServer(env());
-    host = await new Api(server.url).as({ username: "admin", password: "Admin-Passw0rd!" });
+    server = await crash.start();
+    host = await new Api(server.url).as({ username: "admin", password: testAdminPassword });
     api = await new Api(server.url).as(login);
     await cancelPending(3000);
     expect((await api.post(`${t}/triggers/${id}/disable`)).status).toBe(200);
@@ -93,19 +76,21 @@ describe.each(testDatabases())("kill -9 of the scheduling node (%s)", (database)
     expect(new Set(times).size).toBe(times.length);
     const firedJobIds = decided.flatMap((h) => h.jobIds).sort((a, b) => a - b);
     expect(firedJobIds).toEqual(jobs.map((j) => j.id).sort((a, b) => a - b));
-    // The downtime is recorded once, and the latest missed fire time was caught up (within the grace).
+    // The downtime is recorded (once, unless the node was also late by a fire time before the crash
+    // on a busy machine: each late round records its own range), and the latest missed fire time
+    // was caught up (within the grace).
     const missed = history.filter((h) => h.reason?.startsWith("Missed"));
-    expect(missed).toHaveLength(1);
-    expect(missed[0]?.reason).toMatch(/^Missed \d+ fire time\(s\) while no node was running/);
+    expect(missed.length).toBeGreaterThanOrEqual(1);
+    for (const m of missed) expect(m.reason).toMatch(/^Missed \d+ fire time\(s\) while no node was running/);
     // Fire times before and after the crash, none lost: every second from the first to the last is
-    // either decided or inside the recorded missed range.
+    // either decided or inside a recorded missed range.
     const sorted = times.slice().sort();
-    const missedFrom = Date.parse(missed[0]?.fireTime as string);
-    const missedCount = Number(/^Missed (\d+)/.exec(missed[0]?.reason ?? "")?.[1]);
-    const covered = new Set([
-      ...sorted.map((x) => Date.parse(x)),
-      ...Array.from({ length: missedCount }, (_, i) => missedFrom + i * 1000),
-    ]);
+    const covered = new Set(sorted.map((x) => Date.parse(x)));
+    for (const m of missed) {
+      const from = Date.parse(m.fireTime);
+      const count = Number(/^Missed (\d+)/.exec(m.reason ?? "")?.[1]);
+      for (let i = 0; i < count; i++) covered.add(from + i * 1000);
+    }
     for (let at = Date.parse(sorted[0] as string); at <= Date.parse(sorted.at(-1) as string); at += 1000) {
       expect(covered.has(at), new Date(at).toISOString()).toBe(true);
     }

@@ -518,11 +518,50 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
     expect(after).toMatchObject({
       enabled: false,
       nextFireTime: null,
-      disabledReason: "Its last 2 jobs failed within 1 day(s).",
+      disabledReason: "Its last 2 jobs failed within 1 day.",
+      disabledReasonCode: "jobs-failed",
+      disabledReasonParams: { count: 2, days: 1 },
     });
     expect((await history(api, t, id)).at(-1)).toMatchObject({ outcome: "failed", jobIds: [] });
     const alerts = await api.get(`${t}/alerts`);
     expect(alerts.body.items.map((a: { kind: string }) => a.kind)).toContain("trigger-disabled");
+    // The disabling firing failed too, but its alert is trigger-disabled alone.
+    expect(alerts.body.items.map((a: { kind: string }) => a.kind)).not.toContain("trigger-failed");
+  });
+
+  it("raises trigger-failed once per run of failed firings, again after a firing succeeded", async () => {
+    const { api, t, folderId, processId } = await setup(host);
+    const created = await api.post(`${t}/folders/${folderId}/triggers`, {
+      type: "time",
+      name: unique("Blocked"),
+      processId,
+      cron: "0 0 * * * ?",
+      timeZone: "UTC",
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as number;
+    const failedAlerts = async () =>
+      ((await api.get(`${t}/alerts?limit=100`)).body.items as { kind: string; message: string }[]).filter(
+        (a) => a.kind === "trigger-failed" && a.message.includes(created.body.name),
+      );
+    const at = (hours: number) =>
+      `2031-02-0${1 + Math.floor(hours / 24)}T${String(hours % 24).padStart(2, "0")}:00:00.000Z`;
+    const fireAt = async (hours: number) => {
+      await plan(id, at(hours));
+      await fire(at(hours).replace(".000Z", ".100Z"));
+      return (await history(api, t, id)).at(-1)?.outcome;
+    };
+    expect(await fireAt(1)).toBe("fired"); // its job stays pending (no robot)
+    expect(await fireAt(2)).toBe("failed");
+    expect(await fireAt(3)).toBe("failed");
+    const first = await failedAlerts();
+    expect(first).toHaveLength(1);
+    expect(first[0]?.message).toMatch(/could not start its job: Job \d+ of this trigger is still pending/);
+    for (const job of (await api.get(`${t}/triggers/${id}/jobs`)).body.items)
+      await api.post(`${t}/jobs/${job.id}/stop`, { mode: "stop" });
+    expect(await fireAt(4)).toBe("fired");
+    expect(await fireAt(5)).toBe("failed");
+    expect(await failedAlerts()).toHaveLength(2);
   });
 
   it("alerts once when a trigger's job stays pending longer than its threshold", async () => {
@@ -626,6 +665,7 @@ describe.each(testDatabases())("time triggers on %s", (database) => {
       enabled: false,
       nextFireTime: null,
       disabledReason: "Its end date has passed.",
+      disabledReasonCode: "end-date-passed",
     });
     expect((await api.get(`${t}/triggers/${id}/jobs`)).body.items).toHaveLength(1);
   });

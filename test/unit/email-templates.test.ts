@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderEmail, type TemplateName, templateNames } from "../../src/services/email/templates.js";
+import { de } from "../../src/services/email/texts/de.js";
+import { en } from "../../src/services/email/texts/en.js";
 
 const ctx = { publicUrl: "https://dirigent.example.com", secret: "dgl_Secret-Token_123" };
 const masked = { ...ctx, secret: null };
@@ -48,6 +50,16 @@ describe("renderEmail", () => {
       if (locale === "de") expect(`${mail.subject} ${mail.text}`).not.toMatch(/Kennwort/);
     },
   );
+
+  it.each(templateNames)("starts every English paragraph with a capital letter (%s)", (template) => {
+    // "Hello Bob Builder,\nyou have been invited" is German letter style; English starts anew (issue #12).
+    const mail = renderEmail(template, "en", data, ctx);
+    const paragraphs = mail.text
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    for (const p of paragraphs) expect(p, p).toMatch(/^[^a-z]/);
+  });
 
   it("writes English and German", () => {
     const pairs: [TemplateName, string, string][] = [
@@ -201,5 +213,40 @@ describe("renderEmail", () => {
     expect(renderEmail("maintenance-started", "de", host, ctx).text).toContain("(ausgesetzt)");
     expect(renderEmail("maintenance-ended", "de", host, ctx).subject).toBe("Dirigent: Wartung ist beendet");
     expect(renderEmail("maintenance-ended", "en", host, ctx).text).toContain("https://dirigent.example.com/");
+  });
+
+  it("has every English text in German, with the same placeholders", () => {
+    const leaves = (node: unknown, path = ""): [string, string][] =>
+      typeof node === "string"
+        ? [[path, node]]
+        : Object.entries(node as object).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+    const placeholders = (text: string) => [...text.matchAll(/{{(\w+)}}/g)].map((m) => m[1]).sort();
+    const german = new Map(leaves(de));
+    expect([...german.keys()].sort()).toEqual(
+      leaves(en)
+        .map(([k]) => k)
+        .sort(),
+    );
+    for (const [key, text] of leaves(en)) expect(placeholders(german.get(key) ?? ""), key).toEqual(placeholders(text));
+  });
+
+  it("inserts names as typed, never reading them as placeholders or nested texts", () => {
+    const odd = { ...data, name: "{{email}} $t(footer) {{name}}", orgName: "$t(openDirigent)" };
+    const reset = renderEmail("password-reset", "en", odd, ctx);
+    expect(reset.text).toContain("Hello {{email}} $t(footer) {{name}},");
+    expect(renderEmail("invitation", "de", odd, ctx).subject).toBe("Einladung zu $t(openDirigent) in Dirigent");
+  });
+
+  it("counts digests and summaries in the singular and the plural", () => {
+    const alert = { severity: "error", component: "jobs", kind: "x", message: "boom", details: null, path: "/a" };
+    const digest = (alerts: unknown[], locale: "en" | "de") =>
+      renderEmail("alert-digest", locale, { ...data, alerts, from: data.createdAt, to: data.createdAt }, ctx).subject;
+    expect(digest([alert], "en")).toBe("Dirigent: 1 new alert (Error/Fatal) in Default");
+    expect(digest([alert, alert], "en")).toBe("Dirigent: 2 new alerts (Error/Fatal) in Default");
+    expect(digest([alert], "de")).toBe("Dirigent: 1 neue Warnung (Fehler/Schwerwiegend) in Default");
+    expect(digest([alert, alert], "de")).toBe("Dirigent: 2 neue Warnungen (Fehler/Schwerwiegend) in Default");
+    const summary = (total: number) => renderEmail("alert-summary", "de", { ...data, total }, ctx).subject;
+    expect(summary(1)).toBe("Dirigent: Tägliche Zusammenfassung für Default – 1 Warnung");
+    expect(summary(0)).toBe("Dirigent: Tägliche Zusammenfassung für Default – 0 Warnungen");
   });
 });

@@ -3,11 +3,9 @@ import {
   afterFailedLogin,
   defaultSecuritySettings,
   isLocked,
-  maxPasswordLength,
   passwordProblems,
-  type SecuritySettings,
-  securitySettingsSchema,
 } from "../../src/domain/password-policy.js";
+import { maxPasswordLength, type SecuritySettings, securitySettingsSchema } from "../../src/shared/api/auth.js";
 
 const lax: SecuritySettings = {
   ...defaultSecuritySettings,

@@ -11,7 +11,7 @@ import {
 } from "../../src/domain/permissions.js";
 
 // Written out here rather than taken from the code, so a change to the catalogue fails a test.
-const tenantAreas = ["folders", "machines", "packages", "roles", "users", "settings", "audit", "alerts"];
+const tenantAreas = ["folders", "machines", "packages", "roles", "users", "settings", "audit", "alerts", "webhooks"];
 const folderAreas = ["subfolders", "processes", "jobs", "logs", "triggers", "queues", "assets", "buckets"];
 const verbs = ["view", "create", "edit", "delete"];
 const every = (areas: string[]) => areas.flatMap((r) => verbs.map((a) => `${r}.${a}`));
@@ -39,7 +39,7 @@ describe("allPermissions", () => {
     ["folder", folderAreas],
   ] as const)("lists every resource × action of a %s role, resource by resource", (kind, areas) => {
     expect(allPermissions(kind)).toEqual(every([...areas]));
-    expect(allPermissions(kind)).toHaveLength(32);
+    expect(allPermissions(kind)).toHaveLength(areas.length * 4);
   });
 
   it("gives permissions that are all valid for their own kind and invalid for the other", () => {

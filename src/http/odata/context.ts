@@ -10,6 +10,7 @@ import { ProblemType } from "../../shared/problem-types.js";
 import type { FolderRow, OrganizationRow } from "../../storage/schema.js";
 import { actorOf, requireAuth } from "../auth.js";
 import { hasJobToken, type JobAuth, jobAccess, requireJobToken } from "../job-auth.js";
+import { signedInTenant } from "../routes/tenant/context.js";
 
 /** A folder as the original's clients name it: with its key and fully qualified path. */
 export interface ODataFolder {
@@ -29,8 +30,8 @@ export interface ODataContext {
   /** `http://host:port/{org}/{tenant}/orchestrator_` or `http://host:port` (root form): for `@odata.context`. */
   base: string;
   query: URLSearchParams;
-  /** The tenant's folders by id (loaded once per request). */
-  folders(): Promise<Map<number, ODataFolder>>;
+  /** The tenant's folders by id (cached across requests until a folder changes). */
+  folders(): Promise<ReadonlyMap<number, ODataFolder>>;
   /** The folder the headers name (path > key > id); null when none was sent. 404 when not visible. */
   headerFolder(): Promise<ODataFolder | null>;
   /** The headers' folder, 400 when none was sent. */
@@ -87,6 +88,8 @@ export async function resolveContext(
     }
     org = found;
     tenant = await services.organizations.getTenant(org.id, String(job.tenantId));
+    if (tenant.status !== AccountStatus.active)
+      throw new AppError(409, ProblemType.tenantDisabled, "Tenant disabled", "This tenant is disabled.");
     access = jobAccess(job);
   } else {
     await requireAuth(services)(request, undefined as never);
@@ -114,29 +117,15 @@ export async function resolveContext(
         );
     }
     if (!isReference(orgRef) || !isReference(tenantRef as string)) throw new NotFoundError("The tenant");
-    org = await services.organizations.find(services.ctx.db, orgRef).catch(() => {
-      throw new NotFoundError("The organization");
-    });
-    if (principal.kind === "user" && principal.organization.id !== org.id) throw new NotFoundError("The organization");
-    tenant = await services.organizations.getTenant(org.id, tenantRef as string);
-    if (principal.kind === "user") await services.maintenance.assertUserMayProceed(tenant.id);
-    access = await services.access.forPrincipal(principal, tenant.id);
+    // Also refuses a disabled tenant (409) and a user's tenant under maintenance.
+    ({ org, tenant, access } = await signedInTenant(services, request, orgRef, tenantRef as string));
   }
-  if (tenant.status !== AccountStatus.active)
-    throw new AppError(409, ProblemType.tenantDisabled, "Tenant disabled", "This tenant is disabled.");
 
-  let folderCache: Map<number, ODataFolder> | null = null;
-  const folders = async () => {
-    if (folderCache) return folderCache;
-    const rows = await services.ctx.db.selectFrom("folders").selectAll().where("tenant_id", "=", tenant.id).execute();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const pathOf = (row: FolderRow): string => {
-      const names: string[] = [];
-      for (let r: FolderRow | undefined = row; r; r = r.parent_id === null ? undefined : byId.get(r.parent_id))
-        names.unshift(r.name);
-      return names.join("/");
-    };
-    folderCache = new Map(rows.map((r) => [r.id, { row: r, path: pathOf(r) }]));
+  let folderCache: Promise<ReadonlyMap<number, ODataFolder>> | null = null;
+  // Cached across requests (RequestCache `folders`): every folder write makes every node forget it.
+  const folders = () => {
+    const tenantId = tenant.id;
+    folderCache ??= services.requestCache.get("folders", String(tenantId), () => tenantFolders(services, tenantId));
     return folderCache;
   };
   const visible = (folder: ODataFolder | undefined): ODataFolder => {
@@ -214,4 +203,17 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 /** The other direction, for tests and docs. */
 export function encodeFolderPath(path: string): string {
   return Buffer.from(path, "utf16le").toString("base64");
+}
+
+/** A tenant's folders by id, each with its path of names (`Finance/Invoices`). */
+async function tenantFolders(services: Services, tenantId: number): Promise<ReadonlyMap<number, ODataFolder>> {
+  const rows = await services.ctx.db.selectFrom("folders").selectAll().where("tenant_id", "=", tenantId).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const pathOf = (row: FolderRow): string => {
+    const names: string[] = [];
+    for (let r: FolderRow | undefined = row; r; r = r.parent_id === null ? undefined : byId.get(r.parent_id))
+      names.unshift(r.name);
+    return names.join("/");
+  };
+  return new Map(rows.map((r) => [r.id, { row: r, path: pathOf(r) }]));
 }

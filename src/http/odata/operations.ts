@@ -3,6 +3,8 @@ import * as ab from "./entities/assets-buckets.js";
 import * as f from "./entities/folders.js";
 import * as j from "./entities/jobs.js";
 import * as q from "./entities/queues.js";
+import * as r from "./entities/robots.js";
+import * as s from "./entities/schedules.js";
 import type { ODataResult } from "./envelope.js";
 
 /**
@@ -178,6 +180,12 @@ export const operations: Operation[] = [
   op("DELETE", "DELETE /odata/QueueItems({id})", `/odata/QueueItems${id}`, (ctx, [k]) =>
     q.deleteQueueItem(ctx, k as string),
   ),
+  op("PUT", "PUT /odata/QueueItems({id})", `/odata/QueueItems${id}`, (ctx, [k], b) =>
+    q.editQueueItem(ctx, k as string, b),
+  ),
+  op("PATCH", "PATCH /odata/QueueItems({id})", `/odata/QueueItems${id}`, (ctx, [k], b) =>
+    q.editQueueItem(ctx, k as string, b),
+  ),
   // Buckets
   op("GET", "GET /odata/Buckets", "/odata/Buckets", (ctx) => ab.listBuckets(ctx, false)),
   op(
@@ -215,6 +223,23 @@ export const operations: Operation[] = [
   ),
   op("GET", "GET /api/Buckets/{id}/ListFiles", "/api/Buckets/([^/]+)/ListFiles", (ctx, [k]) =>
     ab.listBucketFiles(ctx, k as string),
+  ),
+  // Robots, machines and their sessions (read views)
+  op("GET", "GET /odata/Robots", "/odata/Robots", (ctx) => r.listRobots(ctx)),
+  op("GET", "GET /odata/Robots({id})", `/odata/Robots${id}`, (ctx, [k]) => r.getRobot(ctx, k as string)),
+  op("GET", "GET /odata/Machines", "/odata/Machines", (ctx) => r.listMachines(ctx)),
+  op("GET", "GET /odata/Machines({id})", `/odata/Machines${id}`, (ctx, [k]) => r.getMachine(ctx, k as string)),
+  op("GET", "GET /odata/Sessions", "/odata/Sessions", (ctx) => r.listSessions(ctx)),
+  // Schedules (time and queue triggers)
+  op("GET", "GET /odata/ProcessSchedules", "/odata/ProcessSchedules", (ctx) => s.listSchedules(ctx)),
+  op("GET", "GET /odata/ProcessSchedules({id})", `/odata/ProcessSchedules${id}`, (ctx, [k]) =>
+    s.getSchedule(ctx, k as string),
+  ),
+  op(
+    "POST",
+    "POST /odata/ProcessSchedules/UiPath.Server.Configuration.OData.SetEnabled",
+    `/odata/ProcessSchedules/${action}SetEnabled`,
+    (ctx, _, b) => s.setSchedulesEnabled(ctx, b),
   ),
 ];
 

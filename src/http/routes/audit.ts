@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../services/index.js";
+import { auditRecordSchema } from "../../shared/api/host.js";
 import type { AuditScope } from "../../storage/schema.js";
-import { pageQuery, problems } from "../schemas.js";
+import { booleanQuery, pageQuery, problems } from "../schemas.js";
 
 const timestamp = z.iso
   .datetime({ offset: true, message: "must be an ISO-8601 date-time" })
@@ -20,18 +21,7 @@ export const auditFilterQuery = z
   })
   .strict();
 
-const auditRecord = z.object({
-  id: z.number(),
-  time: z.string(),
-  actor: z.object({ kind: z.string(), id: z.number().nullable(), name: z.string() }),
-  component: z.string(),
-  action: z.string(),
-  target: z.object({ type: z.string(), id: z.string(), name: z.string().nullable() }).nullable(),
-  before: z.unknown(),
-  after: z.unknown(),
-  clientIp: z.string().nullable(),
-  userAgent: z.string().nullable(),
-});
+const auditRecord = auditRecordSchema;
 
 /**
  * Registers `GET <prefix>/audit-logs` and `GET <prefix>/audit-logs.csv` for the host log or an
@@ -55,16 +45,31 @@ export function registerAuditRoutes(
         tags: [options.tag],
         summary: "Audit log entries, newest first, with filters",
         ...(options.params && { params: options.params }),
-        querystring: auditFilterQuery.extend({ limit: pageQuery.limit, cursor: pageQuery.cursor }),
+        querystring: auditFilterQuery.extend({
+          sort: z
+            .enum(["time", "-time"])
+            .optional()
+            .describe("`time`: oldest first; `-time` (the default): newest first"),
+          total: booleanQuery.optional().describe("`true`: also count all matching entries (`total`)"),
+          limit: pageQuery.limit,
+          cursor: pageQuery.cursor,
+        }),
         response: {
-          200: z.object({ items: z.array(auditRecord), nextCursor: z.string().nullable() }),
+          200: z.object({
+            items: z.array(auditRecord),
+            nextCursor: z.string().nullable(),
+            total: z.number().optional(),
+          }),
           ...problems(400, 401, 403, 404),
         },
       },
     },
     async (request) => {
-      const { limit, cursor, ...filter } = request.query;
-      return services.audit.list(await options.scopeOf(request), filter, limit, cursor);
+      const { limit, cursor, sort, total, ...filter } = request.query;
+      return services.audit.list(await options.scopeOf(request), filter, limit, cursor, {
+        oldestFirst: sort === "time",
+        total: total === "true",
+      });
     },
   );
 

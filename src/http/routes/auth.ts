@@ -3,12 +3,15 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Config } from "../../platform/config.js";
 import type { Services } from "../../services/index.js";
+import {
+  credentialsSchema as credentials,
+  invitationInfoSchema,
+  loginSessionSchema,
+  passwordRecoverySchema,
+  sessionSchema,
+} from "../../shared/api/auth.js";
 import { clientOf, principalOf, requireAuth, sessionCookie } from "../auth.js";
-import { password, principalSchema, problems, text } from "../schemas.js";
-
-const adminCredentials = z.object({ username: text(100), password }).strict();
-const userCredentials = z.object({ organization: text(100), email: text(254), password }).strict();
-const credentials = z.union([adminCredentials, userCredentials]);
+import { password, problems, text } from "../schemas.js";
 
 /**
  * Login and token routes. Each is rate-limited per client address and account, on top of the
@@ -60,7 +63,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; config: Con
         summary: "Signs in to the web UI (sets the session cookie)",
         body: credentials,
         response: {
-          200: z.object({ principal: principalSchema, csrfToken: z.string() }),
+          200: loginSessionSchema,
           ...problems(400, 401, 429, 503),
         },
       },
@@ -88,7 +91,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; config: Con
         description:
           "Always 202, whether or not the account exists. Without `organization` it looks for a system administrator with that e-mail. `emailDelivery` says whether e-mail can be sent at all (else: ask an administrator).",
         body: z.object({ organization: text(100).optional(), email: text(254) }).strict(),
-        response: { 202: z.object({ emailDelivery: z.enum(["available", "unavailable"]) }), ...problems(400, 429) },
+        response: { 202: passwordRecoverySchema, ...problems(400, 429) },
       },
     },
     async (request, reply) =>
@@ -121,12 +124,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; config: Con
         summary: "Describes an invitation (who and which organization) before it is accepted",
         body: z.object({ token: z.string().min(1).max(200) }).strict(),
         response: {
-          200: z.object({
-            email: z.string(),
-            name: z.string(),
-            organization: z.object({ name: z.string(), slug: z.string() }),
-            expiresAt: z.string(),
-          }),
+          200: invitationInfoSchema,
           ...problems(400, 429),
         },
       },
@@ -159,7 +157,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; config: Con
       schema: {
         tags: ["auth"],
         summary: "The signed-in principal and the session's CSRF token",
-        response: { 200: z.object({ principal: principalSchema, csrfToken: z.string().nullable() }), ...problems(401) },
+        response: { 200: sessionSchema, ...problems(401) },
       },
     },
     async (request) => ({ principal: principalOf(request), csrfToken: request.auth?.tokenRow.csrf_token ?? null }),

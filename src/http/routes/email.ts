@@ -1,62 +1,25 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { emailSettingsSchema, providerPresets } from "../../domain/email-settings.js";
+import { providerPresets } from "../../domain/email-settings.js";
 import type { EmailSettingsInput } from "../../services/email/email-settings-service.js";
-import { emailSettingsInput } from "../../services/email/email-settings-service.js";
 import type { OutboxScope } from "../../services/email/outbox-service.js";
 import type { Services } from "../../services/index.js";
+import {
+  emailPresetSchema,
+  hostSettingsResponse,
+  orgSettingsResponse,
+  outboxMessageSchema as outboxMessage,
+  outboxMessageDetailSchema,
+  settingsView,
+  testBody,
+  testResultSchema as testResult,
+} from "../../shared/api/email.js";
 import { outboxStatuses } from "../../shared/outbox.js";
-import { actorOf } from "../auth.js";
-import { email, pageQuery, positiveId, problems } from "../schemas.js";
+import { actorOf, principalOf } from "../auth.js";
+import { pageQuery, positiveId, problems } from "../schemas.js";
 
-export const settingsView = emailSettingsSchema.extend({
-  hasSmtpPassword: z.boolean(),
-  hasOauthClientSecret: z.boolean(),
-});
-const warning = z.object({ code: z.string(), field: z.string(), message: z.string() });
-export const hostSettingsResponse = settingsView.extend({
-  warnings: z.array(warning),
-  updatedAt: z.string().nullable(),
-  updatedBy: z.string().nullable(),
-});
-export const orgSettingsResponse = hostSettingsResponse.extend({
-  mode: z.enum(["inherit", "custom"]),
-  source: z.enum(["host", "organization"]),
-  effective: settingsView.nullable(),
-});
-
-export const testBody = z.object({ to: email, settings: emailSettingsInput.optional() }).strict();
-const testResult = z.object({
-  ok: z.boolean(),
-  stage: z.enum(["resolve", "connect", "tls", "greeting", "auth", "mail-from", "rcpt", "data"]),
-  smtpCode: z.number().optional(),
-  response: z.string().optional(),
-  message: z.string(),
-  hint: z.string().optional(),
-});
-
-const outboxStatus = z.enum(outboxStatuses);
-const outboxMessage = z.object({
-  id: z.number(),
-  orgId: z.number().nullable(),
-  template: z.string(),
-  locale: z.string(),
-  to: z.string(),
-  toName: z.string().nullable(),
-  subject: z.string().nullable(),
-  status: outboxStatus,
-  attempts: z.number(),
-  nextAttemptAt: z.string().nullable(),
-  lastError: z.string().nullable(),
-  lastSmtpCode: z.number().nullable(),
-  messageId: z.string().nullable(),
-  settingsSource: z.string().nullable(),
-  sentAt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const rendered = z.object({ subject: z.string(), text: z.string(), html: z.string() });
+export { hostSettingsResponse, orgSettingsResponse, settingsView, testBody };
 
 /** Flattens the service's settings view into the API's settings object. */
 export function flattenSettings<T extends { settings: object }>(view: T): T["settings"] & Omit<T, "settings"> {
@@ -103,6 +66,8 @@ export function registerEmailRoutes(
         scope.kind === "org" ? scope.orgId : null,
         request.body.to,
         request.body.settings as EmailSettingsInput | undefined,
+        // Organization administrators learn whether the installation's server works, not its replies.
+        { revealHost: principalOf(request).kind === "admin" },
       );
     },
   );
@@ -115,7 +80,7 @@ export function registerEmailRoutes(
         summary: "The e-mail outbox, newest first",
         params,
         querystring: z
-          .object({ status: outboxStatus.optional(), limit: pageQuery.limit, cursor: pageQuery.cursor })
+          .object({ status: z.enum(outboxStatuses).optional(), limit: pageQuery.limit, cursor: pageQuery.cursor })
           .strict(),
         response: {
           200: z.object({ items: z.array(outboxMessage), nextCursor: z.string().nullable() }),
@@ -136,7 +101,7 @@ export function registerEmailRoutes(
         tags: [options.tag],
         summary: "One outbox message with its rendered preview (one-time links masked)",
         params: withId,
-        response: { 200: outboxMessage.extend({ preview: rendered }), ...problems(400, 401, 403, 404) },
+        response: { 200: outboxMessageDetailSchema, ...problems(400, 401, 403, 404) },
       },
     },
     async (request) => services.outbox.get(await options.scopeOf(request), (request.params as { id: number }).id),
@@ -176,18 +141,7 @@ export function registerPresetRoute(
           "SMTP provider presets (Gmail, Microsoft 365, Amazon SES, SendGrid, Mailgun) with their known pitfalls",
         response: {
           200: z.object({
-            items: z.array(
-              z.object({
-                id: z.string(),
-                smtpHost: z.string(),
-                smtpPort: z.number(),
-                tlsMode: z.string(),
-                authMethod: z.string(),
-                oauthTokenUrl: z.string().optional(),
-                oauthScope: z.string().optional(),
-                notes: z.array(z.string()),
-              }),
-            ),
+            items: z.array(emailPresetSchema),
           }),
         },
       },

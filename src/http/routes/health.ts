@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../services/index.js";
-import { MaintenancePhase } from "../../shared/maintenance.js";
+import { publicStatusSchema } from "../../shared/api/auth.js";
 
 /** Public, unauthenticated endpoints: the health check and what a login page needs to know. */
 export const healthRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -43,18 +43,31 @@ export const healthRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
     {
       schema: {
         tags: ["system"],
-        summary: "Installation-wide maintenance phase, for the login page",
-        description: "While the phase is not `none`, only system administrators can sign in.",
+        summary: "Installation-wide maintenance phase and whether it is set up, for the login page",
+        description:
+          "While the phase is not `none`, only system administrators can sign in. `hasOrganizations` is false on a fresh installation, where only the system administrator can sign in (the page opens on that form).",
         security: [],
-        response: {
-          200: z.object({
-            maintenance: z.object({
-              phase: z.enum([MaintenancePhase.none, MaintenancePhase.draining, MaintenancePhase.suspended]),
-            }),
-          }),
-        },
+        response: { 200: publicStatusSchema },
       },
     },
-    async () => ({ maintenance: { phase: await services.maintenance.hostPhase() } }),
+    async () => {
+      const [phase, hasOrganizations, policy] = await Promise.all([
+        services.maintenance.cachedHostPhase(),
+        // Every page load of the UI asks: read through the request cache (organizations' writes clear it).
+        services.requestCache.get("tenancy", "any-organization", () => services.organizations.anyExists()),
+        services.security.get(),
+      ]);
+      return {
+        maintenance: { phase },
+        hasOrganizations,
+        passwordPolicy: {
+          minLength: policy.passwordMinLength,
+          requireUppercase: policy.passwordRequireUppercase,
+          requireLowercase: policy.passwordRequireLowercase,
+          requireDigit: policy.passwordRequireDigit,
+          requireSymbol: policy.passwordRequireSymbol,
+        },
+      };
+    },
   );
 };

@@ -2,30 +2,13 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ForbiddenError } from "../../domain/errors.js";
 import type { Services } from "../../services/index.js";
-import { alertComponents, alertSeverities } from "../../shared/alerts.js";
+import { alertEmailsSchema as alertEmails } from "../../shared/api/alerts.js";
+import { personalTokenSchema } from "../../shared/api/identity.js";
 import type { Principal } from "../../shared/identity.js";
 import { actorOf, principalOf, requireAuth } from "../auth.js";
-import { idParam, locale, password, principalSchema, problems, text } from "../schemas.js";
+import { email, idParam, locale, password, principalSchema, problems, text } from "../schemas.js";
 
-const personalToken = z.object({
-  id: z.number(),
-  name: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
-  lastUsedAt: z.string().nullable(),
-});
-
-const alertEmails = z.object({
-  subscriptions: z
-    .array(z.object({ component: z.enum(alertComponents), minSeverity: z.enum(alertSeverities) }).strict())
-    .max(alertComponents.length)
-    .superRefine((items, ctx) => {
-      items.forEach((item, index) => {
-        if (items.findIndex((other) => other.component === item.component) !== index)
-          ctx.addIssue({ code: "custom", path: [index, "component"], message: "Each component may appear once." });
-      });
-    }),
-});
+const personalToken = personalTokenSchema;
 
 /** Alert e-mails are opted into by organization users; system administrators see no tenant's alerts. */
 function orgUserOf(principal: Principal) {
@@ -83,6 +66,27 @@ export const meRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (ap
       );
       return reply.status(204).send(null);
     },
+  );
+
+  app.post(
+    "/me/setup",
+    {
+      schema: {
+        tags: ["profile"],
+        summary: "The first administrator's first sign-in: a new password and an e-mail address",
+        description:
+          "While `GET /me` says `setupRequired` (the installation's first administrator with the password printed at the first start), every other request answers 403 `setup-required`. This sets the account's own password (the generated one stops working, other sessions end) and an e-mail address for password recovery.",
+        body: z.object({ email, newPassword: password }).strict(),
+        response: { 200: principalSchema, ...problems(400, 401, 409) },
+      },
+    },
+    async (request) =>
+      services.auth.completeSetup(
+        actorOf(request),
+        principalOf(request),
+        request.body,
+        request.auth?.tokenRow.id ?? null,
+      ),
   );
 
   app.get(

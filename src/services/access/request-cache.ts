@@ -7,12 +7,16 @@ import type { WriteWatch, WrittenTables } from "../../storage/write-watch.js";
  * - `tokens`: token hash → token row and principal (a user's status, role and organization);
  * - `access`: (principal, tenant) → permissions (roles, assignments, folder tree, the user's role);
  * - `tenancy`: organization and tenant by reference;
+ * - `folders`: a tenant's folders with their paths (the OData layer names folders by path and key);
+ * - `settings`: host settings read on every login and by the login page (the password policy);
  * - `maintenance`: the open maintenance windows.
  */
 export const cacheTables = {
   tokens: ["auth_tokens", "users", "system_admins", "organizations"],
   access: ["users", "roles", "role_assignments", "folders"],
   tenancy: ["organizations", "tenants"],
+  folders: ["folders"],
+  settings: ["host_settings"],
   maintenance: ["maintenance_windows"],
 } as const;
 

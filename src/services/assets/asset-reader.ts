@@ -1,34 +1,13 @@
 import { sql } from "kysely";
-import { type AssetValue, type AssetValueView, auditView, viewOf } from "../../domain/assets.js";
-import type { AssetType } from "../../shared/assets.js";
+import { type AssetValue, auditView, viewOf } from "../../domain/assets.js";
+import type { Asset, AssetMachineValue } from "../../shared/api/assets.js";
 import type { Db } from "../../storage/database.js";
 import type { AssetRow } from "../../storage/schema.js";
 import type { AssetVault } from "./asset-vault.js";
 
-export interface MachineValue {
-  machineId: number;
-  machineName: string;
-  value: AssetValueView;
-  updatedBy: string;
-  updatedAt: string;
-}
+export type MachineValue = AssetMachineValue;
 
-/** An asset as users see it: values without a credential's password. */
-export interface Asset {
-  id: number;
-  key: string;
-  folderId: number;
-  name: string;
-  description: string | null;
-  type: AssetType;
-  /** The global value; null = none (only machines with their own value get one). */
-  value: AssetValueView | null;
-  machineValues: MachineValue[];
-  createdBy: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Asset };
 
 /** Opens stored assets for presentation: every value but a credential's password. */
 export class AssetReader {

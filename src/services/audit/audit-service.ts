@@ -4,7 +4,9 @@ import { maskSecrets } from "../../domain/audit.js";
 import { neutraliseFormula } from "../../domain/csv.js";
 import { ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { AuditEntry as AuditRecord } from "../../shared/api/host.js";
 import type { Db } from "../../storage/database.js";
+import { countAll } from "../../storage/dialect.js";
 import type { AuditLogRow, AuditScope } from "../../storage/schema.js";
 import { type Actor, type Page, type ServiceContext, toPage } from "../context.js";
 
@@ -25,18 +27,7 @@ export interface AuditFilter {
   q?: string | undefined;
 }
 
-export interface AuditRecord {
-  id: number;
-  time: string;
-  actor: { kind: string; id: number | null; name: string };
-  component: string;
-  action: string;
-  target: { type: string; id: string; name: string | null } | null;
-  before: unknown;
-  after: unknown;
-  clientIp: string | null;
-  userAgent: string | null;
-}
+export type { AuditRecord };
 
 /**
  * Where an action inside an organization is logged: in the organization's own log when one of
@@ -87,18 +78,26 @@ export class AuditService {
     filter: AuditFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<AuditRecord>> {
+    options: { oldestFirst?: boolean; total?: boolean } = {},
+  ): Promise<Page<AuditRecord> & { total?: number }> {
+    // Entries are written in time order, so the id orders them by time both ways (and is the cursor).
+    const direction = options.oldestFirst ? "asc" : "desc";
     let query = this.filtered(scope, filter)
-      .orderBy("id", "desc")
+      .orderBy("id", direction)
       .limit(limit + 1);
     if (cursor !== undefined) {
-      const before = Number(cursor);
-      if (!Number.isInteger(before)) throw ValidationError.field("cursor", "is not a valid cursor");
-      query = query.where("id", "<", before);
+      const after = Number(cursor);
+      if (!Number.isInteger(after)) throw ValidationError.field("cursor", "is not a valid cursor");
+      query = query.where("id", direction === "asc" ? ">" : "<", after);
     }
     const rows = await query.execute();
     const page = toPage(rows, limit);
-    return { items: page.items.map(present), nextCursor: page.nextCursor };
+    const total = options.total
+      ? Number(
+          (await this.filtered(scope, filter).clearSelect().select(countAll().as("c")).executeTakeFirstOrThrow()).c,
+        )
+      : undefined;
+    return { items: page.items.map(present), nextCursor: page.nextCursor, ...(total !== undefined && { total }) };
   }
 
   /** The filtered log as CSV (newest first), for download. */

@@ -1,17 +1,12 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "../../domain/errors.js";
 import type { MasterKey } from "../../platform/master-key.js";
+import type { SignedLink } from "../../shared/api/buckets.js";
 import { ProblemType } from "../../shared/problem-types.js";
 
 export type LinkVerb = "GET" | "PUT";
 
-/** What a signed link answers to the client: fetch `uri` with `verb` and these headers. */
-export interface SignedLink {
-  uri: string;
-  verb: LinkVerb;
-  headers: Record<string, string>;
-  expiresAt: string;
-}
+export type { SignedLink };
 
 /** Where signed links of local buckets are served (below /api/v1, without a session). */
 export const linkRoutePrefix = "/bucket-links";

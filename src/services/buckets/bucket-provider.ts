@@ -1,15 +1,9 @@
 import { Transform, type TransformCallback } from "node:stream";
 import { AppError } from "../../domain/errors.js";
+import type { BucketFile, FileListing } from "../../shared/api/buckets.js";
 import { ProblemType } from "../../shared/problem-types.js";
 
-/** What a bucket file looks like to callers, whatever the provider. */
-export interface BucketFile {
-  path: string;
-  size: number;
-  /** ISO-8601 UTC. */
-  modifiedAt: string;
-  contentType: string;
-}
+export type { BucketFile, FileListing };
 
 export interface ListOptions {
   /** Only paths starting with this (already normalised). */
@@ -19,13 +13,6 @@ export interface ListOptions {
   /** The last path of the previous page. */
   cursor: string | null;
   limit: number;
-}
-
-export interface FileListing {
-  items: BucketFile[];
-  /** Sub-directories directly below the prefix's directory (non-recursive listings only), ending with `/`. */
-  directories: string[];
-  nextCursor: string | null;
 }
 
 /** Inclusive byte range of a read. */

@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import type { Permission } from "../../domain/permissions.js";
 import { isoNow } from "../../platform/clock.js";
 import type { MasterKey } from "../../platform/master-key.js";
+import type { Bucket, BucketChanges, BucketInput, S3Input, S3Settings } from "../../shared/api/buckets.js";
 import { BucketProviderKind } from "../../shared/buckets.js";
 import type { Db } from "../../storage/database.js";
 import type { BucketRow } from "../../storage/schema.js";
@@ -15,47 +16,7 @@ import type { BucketProvider } from "./bucket-provider.js";
 import { LocalProvider } from "./local-provider.js";
 import { S3Provider } from "./s3-provider.js";
 
-export interface S3Settings {
-  endpoint: string | null;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  pathStyle: boolean;
-  /** The secret key itself is write-only. */
-  hasSecretKey: boolean;
-}
-
-export interface Bucket {
-  id: number;
-  key: string;
-  folderId: number;
-  name: string;
-  description: string | null;
-  provider: BucketProviderKind;
-  readOnly: boolean;
-  s3: S3Settings | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface S3Input {
-  endpoint?: string | null | undefined;
-  region?: string | undefined;
-  bucket?: string | undefined;
-  accessKeyId?: string | undefined;
-  secretKey?: string | undefined;
-  pathStyle?: boolean | undefined;
-}
-
-export interface BucketInput {
-  name: string;
-  description?: string | null | undefined;
-  provider?: BucketProviderKind | undefined;
-  readOnly?: boolean | undefined;
-  s3?: S3Input | undefined;
-}
-
-export type BucketChanges = Partial<Omit<BucketInput, "provider">>;
+export type { Bucket, BucketChanges, BucketInput, S3Input, S3Settings };
 
 const noS3 = {
   s3_endpoint: null,

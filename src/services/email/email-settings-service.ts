@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import {
   crossFieldErrors,
@@ -11,6 +10,7 @@ import {
 import { ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import type { MasterKey } from "../../platform/master-key.js";
+import type { EmailSettingsInput, EmailSettingsView, EmailTestResult } from "../../shared/api/email.js";
 import type { Db } from "../../storage/database.js";
 import type { EmailSettingsRow } from "../../storage/schema.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
@@ -23,34 +23,14 @@ import {
   type OAuthTokens,
   type ResolvedSecrets,
   resolveHost,
-  type Stage,
   transportOptions,
 } from "./transport.js";
 
-const secret = z
-  .string()
-  .max(4096)
-  .regex(/^[^\r\n]*$/, "must not contain line breaks");
-
-/** What PUT accepts: any settings fields (omitted = keep), secrets write-only (omitted = keep, null = clear). */
-export const emailSettingsInput = emailSettingsSchema
-  .partial()
-  .extend({
-    smtpPassword: secret.nullable().optional(),
-    oauthClientSecret: secret.nullable().optional(),
-    // Read-only fields a client may send back unchanged after a GET; ignored.
-    hasSmtpPassword: z.boolean().optional(),
-    hasOauthClientSecret: z.boolean().optional(),
-  })
-  .strict();
-export type EmailSettingsInput = z.infer<typeof emailSettingsInput>;
+export { type EmailSettingsInput, emailSettingsInput } from "../../shared/api/email.js";
 
 export type SettingsSource = "host" | "organization";
 
-export interface EmailSettingsView extends EmailSettings {
-  hasSmtpPassword: boolean;
-  hasOauthClientSecret: boolean;
-}
+export type { EmailSettingsView };
 
 export interface HostEmailSettings {
   settings: EmailSettingsView;
@@ -61,8 +41,11 @@ export interface HostEmailSettings {
 
 export interface OrgEmailSettings extends HostEmailSettings {
   mode: "inherit" | "custom";
+  /** The settings in force; null when none are, or when they are the host's and the reader may not see them. */
   effective: EmailSettingsView | null;
   source: SettingsSource;
+  /** Whether the installation's e-mail server is set up and sending: all an organization sees of it. */
+  installation: { configured: boolean; enabled: boolean };
 }
 
 /** Settings in force for a send: the values, decrypted secrets, and where they came from. */
@@ -72,14 +55,7 @@ export interface EffectiveSettings {
   source: SettingsSource;
 }
 
-export interface TestResult {
-  ok: boolean;
-  stage: Stage;
-  smtpCode?: number;
-  response?: string;
-  message: string;
-  hint?: string;
-}
+export type TestResult = EmailTestResult;
 
 const passwordContext = "email_settings.smtp_password";
 const oauthContext = "email_settings.oauth_client_secret";
@@ -100,16 +76,26 @@ export class EmailSettingsService {
     return this.view(await this.row(this.ctx.db, null));
   }
 
-  async getOrg(orgId: number): Promise<OrgEmailSettings> {
+  /**
+   * An organization's settings. The host's server (host, port, sender, user) is the installation's
+   * business: organization administrators (`revealHost` false) learn only that it is set up and
+   * sending, never its details (issue #12, defect 15).
+   */
+  async getOrg(orgId: number, options: { revealHost: boolean }): Promise<OrgEmailSettings> {
     const [own, host] = await Promise.all([this.row(this.ctx.db, orgId), this.row(this.ctx.db, null)]);
     const mode = own?.mode ?? "inherit";
     const source: SettingsSource = mode === "custom" ? "organization" : "host";
-    const effectiveRow = mode === "custom" ? own : host;
+    const effectiveRow = mode === "custom" ? own : options.revealHost ? host : undefined;
+    const hostSettings = host ? parseStored(host) : null;
     return {
       ...this.view(own),
       mode,
       source,
       effective: effectiveRow ? this.view(effectiveRow).settings : null,
+      installation: {
+        configured: Boolean(hostSettings?.smtpHost && hostSettings.fromAddress),
+        enabled: Boolean(hostSettings?.smtpHost && hostSettings.fromAddress && hostSettings.enabled),
+      },
     };
   }
 
@@ -118,9 +104,15 @@ export class EmailSettingsService {
     return this.getHost();
   }
 
-  async putOrg(actor: Actor, orgId: number, mode: "inherit" | "custom" | undefined, input: EmailSettingsInput) {
+  async putOrg(
+    actor: Actor,
+    orgId: number,
+    mode: "inherit" | "custom" | undefined,
+    input: EmailSettingsInput,
+    options: { revealHost: boolean },
+  ) {
     await this.save(actor, orgId, mode, input);
-    return this.getOrg(orgId);
+    return this.getOrg(orgId, options);
   }
 
   /** The settings that send an organization's mail (or the host's, for null), or null when none are enabled. */
@@ -146,6 +138,7 @@ export class EmailSettingsService {
     orgId: number | null,
     to: string,
     draft: EmailSettingsInput | undefined,
+    options: { revealHost: boolean } = { revealHost: true },
   ): Promise<TestResult> {
     let settings: EmailSettings;
     let secrets: ResolvedSecrets;
@@ -167,7 +160,9 @@ export class EmailSettingsService {
       }
       ({ settings, secrets, source } = eff);
     }
-    const result = await this.sendTest(settings, secrets, to, source);
+    const sent = await this.sendTest(settings, secrets, to, source);
+    // An organization testing the installation's server learns whether it worked, not its replies.
+    const result = source === "host" && orgId !== null && !options.revealHost ? withoutHostDetails(sent, to) : sent;
     await this.audit.record(this.ctx.db, actor, orgId === null ? { scope: "host" } : orgAuditScope(actor, orgId), {
       component: AuditComponent.settings,
       action: AuditAction.testEmail,
@@ -401,4 +396,20 @@ function presentFailure(f: ReturnType<typeof classifySmtpError>): TestResult {
 /** Whether settings name a server and a sender, the least that can send mail. */
 function isComplete(settings: EmailSettings): boolean {
   return settings.smtpHost !== "" && settings.fromAddress !== "";
+}
+
+/** A test result through the installation's server as an organization administrator sees it. */
+function withoutHostDetails(result: TestResult, to: string): TestResult {
+  return result.ok
+    ? {
+        ok: true,
+        stage: result.stage,
+        message: `The installation's e-mail server accepted the test message for ${to}.`,
+      }
+    : {
+        ok: false,
+        stage: result.stage,
+        message: "The installation's e-mail server could not send the test message.",
+        hint: "Tell a system administrator of this installation; its e-mail settings are theirs to check.",
+      };
 }

@@ -1,6 +1,7 @@
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { addSeconds } from "../../platform/clock.js";
+import type { OutboxMessage } from "../../shared/api/email.js";
 import type { OutboxStatus } from "../../shared/outbox.js";
 import type { Db } from "../../storage/database.js";
 import { countAll } from "../../storage/dialect.js";
@@ -10,28 +11,26 @@ import type { Actor, Page, ServiceContext } from "../context.js";
 import { retryWindowSeconds } from "./notification-service.js";
 import { type RenderedEmail, renderEmail, type TemplateName } from "./templates.js";
 
-export interface OutboxMessage {
-  id: number;
-  orgId: number | null;
-  template: string;
-  locale: string;
-  to: string;
-  toName: string | null;
-  subject: string | null;
-  status: OutboxStatus;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  lastSmtpCode: number | null;
-  messageId: string | null;
-  settingsSource: string | null;
-  sentAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { OutboxMessage };
 
 /** Which outbox a caller sees: the host sees every message, an organization its own. */
 export type OutboxScope = { kind: "host" } | { kind: "org"; orgId: number };
+
+/**
+ * What an organization reads instead of the error of a message sent through the installation's
+ * server: that server's host name, port, sender and replies are the system administrators'
+ * business (issue #12, defect 15). The UI shows its own translation of this (`hostDeliveryFailed`).
+ */
+export const hostDeliveryFailed = "The installation's e-mail server could not deliver this message.";
+
+/** The last error as `scope` may read it: redacted for an organization when the host's server sent it. */
+export function visibleLastError(
+  scope: OutboxScope,
+  row: Pick<EmailOutboxRow, "last_error" | "settings_source">,
+): string | null {
+  if (row.last_error === null) return null;
+  return scope.kind === "org" && row.settings_source === "host" ? hostDeliveryFailed : row.last_error;
+}
 
 /** The outbox as administrators see it: lists, a rendered preview, Resend, and the health of delivery. */
 export class OutboxService {
@@ -55,7 +54,7 @@ export class OutboxService {
     const rows = await q.execute();
     const items = rows.slice(0, limit);
     const page: Page<OutboxMessage> = {
-      items: items.map(presentMessage),
+      items: items.map((r) => presentMessage(r, scope)),
       nextCursor: rows.length > limit ? String(items.at(-1)?.id) : null,
     };
     return page;
@@ -69,7 +68,7 @@ export class OutboxService {
       publicUrl: this.ctx.config.publicUrl,
       secret: null,
     });
-    return { ...presentMessage(row), preview };
+    return { ...presentMessage(row, scope), preview };
   }
 
   /** Queues a message again now (any status but `sending`), with a fresh 48-hour retry window. */
@@ -105,7 +104,7 @@ export class OutboxService {
       return updated;
     });
     this.wake();
-    return presentMessage(row);
+    return presentMessage(row, scope);
   }
 
   /** Counts and the latest error, for the banner in the host portal. */
@@ -116,7 +115,7 @@ export class OutboxService {
       .groupBy("status")
       .execute();
     const latest = await this.scoped(db, scope)
-      .select(["status", "last_error", "last_smtp_code", "updated_at"])
+      .select(["status", "last_error", "last_smtp_code", "settings_source", "updated_at"])
       .where("attempts", ">", 0)
       .orderBy("updated_at", "desc")
       .orderBy("id", "desc")
@@ -130,7 +129,7 @@ export class OutboxService {
       sent: by("sent"),
       // The most recent delivery attempt failed: the sender is failing right now.
       failing: latest ? latest.status !== "sent" && latest.last_error !== null : false,
-      lastError: latest && latest.status !== "sent" ? latest.last_error : null,
+      lastError: latest && latest.status !== "sent" ? visibleLastError(scope, latest) : null,
       lastErrorAt: latest && latest.status !== "sent" ? latest.updated_at : null,
     };
   }
@@ -147,7 +146,7 @@ export class OutboxService {
   }
 }
 
-export function presentMessage(r: EmailOutboxRow): OutboxMessage {
+export function presentMessage(r: EmailOutboxRow, scope: OutboxScope): OutboxMessage {
   return {
     id: r.id,
     orgId: r.org_id,
@@ -159,7 +158,7 @@ export function presentMessage(r: EmailOutboxRow): OutboxMessage {
     status: r.status,
     attempts: r.attempts,
     nextAttemptAt: r.status === "queued" ? r.next_attempt_at : null,
-    lastError: r.last_error,
+    lastError: visibleLastError(scope, r),
     lastSmtpCode: r.last_smtp_code,
     messageId: r.message_id,
     settingsSource: r.settings_source,

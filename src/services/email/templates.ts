@@ -1,5 +1,8 @@
+import i18next from "i18next";
 import { type AlertDetails, alertMessage } from "../../shared/alerts.js";
 import type { Locale } from "../../shared/identity.js";
+import { de } from "./texts/de.js";
+import { en } from "./texts/en.js";
 
 /**
  * The e-mails Dirigent sends, in English and German, each rendered as subject + plain text +
@@ -73,202 +76,192 @@ function link(ctx: RenderContext, path: string): string {
   return `${ctx.publicUrl}${path}${ctx.secret === null ? "••••••••" : encodeURIComponent(ctx.secret)}`;
 }
 
-const templates: Record<TemplateName, (d: Data, l: Locale, ctx: RenderContext) => Content> = {
-  "test-email": (d, l) =>
-    l === "de"
-      ? {
-          subject: "Dirigent: Test-E-Mail",
-          paragraphs: [
-            "Dies ist eine Test-E-Mail von Dirigent.",
-            `Wenn Sie diese Nachricht lesen, funktionieren die SMTP-Einstellungen (${str(d, "source")}).`,
-          ],
-        }
-      : {
-          subject: "Dirigent: test e-mail",
-          paragraphs: [
-            "This is a test e-mail from Dirigent.",
-            `If you can read this, the SMTP settings work (${str(d, "source")}).`,
-          ],
-        },
-  "password-reset": (d, l, ctx) =>
-    l === "de"
-      ? {
-          subject: "Dirigent: Passwort zurücksetzen",
-          paragraphs: [
-            `Hallo ${str(d, "name")},`,
-            "jemand (hoffentlich Sie) hat angefordert, Ihr Dirigent-Passwort zurückzusetzen. Der Link ist 60 Minuten gültig und kann nur einmal verwendet werden.",
-            "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail; Ihr Passwort bleibt unverändert.",
-          ],
-          action: { label: "Passwort zurücksetzen", url: link(ctx, "/reset-password?token=") },
-        }
-      : {
-          subject: "Dirigent: reset your password",
-          paragraphs: [
-            `Hello ${str(d, "name")},`,
-            "someone (hopefully you) asked to reset your Dirigent password. The link is valid for 60 minutes and works once.",
-            "If you did not ask for this, ignore this e-mail; your password stays as it is.",
-          ],
-          action: { label: "Reset password", url: link(ctx, "/reset-password?token=") },
-        },
-  "password-changed": (d, l) =>
-    l === "de"
-      ? {
-          subject: "Dirigent: Ihr Passwort wurde geändert",
-          paragraphs: [
-            `Hallo ${str(d, "name")},`,
-            `Ihr Dirigent-Passwort wurde am ${formatDate(str(d, "changedAt"), l)} geändert.`,
-            "Wenn Sie das nicht waren, wenden Sie sich sofort an Ihren Administrator.",
-          ],
-        }
-      : {
-          subject: "Dirigent: your password was changed",
-          paragraphs: [
-            `Hello ${str(d, "name")},`,
-            `your Dirigent password was changed on ${formatDate(str(d, "changedAt"), l)}.`,
-            "If this was not you, contact your administrator at once.",
-          ],
-        },
-  invitation: (d, l, ctx) =>
-    l === "de"
-      ? {
-          subject: `Einladung zu ${str(d, "orgName")} in Dirigent`,
-          paragraphs: [
-            `Hallo ${str(d, "name")},`,
-            `Sie wurden zur Organisation „${str(d, "orgName")}“ in Dirigent eingeladen. Legen Sie über den Link Ihr Passwort fest; er ist 7 Tage gültig.`,
-            `Zum Anmelden: Organisation „${str(d, "orgSlug")}“, E-Mail ${str(d, "email")}.`,
-          ],
-          action: { label: "Passwort festlegen", url: link(ctx, "/accept-invitation?token=") },
-        }
-      : {
-          subject: `You are invited to ${str(d, "orgName")} on Dirigent`,
-          paragraphs: [
-            `Hello ${str(d, "name")},`,
-            `you have been invited to the organization "${str(d, "orgName")}" on Dirigent. Set your password with the link below; it is valid for 7 days.`,
-            `To sign in: organization "${str(d, "orgSlug")}", e-mail ${str(d, "email")}.`,
-          ],
-          action: { label: "Set your password", url: link(ctx, "/accept-invitation?token=") },
-        },
-  "license-expiring": (d, l, ctx) =>
-    l === "de"
-      ? {
-          subject: `Dirigent: Lizenz des Mandanten ${str(d, "tenantName")} läuft in ${str(d, "days")} ${d.days === 1 ? "Tag" : "Tagen"} ab`,
-          paragraphs: [
-            `Die Lizenz des Mandanten „${str(d, "tenantName")}“ der Organisation „${str(d, "orgName")}“ läuft am ${formatDate(str(d, "expiresAt"), l)} ab.`,
-            `Danach können Roboter dieses Mandanten keine Aufträge mehr ausführen. Zugewiesene Roboter-Slots: ${str(d, "robotSlots")}.`,
-            "Bitte wenden Sie sich an den Betreiber dieser Installation, um die Lizenz zu verlängern.",
-          ],
-          action: { label: "Dirigent öffnen", url: `${ctx.publicUrl}/org` },
-        }
-      : {
-          subject: `Dirigent: the license of tenant ${str(d, "tenantName")} expires in ${str(d, "days")} ${d.days === 1 ? "day" : "days"}`,
-          paragraphs: [
-            `The license of tenant "${str(d, "tenantName")}" of the organization "${str(d, "orgName")}" expires on ${formatDate(str(d, "expiresAt"), l)}.`,
-            `After that, this tenant's robots can no longer run jobs. Allocated robot slots: ${str(d, "robotSlots")}.`,
-            "Please contact the operator of this installation to renew it.",
-          ],
-          action: { label: "Open Dirigent", url: `${ctx.publicUrl}/org` },
-        },
-  "license-expired": (d, l, ctx) =>
-    l === "de"
-      ? {
-          subject: `Dirigent: Lizenz des Mandanten ${str(d, "tenantName")} ist abgelaufen`,
-          paragraphs: [
-            `Die Lizenz des Mandanten „${str(d, "tenantName")}“ der Organisation „${str(d, "orgName")}“ ist am ${formatDate(str(d, "expiresAt"), l)} abgelaufen.`,
-            "Roboter dieses Mandanten können keine Aufträge mehr ausführen, bis die Lizenz verlängert wird.",
-          ],
-          action: { label: "Dirigent öffnen", url: `${ctx.publicUrl}/org` },
-        }
-      : {
-          subject: `Dirigent: the license of tenant ${str(d, "tenantName")} has expired`,
-          paragraphs: [
-            `The license of tenant "${str(d, "tenantName")}" of the organization "${str(d, "orgName")}" expired on ${formatDate(str(d, "expiresAt"), l)}.`,
-            "This tenant's robots cannot run jobs until the license is renewed.",
-          ],
-          action: { label: "Open Dirigent", url: `${ctx.publicUrl}/org` },
-        },
-  announcement: (d, l) => {
-    const subject = str(d, l === "de" ? "subjectDe" : "subjectEn");
-    const body = str(d, l === "de" ? "bodyDe" : "bodyEn");
+/** What a template writes with: the recipient's language and its texts (`texts/en.ts`, `texts/de.ts`). */
+interface Writer {
+  locale: Locale;
+  /** One text; `params` fill its placeholders, `count` picks the plural, `context` the variant. */
+  t: (key: string, params?: Record<string, unknown>) => string;
+  /** A list of paragraphs. */
+  paragraphs: (key: string, params?: Record<string, unknown>) => string[];
+  /** A severity, component or subscription by its code; an unknown code as it is. */
+  name: (group: "severity" | "component" | "subscription", code: string) => string;
+}
+
+const texts = i18next.createInstance();
+// Synchronous: the resources are in memory, so `t` works as soon as this module is loaded.
+void texts.init({
+  resources: { en: { email: en }, de: { email: de } },
+  ns: ["email"],
+  defaultNS: "email",
+  lng: "en",
+  fallbackLng: "en",
+  initAsync: false,
+  // i18next picks the text (language, plural form, variant); `compile` below fills its `{{name}}`
+  // placeholders: values go in as typed (the HTML layout escapes everything, the plain text must
+  // not be escaped) and are never read as placeholders or nested keys.
+});
+
+/**
+ * A text as i18next resolved it (language, plural form, variant), with its placeholders still in
+ * it, made into a function that fills them. i18next resolves each (language, key, plural form,
+ * variant) once; filling the placeholders is then a join. Through `t` every time, an e-mail took
+ * 37–130 µs to render against 3 µs for the hand-written texts before, most of it i18next's
+ * per-call key resolution.
+ */
+type Filled = (params: Record<string, unknown>) => string;
+const resolved = new Map<string, Filled | Filled[]>();
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+function compile(text: string): Filled {
+  const parts = text.split(/{{(\w+)}}/);
+  if (parts.length === 1) return () => text;
+  // Odd parts are placeholder names; a value goes in as typed (String), never read as a placeholder.
+  return (params) => parts.map((part, i) => (i % 2 === 1 ? String(params[part] ?? "") : part)).join("");
+}
+
+function lookup(locale: Locale, key: string, params: Record<string, unknown> | undefined, list: boolean) {
+  const count = params?.count;
+  let rules = pluralRules.get(locale);
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
+  const form = typeof count === "number" ? rules.select(count) : "";
+  const context = typeof params?.context === "string" ? params.context : "";
+  const id = `${locale}|${key}|${form}|${context}`;
+  let filled = resolved.get(id);
+  if (!filled) {
+    const raw = texts.t(key, {
+      lng: locale,
+      ...(typeof count === "number" && { count }),
+      ...(context && { context }),
+      skipInterpolation: true,
+      returnObjects: list,
+    }) as unknown as string | string[];
+    filled = Array.isArray(raw) ? raw.map(compile) : compile(raw);
+    resolved.set(id, filled);
+  }
+  return filled;
+}
+
+const writers = new Map<Locale, Writer>();
+
+function writerFor(locale: Locale): Writer {
+  let writer = writers.get(locale);
+  if (!writer) {
+    const t = (key: string, params: Record<string, unknown> = {}) =>
+      (lookup(locale, key, params, false) as Filled)(params);
+    writer = {
+      locale,
+      t,
+      paragraphs: (key, params = {}) => (lookup(locale, key, params, true) as Filled[]).map((f) => f(params)),
+      name: (group, code) => (Object.hasOwn(en[group], code) ? t(`${group}.${code}`) : code),
+    };
+    writers.set(locale, writer);
+  }
+  return writer;
+}
+
+const openDirigent = (w: Writer, ctx: RenderContext, path: string) => ({
+  label: w.t("openDirigent"),
+  url: `${ctx.publicUrl}${path}`,
+});
+
+const templates: Record<TemplateName, (d: Data, w: Writer, ctx: RenderContext) => Content> = {
+  "test-email": (d, w) => ({
+    subject: w.t("testEmail.subject"),
+    paragraphs: w.paragraphs("testEmail.body", { source: str(d, "source") }),
+  }),
+  "password-reset": (d, w, ctx) => ({
+    subject: w.t("passwordReset.subject"),
+    paragraphs: w.paragraphs("passwordReset.body", { name: str(d, "name") }),
+    action: { label: w.t("passwordReset.action"), url: link(ctx, "/reset-password?token=") },
+  }),
+  "password-changed": (d, w) => ({
+    subject: w.t("passwordChanged.subject"),
+    paragraphs: w.paragraphs("passwordChanged.body", {
+      name: str(d, "name"),
+      changedAt: formatDate(str(d, "changedAt"), w.locale),
+    }),
+  }),
+  invitation: (d, w, ctx) => {
+    const params = {
+      name: str(d, "name"),
+      orgName: str(d, "orgName"),
+      orgSlug: str(d, "orgSlug"),
+      email: str(d, "email"),
+    };
     return {
-      subject,
-      paragraphs: body
-        .split(/\n{2,}/)
-        .map((p) => p.trim())
-        .filter(Boolean),
-      footer:
-        l === "de"
-          ? "Sie erhalten diese Nachricht als Administrator einer Organisation in dieser Dirigent-Installation."
-          : "You receive this message as an administrator of an organization on this Dirigent installation.",
+      subject: w.t("invitation.subject", params),
+      paragraphs: w.paragraphs("invitation.body", params),
+      action: { label: w.t("invitation.action"), url: link(ctx, "/accept-invitation?token=") },
     };
   },
-  "maintenance-started": (d, l) => {
-    const tenant = d.tenantName ? String(d.tenantName) : null;
-    return l === "de"
-      ? {
-          subject: tenant ? `Dirigent: Wartung des Mandanten ${tenant} hat begonnen` : "Dirigent: Wartung hat begonnen",
-          paragraphs: [
-            `${tenant ? `Der Mandant „${tenant}“` : "Diese Dirigent-Installation"} ist seit ${formatDate(str(d, "startedAt"), l)} im Wartungsmodus (${d.phase === "suspended" ? "ausgesetzt" : "Auslaufen"}).`,
-            "Während der Wartung starten keine neuen Aufträge und die Weboberfläche ist für Benutzer nicht verfügbar. Sie erhalten eine weitere Nachricht, sobald die Wartung beendet ist.",
-          ],
-        }
-      : {
-          subject: tenant
-            ? `Dirigent: maintenance of tenant ${tenant} has started`
-            : "Dirigent: maintenance has started",
-          paragraphs: [
-            `${tenant ? `Tenant "${tenant}"` : "This Dirigent installation"} has been in maintenance mode (${d.phase === "suspended" ? "suspended" : "draining"}) since ${formatDate(str(d, "startedAt"), l)}.`,
-            "During maintenance no new jobs start and the web UI is unavailable to users. You will get another message when maintenance has ended.",
-          ],
-        };
+  "license-expiring": (d, w, ctx) => {
+    const params = licenseParams(d, w);
+    return {
+      subject: w.t("licenseExpiring.subject", { ...params, count: Number(d.days) }),
+      paragraphs: w.paragraphs("licenseExpiring.body", params),
+      action: openDirigent(w, ctx, "/org"),
+    };
   },
-  "maintenance-ended": (d, l, ctx) => {
+  "license-expired": (d, w, ctx) => {
+    const params = licenseParams(d, w);
+    return {
+      subject: w.t("licenseExpired.subject", params),
+      paragraphs: w.paragraphs("licenseExpired.body", params),
+      action: openDirigent(w, ctx, "/org"),
+    };
+  },
+  announcement: (d, w) => ({
+    subject: str(d, w.locale === "de" ? "subjectDe" : "subjectEn"),
+    paragraphs: str(d, w.locale === "de" ? "bodyDe" : "bodyEn")
+      .split(/\n{2,}/)
+      .map((p) => p.trim())
+      .filter(Boolean),
+    footer: w.t("announcement.footer"),
+  }),
+  "maintenance-started": (d, w) => {
     const tenant = d.tenantName ? String(d.tenantName) : null;
-    return l === "de"
-      ? {
-          subject: tenant ? `Dirigent: Wartung des Mandanten ${tenant} ist beendet` : "Dirigent: Wartung ist beendet",
-          paragraphs: [
-            `Die Wartung ${tenant ? `des Mandanten „${tenant}“` : "dieser Dirigent-Installation"} wurde am ${formatDate(str(d, "endedAt"), l)} beendet. Alles läuft wieder normal.`,
-          ],
-          action: { label: "Dirigent öffnen", url: `${ctx.publicUrl}/` },
-        }
-      : {
-          subject: tenant ? `Dirigent: maintenance of tenant ${tenant} has ended` : "Dirigent: maintenance has ended",
-          paragraphs: [
-            `Maintenance of ${tenant ? `tenant "${tenant}"` : "this Dirigent installation"} ended on ${formatDate(str(d, "endedAt"), l)}. Everything is back to normal.`,
-          ],
-          action: { label: "Open Dirigent", url: `${ctx.publicUrl}/` },
-        };
+    const params = {
+      tenant,
+      context: tenant ? "tenant" : undefined,
+      phase: w.t(`maintenanceStarted.phase.${d.phase === "suspended" ? "suspended" : "draining"}`),
+      startedAt: formatDate(str(d, "startedAt"), w.locale),
+    };
+    return {
+      subject: w.t("maintenanceStarted.subject", params),
+      paragraphs: [
+        w.t("maintenanceStarted.since", params),
+        ...(d.expectedEndAt
+          ? [w.t("maintenanceStarted.expectedEnd", { expectedEndAt: formatDate(str(d, "expectedEndAt"), w.locale) })]
+          : []),
+        w.t("maintenanceStarted.during"),
+      ],
+    };
+  },
+  "maintenance-ended": (d, w, ctx) => {
+    const tenant = d.tenantName ? String(d.tenantName) : null;
+    const params = { tenant, context: tenant ? "tenant" : undefined, endedAt: formatDate(str(d, "endedAt"), w.locale) };
+    return {
+      subject: w.t("maintenanceEnded.subject", params),
+      paragraphs: [w.t("maintenanceEnded.body", params)],
+      action: openDirigent(w, ctx, "/"),
+    };
   },
   alert: alertEmail,
   "alert-digest": alertDigestEmail,
   "alert-summary": alertSummaryEmail,
 };
 
-const severityNames: Record<Locale, Record<string, string>> = {
-  en: { info: "Info", warn: "Warning", error: "Error", fatal: "Fatal" },
-  de: { info: "Info", warn: "Warnung", error: "Fehler", fatal: "Schwerwiegend" },
-};
-/** What a user subscribed to, as the profile page names it. */
-const subscriptionNames: Record<Locale, Record<string, string>> = {
-  en: {
-    jobs: "job alerts",
-    robots: "robot alerts",
-    queues: "queue alerts",
-    triggers: "trigger alerts",
-    system: "system alerts",
-  },
-  de: {
-    jobs: "Job-Warnungen",
-    robots: "Roboter-Warnungen",
-    queues: "Warteschlangen-Warnungen",
-    triggers: "Trigger-Warnungen",
-    system: "System-Warnungen",
-  },
-};
-const componentNames: Record<Locale, Record<string, string>> = {
-  en: { jobs: "Jobs", robots: "Robots", queues: "Queues", triggers: "Triggers", system: "System" },
-  de: { jobs: "Jobs", robots: "Roboter", queues: "Warteschlangen", triggers: "Trigger", system: "System" },
-};
+function licenseParams(d: Data, w: Writer) {
+  return {
+    tenantName: str(d, "tenantName"),
+    orgName: str(d, "orgName"),
+    expiresAt: formatDate(str(d, "expiresAt"), w.locale),
+    robotSlots: str(d, "robotSlots"),
+  };
+}
 
 /** A time in the tenant's zone, with the zone named (digests list alerts in tenant time, orchestrator-spec §1.5). */
 function formatZoned(iso: string, locale: Locale, timeZone: string, style: "time" | "dateTime" = "dateTime"): string {
@@ -298,20 +291,13 @@ interface DigestAlert {
   count?: number;
 }
 
-function preferencesSmallPrint(d: Data, l: Locale, ctx: RenderContext, what: "digest" | "summary") {
-  const unsubscribe = link(ctx, "/unsubscribe?token=");
-  const prefs = `${ctx.publicUrl}${str(d, "preferencesPath")}`;
-  return l === "de"
-    ? {
-        text: `Sie erhalten diese E-Mail, weil Sie ${what === "digest" ? "die Sammel-E-Mail alle 10 Minuten" : "die tägliche Zusammenfassung"} gewählt haben. Einstellungen ändern: ${prefs}`,
-        label: what === "digest" ? "Sammel-E-Mails abbestellen" : "Tägliche Zusammenfassung abbestellen",
-        url: unsubscribe,
-      }
-    : {
-        text: `You get this e-mail because you chose the ${what === "digest" ? "10-minute alert digest" : "daily alert summary"}. Change your preferences: ${prefs}`,
-        label: what === "digest" ? "Unsubscribe from alert digests" : "Unsubscribe from the daily summary",
-        url: unsubscribe,
-      };
+/** Why the recipient gets a digest or summary, where to change that, and the unsubscribe link. */
+function preferencesSmallPrint(d: Data, w: Writer, ctx: RenderContext, what: "alertDigest" | "alertSummary") {
+  return {
+    text: w.t(`${what}.why`, { preferences: `${ctx.publicUrl}${str(d, "preferencesPath")}` }),
+    label: w.t(`${what}.unsubscribe`),
+    url: link(ctx, "/unsubscribe?token="),
+  };
 }
 
 function oneClickHeaders(ctx: RenderContext): Record<string, string> | undefined {
@@ -321,42 +307,30 @@ function oneClickHeaders(ctx: RenderContext): Record<string, string> | undefined
 }
 
 /** Every 10 minutes: the Error and Fatal alerts of the window, one line each with its link. */
-function alertDigestEmail(d: Data, l: Locale, ctx: RenderContext): Content {
+function alertDigestEmail(d: Data, w: Writer, ctx: RenderContext): Content {
+  const l = w.locale;
   const alerts = (d.alerts as DigestAlert[] | undefined) ?? [];
   const tz = str(d, "timeZone") || "UTC";
   const window = `${formatZoned(str(d, "from"), l, tz)} – ${formatZoned(str(d, "to"), l, tz, "time")} (${tz})`;
   const lines = alerts.map((a) => {
-    const severity = severityNames[l][a.severity] ?? a.severity;
-    const component = componentNames[l][a.component] ?? a.component;
+    const where = `${w.name("severity", a.severity)} · ${w.name("component", a.component)}${a.folderName ? ` · ${a.folderName}` : ""}`;
     const message = alertMessage(a.kind, a.details, l) ?? a.message;
-    return `${a.createdAt ? formatZoned(a.createdAt, l, tz, "time") : ""} · ${severity} · ${component}${a.folderName ? ` · ${a.folderName}` : ""}\n${message}\n${ctx.publicUrl}${a.path}`;
+    return `${a.createdAt ? formatZoned(a.createdAt, l, tz, "time") : ""} · ${where}\n${message}\n${ctx.publicUrl}${a.path}`;
   });
+  const params = { count: alerts.length, tenantName: str(d, "tenantName"), window };
   const headers = oneClickHeaders(ctx);
-  return l === "de"
-    ? {
-        subject: `Dirigent: ${alerts.length} neue ${alerts.length === 1 ? "Warnung" : "Warnungen"} (Fehler/Schwerwiegend) in ${str(d, "tenantName")}`,
-        paragraphs: [
-          `${alerts.length} neue ${alerts.length === 1 ? "Warnung" : "Warnungen"} der Schwere Fehler oder Schwerwiegend im Mandanten „${str(d, "tenantName")}“, ${window}:`,
-          ...lines,
-        ],
-        action: { label: "Alle Warnungen ansehen", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
-        smallPrint: preferencesSmallPrint(d, l, ctx, "digest"),
-        ...(headers && { headers }),
-      }
-    : {
-        subject: `Dirigent: ${alerts.length} new ${alerts.length === 1 ? "alert" : "alerts"} (Error/Fatal) in ${str(d, "tenantName")}`,
-        paragraphs: [
-          `${alerts.length} new Error or Fatal ${alerts.length === 1 ? "alert" : "alerts"} in tenant "${str(d, "tenantName")}", ${window}:`,
-          ...lines,
-        ],
-        action: { label: "View all alerts", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
-        smallPrint: preferencesSmallPrint(d, l, ctx, "digest"),
-        ...(headers && { headers }),
-      };
+  return {
+    subject: w.t("alertDigest.subject", params),
+    paragraphs: [w.t("alertDigest.intro", params), ...lines],
+    action: { label: w.t("alertDigest.action"), url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
+    smallPrint: preferencesSmallPrint(d, w, ctx, "alertDigest"),
+    ...(headers && { headers }),
+  };
 }
 
 /** At 07:00 tenant time: the last 24 hours, counted per component, with the top faults and links. */
-function alertSummaryEmail(d: Data, l: Locale, ctx: RenderContext): Content {
+function alertSummaryEmail(d: Data, w: Writer, ctx: RenderContext): Content {
+  const l = w.locale;
   const tz = str(d, "timeZone") || "UTC";
   const counts = (d.counts as { component: string; total: number; bySeverity: Record<string, number> }[]) ?? [];
   const top = (d.top as DigestAlert[] | undefined) ?? [];
@@ -364,97 +338,70 @@ function alertSummaryEmail(d: Data, l: Locale, ctx: RenderContext): Content {
   const countLines = counts.map((c) => {
     const parts = ["fatal", "error", "warn", "info"]
       .filter((s) => (c.bySeverity[s] ?? 0) > 0)
-      .map((s) => `${c.bySeverity[s]} ${severityNames[l][s]}`);
-    return `${componentNames[l][c.component] ?? c.component}: ${c.total}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
+      .map((s) => `${c.bySeverity[s]} ${w.name("severity", s)}`);
+    return `${w.name("component", c.component)}: ${c.total}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
   });
   const topLines = top.map(
     (a) => `${a.count}× ${alertMessage(a.kind, a.details, l) ?? a.message}\n${ctx.publicUrl}${a.path}`,
   );
   const headers = oneClickHeaders(ctx);
-  const total = Number(d.total ?? 0);
-  return l === "de"
-    ? {
-        subject: `Dirigent: Tägliche Zusammenfassung für ${str(d, "tenantName")} – ${total} ${total === 1 ? "Warnung" : "Warnungen"}`,
-        paragraphs: [
-          `Warnungen im Mandanten „${str(d, "tenantName")}“ in den letzten 24 Stunden, ${period}:`,
-          countLines.join("\n"),
-          ...(topLines.length > 0 ? ["Häufigste Fehler:", ...topLines] : ["Keine Fehler in diesem Zeitraum."]),
-        ],
-        action: { label: "Warnungen ansehen", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
-        smallPrint: preferencesSmallPrint(d, l, ctx, "summary"),
-        ...(headers && { headers }),
-      }
-    : {
-        subject: `Dirigent: daily summary for ${str(d, "tenantName")} – ${total} ${total === 1 ? "alert" : "alerts"}`,
-        paragraphs: [
-          `Alerts of tenant "${str(d, "tenantName")}" in the last 24 hours, ${period}:`,
-          countLines.join("\n"),
-          ...(topLines.length > 0 ? ["Top faults:", ...topLines] : ["No faults in this period."]),
-        ],
-        action: { label: "View alerts", url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
-        smallPrint: preferencesSmallPrint(d, l, ctx, "summary"),
-        ...(headers && { headers }),
-      };
+  const params = { count: Number(d.total ?? 0), tenantName: str(d, "tenantName"), period };
+  return {
+    subject: w.t("alertSummary.subject", params),
+    paragraphs: [
+      w.t("alertSummary.intro", params),
+      countLines.join("\n"),
+      ...(topLines.length > 0 ? [w.t("alertSummary.topFaults"), ...topLines] : [w.t("alertSummary.noFaults")]),
+    ],
+    action: { label: w.t("alertSummary.action"), url: `${ctx.publicUrl}${str(d, "alertsPath")}` },
+    smallPrint: preferencesSmallPrint(d, w, ctx, "alertSummary"),
+    ...(headers && { headers }),
+  };
 }
 
 /** An alert e-mail: what happened, where, a link to it, and a one-click unsubscribe (RFC 8058). */
-function alertEmail(d: Data, l: Locale, ctx: RenderContext): Content {
-  const severity = severityNames[l][str(d, "severity")] ?? str(d, "severity");
-  const message = alertMessage(str(d, "kind"), (d.details as AlertDetails | null) ?? null, l) ?? str(d, "message");
-  const component = componentNames[l][str(d, "component")] ?? str(d, "component");
-  const subscription = subscriptionNames[l][str(d, "component")] ?? component;
-  const where = d.folderName
-    ? l === "de"
-      ? `Mandant „${str(d, "tenantName")}“, Ordner „${str(d, "folderName")}“`
-      : `tenant "${str(d, "tenantName")}", folder "${str(d, "folderName")}"`
-    : l === "de"
-      ? `Mandant „${str(d, "tenantName")}“`
-      : `tenant "${str(d, "tenantName")}"`;
-  const unsubscribe = link(ctx, "/unsubscribe?token=");
-  const oneClick = link(ctx, "/api/v1/alert-emails/unsubscribe?token=");
-  const headers =
-    ctx.secret === null
-      ? undefined
-      : { "List-Unsubscribe": `<${oneClick}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
-  return l === "de"
-    ? {
-        subject: `Dirigent-Warnung (${severity}): ${message}`.slice(0, 200),
-        paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
-        action: { label: "In Dirigent öffnen", url: `${ctx.publicUrl}${str(d, "path")}` },
-        smallPrint: {
-          text: `Sie erhalten diese E-Mail, weil Sie E-Mails zu ${subscription} abonniert haben. Einstellungen ändern: ${ctx.publicUrl}${str(d, "preferencesPath") || "/profile"}`,
-          label: "Diese Warnungen abbestellen",
-          url: unsubscribe,
-        },
-        ...(headers && { headers }),
-      }
-    : {
-        subject: `Dirigent alert (${severity}): ${message}`.slice(0, 200),
-        paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), l)}`],
-        action: { label: "Open in Dirigent", url: `${ctx.publicUrl}${str(d, "path")}` },
-        smallPrint: {
-          text: `You get this e-mail because you opted in to e-mails about ${subscription}. Change your preferences: ${ctx.publicUrl}${str(d, "preferencesPath") || "/profile"}`,
-          label: "Unsubscribe from these alerts",
-          url: unsubscribe,
-        },
-        ...(headers && { headers }),
-      };
+function alertEmail(d: Data, w: Writer, ctx: RenderContext): Content {
+  const severity = w.name("severity", str(d, "severity"));
+  const message =
+    alertMessage(str(d, "kind"), (d.details as AlertDetails | null) ?? null, w.locale) ?? str(d, "message");
+  const component = w.name("component", str(d, "component"));
+  const subscription = Object.hasOwn(en.subscription, str(d, "component"))
+    ? w.name("subscription", str(d, "component"))
+    : component;
+  const where = w.t("alert.where", {
+    tenantName: str(d, "tenantName"),
+    folderName: str(d, "folderName"),
+    context: d.folderName ? "folder" : undefined,
+  });
+  const headers = oneClickHeaders(ctx);
+  return {
+    subject: w.t("alert.subject", { severity, message }).slice(0, 200),
+    paragraphs: [message, `${severity} · ${component} · ${where} · ${formatDate(str(d, "createdAt"), w.locale)}`],
+    action: { label: w.t("alert.action"), url: `${ctx.publicUrl}${str(d, "path")}` },
+    smallPrint: {
+      text: w.t("alert.why", {
+        subscription,
+        preferences: `${ctx.publicUrl}${str(d, "preferencesPath") || "/profile"}`,
+      }),
+      label: w.t("alert.unsubscribe"),
+      url: link(ctx, "/unsubscribe?token="),
+    },
+    ...(headers && { headers }),
+  };
 }
 
 export function renderEmail(template: TemplateName, locale: Locale, data: Data, ctx: RenderContext): RenderedEmail {
-  const c = templates[template](data, locale, ctx);
+  const w = writerFor(locale);
+  const c = templates[template](data, w, ctx);
   const textParts = [...c.paragraphs];
   if (c.action) textParts.push(`${c.action.label}: ${c.action.url}`);
   if (c.smallPrint) textParts.push(c.smallPrint.text, `${c.smallPrint.label}: ${c.smallPrint.url}`);
-  textParts.push(
-    "—",
-    c.footer ??
-      (locale === "de" ? "Diese Nachricht wurde von Dirigent gesendet." : "This message was sent by Dirigent."),
-  );
+  const footer = c.footer ?? w.t("footer");
+  textParts.push("—", footer);
   return {
     subject: c.subject,
     text: `${textParts.join("\n\n")}\n`,
-    html: layout(c, locale),
+    html: layout(c, locale, footer),
     ...(c.headers && { headers: c.headers }),
   };
 }
@@ -466,10 +413,7 @@ function escapeHtml(s: string): string {
   );
 }
 
-function layout(c: Content, locale: Locale): string {
-  const footer =
-    c.footer ??
-    (locale === "de" ? "Diese Nachricht wurde von Dirigent gesendet." : "This message was sent by Dirigent.");
+function layout(c: Content, locale: Locale, footer: string): string {
   const paragraphs = c.paragraphs
     .map((p) => `<p style="margin:0 0 16px">${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
     .join("");

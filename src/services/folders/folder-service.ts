@@ -3,6 +3,7 @@ import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { maxFolderDepth } from "../../domain/permissions.js";
 import { isoNow } from "../../platform/clock.js";
+import type { Folder } from "../../shared/api/folders.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { FolderRow } from "../../storage/schema.js";
@@ -24,18 +25,11 @@ export async function assertFolderOfTenant(db: Db, tenantId: number, folderId: n
   if (!folder) throw new NotFoundError("The folder");
 }
 
-export interface Folder {
-  id: number;
-  name: string;
-  description: string | null;
-  parentId: number | null;
-  /** Names from the top-level folder down, e.g. "Finance / Invoices". */
-  path: string;
-  /** 1 for a top-level folder. */
-  depth: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Folder };
+
+/** Largest id of an integer column (PostgreSQL `integer`). */
+const maxFolderId = 2_147_483_647;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Tree {
   rows: Map<number, FolderRow>;
@@ -213,6 +207,46 @@ export class FolderService {
     });
   }
 
+  /**
+   * The id of the folder a URL names by id, key (UUID) or path ("Finance/Invoices", "Finance /
+   * Invoices", or "/2024" for a top-level folder named with digits only). An id is returned as it
+   * is: the service that uses it checks the tenant and the caller's view as for any id. A key or
+   * path the tenant does not have is a 404.
+   */
+  async resolveRef(tenantId: number, ref: string): Promise<number> {
+    if (/^\d+$/.test(ref)) {
+      const id = Number(ref);
+      if (id < 1 || id > maxFolderId) throw new ValidationError([{ path: "folder", message: "is not a valid id" }]);
+      return id;
+    }
+    if (uuidPattern.test(ref)) {
+      const row = await this.ctx.db
+        .selectFrom("folders")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("key", "=", ref.toLowerCase())
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError("The folder");
+      return row.id;
+    }
+    const names = ref
+      .replace(/^\//, "")
+      .split("/")
+      .map((n) => n.trim());
+    if (names.some((n) => n === "")) throw new NotFoundError("The folder");
+    const tree = await this.tree(this.ctx.db, tenantId);
+    let parent: number | null = null;
+    for (const name of names) {
+      const wanted = name.toLowerCase();
+      const next: number | undefined = (tree.children.get(parent) ?? []).find(
+        (id) => tree.rows.get(id)?.name.toLowerCase() === wanted,
+      );
+      if (next === undefined) throw new NotFoundError("The folder");
+      parent = next;
+    }
+    return parent as number;
+  }
+
   /** Whether the folder exists in the tenant (for other services' checks). */
   async exists(db: Db, tenantId: number, id: number): Promise<boolean> {
     return (
@@ -273,6 +307,7 @@ function present(tree: Tree, id: number): Folder {
   }
   return {
     id: row.id,
+    key: row.key,
     name: row.name,
     description: row.description,
     parentId: row.parent_id,

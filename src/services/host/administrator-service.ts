@@ -1,6 +1,7 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { ConflictError, NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { Administrator } from "../../shared/api/identity.js";
 import { AccountStatus, type Locale } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -11,16 +12,7 @@ import { type Actor, type Page, type ServiceContext, toPage } from "../context.j
 import type { AuthService } from "../identity/auth-service.js";
 import { hashPassword } from "../identity/passwords.js";
 
-export interface Administrator {
-  id: number;
-  username: string;
-  name: string;
-  email: string | null;
-  status: AccountStatus;
-  locale: Locale;
-  createdAt: string;
-  lastLoginAt: string | null;
-}
+export type { Administrator };
 
 export interface NewAdministrator {
   username: string;
@@ -197,7 +189,14 @@ export class AdministratorService {
   }
 
   /** Creates the first administrator `admin` on an empty installation; returns whether it did. */
-  async bootstrap(password: string): Promise<boolean> {
+  /**
+   * Creates `admin` on an empty installation. With a generated password (`mustChangePassword`) the
+   * account must choose its own and give an e-mail address at the first sign-in (POST /me/setup).
+   */
+  async bootstrap(
+    password: string,
+    options: { mustChangePassword: boolean } = { mustChangePassword: false },
+  ): Promise<boolean> {
     const passwordHash = await hashPassword(password);
     const now = isoNow(this.ctx.clock);
     try {
@@ -213,6 +212,7 @@ export class AdministratorService {
             password_hash: passwordHash,
             status: AccountStatus.active,
             locale: "en",
+            must_change_password: options.mustChangePassword ? 1 : 0,
             created_at: now,
             updated_at: now,
           })

@@ -2,6 +2,7 @@ import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { reservedSlugs, slugify, slugPattern } from "../../domain/slugs.js";
 import { isoNow } from "../../platform/clock.js";
+import type { Tenant } from "../../shared/api/identity.js";
 import { AccountStatus, type Locale, OrgRole } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -27,16 +28,7 @@ export interface OrganizationSummary extends Organization {
   userCount: number;
 }
 
-export interface Tenant {
-  id: number;
-  orgId: number;
-  name: string;
-  status: AccountStatus;
-  /** Days job logs are kept. */
-  logRetentionDays: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Tenant };
 
 export interface NewOrganization {
   name: string;
@@ -89,6 +81,12 @@ export class OrganizationService {
       })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /** Whether any organization exists: on a fresh installation the sign-in page opens on the system administrator's form. */
+  async anyExists(): Promise<boolean> {
+    const row = await this.ctx.db.selectFrom("organizations").select("id").limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Finds an organization by numeric id or slug. */

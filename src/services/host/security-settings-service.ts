@@ -1,11 +1,9 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
-import {
-  defaultSecuritySettings,
-  type SecuritySettings,
-  securitySettingsSchema,
-} from "../../domain/password-policy.js";
+import { defaultSecuritySettings } from "../../domain/password-policy.js";
 import { isoNow } from "../../platform/clock.js";
+import { type SecuritySettings, securitySettingsSchema } from "../../shared/api/auth.js";
 import type { Db } from "../../storage/database.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 
@@ -16,9 +14,15 @@ export class SecuritySettingsService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
+    private readonly cache: RequestCache,
   ) {}
 
-  async get(db: Db = this.ctx.db): Promise<SecuritySettings> {
+  /** The settings in force: read through the request cache (every login and the login page read them). */
+  async get(): Promise<SecuritySettings> {
+    return { ...(await this.cache.get("settings", key, () => this.read(this.ctx.db))) };
+  }
+
+  private async read(db: Db): Promise<SecuritySettings> {
     const row = await db.selectFrom("host_settings").select("value_json").where("key", "=", key).executeTakeFirst();
     if (!row) return { ...defaultSecuritySettings };
     // Settings written by an older version may lack newer fields: defaults fill them.
@@ -28,7 +32,7 @@ export class SecuritySettingsService {
 
   async update(actor: Actor, next: SecuritySettings): Promise<SecuritySettings> {
     return this.ctx.db.transaction().execute(async (tx) => {
-      const before = await this.get(tx);
+      const before = await this.read(tx);
       const now = isoNow(this.ctx.clock);
       await tx
         .insertInto("host_settings")

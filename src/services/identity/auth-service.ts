@@ -1,7 +1,8 @@
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
-import { AppError, AuthenticationError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { AppError, AuthenticationError, ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { afterFailedLogin, isLocked, passwordProblems } from "../../domain/password-policy.js";
 import { addSeconds, isoNow } from "../../platform/clock.js";
+import type { AccessToken as PersonalToken } from "../../shared/api/identity.js";
 import type { Principal } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -31,13 +32,7 @@ export interface IssuedToken {
   csrfToken: string | null;
 }
 
-export interface PersonalToken {
-  id: number;
-  name: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
+export type { PersonalToken };
 
 /** Bearer and session tokens touch `last_used_at` at most this often, not on every request. */
 const touchIntervalMs = 60_000;
@@ -229,6 +224,48 @@ export class AuthService {
         action: AuditAction.changePassword,
         target: { type: principal.kind, id: principal.id, name: principal.name },
       });
+    });
+  }
+
+  /**
+   * The first sign-in of the bootstrap administrator: its own password (the generated one stops
+   * working) and an e-mail address for recovery, in one step; other sessions end.
+   */
+  async completeSetup(
+    actor: Actor,
+    principal: Principal,
+    input: { email: string; newPassword: string },
+    keepTokenId: number | null,
+  ): Promise<Principal> {
+    if (principal.kind !== "admin" || !principal.setupRequired) {
+      throw new ConflictError("This account has been set up already.", ProblemType.invalidStateTransition);
+    }
+    await this.assertPasswordAcceptable(input.newPassword, "newPassword");
+    const passwordHash = await hashPassword(input.newPassword);
+    const now = isoNow(this.ctx.clock);
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("system_admins")
+        .set({ password_hash: passwordHash, email: input.email, must_change_password: 0, updated_at: now })
+        .where("id", "=", principal.id)
+        .where("must_change_password", "=", 1)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new ConflictError("This account has been set up already.", ProblemType.invalidStateTransition);
+      await this.revokeAllTokens(tx, "admin", principal.id, keepTokenId);
+      await this.audit.record(
+        tx,
+        actor,
+        { scope: "host" },
+        {
+          component: AuditComponent.administrators,
+          action: AuditAction.changePassword,
+          target: { type: "admin", id: principal.id, name: principal.name },
+          before: { email: principal.email },
+          after: { email: input.email },
+        },
+      );
+      return adminPrincipal(row);
     });
   }
 

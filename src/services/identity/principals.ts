@@ -3,7 +3,15 @@ import type { Db } from "../../storage/database.js";
 import type { PrincipalKind, SystemAdminRow, UserRow } from "../../storage/schema.js";
 
 export function adminPrincipal(a: SystemAdminRow): Principal {
-  return { kind: "admin", id: a.id, username: a.username, name: a.name, email: a.email, locale: a.locale };
+  return {
+    kind: "admin",
+    id: a.id,
+    username: a.username,
+    name: a.name,
+    email: a.email,
+    locale: a.locale,
+    ...(a.must_change_password === 1 && { setupRequired: true as const }),
+  };
 }
 
 export function userPrincipal(u: UserRow, org: { id: number; slug: string; name: string }): Principal {

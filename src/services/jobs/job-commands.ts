@@ -6,19 +6,24 @@ import { type JobReason, type JobReasonParams, jobReason } from "../../shared/jo
 import { isFinalJobState, JobState, type LogLevel } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
+import { countAll } from "../../storage/dialect.js";
 import type { JobRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, Page, ServiceContext } from "../context.js";
 import type { ProcessService } from "../processes/process-service.js";
+import { sortedPage, sortedPageOf, sortSpec } from "../sorted-page.js";
 import type { JobCore } from "./job-core.js";
 import {
   type Job,
   type JobFilter,
+  jobSortColumns,
   levelsAtLeast,
   machineActorId,
   type PreparedJobs,
+  type PresentedJobRow,
   present,
+  presentedJobColumns,
   type StartJobs,
   type TimelineEntry,
 } from "./job-model.js";
@@ -163,7 +168,7 @@ export class JobCommands {
   }
 
   /** Presents job rows as the API shows them. */
-  presentAll(rows: JobRow[]): Job[] {
+  presentAll(rows: PresentedJobRow[]): Job[] {
     return rows.map(present);
   }
 
@@ -206,23 +211,49 @@ export class JobCommands {
     };
   }
 
-  async list(access: TenantAccess, filter: JobFilter, limit: number, cursor?: string): Promise<Page<Job>> {
+  async list(
+    access: TenantAccess,
+    filter: JobFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Job> & { total?: number }> {
     // The folders filter runs in SQL, so a user who sees few folders still gets full pages.
     const folders = access.foldersWith("jobs.view");
-    if (folders !== "all" && folders.length === 0) return { items: [], nextCursor: null };
-    let q = this.ctx.db
+    if (folders !== "all" && folders.length === 0)
+      return { items: [], nextCursor: null, ...(filter.total && { total: 0 }) };
+    const sort = filter.sort ? sortSpec(filter.sort, jobSortColumns) : null;
+    let base = this.ctx.db
       .selectFrom("jobs")
-      .selectAll()
       .where("tenant_id", "=", access.tenantId)
-      .$if(folders !== "all", (qb) => qb.where("folder_id", "in", folders as number[]))
-      .orderBy("id", "desc")
-      .limit(limit + 1);
-    if (filter.state) q = q.where("state", "=", filter.state);
-    if (filter.processId) q = q.where("process_id", "=", filter.processId);
-    if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
-    if (filter.folderId) q = q.where("folder_id", "=", filter.folderId);
-    if (filter.from) q = q.where("created_at", ">=", filter.from);
-    if (filter.to) q = q.where("created_at", "<=", filter.to);
+      .$if(folders !== "all", (qb) => qb.where("folder_id", "in", folders as number[]));
+    if (filter.state) base = base.where("state", "=", filter.state);
+    if (filter.processId) base = base.where("process_id", "=", filter.processId);
+    if (filter.machineId) base = base.where("machine_id", "=", filter.machineId);
+    if (filter.folderId) base = base.where("folder_id", "=", filter.folderId);
+    if (filter.from) base = base.where("created_at", ">=", filter.from);
+    if (filter.to) base = base.where("created_at", "<=", filter.to);
+    if (filter.q) {
+      const text = filter.q.trim().replace(/^#/, "");
+      const id = /^\d{1,15}$/.test(text) ? Number(text) : null;
+      base = base.where((eb) =>
+        eb.or([this.ctx.dialect.contains("process_name", text), ...(id !== null ? [eb("id", "=", id)] : [])]),
+      );
+    }
+    const total = filter.total
+      ? Number((await base.select(countAll().as("c")).executeTakeFirstOrThrow()).c)
+      : undefined;
+    let q = base.select(presentedJobColumns).limit(limit + 1);
+    if (sort) {
+      q = sortedPage(q, sort, "id", cursor);
+      const page = sortedPageOf(
+        await q.execute(),
+        limit,
+        (r) => r[sort.column as keyof PresentedJobRow] as string | number,
+      );
+      return { items: page.items.map(present), nextCursor: page.nextCursor, ...(total !== undefined && { total }) };
+    }
+    // Newest first with the id as cursor: the contract's order and cursor, unchanged.
+    q = q.orderBy("id", "desc");
     if (cursor !== undefined) {
       const before = Number(cursor);
       if (!Number.isInteger(before)) throw ValidationError.field("cursor", "is not a valid cursor");
@@ -230,13 +261,33 @@ export class JobCommands {
     }
     const rows = await q.execute();
     const items = rows.slice(0, limit);
-    return { items: items.map(present), nextCursor: rows.length > limit ? String(items.at(-1)?.id) : null };
+    return {
+      items: items.map(present),
+      nextCursor: rows.length > limit ? String(items.at(-1)?.id) : null,
+      ...(total !== undefined && { total }),
+    };
   }
 
-  /** Stop (graceful) or kill a running job; a pending job is cancelled at once. */
+  /**
+   * Stop (graceful) or kill a running job; a pending job is cancelled at once. A job that moves
+   * on between the read and the conditional update (a pending job the dispatcher assigns in that
+   * instant) is read again and stopped in its new state: the request is never lost to that race.
+   */
   async stop(actor: Actor, orgId: number, access: TenantAccess, ref: string, mode: "stop" | "kill"): Promise<Job> {
-    const job = await this.find(this.ctx.db, access, ref);
-    access.assertFolder(job.folder_id, "jobs.edit");
+    for (let attempt = 1; ; attempt++) {
+      const job = await this.find(this.ctx.db, access, ref);
+      access.assertFolder(job.folder_id, "jobs.edit");
+      try {
+        return await this.stopIn(actor, orgId, job, mode);
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt === 3) throw error;
+        const now = await this.find(this.ctx.db, access, ref);
+        if (now.state === job.state && now.session_id === job.session_id) throw error;
+      }
+    }
+  }
+
+  private async stopIn(actor: Actor, orgId: number, job: JobRow, mode: "stop" | "kill"): Promise<Job> {
     const now = isoNow(this.ctx.clock);
     let target: JobState;
     if (job.state === JobState.pending) target = JobState.stopped;

@@ -169,15 +169,64 @@ export class JobGateway {
     return rows.map((r) => ({ key: r.key, mode: r.state === JobState.terminating ? "kill" : "stop" }));
   }
 
-  /** How many jobs a session is running (for free slots). */
-  async activeCount(sessionId: number): Promise<number> {
-    const row = await this.ctx.db
+  /** How many jobs each of these sessions is running (for free slots): one grouped statement. */
+  async activeCounts(sessionIds: number[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>(sessionIds.map((id) => [id, 0]));
+    if (sessionIds.length === 0) return counts;
+    const rows = await this.ctx.db
       .selectFrom("jobs")
-      .select(sql<number>`cast(count(*) as integer)`.as("c"))
-      .where("session_id", "=", sessionId)
+      .select(["session_id", sql<number>`cast(count(*) as integer)`.as("c")])
+      .where("session_id", "in", sessionIds)
       .where("state", "in", [...activeJobStates])
-      .executeTakeFirstOrThrow();
-    return row.c;
+      .groupBy("session_id")
+      .execute();
+    for (const row of rows) if (row.session_id !== null) counts.set(row.session_id, row.c);
+    return counts;
+  }
+
+  /**
+   * How many pending jobs each of these tenants has, counted up to `cap` per tenant (the slots its
+   * robots on this node have: more could not start in one round); tenants with none are left out.
+   * One short statement per tenant with robots here, over the `jobs_dispatch` index (tenant,
+   * state), however many robots that is. The dispatcher stops claiming for a tenant once it has
+   * handed out that many, instead of asking every machine once more and finding nothing.
+   */
+  async pendingCounts(caps: Map<number, number>): Promise<Map<number, number>> {
+    const found = new Map<number, number>();
+    for (const [tenantId, cap] of caps) {
+      const row = await this.ctx.db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom("jobs")
+            .select("id")
+            .where("tenant_id", "=", tenantId)
+            .where("state", "=", JobState.pending)
+            .limit(cap)
+            .as("p"),
+        )
+        .select(sql<number>`cast(count(*) as integer)`.as("c"))
+        .executeTakeFirstOrThrow();
+      if (row.c > 0) found.set(tenantId, row.c);
+    }
+    return found;
+  }
+
+  /**
+   * What the robot needs besides the job row, in one statement: the package's checksum and
+   * format (null when the version was deleted), and the names and keys the original's clients
+   * read inside a job (UIPATH_* variables).
+   */
+  async assignmentDetails(job: JobRow, machineId: number) {
+    if (job.package_id === null) return undefined;
+    return this.ctx.db
+      .selectFrom("packages as p")
+      .innerJoin("tenants as t", "t.id", "p.tenant_id")
+      .innerJoin("organizations as o", "o.id", "t.org_id")
+      .leftJoin("folders as f", (j) => j.on("f.tenant_id", "=", job.tenant_id).on("f.id", "=", job.folder_id))
+      .leftJoin("machines as m", (j) => j.on("m.tenant_id", "=", job.tenant_id).on("m.id", "=", machineId))
+      .select(["p.id", "p.sha256", "p.format", "o.slug", "t.name", "f.key as folder_key", "m.key as machine_key"])
+      .where("p.id", "=", job.package_id)
+      .executeTakeFirst();
   }
 
   /** Tells whether a job token belongs to a running job (for calls from automations). */

@@ -21,7 +21,7 @@ export class JobLogs {
     if (entries.length === 0) return null;
     const job = await this.ctx.db
       .selectFrom("jobs")
-      .selectAll()
+      .select(["id", "tenant_id", "folder_id", "process_id", "machine_id", "session_id", "state"])
       .where("key", "=", jobKey)
       .where("machine_id", "=", session.machineId)
       .executeTakeFirst();

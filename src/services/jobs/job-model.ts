@@ -1,42 +1,13 @@
 import { ConflictError } from "../../domain/errors.js";
-import { type JobReason, type JobReasonParams, jobReason } from "../../shared/job-reasons.js";
+import type { Job, JobStartInput } from "../../shared/api/jobs.js";
+import { type JobReason, jobReason } from "../../shared/job-reasons.js";
 import type { JobState, LogLevel } from "../../shared/jobs.js";
 import type { JobRow, ProcessRow } from "../../storage/schema.js";
 
-export interface Job {
-  id: number;
-  key: string;
-  state: JobState;
-  folderId: number;
-  processId: number | null;
-  processName: string;
-  entryPoint: string;
-  priority: number;
-  targetMachineId: number | null;
-  machineId: number | null;
-  inputArguments: Record<string, unknown>;
-  outputArguments: Record<string, unknown> | null;
-  error?: string;
-  source: string;
-  createdBy: string;
-  stopAfterSeconds: number | null;
-  killAfterSeconds: number | null;
-  /** The trigger that started the job (source `trigger`), if any. */
-  triggerId: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-}
+export type { Job, TimelineEntry } from "../../shared/api/jobs.js";
 
-export interface StartJobs {
-  processId: number;
-  inputArguments?: Record<string, unknown> | undefined;
-  count?: number | undefined;
-  machineId?: number | undefined;
-  priority?: number | undefined;
-  stopAfterSeconds?: number | undefined;
-  killAfterSeconds?: number | undefined;
-}
+/** What starting jobs takes: the API's start body (triggers start jobs with the same shape). */
+export type StartJobs = JobStartInput;
 
 /** What `prepare` checked and `insertJobs` creates. */
 export interface PreparedJobs {
@@ -56,7 +27,21 @@ export interface JobFilter {
   folderId?: number | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Process name contains this text, or the job's id is this number. */
+  q?: string | undefined;
+  /** `createdAt`, `priority`, `state`, `processName` (ascending) or with `-` (descending); absent = newest first. */
+  sort?: string | undefined;
+  /** Also count all matching jobs (`total`). */
+  total?: boolean | undefined;
 }
+
+/** The job list's sort names and their columns (sorted-page.ts). */
+export const jobSortColumns = {
+  createdAt: "created_at",
+  priority: { column: "priority", type: "number" },
+  state: "state",
+  processName: "process_name",
+} as const;
 
 /** What a job-finished report from a robot says. */
 export interface JobOutcome {
@@ -83,7 +68,37 @@ export function exitReason(code: number | null): JobReason {
   return code === null ? jobReason("ended-by-signal") : jobReason("exited-with-code", { code });
 }
 
-export function present(r: JobRow): Job {
+/**
+ * The columns `present` reads: lists select just these (a job row has 31 columns, and reading
+ * a row's columns into an object is most of a list query's cost on SQLite).
+ */
+export const presentedJobColumns = [
+  "id",
+  "key",
+  "state",
+  "folder_id",
+  "process_id",
+  "process_name",
+  "entry_point",
+  "priority",
+  "target_machine_id",
+  "machine_id",
+  "input_json",
+  "output_json",
+  "error",
+  "source",
+  "created_by",
+  "stop_after_seconds",
+  "kill_after_seconds",
+  "trigger_id",
+  "created_at",
+  "started_at",
+  "ended_at",
+] as const satisfies readonly (keyof JobRow)[];
+
+export type PresentedJobRow = Pick<JobRow, (typeof presentedJobColumns)[number]>;
+
+export function present(r: PresentedJobRow): Job {
   return {
     id: r.id,
     key: r.key,
@@ -113,18 +128,6 @@ export function present(r: JobRow): Job {
 export function ignoreConflict(error: unknown): undefined {
   if (error instanceof ConflictError) return undefined;
   throw error;
-}
-
-/** One transition of a job: the stored actor, its display name (a machine's current name), the reason. */
-export interface TimelineEntry {
-  state: string;
-  actor: string;
-  actorName: string;
-  reason: string | null;
-  /** The reason as a code of src/shared/job-reasons.ts, for a reader's language (null: `reason` is raw text). */
-  reasonCode: string | null;
-  reasonParams: JobReasonParams | null;
-  at: string;
 }
 
 /** The machine id of a robot's stored actor ("machine 7"), or null for people and the system. */

@@ -110,8 +110,14 @@ export class JobService {
   pendingStops(...a: Args<JobGateway["pendingStops"]>) {
     return this.gateway.pendingStops(...a);
   }
-  activeCount(...a: Args<JobGateway["activeCount"]>) {
-    return this.gateway.activeCount(...a);
+  activeCounts(...a: Args<JobGateway["activeCounts"]>) {
+    return this.gateway.activeCounts(...a);
+  }
+  pendingCounts(...a: Args<JobGateway["pendingCounts"]>) {
+    return this.gateway.pendingCounts(...a);
+  }
+  assignmentDetails(...a: Args<JobGateway["assignmentDetails"]>) {
+    return this.gateway.assignmentDetails(...a);
   }
   jobForToken(...a: Args<JobGateway["jobForToken"]>) {
     return this.gateway.jobForToken(...a);

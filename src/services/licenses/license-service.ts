@@ -1,25 +1,13 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { TenantLicense } from "../../shared/api/host.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { NotificationService } from "../email/notification-service.js";
 
-export interface TenantLicense {
-  tenantId: number;
-  tenantName: string;
-  tenantStatus: string;
-  orgId: number;
-  orgSlug: string;
-  orgName: string;
-  /** Robot runtime slots; null = not allocated (unlimited until licenses are enforced). */
-  robotSlots: number | null;
-  expiresAt: string | null;
-  /** Whole days until expiry (negative once expired); null without an expiry date. */
-  daysLeft: number | null;
-  updatedAt: string | null;
-}
+export type { TenantLicense };
 
 /** Days before expiry at which organization administrators are warned, then "expired". */
 export const noticeDays = [30, 7, 1] as const;

@@ -1,6 +1,7 @@
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
-import { ConflictError, MaintenanceError, NotFoundError } from "../../domain/errors.js";
+import { ConflictError, MaintenanceError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { MaintenanceState, MaintenanceWindow } from "../../shared/api/host.js";
 import { canMoveMaintenance, MaintenancePhase } from "../../shared/maintenance.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
@@ -10,35 +11,13 @@ import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { NotificationService } from "../email/notification-service.js";
 
-/** Seconds a client is told to wait before retrying during maintenance. */
+/**
+ * Seconds a client is told to wait before retrying during maintenance when no end was announced
+ * (or the announced one has passed): a polling interval, not a promise (the page says no end is known).
+ */
 export const maintenanceRetryAfterSeconds = 120;
 
-export interface MaintenanceWindow {
-  id: number;
-  phase: MaintenancePhase;
-  tenantId: number | null;
-  killJobs: boolean;
-  startedAt: string;
-  startedBy: string;
-  jobStopsAttempted: number;
-  jobKillsAttempted: number;
-  triggersSkipped: number;
-}
-
-export interface MaintenanceState {
-  phase: MaintenancePhase;
-  current: MaintenanceWindow | null;
-  tenants: {
-    tenantId: number;
-    tenantName: string;
-    orgId: number;
-    orgSlug: string;
-    orgName: string;
-    phase: MaintenancePhase;
-    window: MaintenanceWindow;
-  }[];
-  log: { phase: MaintenancePhase; actorName: string; createdAt: string; tenantId: number | null }[];
-}
+export type { MaintenanceState, MaintenanceWindow };
 
 /** How long a node trusts a tenant's maintenance phase it read for a robot heartbeat. */
 export const phaseCacheMs = 5000;
@@ -120,8 +99,17 @@ export class MaintenanceService {
       tenantId?: number | undefined;
       /** E-mail the administrators of the affected organizations. */
       notify?: boolean | undefined;
+      /** The announced end (ISO 8601); null clears it, absent keeps it when the phase moves on. */
+      expectedEndAt?: string | null | undefined;
     },
   ): Promise<MaintenanceState> {
+    const expectedEndAt =
+      input.expectedEndAt === undefined || input.expectedEndAt === null
+        ? input.expectedEndAt
+        : new Date(input.expectedEndAt).toISOString();
+    if (expectedEndAt && Date.parse(expectedEndAt) <= this.ctx.clock.now().getTime()) {
+      throw new ValidationError([{ path: "expectedEndAt", message: "must be in the future" }]);
+    }
     const windowId = await this.ctx.db.transaction().execute(async (tx) => {
       const tenant = input.tenantId === undefined ? null : await this.findTenant(tx, input.tenantId);
       const open = await this.openWindow(tx, input.tenantId ?? null);
@@ -139,6 +127,7 @@ export class MaintenanceService {
               kill_jobs: input.killJobs ? 1 : 0,
               started_at: now,
               started_by: actor.name,
+              expected_end_at: expectedEndAt ?? null,
             })
             .returning("id")
             .executeTakeFirstOrThrow();
@@ -152,7 +141,11 @@ export class MaintenanceService {
       } else {
         const moved = await tx
           .updateTable("maintenance_windows")
-          .set({ phase: input.phase, kill_jobs: input.killJobs ? 1 : open.kill_jobs })
+          .set({
+            phase: input.phase,
+            kill_jobs: input.killJobs ? 1 : open.kill_jobs,
+            ...(expectedEndAt !== undefined && { expected_end_at: expectedEndAt }),
+          })
           .where("id", "=", open.id)
           .where("phase", "=", open.phase)
           .where("ended_at", "is", null)
@@ -165,7 +158,12 @@ export class MaintenanceService {
         .values({ window_id: windowId, phase: input.phase, actor_name: actor.name, created_at: now })
         .execute();
       if (input.notify) {
-        await this.notifyAdmins(tx, tenant, "maintenance-started", { phase: input.phase, startedAt: now });
+        const announcedEnd = expectedEndAt === undefined ? (open?.expected_end_at ?? null) : expectedEndAt;
+        await this.notifyAdmins(tx, tenant, "maintenance-started", {
+          phase: input.phase,
+          startedAt: now,
+          expectedEndAt: announcedEnd,
+        });
       }
       await this.audit.record(
         tx,
@@ -178,7 +176,11 @@ export class MaintenanceService {
             ? { type: "tenant", id: tenant.id, name: tenant.name }
             : { type: "host", id: "host", name: "Host" },
           before: { phase: from },
-          after: { phase: input.phase, killJobs: input.killJobs ?? false },
+          after: {
+            phase: input.phase,
+            killJobs: input.killJobs ?? false,
+            ...(expectedEndAt !== undefined && { expectedEndAt }),
+          },
         },
       );
       return windowId;
@@ -246,6 +248,11 @@ export class MaintenanceService {
     return (await this.openWindow(db, null))?.phase ?? MaintenancePhase.none;
   }
 
+  /** The installation's phase for readers outside a transaction (the login page): from the cached open windows. */
+  async cachedHostPhase(): Promise<MaintenancePhase> {
+    return (await this.openWindows()).find((w) => w.tenant_id === null)?.phase ?? MaintenancePhase.none;
+  }
+
   /** Phases read by `recentPhaseFor`, per tenant, until `until` (ms). */
   private phases = new Map<number, { phase: MaintenancePhase; until: number }>();
   private phasesGeneration = 0;
@@ -292,15 +299,23 @@ export class MaintenanceService {
     const windows = open.filter((w) => w.tenant_id === null || w.tenant_id === tenantId);
     if (windows.length === 0) return;
     const scope = windows.some((w) => w.tenant_id === null) ? "host" : "tenant";
-    throw new MaintenanceError(maintenanceRetryAfterSeconds, scope);
+    // Back when the last window that applies ends; a window without an announced end leaves it unknown.
+    const ends = windows.map((w) => w.expected_end_at);
+    const expectedEndAt = ends.includes(null) ? null : ((ends as string[]).sort().at(-1) ?? null);
+    const left = expectedEndAt ? Math.ceil((Date.parse(expectedEndAt) - this.ctx.clock.now().getTime()) / 1000) : 0;
+    // An announced end that has passed is no promise any more: the page says the end is not known.
+    const known = left > 0 ? expectedEndAt : null;
+    throw new MaintenanceError(left > 0 ? left : maintenanceRetryAfterSeconds, scope, known);
   }
 
   /** The open maintenance windows (cached; see RequestCache). */
-  private openWindows(): Promise<{ tenant_id: number | null; phase: MaintenancePhase }[]> {
+  private openWindows(): Promise<
+    { tenant_id: number | null; phase: MaintenancePhase; expected_end_at: string | null }[]
+  > {
     return this.cache.get("maintenance", "open", () =>
       this.ctx.db
         .selectFrom("maintenance_windows")
-        .select(["tenant_id", "phase"])
+        .select(["tenant_id", "phase", "expected_end_at"])
         .where("ended_at", "is", null)
         .execute(),
     );
@@ -361,6 +376,7 @@ function presentWindow(w: MaintenanceWindowRow): MaintenanceWindow {
     killJobs: w.kill_jobs === 1,
     startedAt: w.started_at,
     startedBy: w.started_by,
+    expectedEndAt: w.expected_end_at,
     jobStopsAttempted: w.job_stops_attempted,
     jobKillsAttempted: w.job_kills_attempted,
     triggersSkipped: w.triggers_skipped,

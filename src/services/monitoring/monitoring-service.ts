@@ -1,4 +1,13 @@
 import { sql } from "kysely";
+import type {
+  HostDashboard,
+  JobSeriesPoint,
+  JobsDashboard,
+  MachinesDashboard,
+  ProcessHealth,
+  QueuesDashboard,
+  TenantDashboard,
+} from "../../shared/api/monitoring.js";
 import { activeJobStates, JobState } from "../../shared/jobs.js";
 import {
   bucketStart,
@@ -8,15 +17,6 @@ import {
   type RangeBuckets,
   rangeBuckets,
 } from "../../shared/monitoring.js";
-import type {
-  HostDashboard,
-  JobSeriesPoint,
-  JobsDashboard,
-  MachinesDashboard,
-  ProcessHealth,
-  QueuesDashboard,
-  TenantDashboard,
-} from "../../shared/monitoring-dashboards.js";
 import { QueueItemStatus } from "../../shared/queues.js";
 import type { RobotState } from "../../shared/robot.js";
 import { countAll } from "../../storage/dialect.js";

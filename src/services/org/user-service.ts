@@ -1,30 +1,29 @@
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
-import { ConflictError, NotFoundError } from "../../domain/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { OrgUser } from "../../shared/api/identity.js";
 import { AccountStatus, type Locale, OrgRole } from "../../shared/identity.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
+import { countAll } from "../../storage/dialect.js";
 import type { UserRow } from "../../storage/schema.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type Page, type ServiceContext, toPage } from "../context.js";
 import type { AccountLinksService } from "../identity/account-links-service.js";
 import type { AuthService } from "../identity/auth-service.js";
 import { hashPassword } from "../identity/passwords.js";
+import { sortedPage, sortedPageOf, sortSpec } from "../sorted-page.js";
 
-export interface OrgUser {
-  id: number;
-  email: string;
-  name: string;
-  role: OrgRole;
-  status: AccountStatus;
-  locale: Locale;
-  /** False while an invited user has not set a password. */
-  hasPassword: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-  /** Set while the account is locked after failed sign-ins (an administrator may unlock it). */
-  lockedUntil: string | null;
-}
+/** The user list's sort names and their columns (sorted-page.ts). */
+export const userSortColumns = {
+  name: "name",
+  email: "email",
+  role: "role",
+  status: "status",
+  createdAt: "created_at",
+} as const;
+
+export type { OrgUser };
 
 export interface NewOrgUser {
   email: string;
@@ -56,16 +55,42 @@ export class UserService {
     private readonly accountLinks: AccountLinksService,
   ) {}
 
-  async list(orgId: number, limit: number, cursor?: number): Promise<Page<OrgUser>> {
-    let q = this.ctx.db
-      .selectFrom("users")
+  /**
+   * The organization's users, oldest first with the id as cursor; or sorted by `filter.sort`
+   * (sorted-page.ts) and searched by name or e-mail address, with the `total` that match.
+   */
+  async list(
+    orgId: number,
+    limit: number,
+    cursor?: string,
+    filter: { q?: string | undefined; sort?: string | undefined } = {},
+  ): Promise<Page<OrgUser> & { total: number }> {
+    let base = this.ctx.db.selectFrom("users").where("org_id", "=", orgId);
+    if (filter.q) {
+      const text = filter.q.trim();
+      base = base.where((eb) =>
+        eb.or([this.ctx.dialect.contains("name", text), this.ctx.dialect.contains("email", text)]),
+      );
+    }
+    const total = Number((await base.select(countAll().as("c")).executeTakeFirstOrThrow()).c);
+    const now = this.ctx.clock.now();
+    if (filter.sort) {
+      const sort = sortSpec(filter.sort, userSortColumns);
+      const q = sortedPage(base.selectAll().limit(limit + 1), sort, "id", cursor);
+      const page = sortedPageOf(await q.execute(), limit, (r) => r[sort.column as keyof UserRow] as string | number);
+      return { items: page.items.map((u) => presentUser(u, now)), nextCursor: page.nextCursor, total };
+    }
+    let q = base
       .selectAll()
-      .where("org_id", "=", orgId)
       .orderBy("id")
       .limit(limit + 1);
-    if (cursor !== undefined) q = q.where("id", ">", cursor);
+    if (cursor !== undefined) {
+      const after = Number(cursor);
+      if (!Number.isInteger(after) || after < 0) throw ValidationError.field("cursor", "is not a valid cursor");
+      q = q.where("id", ">", after);
+    }
     const page = toPage(await q.execute(), limit);
-    return { items: page.items.map((u) => presentUser(u, this.ctx.clock.now())), nextCursor: page.nextCursor };
+    return { items: page.items.map((u) => presentUser(u, now)), nextCursor: page.nextCursor, total };
   }
 
   async create(actor: Actor, orgId: number, input: NewOrgUser): Promise<OrgUser> {

@@ -1,8 +1,11 @@
+import { Readable } from "node:stream";
+import { sql } from "kysely";
 import semver from "semver";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { AppError, ConflictError, NotFoundError } from "../../domain/errors.js";
 import { type Manifest, manifestFile, manifestSchema } from "../../domain/manifest.js";
 import { isoNow } from "../../platform/clock.js";
+import type { PackageVersion } from "../../shared/api/packages.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { PackageRow } from "../../storage/schema.js";
@@ -11,18 +14,10 @@ import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import { ArchiveError, type ArchiveSummary, inspectArchive } from "./archive.js";
 
-export interface PackageVersion {
-  id: number;
-  name: string;
-  version: string;
-  description: string | null;
-  entryPoints: Manifest["entryPoints"];
-  format: "zip" | "tgz";
-  size: number;
-  sha256: string;
-  uploadedBy: string;
-  createdAt: string;
-}
+export type { PackageVersion };
+
+/** Bytes of an archive read per query while it is downloaded. */
+export const packageChunkBytes = 1024 * 1024;
 
 /** Largest package archive accepted. */
 export const maxPackageBytes = 50 * 1024 * 1024;
@@ -114,8 +109,11 @@ export class PackageService {
     return present(await this.find(this.ctx.db, access.tenantId, name, version));
   }
 
-  /** The archive itself, for downloads by users and robots. */
-  async content(tenantId: number, packageId: number): Promise<{ row: PackageRow; content: Buffer }> {
+  /**
+   * The archive itself, for downloads by users and robots, streamed from the database in slices
+   * of `packageChunkBytes` (a 50 MiB archive never sits in memory whole; each slice is one query).
+   */
+  async content(tenantId: number, packageId: number): Promise<{ row: PackageRow; size: number; body: Readable }> {
     const row = await this.ctx.db
       .selectFrom("packages")
       .selectAll()
@@ -123,12 +121,24 @@ export class PackageService {
       .where("tenant_id", "=", tenantId)
       .executeTakeFirst();
     if (!row) throw new NotFoundError("The package");
-    const blob = await this.ctx.db
+    const { size } = await this.ctx.db
       .selectFrom("package_blobs")
-      .select("content")
+      .select(sql<number>`length(content)`.as("size"))
       .where("package_id", "=", packageId)
       .executeTakeFirstOrThrow();
-    return { row, content: Buffer.from(blob.content) };
+    const db = this.ctx.db;
+    async function* slices() {
+      // substr on a BLOB (SQLite) and on a bytea (PostgreSQL) both count bytes from 1.
+      for (let offset = 0; offset < Number(size); offset += packageChunkBytes) {
+        const slice = await db
+          .selectFrom("package_blobs")
+          .select(sql<Uint8Array>`substr(content, ${offset + 1}, ${packageChunkBytes})`.as("bytes"))
+          .where("package_id", "=", packageId)
+          .executeTakeFirstOrThrow();
+        yield Buffer.from(slice.bytes);
+      }
+    }
+    return { row, size: Number(size), body: Readable.from(slices()) };
   }
 
   /** The package version a process runs: its pinned version, or the newest one. */

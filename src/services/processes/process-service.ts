@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { compileSchema, schemaFieldErrors } from "../../domain/json-schema.js";
 import type { EntryPoint, Manifest } from "../../domain/manifest.js";
 import { isoNow } from "../../platform/clock.js";
+import type { Process, ProcessCreateInput } from "../../shared/api/packages.js";
 import type { Db } from "../../storage/database.js";
 import type { ProcessRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
@@ -12,30 +13,10 @@ import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js
 import { assertFolderOfTenant } from "../folders/folder-service.js";
 import type { PackageService } from "../packages/package-service.js";
 
-export interface Process {
-  id: number;
-  folderId: number;
-  name: string;
-  description: string | null;
-  packageName: string;
-  /** Null = always the latest version. */
-  packageVersion: string | null;
-  entryPoint: string;
-  inputArguments: Record<string, unknown>;
-  priority: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Process };
 
-export interface ProcessInput {
-  name: string;
-  description?: string | null | undefined;
-  packageName: string;
-  packageVersion?: string | null | undefined;
-  entryPoint?: string | undefined;
-  inputArguments?: Record<string, unknown> | undefined;
-  priority?: number | undefined;
-}
+/** What creating a process takes (the API's create body). */
+export type ProcessInput = ProcessCreateInput;
 
 export const defaultPriority = 50;
 

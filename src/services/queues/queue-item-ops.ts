@@ -93,17 +93,4 @@ export async function retryItem(
   return clone;
 }
 
-/** An ISO date or date-time (with offset, or UTC when none) as ISO UTC; null when invalid. */
-export function parseDate(text: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
-    text.trim(),
-  );
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
-  const iso = m[4] ? `${text.trim().replace(" ", "T")}${m[7] ? "" : "Z"}` : `${m[0]}T00:00:00Z`;
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return null;
-  return new Date(ms).toISOString();
-}
+export { parseDate } from "../../shared/queues.js";

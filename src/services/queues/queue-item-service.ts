@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { BulkResult } from "../../shared/api/queues.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import {
   type CommitType,
@@ -12,14 +12,15 @@ import {
   referenceHoldingStatuses,
 } from "../../shared/queues.js";
 import type { Db } from "../../storage/database.js";
-import type { NewQueueItem, QueueItemRow, QueueRow } from "../../storage/schema.js";
+import type { QueueItemRow, QueueRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import type { Page, ServiceContext } from "../context.js";
 import { moveItem, retryItem } from "./queue-item-ops.js";
+import { checkItem, duplicateAsConflict, insertItems, type NewItem } from "./queue-item-writes.js";
 import {
-  contentJson,
   itemEvent,
   noDueDate,
+  noteItem,
   presentItem,
   type QueueCaller,
   type QueueItem,
@@ -27,18 +28,18 @@ import {
 } from "./queue-model.js";
 import type { QueueService } from "./queue-service.js";
 
-export interface NewItem {
-  specificContent: Record<string, unknown>;
-  reference?: string | undefined;
+export type { NewItem } from "./queue-item-writes.js";
+
+/** What an edit of a `new` item may change; absent = unchanged, null = cleared. */
+export interface ItemChanges {
+  specificContent?: Record<string, unknown> | undefined;
+  reference?: string | null | undefined;
   priority?: QueuePriority | undefined;
-  deferDate?: string | undefined;
-  dueDate?: string | undefined;
+  deferDate?: string | null | undefined;
+  dueDate?: string | null | undefined;
 }
 
-export interface BulkResult {
-  added: number;
-  failedItems: { ordinal: number; type: string; detail: string; errors?: { path: string; message: string }[] }[];
-}
+export type { BulkResult };
 
 export interface ItemFilter {
   status?: QueueItemStatus | undefined;
@@ -87,12 +88,14 @@ export class QueueItemService {
   /** Adds one item; 409 `duplicate-reference` on a unique queue, 400 naming schema violations. */
   async add(caller: QueueCaller, access: TenantAccess, queue: QueueRow | number, input: NewItem): Promise<QueueItem> {
     const q = typeof queue === "number" ? await this.queues.find(this.ctx.db, access, queue, "queues.edit") : queue;
-    const errors = this.check(q, input, "");
+    // A queue found by name (only `queues.view` checked) still needs `queues.edit` to take items.
+    access.assertFolder(q.folder_id, "queues.edit");
+    const errors = checkItem(this.schemas, q, input, "");
     if (errors.length > 0) throw new ValidationError(errors);
     const now = isoNow(this.ctx.clock);
-    const row = await this.duplicateAsConflict(() =>
+    const row = await duplicateAsConflict(this.ctx, () =>
       this.ctx.db.transaction().execute(async (tx) => {
-        const [inserted] = await this.insert(tx, q, caller, [input], now);
+        const [inserted] = await insertItems(this.ctx, tx, q, caller, [input], now);
         return inserted as QueueItemRow;
       }),
     );
@@ -116,7 +119,7 @@ export class QueueItemService {
     const q = await this.queues.find(this.ctx.db, access, queueId, "queues.edit");
     const failed: BulkResult["failedItems"] = [];
     items.forEach((item, ordinal) => {
-      const errors = this.check(q, item, `items.${ordinal}.`);
+      const errors = checkItem(this.schemas, q, item, `items.${ordinal}.`);
       if (errors.length > 0)
         failed.push({
           ordinal,
@@ -155,10 +158,10 @@ export class QueueItemService {
           : items.filter((_, i) => !failedOrdinals.has(i));
     if (accepted.length > 0) {
       const now = isoNow(this.ctx.clock);
-      await this.duplicateAsConflict(() =>
+      await duplicateAsConflict(this.ctx, () =>
         this.ctx.db.transaction().execute(async (tx) => {
           for (let i = 0; i < accepted.length; i += insertChunk)
-            await this.insert(tx, q, caller, accepted.slice(i, i + insertChunk), now);
+            await insertItems(this.ctx, tx, q, caller, accepted.slice(i, i + insertChunk), now);
         }),
       );
       this.added(q.id);
@@ -245,7 +248,77 @@ export class QueueItemService {
       await itemEvent(tx, row.id, "delete", QueueItemStatus.deleted, caller.actor, null, now);
       return r;
     });
-    return presentItem(updated);
+    return presentItem(noteItem(this.ctx, updated));
+  }
+
+  /**
+   * Edits a `new` item (409 for any other status: once started, an item's data is the
+   * consumer's): content, reference, priority, defer and due date, checked as when adding (the
+   * queue's schema, a unique reference). One conditional change plus an `edited` history event.
+   */
+  async edit(caller: QueueCaller, access: TenantAccess, id: number, changes: ItemChanges): Promise<QueueItem> {
+    const row = await this.find(this.ctx.db, access, id, "queues.edit");
+    if (row.status !== QueueItemStatus.new)
+      throw new ConflictError(
+        `A ${row.status} item cannot be edited; only new items can.`,
+        ProblemType.invalidStateTransition,
+        { from: row.status },
+      );
+    const queue = await this.queues.find(this.ctx.db, access, row.queue_id, "queues.view");
+    const pick = <T>(change: T | null | undefined, current: T | null) =>
+      change === undefined ? (current ?? undefined) : (change ?? undefined);
+    const merged: NewItem = {
+      specificContent: changes.specificContent ?? (JSON.parse(row.specific_json) as Record<string, unknown>),
+      reference: pick(changes.reference, row.reference),
+      deferDate: pick(changes.deferDate, row.defer_date),
+      dueDate: pick(changes.dueDate, row.due_date),
+    };
+    const errors = checkItem(this.schemas, queue, merged, "");
+    if (errors.length > 0) throw new ValidationError(errors);
+    const changed = (Object.keys(changes) as (keyof ItemChanges)[]).filter((k) => changes[k] !== undefined);
+    const now = isoNow(this.ctx.clock);
+    const updated = await duplicateAsConflict(this.ctx, () =>
+      this.ctx.db.transaction().execute(async (tx) => {
+        const r = await moveItem(tx, row, QueueItemStatus.new, {
+          specific_json: JSON.stringify(merged.specificContent),
+          reference: merged.reference ?? null,
+          ...(changes.priority !== undefined && { priority: priorityRank[changes.priority] }),
+          defer_date: merged.deferDate ?? null,
+          due_date: merged.dueDate ?? null,
+          due_order: merged.dueDate ?? noDueDate,
+          updated_at: now,
+        });
+        await itemEvent(tx, row.id, "edited", QueueItemStatus.new, caller.actor, changed.join(", ") || null, now);
+        return r;
+      }),
+    );
+    this.added(row.queue_id);
+    return presentItem(noteItem(this.ctx, updated));
+  }
+
+  /**
+   * Adds one item and starts it at once (`inProgress` for this caller), in one transaction: the
+   * original's StartTransaction with content. Checked as `add`; no other consumer can take it.
+   */
+  async addStarted(caller: QueueCaller, access: TenantAccess, queue: QueueRow, input: NewItem): Promise<QueueItem> {
+    access.assertFolder(queue.folder_id, "queues.edit");
+    const errors = checkItem(this.schemas, queue, input, "");
+    if (errors.length > 0) throw new ValidationError(errors);
+    const now = isoNow(this.ctx.clock);
+    const row = await duplicateAsConflict(this.ctx, () =>
+      this.ctx.db.transaction().execute(async (tx) => {
+        const [inserted] = await insertItems(this.ctx, tx, queue, caller, [input], now);
+        const started = await moveItem(tx, inserted as QueueItemRow, QueueItemStatus.inProgress, {
+          started_at: now,
+          updated_at: now,
+          executor_job_id: caller.job?.id ?? null,
+          machine_id: caller.job?.machineId ?? null,
+        });
+        await itemEvent(tx, started.id, "started", QueueItemStatus.inProgress, caller.actor, null, now);
+        return started;
+      }),
+    );
+    return presentItem(noteItem(this.ctx, row));
   }
 
   /** Manual retry of a failed or abandoned item: it becomes `retried`, a `new` clone carries on. */
@@ -258,12 +331,12 @@ export class QueueItemService {
         { from: row.status },
       );
     const now = isoNow(this.ctx.clock);
-    const clone = await this.duplicateAsConflict(() =>
+    const clone = await duplicateAsConflict(this.ctx, () =>
       this.ctx.db
         .transaction()
         .execute(async (tx) => retryItem(tx, row, caller, now, { manual: true, reason: "Retried by hand" })),
     );
-    return presentItem(clone);
+    return presentItem(noteItem(this.ctx, clone));
   }
 
   /** Sets the review status and/or reviewer of a failed or abandoned item. */
@@ -313,7 +386,7 @@ export class QueueItemService {
       await itemEvent(tx, row.id, "review", row.status, caller.actor, parts.join(", "), now);
       return r;
     });
-    return presentItem(updated);
+    return presentItem(noteItem(this.ctx, updated));
   }
 
   /** The item `id` of the tenant, if the caller may `permission` in its folder; else 404 (or 403). */
@@ -330,22 +403,6 @@ export class QueueItemService {
     return row;
   }
 
-  /** Field errors of one new item (content size, schema, dates); named under `prefix`. */
-  private check(queue: QueueRow, item: NewItem, prefix: string) {
-    if (parseMarker in item.specificContent) return [{ path: `${prefix}row`, message: "could not be read" }];
-    const errors: { path: string; message: string }[] = [];
-    try {
-      contentJson(item.specificContent, `${prefix}specificContent`);
-    } catch (error) {
-      if (error instanceof ValidationError) return error.extensions.errors as typeof errors;
-      throw error;
-    }
-    errors.push(...this.schemas.check(queue, "specific", item.specificContent, `${prefix}specificContent`));
-    if (item.deferDate && item.dueDate && item.deferDate > item.dueDate)
-      errors.push({ path: `${prefix}deferDate`, message: "must not be after dueDate" });
-    return errors;
-  }
-
   private async takenReferences(queueId: number, references: string[]): Promise<Set<string>> {
     const taken = new Set<string>();
     for (let i = 0; i < references.length; i += insertChunk) {
@@ -360,73 +417,6 @@ export class QueueItemService {
     }
     return taken;
   }
-
-  private async insert(tx: Db, q: QueueRow, caller: QueueCaller, items: NewItem[], now: string) {
-    const values: NewQueueItem[] = items.map((item) => {
-      const due =
-        item.dueDate ??
-        (q.sla_minutes !== null ? new Date(Date.parse(now) + q.sla_minutes * 60_000).toISOString() : null);
-      return {
-        key: randomUUID(),
-        tenant_id: q.tenant_id,
-        folder_id: q.folder_id,
-        queue_id: q.id,
-        status: QueueItemStatus.new,
-        review_status: ReviewStatus.none,
-        reviewer_user_id: null,
-        priority: priorityRank[item.priority ?? "normal"],
-        reference: item.reference ?? null,
-        unique_reference: q.unique_reference,
-        specific_json: JSON.stringify(item.specificContent),
-        defer_date: item.deferDate ?? null,
-        due_date: due,
-        due_order: due ?? noDueDate,
-        risk_sla_date:
-          q.risk_sla_minutes !== null ? new Date(Date.parse(now) + q.risk_sla_minutes * 60_000).toISOString() : null,
-        retry_number: 0,
-        manual_retry_number: 0,
-        creator_job_id: caller.job?.id ?? null,
-        created_by: caller.actor.name,
-        created_at: now,
-        updated_at: now,
-        row_version: 1,
-      };
-    });
-    const rows = await tx.insertInto("queue_items").values(values).returningAll().execute();
-    await tx
-      .insertInto("queue_item_events")
-      .values(
-        rows.map((r) => ({
-          item_id: r.id,
-          action: "created",
-          status: QueueItemStatus.new,
-          actor_kind: caller.actor.kind,
-          actor_name: caller.actor.name,
-          detail: null,
-          created_at: now,
-        })),
-      )
-      .execute();
-    await this.ctx.events?.emit(tx, { type: "queueItem.added", queue: q, items: rows });
-    return rows;
-  }
-
-  private async duplicateAsConflict<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error))
-        throw new ConflictError(
-          "An item with this reference is already in the queue.",
-          ProblemType.duplicateReference,
-          {
-            errors: [{ path: "reference", message: "is already in the queue" }],
-          },
-        );
-      throw error;
-    }
-  }
 }
 
-/** A specific-content key no JSON body can produce: marks CSV rows that failed to parse. */
-export const parseMarker = "\u0000unreadable-row";
+export { parseMarker } from "./queue-item-writes.js";

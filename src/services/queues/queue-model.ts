@@ -1,72 +1,16 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import { ValidationError } from "../../domain/errors.js";
 import { schemaFieldErrors } from "../../domain/json-schema.js";
-import {
-  type ExceptionType,
-  priorityOfRank,
-  type QueueItemEventAction,
-  type QueueItemStatus,
-  type QueuePriority,
-  queueLimits,
-  type ReviewStatus,
-} from "../../shared/queues.js";
+import type { QueueDefinition, QueueItem } from "../../shared/api/queues.js";
+import { priorityOfRank, type QueueItemEventAction, type QueueItemStatus, queueLimits } from "../../shared/queues.js";
 import type { Db } from "../../storage/database.js";
 import type { QueueItemRow, QueueRow } from "../../storage/schema.js";
-import type { Actor } from "../context.js";
+import type { Actor, ServiceContext } from "../context.js";
 
 /** A queue definition as the API shows it. */
-export interface Queue {
-  id: number;
-  key: string;
-  folderId: number;
-  name: string;
-  description: string;
-  uniqueReference: boolean;
-  autoRetry: boolean;
-  maxRetries: number;
-  retryAbandoned: boolean;
-  slaMinutes: number | null;
-  riskSlaMinutes: number | null;
-  specificDataSchema: Record<string, unknown> | null;
-  outputDataSchema: Record<string, unknown> | null;
-  analyticsDataSchema: Record<string, unknown> | null;
-  processId: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Queue = QueueDefinition;
 
-/** A queue item (a transaction) as the API shows it. */
-export interface QueueItem {
-  id: number;
-  key: string;
-  queueId: number;
-  folderId: number;
-  status: QueueItemStatus;
-  reviewStatus: ReviewStatus;
-  reviewerUserId: number | null;
-  priority: QueuePriority;
-  reference: string | null;
-  specificContent: Record<string, unknown>;
-  output: Record<string, unknown> | null;
-  analytics: Record<string, unknown> | null;
-  progress: string | null;
-  deferDate: string | null;
-  dueDate: string | null;
-  riskSlaDate: string | null;
-  exception: { type: ExceptionType; reason: string | null; details: string | null } | null;
-  retryNumber: number;
-  ancestorId: number | null;
-  manualRetryNumber: number;
-  creatorJobId: number | null;
-  executorJobId: number | null;
-  machineId: number | null;
-  createdBy: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  rowVersion: number;
-}
+export type { QueueItem };
 
 /** Who acts on queues: the audit/history actor, and the running job when a job token called. */
 export interface QueueCaller {
@@ -136,6 +80,15 @@ export function presentItem(r: QueueItemRow): QueueItem {
     updatedAt: r.updated_at,
     rowVersion: r.row_version,
   };
+}
+
+/** Notes for the live pages that an item of its queue changed (after the commit, when inside one); returns the row. */
+export function noteItem<T extends Pick<QueueItemRow, "tenant_id" | "folder_id" | "queue_id">>(
+  ctx: ServiceContext,
+  row: T,
+): T {
+  ctx.changes?.note(row.tenant_id, { kind: "queues", folderId: row.folder_id, ids: [row.queue_id] });
+  return row;
 }
 
 /** Writes one history event of an item (in the caller's transaction). */

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
+import type { z } from "zod";
 import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { Queue as ApiQueue, createQueueBody } from "../../shared/api/queues.js";
 import { defaultAbandonHours, QueueItemStatus, queueItemStatuses, type SlaColour } from "../../shared/queues.js";
 import type { Db } from "../../storage/database.js";
 import { countAll } from "../../storage/dialect.js";
@@ -13,30 +15,14 @@ import { type ServiceContext, uniqueOrConflict } from "../context.js";
 import { assertFolderOfTenant } from "../folders/folder-service.js";
 import { compileSchema, presentQueue, type Queue, type QueueCaller } from "./queue-model.js";
 
-export interface QueueInput {
-  name: string;
-  description?: string | undefined;
-  uniqueReference?: boolean | undefined;
-  autoRetry?: boolean | undefined;
-  maxRetries?: number | undefined;
-  retryAbandoned?: boolean | undefined;
-  slaMinutes?: number | null | undefined;
-  riskSlaMinutes?: number | null | undefined;
-  specificDataSchema?: Record<string, unknown> | null | undefined;
-  outputDataSchema?: Record<string, unknown> | null | undefined;
-  analyticsDataSchema?: Record<string, unknown> | null | undefined;
-  processId?: number | null | undefined;
-}
+/** What creating a queue takes (the API's create body). */
+export type QueueInput = z.infer<typeof createQueueBody>;
 
 /** Everything but the unique-reference switch can change after creation (spec §4.6). */
 export type QueueChanges = Partial<Omit<QueueInput, "uniqueReference">>;
 
-export type QueueStats = Queue & {
-  counts: Record<QueueItemStatus, number>;
-  /** Mean seconds from start to result of the successful items, null before the first one. */
-  averageProcessingSeconds: number | null;
-  slaColour: SlaColour;
-};
+/** A queue with its figures (counts per status, mean processing time, SLA colour). */
+export type QueueStats = ApiQueue;
 
 /**
  * Queue definitions: folder-scoped, names unique per folder case-insensitively; every change is
@@ -93,6 +79,7 @@ export class QueueService {
         }),
       "A queue with this name already exists in the folder.",
     );
+    this.noteChanged(row);
     return presentQueue(row);
   }
 
@@ -152,6 +139,7 @@ export class QueueService {
         }),
       "A queue with this name already exists in the folder.",
     );
+    this.noteChanged(row);
     return presentQueue(row);
   }
 
@@ -172,6 +160,12 @@ export class QueueService {
         before: { ...auditView(presentQueue(queue)), items: items.c },
       });
     });
+    this.noteChanged(queue);
+  }
+
+  /** Tells the live pages that a queue of the folder changed (created, edited, deleted). */
+  private noteChanged(queue: Pick<QueueRow, "id" | "tenant_id" | "folder_id">): void {
+    this.ctx.changes?.note(queue.tenant_id, { kind: "queues", folderId: queue.folder_id, ids: [queue.id] });
   }
 
   /** The queue `id` of the tenant, if the caller may `permission` in its folder; else 404 (or 403). */

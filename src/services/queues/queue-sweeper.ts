@@ -6,7 +6,7 @@ import type { QueueRow } from "../../storage/schema.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type ServiceContext, systemActor } from "../context.js";
 import { moveItem, retryItem } from "./queue-item-ops.js";
-import { itemEvent } from "./queue-model.js";
+import { itemEvent, noteItem } from "./queue-model.js";
 
 /** Most items one sweep moves (the next sweep takes the rest). */
 const batch = 500;
@@ -53,7 +53,10 @@ export class QueueSweeper {
         const moved = await this.ctx.db
           .transaction()
           .execute(async (tx) => {
-            const r = await moveItem(tx, item, QueueItemStatus.abandoned, { ended_at: at, updated_at: at });
+            const r = noteItem(
+              this.ctx,
+              await moveItem(tx, item, QueueItemStatus.abandoned, { ended_at: at, updated_at: at }),
+            );
             await itemEvent(
               tx,
               item.id,

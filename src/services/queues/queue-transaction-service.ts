@@ -14,6 +14,7 @@ import type { QueueItemService } from "./queue-item-service.js";
 import {
   contentJson,
   itemEvent,
+  noteItem,
   presentItem,
   type QueueCaller,
   type QueueItem,
@@ -57,6 +58,8 @@ export class QueueTransactionService {
     filter: StartFilter,
   ): Promise<QueueItem | null> {
     const q = typeof queue === "number" ? await this.queues.find(this.ctx.db, access, queue, "queues.edit") : queue;
+    // A queue found by name (only `queues.view` checked) still needs `queues.edit` to hand out items.
+    access.assertFolder(q.folder_id, "queues.edit");
     const now = isoNow(this.ctx.clock);
     const row = await this.ctx.db.transaction().execute(async (tx) => {
       const claimed = await claimQueueItem(tx, this.ctx.dialect.name, {
@@ -72,7 +75,7 @@ export class QueueTransactionService {
       if (claimed) await itemEvent(tx, claimed.id, "started", QueueItemStatus.inProgress, caller.actor, null, now);
       return claimed;
     });
-    return row ? presentItem(row) : null;
+    return row ? presentItem(noteItem(this.ctx, row)) : null;
   }
 
   /** Sets the progress text of an in-progress item (409 otherwise). */
@@ -85,7 +88,7 @@ export class QueueTransactionService {
       await itemEvent(tx, row.id, "progress", r.status, caller.actor, progress.slice(0, queueLimits.reasonLength), now);
       return r;
     });
-    return presentItem(updated);
+    return presentItem(noteItem(this.ctx, updated));
   }
 
   /**

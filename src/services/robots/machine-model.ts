@@ -1,31 +1,8 @@
+import type { Machine, RobotSession } from "../../shared/api/machines.js";
 import { type RobotState, sessionState } from "../../shared/robot.js";
 import type { MachineRow, RobotSessionRow } from "../../storage/schema.js";
 
-export interface RobotSession {
-  id: number;
-  state: RobotState;
-  hostName: string;
-  os: string;
-  agentVersion: string;
-  connectedAt: string;
-  lastHeartbeatAt: string;
-  disconnectedAt: string | null;
-  disconnectReason: string | null;
-}
-
-export interface Machine {
-  id: number;
-  name: string;
-  description: string | null;
-  slots: number;
-  folderIds: number[];
-  keyHint: string;
-  /** The machine's overall state: its best live session, else disconnected. */
-  state: RobotState;
-  sessions: RobotSession[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Machine, RobotSession };
 
 export interface MachineInput {
   name: string;

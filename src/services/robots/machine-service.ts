@@ -67,6 +67,7 @@ export class MachineService {
     const machine = await this.unique(input.name, () =>
       this.ctx.db.transaction().execute(async (tx) => {
         await this.assertFolders(tx, access.tenantId, input.folderIds);
+        this.noteChanged(access.tenantId);
         const now = isoNow(this.ctx.clock);
         const row = await tx
           .insertInto("machines")
@@ -108,6 +109,7 @@ export class MachineService {
     return this.unique(changes.name ?? "", () =>
       this.ctx.db.transaction().execute(async (tx) => {
         const before = await this.find(tx, access.tenantId, id);
+        this.noteChanged(access.tenantId, id);
         const [beforeView] = await this.present([before], tx);
         if (changes.folderIds) await this.assertFolders(tx, access.tenantId, changes.folderIds);
         const row = await tx
@@ -145,6 +147,7 @@ export class MachineService {
     access.assertTenant("machines.delete");
     await this.ctx.db.transaction().execute(async (tx) => {
       const machine = await this.find(tx, access.tenantId, id);
+      this.noteChanged(access.tenantId, id);
       await tx.deleteFrom("machines").where("id", "=", id).execute();
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
         component: AuditComponent.machines,
@@ -221,6 +224,11 @@ export class MachineService {
   }
   pruneClosedSessions(...a: Args<MachineSessions["pruneClosedSessions"]>) {
     return this.sessions.pruneClosedSessions(...a);
+  }
+
+  /** Tells the live pages (after the commit) that the tenant's machines changed. */
+  private noteChanged(tenantId: number, id?: number): void {
+    this.ctx.changes?.note(tenantId, { kind: "machines", folderId: null, ...(id !== undefined && { ids: [id] }) });
   }
 
   private async assertFolders(db: Db, tenantId: number, folderIds: number[]): Promise<void> {

@@ -6,7 +6,12 @@ import { ProblemType } from "../../shared/problem-types.js";
 import { RobotState as State, unresponsiveAfterSeconds } from "../../shared/robot.js";
 import type { Db } from "../../storage/database.js";
 import type { MachineRow } from "../../storage/schema.js";
-import { closeDeadNodeSessions, forgetNode, touchNode } from "../../storage/sql/dead-node-sessions.js";
+import {
+  type ClosedSession,
+  closeDeadNodeSessions,
+  forgetNode,
+  touchNode,
+} from "../../storage/sql/dead-node-sessions.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { ServiceContext } from "../context.js";
 import { hashToken } from "../identity/secrets.js";
@@ -138,10 +143,20 @@ export class MachineSessions {
         .where("disconnected_at", "is", null)
         .returning(["tenant_id", "machine_id", "host_name"])
         .executeTakeFirst();
-      if (closed) await this.alertRobot(tx, closed, "robot-disconnected", "warn", reason.slice(0, 200));
-      if (closed)
-        await this.ctx.events?.emit(tx, { type: "robot.disconnected", session: { ...closed, id: sessionId, reason } });
+      if (closed) await this.closed(tx, [{ ...closed, id: sessionId }], reason);
     });
+  }
+
+  /**
+   * What follows a closed session, in the transaction that closed it, however it was closed (its
+   * socket, the silence sweep, the dead-node sweep): the robot-disconnected alert and the
+   * `robot.disconnected` domain event (webhooks, monitoring).
+   */
+  private async closed(tx: Db, sessions: ClosedSession[], reason: string, alert = true): Promise<void> {
+    for (const s of sessions) {
+      if (alert) await this.alertRobot(tx, s, "robot-disconnected", "warn", reason.slice(0, 200));
+      await this.ctx.events?.emit(tx, { type: "robot.disconnected", session: { ...s, reason } });
+    }
   }
 
   /** Raises one "unresponsive" alert per session that stopped heartbeating for 120 s. */
@@ -182,12 +197,17 @@ export class MachineSessions {
 
   /** Closes the sessions a node still holds as it shuts down (their sockets may close after its storage). */
   async closeNodeSessions(nodeId: string, reason: string): Promise<void> {
-    await this.ctx.db
-      .updateTable("robot_sessions")
-      .set({ state: State.disconnected, disconnected_at: isoNow(this.ctx.clock), disconnect_reason: reason })
-      .where("node_id", "=", nodeId)
-      .where("disconnected_at", "is", null)
-      .execute();
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const closed = await tx
+        .updateTable("robot_sessions")
+        .set({ state: State.disconnected, disconnected_at: isoNow(this.ctx.clock), disconnect_reason: reason })
+        .where("node_id", "=", nodeId)
+        .where("disconnected_at", "is", null)
+        .returning(["id", "tenant_id", "machine_id", "host_name"])
+        .execute();
+      // A shutdown is no alert (the robots reconnect to another node), but webhooks hear of it.
+      await this.closed(tx, closed, reason, false);
+    });
     await forgetNode(this.ctx.db, nodeId);
   }
 
@@ -207,12 +227,9 @@ export class MachineSessions {
   async closeDeadNodes(self: string, deadAfterSeconds: number): Promise<number> {
     const now = this.ctx.clock.now();
     const cutoff = new Date(now.getTime() - deadAfterSeconds * 1000).toISOString();
-    return closeDeadNodeSessions(
-      this.ctx.db,
-      self,
-      cutoff,
-      now.toISOString(),
-      "The server holding the connection stopped.",
+    const reason = "The server holding the connection stopped.";
+    return closeDeadNodeSessions(this.ctx.db, self, cutoff, now.toISOString(), reason, (tx, closed) =>
+      this.closed(tx, closed, reason),
     );
   }
 
@@ -223,17 +240,18 @@ export class MachineSessions {
    */
   async sweepStaleSessions(silentSeconds: number): Promise<number> {
     const cutoff = new Date(this.ctx.clock.now().getTime() - silentSeconds * 1000).toISOString();
-    const result = await this.ctx.db
-      .updateTable("robot_sessions")
-      .set({
-        state: State.disconnected,
-        disconnected_at: isoNow(this.ctx.clock),
-        disconnect_reason: "No heartbeat; the connection was lost.",
-      })
-      .where("disconnected_at", "is", null)
-      .where("last_heartbeat_at", "<", cutoff)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const reason = "No heartbeat; the connection was lost.";
+    return this.ctx.db.transaction().execute(async (tx) => {
+      const closed = await tx
+        .updateTable("robot_sessions")
+        .set({ state: State.disconnected, disconnected_at: isoNow(this.ctx.clock), disconnect_reason: reason })
+        .where("disconnected_at", "is", null)
+        .where("last_heartbeat_at", "<", cutoff)
+        .returning(["id", "tenant_id", "machine_id", "host_name"])
+        .execute();
+      await this.closed(tx, closed, reason);
+      return closed.length;
+    });
   }
 
   /**

@@ -10,7 +10,8 @@ import type { RobotHub } from "./robot-hub.js";
 export class RobotEvents implements RobotCommands {
   private waker: () => void = () => {};
   private bus: ClusterBus | null = null;
-  private wakePublished: NodeJS.Timeout | null = null;
+  private wakeWindow: NodeJS.Timeout | null = null;
+  private wakeAgain = false;
 
   constructor(private readonly hub: RobotHub) {}
 
@@ -31,13 +32,26 @@ export class RobotEvents implements RobotCommands {
 
   wakeDispatcher(): void {
     this.waker();
-    // Other nodes' robots may take the work: one notification for a burst of wake-ups.
-    if (!this.bus || this.wakePublished) return;
-    this.wakePublished = setTimeout(() => {
-      this.wakePublished = null;
-      this.bus?.publish({ type: "wake" });
-    }, 20);
-    this.wakePublished.unref();
+    if (!this.bus) return;
+    // Other nodes' robots may take the work. The first wake-up is published at once (a job
+    // created on one node starts without delay on another's robot); a burst after it costs one
+    // more notification at the end of a 20 ms window, not one per job.
+    if (this.wakeWindow) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.bus.publish({ type: "wake" });
+    this.wakeWindow = setTimeout(() => this.closeWakeWindow(), 20);
+    this.wakeWindow.unref();
+  }
+
+  private closeWakeWindow(): void {
+    this.wakeWindow = null;
+    if (!this.wakeAgain) return;
+    this.wakeAgain = false;
+    this.bus?.publish({ type: "wake" });
+    this.wakeWindow = setTimeout(() => this.closeWakeWindow(), 20);
+    this.wakeWindow.unref();
   }
 
   stop(sessionId: number, jobKey: string, mode: "stop" | "kill"): void {

@@ -2,6 +2,7 @@ import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isValidPermission, type Permission, predefinedRoles, type RoleKind } from "../../domain/permissions.js";
 import { isoNow } from "../../platform/clock.js";
+import type { FolderAssignment, Role } from "../../shared/api/roles.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { RoleRow } from "../../storage/schema.js";
@@ -9,23 +10,7 @@ import { rolePermissions, type TenantAccess } from "../access/access-service.js"
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 
-export interface Role {
-  id: number;
-  name: string;
-  kind: RoleKind;
-  predefined: boolean;
-  permissions: Permission[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FolderAssignment {
-  user: { id: number; email: string; name: string };
-  role: { id: number; name: string };
-  /** `assigned` here, or `inherited` from an ancestor folder (named in `fromFolderId`). */
-  origin: "assigned" | "inherited";
-  fromFolderId: number;
-}
+export type { FolderAssignment, Role };
 
 /**
  * Tenant and folder roles (predefined and custom) and their assignment to organization users:

@@ -2,26 +2,13 @@ import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { isValidTimeZone } from "../../domain/cron.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { TenantSettings } from "../../shared/api/triggers.js";
 import type { Db } from "../../storage/database.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 
-/** A tenant's "other configurations" (orchestrator-spec §3.7) that live on the tenant row. */
-export interface TenantSettings {
-  /** IANA zone: the default of new triggers and the zone the UI shows tenant times in. */
-  timeZone: string;
-  /** Missed fire times noticed within this many seconds get one catch-up firing; older ones are skipped. */
-  triggerCatchUpSeconds: number;
-  /** A trigger disables itself after this many consecutive faulted jobs (0 = never)… */
-  triggerDisableFailedCount: number;
-  /** …when they all ended within this many days. */
-  triggerDisableFailingDays: number;
-  /** Days job logs are kept. */
-  logRetentionDays: number;
-  /** Hours a queue item may stay in progress before it is abandoned (also `T/queue-settings`). */
-  queueAbandonHours: number;
-}
+export type { TenantSettings };
 
 /** Reading needs any access to the tenant; changing needs `settings.edit` (tenant administrators). */
 export class TenantSettingsService {

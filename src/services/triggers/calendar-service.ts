@@ -2,6 +2,7 @@ import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { isValidTimeZone } from "../../domain/cron.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { Calendar, CalendarInput } from "../../shared/api/triggers.js";
 import { ProblemType } from "../../shared/problem-types.js";
 import type { Db } from "../../storage/database.js";
 import type { CalendarRow } from "../../storage/schema.js";
@@ -9,20 +10,7 @@ import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
 
-export interface Calendar {
-  id: number;
-  name: string;
-  timeZone: string;
-  excludedDates: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CalendarInput {
-  name: string;
-  timeZone: string;
-  excludedDates: string[];
-}
+export type { Calendar, CalendarInput };
 
 /**
  * Non-working-day calendars of a tenant (orchestrator-spec §3.7): named lists of excluded dates

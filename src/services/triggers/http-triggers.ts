@@ -1,38 +1,24 @@
-import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { ConflictError, NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { HttpTriggerInput } from "../../shared/api/triggers.js";
 import { jobReason } from "../../shared/job-reasons.js";
 import { isFinalJobState } from "../../shared/jobs.js";
 import { ProblemType } from "../../shared/problem-types.js";
+import type { CallMode, HttpMethod } from "../../shared/triggers.js";
 import { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
 import type { JobRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
-import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
+import type { Actor, ServiceContext } from "../context.js";
 import type { JobService } from "../jobs/job-service.js";
+import { insertTrigger, noteTrigger, recordFiring, startTriggerJobs } from "./trigger-jobs.js";
 import { presentTrigger, type Trigger } from "./trigger-presenter.js";
 
-export const httpMethods = ["GET", "POST", "PUT", "DELETE"] as const;
-export type HttpMethod = (typeof httpMethods)[number];
-export const callModes = ["fireAndForget", "asyncRequestReply", "longPolling"] as const;
-export type CallMode = (typeof callModes)[number];
+export { type CallMode, callModes, type HttpMethod, httpMethods } from "../../shared/triggers.js";
 
-export interface HttpTriggerInput {
-  name: string;
-  description?: string | null | undefined;
-  processId: number;
-  slug: string;
-  method: HttpMethod;
-  callMode: CallMode;
-  inputArguments?: Record<string, unknown> | undefined;
-  priority?: number | null | undefined;
-  machineId?: number | null | undefined;
-  stopAfterSeconds?: number | null | undefined;
-  killAfterSeconds?: number | null | undefined;
-  enabled?: boolean | undefined;
-}
+export type { HttpTriggerInput };
 
 /** What a call of an HTTP trigger started, and how the caller wants the answer. */
 export interface HttpCall {
@@ -88,46 +74,13 @@ export class HttpTriggers {
         },
       );
     }
-    const row = await uniqueOrConflict(
+    const row = await insertTrigger(
       this.ctx,
-      () =>
-        this.ctx.db.transaction().execute(async (tx) => {
-          const now = isoNow(this.ctx.clock);
-          const row = await tx
-            .insertInto("triggers")
-            .values({
-              key: randomUUID(),
-              tenant_id: access.tenantId,
-              folder_id: folderId,
-              kind: TriggerKind.http,
-              name: input.name.trim(),
-              description: input.description?.trim() || null,
-              slug: input.slug,
-              process_id: input.processId,
-              input_json: JSON.stringify(input.inputArguments ?? {}),
-              priority: input.priority ?? null,
-              machine_id: input.machineId ?? null,
-              job_count: 1,
-              stop_after_seconds: input.stopAfterSeconds ?? null,
-              kill_after_seconds: input.killAfterSeconds ?? null,
-              config_json: JSON.stringify({ method: input.method, callMode: input.callMode }),
-              enabled: input.enabled === false ? 0 : 1,
-              created_by: actor.name,
-              updated_by: actor.name,
-              created_at: now,
-              updated_at: now,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
-            component: AuditComponent.triggers,
-            action: AuditAction.create,
-            target: { type: "trigger", id: row.id, name: row.name },
-            after: presentTrigger(row, "en"),
-          });
-          return row;
-        }),
-      `A trigger named "${input.name.trim()}" already exists in this folder.`,
+      this.audit,
+      actor,
+      orgId,
+      { tenantId: access.tenantId, folderId, kind: TriggerKind.http, input },
+      { slug: input.slug, config_json: JSON.stringify({ method: input.method, callMode: input.callMode }) },
     );
     return presentTrigger(row, "en");
   }
@@ -156,36 +109,19 @@ export class HttpTriggers {
     access.assertFolder(row.folder_id, "jobs.create");
     if (row.enabled !== 1) throw new ConflictError(`The HTTP trigger "${slug}" is disabled.`);
     const job = await this.ctx.db.transaction().execute(async (tx) => {
-      const prepared = await this.jobs.prepare(tx, row.tenant_id, row.folder_id, {
-        processId: row.process_id,
-        inputArguments: { ...(JSON.parse(row.input_json) as Record<string, unknown>), ...(body ?? {}) },
-        ...(row.machine_id !== null && { machineId: row.machine_id }),
-        ...(row.priority !== null && { priority: row.priority }),
-        ...(row.stop_after_seconds !== null && { stopAfterSeconds: row.stop_after_seconds }),
-        ...(row.kill_after_seconds !== null && {
-          killAfterSeconds: (row.stop_after_seconds ?? 0) + row.kill_after_seconds,
-        }),
-      });
-      const [created] = await this.jobs.insertJobs(tx, prepared, {
+      const [created] = await startTriggerJobs(this.jobs, tx, row, {
         actor: actor.name,
-        source: "trigger",
         reason: jobReason("started-http-trigger", { method, slug: row.slug, actor: actor.name }),
-        triggerId: row.id,
+        inputArguments: { ...(JSON.parse(row.input_json) as Record<string, unknown>), ...(body ?? {}) },
       });
       const job = created as JobRow;
       const now = isoNow(this.ctx.clock);
-      await tx
-        .insertInto("trigger_firings")
-        .values({
-          trigger_id: row.id,
-          tenant_id: row.tenant_id,
-          fire_time: now,
-          outcome: FiringOutcome.fired,
-          reason: `Called by ${actor.name}.`,
-          job_ids_json: JSON.stringify([job.id]),
-          created_at: now,
-        })
-        .execute();
+      noteTrigger(this.ctx, row);
+      await recordFiring(tx, row, now, now, {
+        outcome: FiringOutcome.fired,
+        reason: `Called by ${actor.name}.`,
+        jobIds: [job.id],
+      });
       await tx
         .updateTable("triggers")
         .set({ last_fired_at: now, last_result: "fired" })

@@ -1,28 +1,27 @@
-import { randomUUID } from "node:crypto";
-import { AuditAction, AuditComponent } from "../../domain/audit.js";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { QueueTriggerInput } from "../../shared/api/triggers.js";
 import { AccountStatus } from "../../shared/identity.js";
 import { jobReason } from "../../shared/job-reasons.js";
 import { JobState } from "../../shared/jobs.js";
 import { MaintenancePhase } from "../../shared/maintenance.js";
+import { isSingular } from "../../shared/plural.js";
 import { QueueItemStatus } from "../../shared/queues.js";
 import { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
 import type { Db } from "../../storage/database.js";
 import type { TriggerRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
-import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
-import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
+import type { AlertService } from "../alerts/alert-service.js";
+import type { AuditService } from "../audit/audit-service.js";
+import type { Actor, ServiceContext } from "../context.js";
 import type { JobService } from "../jobs/job-service.js";
 import type { QueueService } from "../queues/queue-service.js";
+import { raiseTriggerFailed } from "./trigger-alerts.js";
+import { insertTrigger, jobCreationFailure, noteTrigger, recordFiring, startTriggerJobs } from "./trigger-jobs.js";
 import { presentTrigger, type Trigger } from "./trigger-presenter.js";
 
 /** Limits of a queue trigger's numbers (orchestrator-spec §4.3; at most 100 jobs at once, as a firing). */
-export const queueTriggerLimits = {
-  minItems: { min: 1, max: 10_000 },
-  maxConcurrentJobs: { min: 1, max: 100 },
-  itemsPerJob: { min: 1, max: 10_000 },
-} as const;
+export { queueTriggerLimits } from "../../shared/triggers.js";
 
 /** What `config_json` holds for a queue trigger. */
 export interface QueueTriggerConfig {
@@ -32,21 +31,7 @@ export interface QueueTriggerConfig {
   itemsPerJob: number;
 }
 
-export interface QueueTriggerInput {
-  name: string;
-  description?: string | null | undefined;
-  processId: number;
-  queueId: number;
-  minItems?: number | undefined;
-  maxConcurrentJobs?: number | undefined;
-  itemsPerJob?: number | undefined;
-  inputArguments?: Record<string, unknown> | undefined;
-  priority?: number | null | undefined;
-  machineId?: number | null | undefined;
-  stopAfterSeconds?: number | null | undefined;
-  killAfterSeconds?: number | null | undefined;
-  enabled?: boolean | undefined;
-}
+export type { QueueTriggerInput };
 
 /** The changeable numbers of a queue trigger (PATCH). */
 export interface QueueTriggerChanges {
@@ -102,6 +87,7 @@ export class QueueTriggers {
     private readonly audit: AuditService,
     private readonly jobs: JobService,
     private readonly queues: QueueService,
+    private readonly alerts: AlertService,
   ) {}
 
   async create(
@@ -143,45 +129,13 @@ export class QueueTriggers {
     if (existing) {
       throw new ConflictError(`The queue already has a trigger ("${existing.name}"); a queue has one at most.`);
     }
-    const row = await uniqueOrConflict(
+    const row = await insertTrigger(
       this.ctx,
-      () =>
-        this.ctx.db.transaction().execute(async (tx) => {
-          const now = isoNow(this.ctx.clock);
-          const row = await tx
-            .insertInto("triggers")
-            .values({
-              key: randomUUID(),
-              tenant_id: access.tenantId,
-              folder_id: folderId,
-              kind: TriggerKind.queue,
-              name: input.name.trim(),
-              description: input.description?.trim() || null,
-              process_id: input.processId,
-              input_json: JSON.stringify(input.inputArguments ?? {}),
-              priority: input.priority ?? null,
-              machine_id: input.machineId ?? null,
-              job_count: 1,
-              stop_after_seconds: input.stopAfterSeconds ?? null,
-              kill_after_seconds: input.killAfterSeconds ?? null,
-              config_json: JSON.stringify(config),
-              enabled: input.enabled === false ? 0 : 1,
-              created_by: actor.name,
-              updated_by: actor.name,
-              created_at: now,
-              updated_at: now,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
-            component: AuditComponent.triggers,
-            action: AuditAction.create,
-            target: { type: "trigger", id: row.id, name: row.name },
-            after: presentTrigger(row, "en"),
-          });
-          return row;
-        }),
-      `A trigger named "${input.name.trim()}" already exists in this folder.`,
+      this.audit,
+      actor,
+      orgId,
+      { tenantId: access.tenantId, folderId, kind: TriggerKind.queue, input },
+      { config_json: JSON.stringify(config) },
     );
     return presentTrigger(row, "en");
   }
@@ -285,33 +239,22 @@ export class QueueTriggers {
       if (count === 0) return 0;
       let jobIds: number[];
       try {
-        const stop = row.stop_after_seconds;
-        const kill = row.kill_after_seconds;
-        const prepared = await this.jobs.prepare(tx, row.tenant_id, row.folder_id, {
-          processId: row.process_id,
-          inputArguments: JSON.parse(row.input_json) as Record<string, unknown>,
-          count,
-          ...(row.machine_id !== null && { machineId: row.machine_id }),
-          ...(row.priority !== null && { priority: row.priority }),
-          ...(stop !== null && { stopAfterSeconds: stop }),
-          ...(kill !== null && { killAfterSeconds: (stop ?? 0) + kill }),
-        });
-        const inserted = await this.jobs.insertJobs(tx, prepared, {
+        const inserted = await startTriggerJobs(this.jobs, tx, row, {
           actor: `trigger:${row.name}`,
-          source: "trigger",
           reason: jobReason("started-queue-trigger", { trigger: row.name, waiting: available, open }),
-          triggerId: row.id,
+          count,
         });
         jobIds = inserted.map((j) => j.id);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         // The process, package or machine is gone: recorded once (not on every periodic check).
-        const fields = (error.extensions.errors as { path: string; message: string }[] | undefined) ?? [];
-        const reason = `Could not create the jobs: ${fields.map((f) => `${f.path} ${f.message}`).join("; ") || error.message}.`;
+        const reason = jobCreationFailure(error);
         const result = `${FiringOutcome.failed}: ${reason}`;
         if (row.last_result !== result) {
           await this.record(tx, row, now, FiringOutcome.failed, reason, []);
           await tx.updateTable("triggers").set({ last_result: result }).where("id", "=", row.id).execute();
+          await this.ctx.events?.emit(tx, { type: "trigger.failed", trigger: row, fireTime: now, reason });
+          await raiseTriggerFailed(this.alerts, tx, row, reason);
         }
         return 0;
       }
@@ -320,7 +263,7 @@ export class QueueTriggers {
         row,
         now,
         FiringOutcome.fired,
-        `${available} item(s) available, ${open} job(s) open: started ${count}.`,
+        `${available} ${isSingular("en", available) ? "item" : "items"} available, ${open} ${isSingular("en", open) ? "job" : "jobs"} open: started ${count}.`,
         jobIds,
       );
       await tx
@@ -352,18 +295,8 @@ export class QueueTriggers {
     reason: string,
     jobIds: number[],
   ): Promise<void> {
-    await tx
-      .insertInto("trigger_firings")
-      .values({
-        trigger_id: row.id,
-        tenant_id: row.tenant_id,
-        fire_time: at,
-        outcome,
-        reason,
-        job_ids_json: JSON.stringify(jobIds),
-        created_at: at,
-      })
-      .execute();
+    await recordFiring(tx, row, at, at, { outcome, reason, jobIds });
+    noteTrigger(this.ctx, row);
   }
 
   private async maintenancePhase(tx: Db, tenantId: number): Promise<MaintenancePhase> {

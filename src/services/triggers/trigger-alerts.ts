@@ -1,6 +1,32 @@
 import { JobState } from "../../shared/jobs.js";
+import { FiringOutcome } from "../../shared/triggers.js";
+import type { Db } from "../../storage/database.js";
+import type { TriggerRow } from "../../storage/schema.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { ServiceContext } from "../context.js";
+
+/**
+ * Raises `trigger-failed` for a failed firing that was just recorded (in its transaction) —
+ * once per run of failures: not when the trigger's firing before this one failed as well, so a
+ * trigger failing every minute raises one alert, and another after it fired successfully again.
+ */
+export async function raiseTriggerFailed(alerts: AlertService, tx: Db, trigger: TriggerRow, reason: string) {
+  const [, previous] = await tx
+    .selectFrom("trigger_firings")
+    .select("outcome")
+    .where("trigger_id", "=", trigger.id)
+    .where("outcome", "!=", FiringOutcome.skipped)
+    .orderBy("id", "desc")
+    .limit(2)
+    .execute();
+  if (previous?.outcome === FiringOutcome.failed) return;
+  await alerts.raiseKind(
+    tx,
+    "trigger-failed",
+    { tenantId: trigger.tenant_id, folderId: trigger.folder_id },
+    { triggerName: trigger.name, reason },
+  );
+}
 
 /**
  * The alerts a trigger asks for when one of its jobs stays pending or running longer than its

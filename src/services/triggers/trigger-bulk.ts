@@ -5,7 +5,8 @@ import { TriggerKind } from "../../shared/triggers.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
-import { compile } from "./trigger-service.js";
+import { noteTrigger } from "./trigger-jobs.js";
+import { compile } from "./trigger-schedule.js";
 
 /**
  * "Pause all": switches every trigger of a folder (`triggers.edit` there) or of the whole tenant
@@ -63,11 +64,14 @@ export class TriggerBulk {
             enabled: enabled ? 1 : 0,
             next_fire_at: next,
             disabled_reason: enabled ? null : row.disabled_reason,
+            disabled_reason_code: enabled ? null : row.disabled_reason_code,
+            disabled_reason_params: enabled ? null : row.disabled_reason_params,
             updated_by: actor.name,
             updated_at: isoNow(this.ctx.clock),
           })
           .where("id", "=", row.id)
           .execute();
+        noteTrigger(this.ctx, row);
         changed += 1;
       }
       await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {

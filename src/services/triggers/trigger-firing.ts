@@ -6,6 +6,12 @@ import { AccountStatus } from "../../shared/identity.js";
 import { type JobReason, jobReason } from "../../shared/job-reasons.js";
 import { JobState } from "../../shared/jobs.js";
 import { MaintenancePhase } from "../../shared/maintenance.js";
+import {
+  disabledReasonColumns,
+  type TriggerReason,
+  triggerReason,
+  triggerReasonText,
+} from "../../shared/trigger-reasons.js";
 import { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
 import type { Db } from "../../storage/database.js";
 import type { TriggerRow } from "../../storage/schema.js";
@@ -14,6 +20,8 @@ import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { Job, JobService } from "../jobs/job-service.js";
+import { raiseTriggerFailed } from "./trigger-alerts.js";
+import { type FiringRecord, jobCreationFailure, noteTrigger, recordFiring, startTriggerJobs } from "./trigger-jobs.js";
 import type { TriggerService } from "./trigger-service.js";
 
 /** How many due triggers one round takes (the rest are taken by the next round, at once). */
@@ -30,7 +38,8 @@ type TenantRules = {
 /** A tenant's rules for one scheduler round (read once for all its due triggers). */
 type RoundRules = TenantRules & { status: string; trigger_catch_up_seconds: number; phase: MaintenancePhase };
 
-type Outcome = { outcome: FiringOutcome; reason: string | null; jobIds: number[] };
+/** A firing's record; `disabled` when the failure disabled the trigger (which raised trigger-disabled). */
+type Outcome = FiringRecord & { disabled?: boolean };
 
 /**
  * The scheduler's side of time triggers: fires every due trigger exactly once per fire time,
@@ -180,8 +189,9 @@ export class TriggerFiring {
           next_fire_at: next,
           ...((ended || next === null) && {
             enabled: 0,
-            disabled_reason:
-              ended || endAt !== null ? "Its end date has passed." : "Its schedule has no further fire time.",
+            ...disabledReasonColumns(
+              triggerReason(ended || endAt !== null ? "end-date-passed" : "no-further-fire-time"),
+            ),
           }),
           // Most firings fire: written here, and overwritten below only when this one did not (one statement less).
           ...(!ended && { last_fired_at: now.toISOString(), last_result: "fired" }),
@@ -214,13 +224,16 @@ export class TriggerFiring {
             }
           : await this.decide(tx, row, tenant, fireTime, now);
       await this.record(tx, row, fireTime.toISOString(), outcome);
-      if (outcome.outcome === FiringOutcome.failed)
+      if (outcome.outcome === FiringOutcome.failed) {
         await this.ctx.events?.emit(tx, {
           type: "trigger.failed",
           trigger: row,
           fireTime: fireTime.toISOString(),
           reason: outcome.reason ?? "",
         });
+        // An auto-disable raised trigger-disabled already.
+        if (!outcome.disabled) await raiseTriggerFailed(this.alerts, tx, row, outcome.reason ?? "");
+      }
       if (outcome.outcome !== FiringOutcome.fired) {
         await tx
           .updateTable("triggers")
@@ -252,7 +265,7 @@ export class TriggerFiring {
       // Auto-disable (orchestrator-spec §4.3, Triggers.DisableWhenFailedCount): off, with the reason and an alert.
       await tx
         .updateTable("triggers")
-        .set({ enabled: 0, next_fire_at: null, disabled_reason: failing })
+        .set({ enabled: 0, next_fire_at: null, ...disabledReasonColumns(failing) })
         .where("id", "=", row.id)
         .execute();
       await this.alerts.raise(tx, {
@@ -261,11 +274,21 @@ export class TriggerFiring {
         severity: "error",
         component: "triggers",
         kind: "trigger-disabled",
-        message: `Trigger ${row.name} was disabled: ${failing}`,
+        message: `Trigger ${row.name} was disabled: ${triggerReasonText(failing.code, failing.params, "en")}`,
         link: null,
-        details: { triggerName: row.name, reason: failing },
+        details: {
+          triggerName: row.name,
+          reason: triggerReasonText(failing.code, failing.params, "en"),
+          reasonCode: failing.code,
+          ...failing.params,
+        },
       });
-      return { outcome: FiringOutcome.failed, reason: failing, jobIds: [] };
+      return {
+        outcome: FiringOutcome.failed,
+        reason: triggerReasonText(failing.code, failing.params, "en") ?? failing.code,
+        jobIds: [],
+        disabled: true,
+      };
     }
     if (row.calendar_id !== null) {
       const calendar = await tx
@@ -301,30 +324,15 @@ export class TriggerFiring {
   /** Creates the trigger's jobs in `tx`; an invalid process/package/argument becomes a failed firing. */
   private async create(tx: Db, row: TriggerRow, reason: JobReason): Promise<Outcome> {
     try {
-      const stop = row.stop_after_seconds;
-      const kill = row.kill_after_seconds;
-      const prepared = await this.jobs.prepare(tx, row.tenant_id, row.folder_id, {
-        processId: row.process_id,
-        inputArguments: JSON.parse(row.input_json) as Record<string, unknown>,
-        count: row.job_count,
-        ...(row.machine_id !== null && { machineId: row.machine_id }),
-        ...(row.priority !== null && { priority: row.priority }),
-        ...(stop !== null && { stopAfterSeconds: stop }),
-        // Stop and kill delays add up: stop after 2 h + kill after 3 h = killed at 5 h.
-        ...(kill !== null && { killAfterSeconds: (stop ?? 0) + kill }),
-      });
-      const created = await this.jobs.insertJobs(tx, prepared, {
+      const created = await startTriggerJobs(this.jobs, tx, row, {
         actor: `trigger:${row.name}`,
-        source: "trigger",
         reason,
-        triggerId: row.id,
+        count: row.job_count,
       });
       return { outcome: FiringOutcome.fired, reason: null, jobIds: created.map((j) => j.id) };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const fields = (error.extensions.errors as { path: string; message: string }[] | undefined) ?? [];
-      const detail = fields.map((f) => `${f.path} ${f.message}`).join("; ") || error.message;
-      return { outcome: FiringOutcome.failed, reason: `Could not create the jobs: ${detail}.`, jobIds: [] };
+      return { outcome: FiringOutcome.failed, reason: jobCreationFailure(error), jobIds: [] };
     }
   }
 
@@ -334,22 +342,10 @@ export class TriggerFiring {
     access.assertFolder(row.folder_id, "jobs.create");
     const now = this.ctx.clock.now().toISOString();
     const created = await this.ctx.db.transaction().execute(async (tx) => {
-      const prepared = await this.jobs.prepare(tx, row.tenant_id, row.folder_id, {
-        processId: row.process_id,
-        inputArguments: JSON.parse(row.input_json) as Record<string, unknown>,
-        count: row.job_count,
-        ...(row.machine_id !== null && { machineId: row.machine_id }),
-        ...(row.priority !== null && { priority: row.priority }),
-        ...(row.stop_after_seconds !== null && { stopAfterSeconds: row.stop_after_seconds }),
-        ...(row.kill_after_seconds !== null && {
-          killAfterSeconds: (row.stop_after_seconds ?? 0) + row.kill_after_seconds,
-        }),
-      });
-      const jobs = await this.jobs.insertJobs(tx, prepared, {
+      const jobs = await startTriggerJobs(this.jobs, tx, row, {
         actor: actor.name,
-        source: "trigger",
         reason: jobReason("trigger-run-now", { trigger: row.name, actor: actor.name }),
-        triggerId: row.id,
+        count: row.job_count,
       });
       await this.record(tx, row, now, {
         outcome: FiringOutcome.fired,
@@ -369,22 +365,12 @@ export class TriggerFiring {
   }
 
   private async record(tx: Db, row: TriggerRow, fireTime: string, o: Outcome): Promise<void> {
-    await tx
-      .insertInto("trigger_firings")
-      .values({
-        trigger_id: row.id,
-        tenant_id: row.tenant_id,
-        fire_time: fireTime,
-        outcome: o.outcome,
-        reason: o.reason,
-        job_ids_json: JSON.stringify(o.jobIds),
-        created_at: this.ctx.clock.now().toISOString(),
-      })
-      .execute();
+    await recordFiring(tx, row, fireTime, this.ctx.clock.now().toISOString(), o);
+    noteTrigger(this.ctx, row);
   }
 
   /** The reason to disable the trigger when its last N finished jobs all faulted within the tenant's window, else null. */
-  private async failingTooLong(tx: Db, row: TriggerRow, tenant: TenantRules, now: Date): Promise<string | null> {
+  private async failingTooLong(tx: Db, row: TriggerRow, tenant: TenantRules, now: Date): Promise<TriggerReason | null> {
     const count = tenant.trigger_disable_failed_count;
     if (count <= 0) return null;
     const recent = await tx
@@ -398,6 +384,6 @@ export class TriggerFiring {
     if (recent.length < count || recent.some((j) => j.state !== JobState.faulted)) return null;
     const since = new Date(now.getTime() - tenant.trigger_disable_failing_days * 86_400_000).toISOString();
     if (recent.some((j) => !j.ended_at || j.ended_at < since)) return null;
-    return `Its last ${count} jobs failed within ${tenant.trigger_disable_failing_days} day(s).`;
+    return triggerReason("jobs-failed", { count, days: tenant.trigger_disable_failing_days });
   }
 }

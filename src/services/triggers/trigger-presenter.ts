@@ -1,59 +1,10 @@
 import { localDate, Schedule } from "../../domain/cron.js";
 import { describeCron, type SummaryLocale } from "../../domain/cron-summary.js";
-import type { FiringOutcome, TriggerKind } from "../../shared/triggers.js";
+import type { Firing, Trigger } from "../../shared/api/triggers.js";
+import type { TriggerKind } from "../../shared/triggers.js";
 import type { CalendarRow, TriggerRow } from "../../storage/schema.js";
 
-export interface Trigger {
-  id: number;
-  key: string;
-  type: TriggerKind;
-  folderId: number;
-  name: string;
-  description: string | null;
-  /** HTTP triggers: where and how they are called (null for other kinds). */
-  slug: string | null;
-  method: string | null;
-  callMode: string | null;
-  /** Queue triggers: the queue and the three numbers (null for other kinds). */
-  queueId: number | null;
-  minItems: number | null;
-  maxConcurrentJobs: number | null;
-  itemsPerJob: number | null;
-  processId: number;
-  inputArguments: Record<string, unknown>;
-  /** Null = the process's priority. */
-  priority: number | null;
-  machineId: number | null;
-  jobCount: number;
-  cron: string | null;
-  timeZone: string | null;
-  calendarId: number | null;
-  stopAfterSeconds: number | null;
-  killAfterSeconds: number | null;
-  alertPendingSeconds: number | null;
-  alertRunningSeconds: number | null;
-  endDate: string | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  /** The next time it fires (a calendar's excluded days already left out), null when it will not. */
-  nextFireTime: string | null;
-  summary: string | null;
-  lastFiredAt: string | null;
-  lastResult: string | null;
-  createdBy: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Firing {
-  id: number;
-  fireTime: string;
-  outcome: FiringOutcome;
-  reason: string | null;
-  jobIds: number[];
-  createdAt: string;
-}
+export type { Firing, Trigger };
 
 /** Whether a calendar excludes the local date of an instant (in the calendar's zone). */
 export function excludedBy(calendar: CalendarRow | undefined): ((at: Date) => boolean) | undefined {
@@ -114,6 +65,10 @@ export function presentTrigger(r: TriggerRow, locale: SummaryLocale, calendar?: 
     endDate: r.end_at,
     enabled: r.enabled === 1,
     disabledReason: r.disabled_reason,
+    disabledReasonCode: r.disabled_reason_code,
+    disabledReasonParams: r.disabled_reason_params
+      ? (JSON.parse(r.disabled_reason_params) as Record<string, string | number | null>)
+      : null,
     nextFireTime,
     summary,
     lastFiredAt: r.last_fired_at,

@@ -1,43 +1,30 @@
-import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
-import { CronSyntaxError, isValidTimeZone, Schedule, TimeZoneError } from "../../domain/cron.js";
-import { describeCron, type SummaryLocale } from "../../domain/cron-summary.js";
+import type { SummaryLocale } from "../../domain/cron-summary.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
+import type { TriggerInput } from "../../shared/api/triggers.js";
 import { ProblemType } from "../../shared/problem-types.js";
+import { disabledReasonColumns } from "../../shared/trigger-reasons.js";
 import { TriggerKind } from "../../shared/triggers.js";
-import type { Db } from "../../storage/database.js";
-import type { CalendarRow, TriggerRow } from "../../storage/schema.js";
+import type { TriggerRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
-import { type Actor, type Page, type ServiceContext, toPage, uniqueOrConflict } from "../context.js";
-import type { Job, JobService } from "../jobs/job-service.js";
+import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
+import type { JobService } from "../jobs/job-service.js";
 import type { TenantSettingsService } from "../settings/tenant-settings-service.js";
 import type { CalendarService } from "./calendar-service.js";
 import type { CallMode, HttpMethod } from "./http-triggers.js";
 import { mergeQueueConfig, type QueueTriggerChanges } from "./queue-triggers.js";
-import { excludedBy, type Firing, presentTrigger, type Trigger } from "./trigger-presenter.js";
+import { insertTrigger, noteTrigger } from "./trigger-jobs.js";
+import { excludedBy, presentTrigger, type Trigger } from "./trigger-presenter.js";
+import { TriggerQueries } from "./trigger-queries.js";
+import { assertCalendarZone, compile } from "./trigger-schedule.js";
+
+export { assertCalendarZone, compile } from "./trigger-schedule.js";
 
 /** A time trigger as created or changed through the API (`type: "time"`). */
-export interface TimeTriggerInput {
-  name: string;
-  description?: string | null | undefined;
-  processId: number;
-  cron: string;
-  timeZone?: string | undefined;
-  calendarId?: number | null | undefined;
-  inputArguments?: Record<string, unknown> | undefined;
-  priority?: number | null | undefined;
-  machineId?: number | null | undefined;
-  jobCount?: number | undefined;
-  stopAfterSeconds?: number | null | undefined;
-  killAfterSeconds?: number | null | undefined;
-  alertPendingSeconds?: number | null | undefined;
-  alertRunningSeconds?: number | null | undefined;
-  endDate?: string | null | undefined;
-  enabled?: boolean | undefined;
-}
+export type TimeTriggerInput = TriggerInput;
 
 /** What PATCH may change on an HTTP trigger besides the shared fields. */
 export interface HttpTriggerChanges {
@@ -51,16 +38,18 @@ export interface HttpTriggerChanges {
  * Firing lives in TriggerFiring (the scheduler's side). Queue and HTTP triggers will be other
  * `kind`s of the same table with their own input types and evaluation.
  */
-export class TriggerService {
+export class TriggerService extends TriggerQueries {
   private listeners: (() => void)[] = [];
 
   constructor(
-    private readonly ctx: ServiceContext,
+    ctx: ServiceContext,
     private readonly audit: AuditService,
-    private readonly jobs: JobService,
-    private readonly calendars: CalendarService,
-    private readonly settings: TenantSettingsService,
-  ) {}
+    jobs: JobService,
+    calendars: CalendarService,
+    settings: TenantSettingsService,
+  ) {
+    super(ctx, jobs, calendars, settings);
+  }
 
   /** Called after a trigger's schedule changed (the local scheduler wakes to re-plan). */
   onChange(listener: () => void): void {
@@ -84,50 +73,25 @@ export class TriggerService {
       (await this.settings.get(access.tenantId)).timeZone;
     const checked = await this.check(access.tenantId, folderId, { ...input, timeZone });
     const enabled = input.enabled ?? true;
-    const row = await this.unique(input.name, () =>
-      this.ctx.db.transaction().execute(async (tx) => {
-        const now = isoNow(this.ctx.clock);
-        const row = await tx
-          .insertInto("triggers")
-          .values({
-            key: randomUUID(),
-            tenant_id: access.tenantId,
-            folder_id: folderId,
-            kind: TriggerKind.time,
-            name: input.name.trim(),
-            description: input.description?.trim() || null,
-            process_id: input.processId,
-            input_json: JSON.stringify(input.inputArguments ?? {}),
-            priority: input.priority ?? null,
-            machine_id: input.machineId ?? null,
-            job_count: input.jobCount ?? 1,
-            cron: input.cron.trim(),
-            time_zone: timeZone,
-            calendar_id: input.calendarId ?? null,
-            stop_after_seconds: input.stopAfterSeconds ?? null,
-            kill_after_seconds: input.killAfterSeconds ?? null,
-            alert_pending_seconds: input.alertPendingSeconds ?? null,
-            alert_running_seconds: input.alertRunningSeconds ?? null,
-            end_at: checked.endAt,
-            enabled: enabled ? 1 : 0,
-            next_fire_at: enabled ? checked.next : null,
-            created_by: actor.name,
-            updated_by: actor.name,
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.audit.record(tx, actor, orgAuditScope(actor, orgId), {
-          component: AuditComponent.triggers,
-          action: AuditAction.create,
-          target: { type: "trigger", id: row.id, name: row.name },
-          after: presentTrigger(row, "en"),
-        });
-        return row;
-      }),
+    const row = await insertTrigger(
+      this.ctx,
+      this.audit,
+      actor,
+      orgId,
+      { tenantId: access.tenantId, folderId, kind: TriggerKind.time, input },
+      {
+        job_count: input.jobCount ?? 1,
+        cron: input.cron.trim(),
+        time_zone: timeZone,
+        calendar_id: input.calendarId ?? null,
+        alert_pending_seconds: input.alertPendingSeconds ?? null,
+        alert_running_seconds: input.alertRunningSeconds ?? null,
+        end_at: checked.endAt,
+        next_fire_at: enabled ? checked.next : null,
+      },
     );
     this.changed();
+    noteTrigger(this.ctx, row);
     return presentTrigger(row, locale, checked.calendar);
   }
 
@@ -218,7 +182,7 @@ export class TriggerService {
             ...(changes.alertRunningSeconds !== undefined && { alert_running_seconds: changes.alertRunningSeconds }),
             end_at: checked.endAt,
             enabled: enabled ? 1 : 0,
-            ...(enabled && { disabled_reason: null }),
+            ...(enabled && disabledReasonColumns(null)),
             ...(scheduleChanged && { next_fire_at: enabled ? checked.next : null }),
             updated_by: actor.name,
             updated_at: isoNow(this.ctx.clock),
@@ -237,6 +201,7 @@ export class TriggerService {
       }),
     );
     this.changed();
+    noteTrigger(this.ctx, row);
     return presentTrigger(row, locale, checked.calendar);
   }
 
@@ -330,7 +295,7 @@ export class TriggerService {
             ...(changes.slug !== undefined && { slug: changes.slug }),
             config_json: config,
             enabled: changes.enabled === undefined ? before.enabled : changes.enabled ? 1 : 0,
-            ...(changes.enabled === true && { disabled_reason: null }),
+            ...(changes.enabled === true && disabledReasonColumns(null)),
             updated_by: actor.name,
             updated_at: isoNow(this.ctx.clock),
           })
@@ -348,6 +313,7 @@ export class TriggerService {
       }),
     );
     if (row.kind === TriggerKind.queue) this.changed();
+    noteTrigger(this.ctx, row);
     return presentTrigger(row, locale);
   }
 
@@ -374,98 +340,7 @@ export class TriggerService {
       });
     });
     this.changed();
-  }
-
-  /** The summary and next fire times of an expression, nothing saved. Errors name `cron`, `timeZone`, `calendarId`. */
-  async preview(
-    access: TenantAccess,
-    input: { cron: string; timeZone?: string | undefined; calendarId?: number | undefined; count?: number | undefined },
-    locale: SummaryLocale,
-  ): Promise<{ times: string[]; summary: string; timeZone: string }> {
-    const calendar =
-      input.calendarId === undefined
-        ? undefined
-        : await this.calendars.findForTrigger(this.ctx.db, access.tenantId, input.calendarId);
-    const timeZone = input.timeZone ?? calendar?.time_zone ?? (await this.settings.get(access.tenantId)).timeZone;
-    const schedule = compile(input.cron, timeZone);
-    assertCalendarZone(calendar, timeZone);
-    const times = schedule.nextTimes(this.ctx.clock.now(), input.count ?? 5, excludedBy(calendar));
-    if (times.length === 0)
-      throw ValidationError.field("cron", "never fires (no fire time on a day the calendar allows)");
-    return { times: times.map((t) => t.toISOString()), summary: describeCron(input.cron, locale), timeZone };
-  }
-
-  /** The next `count` fire times of a saved trigger (calendar days left out, up to its end date). */
-  async next(access: TenantAccess, id: number, count: number): Promise<{ times: string[] }> {
-    const row = await this.find(this.ctx.db, access, id, "triggers.view");
-    if (!row.cron || !row.time_zone || row.enabled !== 1) return { times: [] };
-    const calendar = await this.calendarOf(row);
-    const times = compile(row.cron, row.time_zone)
-      .nextTimes(this.ctx.clock.now(), count, excludedBy(calendar))
-      .map((t) => t.toISOString())
-      .filter((t) => !row.end_at || t < row.end_at);
-    return { times };
-  }
-
-  async history(access: TenantAccess, id: number, limit: number, cursor?: number): Promise<Page<Firing>> {
-    await this.find(this.ctx.db, access, id, "triggers.view");
-    let q = this.ctx.db
-      .selectFrom("trigger_firings")
-      .selectAll()
-      .where("trigger_id", "=", id)
-      .orderBy("id", "desc")
-      .limit(limit + 1);
-    if (cursor !== undefined) q = q.where("id", "<", cursor);
-    const rows = await q.execute();
-    return toPage(
-      rows.map((r) => ({
-        id: r.id,
-        fireTime: r.fire_time,
-        outcome: r.outcome,
-        reason: r.reason,
-        jobIds: JSON.parse(r.job_ids_json) as number[],
-        createdAt: r.created_at,
-      })),
-      limit,
-    );
-  }
-
-  async jobsOf(access: TenantAccess, id: number, limit: number, cursor?: number): Promise<Page<Job>> {
-    const row = await this.find(this.ctx.db, access, id, "triggers.view");
-    access.assertFolder(row.folder_id, "jobs.view");
-    let q = this.ctx.db
-      .selectFrom("jobs")
-      .selectAll()
-      .where("trigger_id", "=", id)
-      .orderBy("id", "desc")
-      .limit(limit + 1);
-    if (cursor !== undefined) q = q.where("id", "<", cursor);
-    return toPage(this.jobs.presentAll(await q.execute()), limit);
-  }
-
-  /** A trigger the principal may see with `permission` in its folder (404 for anything else). */
-  async find(
-    db: Db,
-    access: TenantAccess,
-    id: number,
-    permission: "triggers.view" | "triggers.edit" | "triggers.delete",
-  ) {
-    const row = await db
-      .selectFrom("triggers")
-      .selectAll()
-      .where("id", "=", id)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!row || !access.seesFolder(row.folder_id) || !access.canInFolder(row.folder_id, "triggers.view")) {
-      throw new NotFoundError("The trigger");
-    }
-    access.assertFolder(row.folder_id, permission);
-    return row;
-  }
-
-  private async calendarOf(row: TriggerRow): Promise<CalendarRow | undefined> {
-    if (row.calendar_id === null) return undefined;
-    return this.ctx.db.selectFrom("calendars").selectAll().where("id", "=", row.calendar_id).executeTakeFirst();
+    noteTrigger(this.ctx, row);
   }
 
   /**
@@ -532,32 +407,5 @@ export class TriggerService {
 
   private changed(): void {
     for (const l of this.listeners) l();
-  }
-}
-
-/**
- * The original's rule (orchestrator-spec §4.3): a trigger with a non-working-days calendar cannot
- * have a time zone of its own. Here a calendar carries its zone, so the trigger's must be the
- * calendar's: otherwise "the excluded day" would be a different 24 hours for the calendar and the
- * schedule (a 00:30 Berlin fire time is still the previous day in New York).
- */
-export function assertCalendarZone(calendar: CalendarRow | undefined, timeZone: string): void {
-  if (calendar && calendar.time_zone !== timeZone) {
-    throw ValidationError.field(
-      "timeZone",
-      `must be the time zone of the calendar "${calendar.name}" (${calendar.time_zone}) when that calendar is used`,
-    );
-  }
-}
-
-/** A Schedule, or a 400 naming `cron` or `timeZone`. */
-export function compile(cron: string, timeZone: string): Schedule {
-  if (!isValidTimeZone(timeZone)) throw ValidationError.field("timeZone", "is not a known IANA time zone");
-  try {
-    return new Schedule(cron, timeZone);
-  } catch (error) {
-    if (error instanceof CronSyntaxError) throw ValidationError.field("cron", error.message);
-    if (error instanceof TimeZoneError) throw ValidationError.field("timeZone", error.message);
-    throw error;
   }
 }

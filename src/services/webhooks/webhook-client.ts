@@ -105,6 +105,18 @@ export class WebhookClient {
         agent: secure ? this.httpsAgent : this.httpAgent,
         lookup: this.lookup(url.hostname),
       });
+      // A kept-alive socket's address was checked when it connected; the allow-list may have
+      // changed since, so every delivery checks the address it is about to be sent to.
+      req.on("socket", (socket) => {
+        if (socket.connecting || !socket.remoteAddress) return;
+        const why = this.guard().check(socket.remoteAddress, url.hostname);
+        if (why)
+          req.destroy(
+            new RefusedAddressError(
+              `${url.hostname} is connected to ${socket.remoteAddress}, ${why}, which webhooks may not reach unless the allow-list names it.`,
+            ),
+          );
+      });
       const timer = setTimeout(() => {
         finish({
           ok: false,

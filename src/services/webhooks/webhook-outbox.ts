@@ -61,6 +61,11 @@ export class WebhookOutbox {
     }
     if (rows.length === 0) return;
     await db.insertInto("webhook_deliveries").values(rows).execute();
+    this.ctx.changes?.note(tenantId, {
+      kind: "webhooks",
+      folderId: null,
+      ids: [...new Set(rows.map((r) => r.webhook_id))],
+    });
     this.wake();
   };
 

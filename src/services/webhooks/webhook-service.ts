@@ -4,14 +4,11 @@ import { AuditAction, AuditComponent, diffFields } from "../../domain/audit.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { addSeconds, isoNow } from "../../platform/clock.js";
 import type { MasterKey } from "../../platform/master-key.js";
-import { alertMessage } from "../../shared/alerts.js";
 import type { FieldError } from "../../shared/problem-types.js";
 import {
   pingEvent,
   WebhookDeliveryStatus,
   type WebhookEvent,
-  webhookEvents,
-  webhookRetryDelaySeconds,
   webhookRetryWindowSeconds,
 } from "../../shared/webhooks.js";
 import type { Db } from "../../storage/database.js";
@@ -20,22 +17,18 @@ import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type Page, type ServiceContext, toPage } from "../context.js";
-import { type AttemptResult, WebhookClient } from "./webhook-client.js";
+import { noteDeliveries, WebhookAttempts } from "./webhook-attempts.js";
+import {
+  present,
+  presentDelivery,
+  type Webhook,
+  type WebhookAttempt,
+  type WebhookDelivery,
+} from "./webhook-presenter.js";
 
-export interface Webhook {
-  id: number;
-  url: string;
-  description: string | null;
-  events: WebhookEvent[];
-  enabled: boolean;
-  hasSecret: boolean;
-  /** Circuit breaker: no deliveries are attempted before this time. */
-  pausedUntil: string | null;
-  pausedReason: string | null;
-  consecutiveFailures: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Webhook, WebhookAttempt, WebhookDelivery };
+
+import { WebhookClient } from "./webhook-client.js";
 
 export interface WebhookInput {
   url: string;
@@ -46,33 +39,6 @@ export interface WebhookInput {
   enabled?: boolean;
 }
 
-export interface WebhookAttempt {
-  id: number;
-  attemptedAt: string;
-  status: "succeeded" | "failed";
-  responseCode: number | null;
-  responseBody: string | null;
-  durationMs: number;
-  reason: string | null;
-}
-
-export interface WebhookDelivery {
-  id: number;
-  /** What receivers see as `id` and X-Dirigent-Delivery. */
-  key: string;
-  webhookId: number;
-  event: string;
-  status: WebhookDeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastResponseCode: number | null;
-  lastReason: string | null;
-  createdAt: string;
-  completedAt: string | null;
-  payload: unknown;
-  attemptLog: WebhookAttempt[];
-}
-
 export interface WebhookHostSettings {
   /** Host names, addresses or CIDR ranges webhooks may reach although they are not public. */
   allowedHosts: string[];
@@ -80,32 +46,32 @@ export interface WebhookHostSettings {
   environmentAllowedHosts: string[];
 }
 
-/** Failed attempts in a row after which a subscription is paused and an alert raised. */
-export const breakerThreshold = 5;
-/** How long the circuit breaker pauses a subscription. */
-export const breakerPauseSeconds = 3600;
 const secretContext = "webhook.secret";
 const hostSettingsKey = "webhooks";
 
 /**
  * Outgoing webhooks of a tenant (orchestrator-spec §4.10): subscriptions with their sealed
- * secrets, the deliveries the outbox wrote for them and every attempt. Reading needs
- * `settings.view`, changing `settings.edit` (webhooks are tenant settings, as in the original's
- * Integrations page). Attempts are recorded here for the background sender and for "ping".
+ * secrets, the deliveries the outbox wrote for them and every attempt. Webhooks have their own
+ * tenant permissions: `webhooks.view` reads subscriptions and deliveries, `webhooks.create`,
+ * `webhooks.edit` (also ping and redeliver) and `webhooks.delete` change them. Attempts are
+ * recorded here for the background sender and for "ping".
  */
 export class WebhookService {
   private hostAllowed: string[] = [];
   private guardCache: AddressGuard;
   readonly client: WebhookClient;
+  /** Records attempts (the sender's group commit, ping). */
+  readonly attempts: WebhookAttempts;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly audit: AuditService,
-    private readonly alerts: AlertService,
+    alerts: AlertService,
     private readonly masterKey: MasterKey,
   ) {
     this.guardCache = new AddressGuard(ctx.config.webhookAllowedHosts);
     this.client = new WebhookClient(() => this.guardCache);
+    this.attempts = new WebhookAttempts(ctx, alerts);
   }
 
   /** The SSRF guard in force: the environment's allow-list plus the host setting. */
@@ -165,7 +131,7 @@ export class WebhookService {
   }
 
   async list(access: TenantAccess): Promise<Webhook[]> {
-    access.assertTenant("settings.view");
+    access.assertTenant("webhooks.view");
     const rows = await this.ctx.db
       .selectFrom("webhooks")
       .selectAll()
@@ -176,12 +142,12 @@ export class WebhookService {
   }
 
   async get(access: TenantAccess, id: number): Promise<Webhook> {
-    access.assertTenant("settings.view");
+    access.assertTenant("webhooks.view");
     return present(await this.find(access.tenantId, id));
   }
 
   async create(actor: Actor, orgId: number, access: TenantAccess, input: WebhookInput): Promise<Webhook> {
-    access.assertTenant("settings.edit");
+    access.assertTenant("webhooks.create");
     await this.refreshHostSettings();
     this.validate(input);
     return this.ctx.db.transaction().execute(async (tx) => {
@@ -218,7 +184,7 @@ export class WebhookService {
     id: number,
     changes: Partial<WebhookInput>,
   ): Promise<Webhook> {
-    access.assertTenant("settings.edit");
+    access.assertTenant("webhooks.edit");
     await this.refreshHostSettings();
     const row = await this.find(access.tenantId, id);
     const before = present(row);
@@ -254,7 +220,7 @@ export class WebhookService {
   }
 
   async delete(actor: Actor, orgId: number, access: TenantAccess, id: number): Promise<void> {
-    access.assertTenant("settings.edit");
+    access.assertTenant("webhooks.delete");
     const row = await this.find(access.tenantId, id);
     await this.ctx.db.transaction().execute(async (tx) => {
       await tx.deleteFrom("webhooks").where("id", "=", id).execute();
@@ -273,7 +239,7 @@ export class WebhookService {
     id: number,
     query: { limit: number; cursor?: number; status?: WebhookDeliveryStatus },
   ): Promise<Page<WebhookDelivery>> {
-    access.assertTenant("settings.view");
+    access.assertTenant("webhooks.view");
     await this.find(access.tenantId, id);
     const rows = await this.ctx.db
       .selectFrom("webhook_deliveries")
@@ -320,7 +286,7 @@ export class WebhookService {
    * the subscription's newer pending deliveries, and at once: a pause of the subscription ends.
    */
   async redeliver(actor: Actor, orgId: number, access: TenantAccess, deliveryId: number): Promise<WebhookDelivery> {
-    access.assertTenant("settings.edit");
+    access.assertTenant("webhooks.edit");
     const row = await this.ctx.db
       .selectFrom("webhook_deliveries")
       .selectAll()
@@ -354,39 +320,49 @@ export class WebhookService {
       });
       return next;
     });
+    noteDeliveries(this.ctx, [{ id: row.webhook_id, tenant_id: row.tenant_id }]);
     this.wake();
     return presentDelivery(updated, []);
   }
 
   /** Sends a `ping` event at once, outside the subscription's queue, and returns its delivery with the attempt. */
   async ping(access: TenantAccess, id: number): Promise<WebhookDelivery> {
-    access.assertTenant("settings.edit");
+    access.assertTenant("webhooks.edit");
     await this.refreshHostSettings();
     const hook = await this.find(access.tenantId, id);
     const now = isoNow(this.ctx.clock);
     const payload = { timestamp: now, tenantId: hook.tenant_id, webhook: { id: hook.id, url: hook.url } };
-    const row = await this.ctx.db
-      .insertInto("webhook_deliveries")
-      .values({
-        key: randomUUID(),
-        webhook_id: hook.id,
-        tenant_id: hook.tenant_id,
-        event: pingEvent,
-        payload_json: JSON.stringify(payload),
-        status: WebhookDeliveryStatus.pending,
-        next_attempt_at: now,
-        retry_until: now,
-        created_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const result = await this.client.post(this.request(hook, row));
-    await this.ctx.db.transaction().execute((tx) => this.recordAttempt(tx, hook, row, result, { ping: true }));
-    return (await this.deliveries(access, id, { limit: 1 })).items[0] as WebhookDelivery;
+    const draft = { key: randomUUID(), event: pingEvent, payload_json: JSON.stringify(payload) };
+    // Posted before the delivery is stored, and stored with its attempt in one transaction: the
+    // background sender never sees the ping pending, so it never sends it a second time.
+    const result = await this.client.post(this.request(hook, draft));
+    const stored = await this.ctx.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto("webhook_deliveries")
+        .values({
+          ...draft,
+          webhook_id: hook.id,
+          tenant_id: hook.tenant_id,
+          status: WebhookDeliveryStatus.pending,
+          next_attempt_at: now,
+          retry_until: now,
+          created_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.attempts.recordAttempt(tx, hook, row, result, { ping: true });
+      return row;
+    });
+    // The ping's own delivery (the newest at or below its id), even if an event came in meanwhile.
+    return (await this.deliveries(access, id, { limit: 1, cursor: stored.id + 1 })).items[0] as WebhookDelivery;
   }
 
   /** The request of a delivery: body `{event, id, …payload}`, signed with the subscription's secret. */
-  request(hook: WebhookRow, delivery: WebhookDeliveryRow) {
+  request(
+    hook: WebhookRow,
+    delivery: Pick<WebhookDeliveryRow, "event" | "key" | "payload_json">,
+    secret: string | null = this.secretOf(hook),
+  ) {
     // The body is the same bytes on every attempt: built from the stored payload, not re-serialised.
     const rest = delivery.payload_json.length > 2 ? `,${delivery.payload_json.slice(1)}` : "}";
     return {
@@ -394,154 +370,38 @@ export class WebhookService {
       event: delivery.event,
       deliveryKey: delivery.key,
       body: `{"event":${JSON.stringify(delivery.event)},"id":${JSON.stringify(delivery.key)}${rest}`,
-      secret: hook.secret_enc ? this.masterKey.decrypt(hook.secret_enc, secretContext) : null,
+      secret,
     };
   }
 
   /**
-   * Stores one attempt and what follows from it: the delivery succeeded, waits for its next
-   * retry, or gave up after its 24 h; the subscription's run of failures, its circuit breaker
-   * (paused for an hour after `breakerThreshold` failures in a row, with an alert) and, for a
-   * failure that will be retried, the time before which none of its later deliveries may go
-   * (they wait, so they arrive in order). Returns the time the subscription is blocked until.
+   * Re-encrypts subscription secrets sealed under an older master key (`dirigent admin
+   * rotate-master-key`); returns how many changed. A secret changed meanwhile is left alone.
    */
-  async recordAttempt(
-    tx: Db,
-    hook: WebhookRow,
-    delivery: WebhookDeliveryRow,
-    result: AttemptResult,
-    options: { ping?: boolean } = {},
-  ): Promise<string | null> {
-    const now = this.ctx.clock.now();
-    const nowIso = now.toISOString();
-    await tx
-      .insertInto("webhook_attempts")
-      .values({
-        delivery_id: delivery.id,
-        attempted_at: nowIso,
-        status: result.ok ? "succeeded" : "failed",
-        response_code: result.statusCode,
-        response_body: result.body,
-        duration_ms: result.durationMs,
-        reason: result.reason,
-      })
+  async reencryptSecrets(): Promise<number> {
+    const rows = await this.ctx.db
+      .selectFrom("webhooks")
+      .select(["id", "secret_enc"])
+      .where("secret_enc", "is not", null)
       .execute();
-    const attempts = delivery.attempts + 1;
-    const common = {
-      attempts,
-      last_attempt_at: nowIso,
-      last_response_code: result.statusCode,
-      last_reason: result.reason,
-    };
-    if (result.ok) {
-      await tx
-        .updateTable("webhook_deliveries")
-        .set({ ...common, status: WebhookDeliveryStatus.succeeded, completed_at: nowIso })
-        .where("id", "=", delivery.id)
-        .execute();
-      if (hook.consecutive_failures > 0 || hook.paused_until !== null)
-        await tx
-          .updateTable("webhooks")
-          .set({ consecutive_failures: 0, paused_until: null, paused_reason: null })
-          .where("id", "=", hook.id)
-          .execute();
-      return null;
-    }
-    const next = addSeconds(now, webhookRetryDelaySeconds(attempts)).toISOString();
-    const retry = !options.ping && next <= delivery.retry_until;
-    await tx
-      .updateTable("webhook_deliveries")
-      .set({
-        ...common,
-        status: retry ? WebhookDeliveryStatus.pending : WebhookDeliveryStatus.failed,
-        next_attempt_at: next,
-        completed_at: retry ? null : nowIso,
-      })
-      .where("id", "=", delivery.id)
-      .execute();
-    if (options.ping) return null;
-    const failures = hook.consecutive_failures + 1;
-    const opens = failures === breakerThreshold;
-    await tx
-      .updateTable("webhooks")
-      .set({
-        consecutive_failures: failures,
-        ...(opens && {
-          paused_until: addSeconds(now, breakerPauseSeconds).toISOString(),
-          paused_reason: result.reason,
-        }),
-      })
-      .where("id", "=", hook.id)
-      .execute();
-    if (opens) {
-      const details = { webhookId: hook.id, url: hook.url, failures, reason: result.reason ?? "" };
-      await this.alerts.raise(tx, {
-        tenant_id: hook.tenant_id,
-        folder_id: null,
-        severity: "error",
-        component: "webhooks",
-        kind: "webhook-paused",
-        message: alertMessage("webhook-paused", details, "en") ?? "webhook-paused",
-        link: `/webhooks/${hook.id}`,
-        details,
-      });
-    }
-    return retry ? next : null;
-  }
-
-  /**
-   * Stores successful attempts of several deliveries at once (the sender's group commit): one
-   * insert of their attempts, one update per response code, and the end of the failure runs of
-   * their subscriptions. Failures go through `recordAttempt`, one by one.
-   */
-  async recordSuccesses(
-    tx: Db,
-    items: { hook: WebhookRow; delivery: WebhookDeliveryRow; result: AttemptResult }[],
-  ): Promise<void> {
-    if (items.length === 0) return;
-    const nowIso = this.ctx.clock.now().toISOString();
-    await tx
-      .insertInto("webhook_attempts")
-      .values(
-        items.map(({ delivery, result }) => ({
-          delivery_id: delivery.id,
-          attempted_at: nowIso,
-          status: "succeeded" as const,
-          response_code: result.statusCode,
-          response_body: result.body,
-          duration_ms: result.durationMs,
-          reason: result.reason,
-        })),
-      )
-      .execute();
-    const byCode = new Map<number | null, number[]>();
-    for (const { delivery, result } of items) {
-      const ids = byCode.get(result.statusCode) ?? [];
-      ids.push(delivery.id);
-      byCode.set(result.statusCode, ids);
-    }
-    for (const [code, ids] of byCode)
-      await tx
-        .updateTable("webhook_deliveries")
-        .set((eb) => ({
-          status: WebhookDeliveryStatus.succeeded,
-          attempts: eb("attempts", "+", 1),
-          last_attempt_at: nowIso,
-          last_response_code: code,
-          last_reason: null,
-          completed_at: nowIso,
-        }))
-        .where("id", "in", ids)
-        .execute();
-    const failing = [
-      ...new Set(items.filter((i) => i.hook.consecutive_failures > 0 || i.hook.paused_until).map((i) => i.hook.id)),
-    ];
-    if (failing.length > 0)
-      await tx
+    let changed = 0;
+    for (const row of rows) {
+      if (!row.secret_enc || !this.masterKey.isStale(row.secret_enc)) continue;
+      const plain = this.masterKey.decrypt(row.secret_enc, secretContext);
+      const result = await this.ctx.db
         .updateTable("webhooks")
-        .set({ consecutive_failures: 0, paused_until: null, paused_reason: null })
-        .where("id", "in", failing)
-        .execute();
+        .set({ secret_enc: this.masterKey.encrypt(plain, secretContext) })
+        .where("id", "=", row.id)
+        .where("secret_enc", "=", row.secret_enc)
+        .executeTakeFirst();
+      changed += Number(result.numUpdatedRows);
+    }
+    return changed;
+  }
+
+  /** The subscription's signing secret in clear, or null. */
+  secretOf(hook: WebhookRow): string | null {
+    return hook.secret_enc ? this.masterKey.decrypt(hook.secret_enc, secretContext) : null;
   }
 
   /** Set by the node's sender: new deliveries and redeliveries wake it. */
@@ -581,41 +441,4 @@ export class WebhookService {
     if (!row) throw new NotFoundError("The webhook");
     return row;
   }
-}
-
-function present(row: WebhookRow): Webhook {
-  const events = (JSON.parse(row.events_json) as string[]).filter((e): e is WebhookEvent =>
-    (webhookEvents as readonly string[]).includes(e),
-  );
-  return {
-    id: row.id,
-    url: row.url,
-    description: row.description,
-    events,
-    enabled: row.enabled === 1,
-    hasSecret: row.secret_enc !== null,
-    pausedUntil: row.paused_until,
-    pausedReason: row.paused_reason,
-    consecutiveFailures: row.consecutive_failures,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function presentDelivery(row: WebhookDeliveryRow, attempts: WebhookAttempt[]): WebhookDelivery {
-  return {
-    id: row.id,
-    key: row.key,
-    webhookId: row.webhook_id,
-    event: row.event,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.status === WebhookDeliveryStatus.pending ? row.next_attempt_at : null,
-    lastResponseCode: row.last_response_code,
-    lastReason: row.last_reason,
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
-    payload: JSON.parse(row.payload_json),
-    attemptLog: attempts,
-  };
 }

@@ -23,7 +23,7 @@ export async function touchNode(db: Db, nodeId: string, now: string): Promise<"t
 
 /**
  * Closes the live robot sessions of nodes not seen since `cutoff`, and forgets those nodes, in
- * one transaction: TWO statements however many nodes and sessions (the UPDATE picks the sessions
+ * one transaction: TWO statements however many nodes and sessions (plus what `onClosed` writes) (the UPDATE picks the sessions
  * through the `robot_sessions_live_node` partial index). Sessions of nodes that never wrote a
  * row (an older version during an upgrade) are left to the 10-minute silence sweep. A node never
  * takes itself for dead (`self`): its own row is as fresh as its clock.
@@ -34,6 +34,8 @@ export async function closeDeadNodeSessions(
   cutoff: string,
   now: string,
   reason: string,
+  /** Told the closed sessions inside the transaction (their robot.disconnected events and alerts). */
+  onClosed: (tx: Db, sessions: ClosedSession[]) => Promise<void>,
 ): Promise<number> {
   return db.transaction().execute(async (tx) => {
     const closed = await tx
@@ -47,10 +49,20 @@ export async function closeDeadNodeSessions(
           .where("last_seen_at", "<", cutoff)
           .where("node_id", "!=", self),
       )
-      .executeTakeFirst();
+      .returning(["id", "tenant_id", "machine_id", "host_name"])
+      .execute();
     await tx.deleteFrom("cluster_nodes").where("last_seen_at", "<", cutoff).where("node_id", "!=", self).execute();
-    return Number(closed.numUpdatedRows);
+    if (closed.length > 0) await onClosed(tx, closed);
+    return closed.length;
   });
+}
+
+/** A session a sweep closed. */
+export interface ClosedSession {
+  id: number;
+  tenant_id: number;
+  machine_id: number;
+  host_name: string;
 }
 
 /** Removes a node's row as it shuts down (its sessions are closed by the caller). */

@@ -1,3 +1,4 @@
+import type { TenantCreateBody, TenantUpdateBody } from "../../../src/shared/api/identity";
 import { API_BASE, api, type QueryValue, withQuery } from "./client";
 import type {
   AccessToken,
@@ -82,6 +83,8 @@ export const meApi = {
   get: () => api.get<Principal>("/me"),
   update: (body: { name?: string; locale?: Locale }) => api.patch<Principal>("/me", body),
   changePassword: (body: { currentPassword: string; newPassword: string }) => api.post<void>("/me/password", body),
+  /** The first administrator's first sign-in: an own password and an e-mail address. */
+  setup: (body: { email: string; newPassword: string }) => api.post<Principal>("/me/setup", body),
   tokens: () => api.get<Page<AccessToken>>("/me/tokens"),
   createToken: (body: { name: string; expiresInDays?: number }) => api.post<CreatedAccessToken>("/me/tokens", body),
   revokeToken: (id: number) => api.delete(`/me/tokens/${id}`),
@@ -98,6 +101,14 @@ export const meApi = {
     ),
 };
 
+/** How an audit log page is read: after `cursor`, `limit` entries, oldest first with `sort: "time"`, with the `total`. */
+export interface AuditPaging {
+  cursor?: string;
+  limit?: number;
+  sort?: string;
+  total?: boolean;
+}
+
 /** Filters shared by the host and organization audit logs (and their CSV exports). */
 export interface AuditFilters {
   from?: string;
@@ -106,15 +117,6 @@ export interface AuditFilters {
   component?: string;
   action?: string;
   q?: string;
-}
-
-export interface TenantCreateBody {
-  name: string;
-}
-export interface TenantUpdateBody {
-  name?: string;
-  status?: Tenant["status"];
-  logRetentionDays?: number;
 }
 
 /** The tenant endpoints differ between host (`/host/organizations/{org}/tenants`) and org level. */
@@ -187,7 +189,7 @@ export const hostApi = {
   tenants: (org: string) =>
     tenantEndpoints(`/host/organizations/${seg(org)}/tenants`, ["host", "organization", org, "tenants"]),
 
-  auditLogs: (filters: AuditFilters & { cursor?: string; limit?: number }) =>
+  auditLogs: (filters: AuditFilters & AuditPaging) =>
     api.get<Page<AuditEntry>>(withQuery("/host/audit-logs", filters as Record<string, QueryValue>)),
 
   maintenance: () => api.get<MaintenanceState>("/host/maintenance"),
@@ -196,6 +198,7 @@ export const hostApi = {
     killJobs?: boolean;
     tenantId?: number;
     notify?: boolean;
+    expectedEndAt?: string | null;
   }) => api.post<MaintenanceState>("/host/maintenance/start", body),
   endMaintenance: (body: { tenantId?: number; notify?: boolean }) =>
     api.post<MaintenanceState>("/host/maintenance/end", body),
@@ -223,7 +226,8 @@ export const hostApi = {
 
 export const orgApi = {
   organization: (org: string) => api.get<Organization>(`/orgs/${seg(org)}`),
-  users: (org: string) => api.get<Page<OrgUser>>(`/orgs/${seg(org)}/users`),
+  users: (org: string, params: { q?: string; sort?: string; limit?: number; cursor?: string } = {}) =>
+    api.get<Page<OrgUser>>(withQuery(`/orgs/${seg(org)}/users`, params)),
   createUser: (
     org: string,
     body: { email: string; name?: string; role?: OrgUser["role"]; password?: string; locale?: Locale },
@@ -240,7 +244,7 @@ export const orgApi = {
   resendInvitation: (org: string, id: number) => api.post<void>(`/orgs/${seg(org)}/users/${id}/invitation`),
   revokeInvitation: (org: string, id: number) => api.delete(`/orgs/${seg(org)}/users/${id}/invitation`),
   tenants: (org: string) => tenantEndpoints(`/orgs/${seg(org)}/tenants`, ["orgs", org, "tenants"]),
-  auditLogs: (org: string, filters: AuditFilters & { cursor?: string; limit?: number }) =>
+  auditLogs: (org: string, filters: AuditFilters & AuditPaging) =>
     api.get<Page<AuditEntry>>(withQuery(`/orgs/${seg(org)}/audit-logs`, filters as Record<string, QueryValue>)),
   emailSettings: (org: string) => api.get<OrgEmailSettings>(`/orgs/${seg(org)}/settings/email`),
   updateEmailSettings: (org: string, body: EmailSettingsInput & { mode?: OrgEmailSettings["mode"] }) =>
@@ -306,7 +310,7 @@ export function tenantApi(org: string, tenant: string) {
     updateProcess: (id: number, body: ProcessInput) => api.patch<Process>(`${T}/processes/${id}`, body),
     deleteProcess: (id: number) => api.delete(`${T}/processes/${id}`),
 
-    jobs: (filters: JobFilters & { cursor?: string; limit?: number }) =>
+    jobs: (filters: JobFilters & { cursor?: string; limit?: number; q?: string; sort?: string; total?: boolean }) =>
       api.get<Page<Job>>(withQuery(`${T}/jobs`, filters as Record<string, QueryValue>)),
     job: (id: string | number) => api.get<JobDetail>(`${T}/jobs/${seg(String(id))}`),
     startJobs: (folderId: number, body: JobStartInput) =>

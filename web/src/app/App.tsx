@@ -11,6 +11,7 @@ const ForgotPasswordPage = lazy(() => import("../pages/ForgotPasswordPage"));
 const ResetPasswordPage = lazy(() => import("../pages/ResetPasswordPage"));
 const AcceptInvitationPage = lazy(() => import("../pages/AcceptInvitationPage"));
 const UnsubscribePage = lazy(() => import("../pages/UnsubscribePage"));
+const FirstSignInPage = lazy(() => import("../pages/FirstSignInPage"));
 const NotFoundPage = lazy(() => import("../pages/NotFoundPage"));
 const ProfilePage = lazy(() => import("../pages/ProfilePage"));
 const DashboardPage = lazy(() => import("../pages/host/DashboardPage"));
@@ -68,6 +69,7 @@ export function App() {
         <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
         <Route path="/unsubscribe" element={<UnsubscribePage />} />
+        <Route path="/setup" element={<FirstSignInPage />} />
         <Route
           element={
             <RequireAuth need="any">

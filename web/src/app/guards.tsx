@@ -14,6 +14,8 @@ export function RequireAuth({ need, children }: { need: Requirement; children: R
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }
+  // The first administrator sets a password and an e-mail address before anything else.
+  if (principal.kind === "admin" && principal.setupRequired) return <Navigate to="/setup" replace />;
   const allowed =
     need === "any" ||
     (need === "admin" && principal.kind === "admin") ||

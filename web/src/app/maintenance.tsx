@@ -40,6 +40,14 @@ export function MaintenanceGate({ children }: { children: ReactNode }) {
     }
   }, [session, queryClient]);
 
+  // While the page shows, it checks again by itself: at the announced end (Retry-After), at most a minute apart.
+  useEffect(() => {
+    if (!error) return;
+    const seconds = Math.min(60, Math.max(10, error.retryAfter ?? 60));
+    const timer = setTimeout(() => void retry(), seconds * 1000);
+    return () => clearTimeout(timer);
+  }, [error, retry]);
+
   const value = useMemo(() => ({ error, dismiss }), [error, dismiss]);
   return (
     <MaintenanceContext.Provider value={value}>

@@ -3,6 +3,7 @@ import { IconRefresh, IconTool } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import type { ApiError } from "../api/client";
+import { useFormat } from "../lib/format";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 import { Logo } from "./Logo";
 
@@ -19,7 +20,10 @@ export function MaintenanceScreen({
   onDismiss: () => void;
 }) {
   const { t } = useTranslation();
+  const format = useFormat();
   const navigate = useNavigate();
+  // The end the administrator announced (the problem's `expectedEndAt`); without one no time is promised.
+  const expectedEndAt = typeof error.problem.expectedEndAt === "string" ? error.problem.expectedEndAt : null;
   return (
     // A fixed layer above everything (modals and notifications of the app stay mounted underneath).
     <Box
@@ -51,11 +55,14 @@ export function MaintenanceScreen({
                 </Text>
               </Paper>
             ) : null}
-            {error.retryAfter ? (
-              <Text size="sm" c="dimmed">
-                {t("maintenanceScreen.retryAfter", { count: Math.max(1, Math.round(error.retryAfter / 60)) })}
-              </Text>
-            ) : null}
+            <Text size="sm" c="dimmed" data-testid="maintenance-expected-end">
+              {expectedEndAt
+                ? t("maintenanceScreen.expectedEnd", {
+                    time: format.dateTime(expectedEndAt),
+                    count: Math.max(1, Math.round((Date.parse(expectedEndAt) - Date.now()) / 60_000)),
+                  })
+                : t("maintenanceScreen.noExpectedEnd")}
+            </Text>
             <Button
               size="md"
               leftSection={<IconRefresh size={18} />}

@@ -2,6 +2,7 @@ import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import type { FieldErrors } from "../lib/errors";
 import { PasswordField } from "./PasswordField";
+import { PasswordRules } from "./PasswordRules";
 
 /** Errors of a new password and its confirmation, checked before asking the server (which applies the policy). */
 export function newPasswordErrors(t: TFunction, password: string, confirm: string): FieldErrors {
@@ -41,6 +42,7 @@ export function NewPasswordFields(props: {
         {...focusProps}
         required
       />
+      <PasswordRules password={props.password} />
       <PasswordField
         name="passwordConfirm"
         label={t("fields.passwordConfirm")}

@@ -1,21 +1,28 @@
-import { Alert, Button, Center, Group, Loader, Paper, Stack, Text } from "@mantine/core";
+import { Alert, Button, Group, Paper, Skeleton, Stack, Text, VisuallyHidden } from "@mantine/core";
 import { IconAlertTriangle, IconRefresh } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { useErrorText } from "../lib/errors";
 
-/** Centered spinner for a page or panel whose data is still loading. */
-export function PageLoader({ label }: { label?: string }) {
+/**
+ * A page or panel whose data is still loading: grey placeholder bars in the shape of a list
+ * (skeletons, not a bare "Loading…"); screen readers hear `label`.
+ */
+export function PageLoader({ label, rows = 5 }: { label?: string; rows?: number }) {
   const { t } = useTranslation();
   return (
-    <Center py={60} role="status" aria-live="polite">
-      <Stack align="center" gap="xs">
-        <Loader type="dots" />
-        <Text size="sm" c="dimmed">
-          {label ?? t("common.loading")}
-        </Text>
-      </Stack>
-    </Center>
+    <Stack p="md" gap="sm" role="status" aria-live="polite" aria-busy="true" data-testid="page-loader">
+      <VisuallyHidden>{label ?? t("common.loading")}</VisuallyHidden>
+      <Skeleton height={22} width="35%" radius="sm" />
+      {Array.from({ length: rows }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity.
+        <Group key={i} gap="md" wrap="nowrap">
+          <Skeleton height={16} width="28%" radius="sm" />
+          <Skeleton height={16} width="18%" radius="sm" />
+          <Skeleton height={16} width="40%" radius="sm" />
+        </Group>
+      ))}
+    </Stack>
   );
 }
 

@@ -1,15 +1,53 @@
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
+import { useDisplayTimeZone } from "./timeZone";
 
-/** Locale-aware date formatting for the current UI language. */
+/**
+ * Locale-aware date formatting for the current UI language, in the zone of the page (the
+ * tenant's on its pages, the viewer's elsewhere; see timeZone.ts), with the zone named: a time
+ * without its zone is ambiguous as soon as the robots, the tenant and the reader are not in one.
+ */
 export function useFormat() {
   const { i18n, t } = useTranslation();
   const language = i18n.resolvedLanguage === "de" ? "de-DE" : "en-US";
+  const zone = useDisplayTimeZone();
   return useMemo(() => {
-    const dateTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
-    const dateTimeSeconds = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "medium" });
-    const date = new Intl.DateTimeFormat(language, { dateStyle: "medium" });
-    const time = new Intl.DateTimeFormat(language, { timeStyle: "short" });
+    const timeZone = zone ?? undefined;
+    const dateTimeSeconds = new Intl.DateTimeFormat(language, {
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      timeZoneName: "short",
+      timeZone,
+    });
+    const withZone = new Intl.DateTimeFormat(language, {
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+      timeZone,
+    });
+    const viewer = new Intl.DateTimeFormat(language, {
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      timeZoneName: "long",
+    });
+    const date = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone });
+    const time = new Intl.DateTimeFormat(language, {
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+      timeZone,
+    });
     const number = new Intl.NumberFormat(language);
     const parse = (value: string | null | undefined): Date | null => {
       if (!value) return null;
@@ -17,9 +55,16 @@ export function useFormat() {
       return Number.isNaN(d.getTime()) ? null : d;
     };
     return {
+      /** The page's zone (null: the viewer's). */
+      zone,
       dateTime: (value: string | null | undefined, fallback = "—") => {
         const d = parse(value);
-        return d ? dateTime.format(d) : fallback;
+        return d ? withZone.format(d) : fallback;
+      },
+      /** The same instant on the viewer's own clock, with the zone's full name (for a hover). */
+      viewerTime: (value: string | null | undefined) => {
+        const d = parse(value);
+        return d ? viewer.format(d) : "";
       },
       dateTimeSeconds: (value: string | null | undefined, fallback = "—") => {
         const d = parse(value);
@@ -36,7 +81,7 @@ export function useFormat() {
       number: (value: number | null | undefined) => (typeof value === "number" ? number.format(value) : "—"),
       never: t("common.never"),
     };
-  }, [language, t]);
+  }, [language, t, zone]);
 }
 
 /** A URL-safe slug suggestion: German umlauts spelled out, everything else reduced to a-z, 0-9 and dashes. */

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { jobReasonText } from "../../../src/shared/job-reasons";
+import { triggerReasonText } from "../../../src/shared/trigger-reasons";
 
 /**
  * Texts the server stores as codes (audit components and actions, permission resources,
@@ -22,7 +23,9 @@ export function useServerText() {
         ? t("serverText.outboxError.notConfigured")
         : value === "The sender stopped while sending; sending again."
           ? t("serverText.outboxError.senderStopped")
-          : value,
+          : value === "The installation's e-mail server could not deliver this message."
+            ? t("serverText.outboxError.hostFailed")
+            : value,
     /** What an audit entry is about (`job`, `organization`). */
     targetType: (value: string) => lookup(`serverText.targetType.${value}`, { defaultValue: value }),
     auditAction: (value: string) => lookup(`serverText.auditAction.${value}`, { defaultValue: value }),
@@ -43,6 +46,15 @@ export function useServerText() {
       reasonParams?: Record<string, string | number | null> | null;
     }) =>
       (entry.reasonCode ? jobReasonText(entry.reasonCode, entry.reasonParams ?? null, locale) : null) ?? entry.reason,
+    /** Why a trigger turned itself off, from its code; older triggers without a code keep their English text. */
+    triggerDisabledReason: (tr: {
+      disabledReason: string | null;
+      disabledReasonCode?: string | null;
+      disabledReasonParams?: Record<string, string | number | null> | null;
+    }) =>
+      (tr.disabledReasonCode
+        ? triggerReasonText(tr.disabledReasonCode, tr.disabledReasonParams ?? null, locale)
+        : null) ?? tr.disabledReason,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Button, Group, SegmentedControl, Stack, Text, TextInput, Title } from "@mantine/core";
 import { IconBuilding, IconCircleCheck, IconShieldLock, IconTool } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { isApiError } from "../api/client";
@@ -38,6 +38,13 @@ export default function LoginPage() {
   // While the installation is under maintenance only system administrators can sign in: say so up front.
   const status = useQuery({ queryKey: ["public", "status"], queryFn: publicApi.status, staleTime: 30_000 });
   const maintenancePhase = status.data?.maintenance.phase ?? "none";
+  // A fresh installation has no organization yet: only the system administrator can sign in, so the
+  // page opens on that form (unless the link asked for the organization form or the user switched).
+  const chosen = useRef(params.get("as") !== null);
+  const fresh = status.data?.hasOrganizations === false;
+  useEffect(() => {
+    if (fresh && !chosen.current) setMode("admin");
+  }, [fresh]);
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [pending, setPending] = useState(false);
@@ -49,6 +56,7 @@ export default function LoginPage() {
     return <Navigate to={safeNext(params.get("next")) ?? homePath(session.principal)} replace />;
 
   const switchMode = (value: string) => {
+    chosen.current = true;
     setMode(value as Mode);
     errors.clear();
     setPassword("");

@@ -32,7 +32,7 @@ export const folderModel: EntityModel = {
   ],
 };
 
-function presentFolder(folder: ODataFolder, all: Map<number, ODataFolder>): Dto {
+function presentFolder(folder: ODataFolder, all: ReadonlyMap<number, ODataFolder>): Dto {
   const parent = folder.row.parent_id === null ? undefined : all.get(folder.row.parent_id);
   return {
     Id: folder.row.id,

@@ -1,7 +1,7 @@
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../../domain/errors.js";
+import { type PresentedJobRow, presentedJobColumns } from "../../../services/jobs/job-model.js";
 import { type Job, present as presentJob } from "../../../services/jobs/job-service.js";
 import { ProblemType } from "../../../shared/problem-types.js";
-import type { JobRow } from "../../../storage/schema.js";
 import { isGuid, type ODataContext } from "../context.js";
 import {
   type Dto,
@@ -184,7 +184,7 @@ export async function listJobs(ctx: ODataContext): Promise<ODataResult> {
   const folder = await ctx.headerFolder();
   const allowed = ctx.access.foldersWith("jobs.view");
   const db = ctx.services.ctx.db;
-  let base = db.selectFrom("jobs").selectAll().where("jobs.tenant_id", "=", ctx.tenant.id);
+  let base = db.selectFrom("jobs").select(presentedJobColumns).where("jobs.tenant_id", "=", ctx.tenant.id);
   if (folder) {
     if (allowed !== "all" && !allowed.includes(folder.row.id)) return listEmpty(ctx);
     base = base.where("jobs.folder_id", "=", folder.row.id);
@@ -192,7 +192,7 @@ export async function listJobs(ctx: ODataContext): Promise<ODataResult> {
     if (allowed.length === 0) return listEmpty(ctx);
     base = base.where("jobs.folder_id", "in", allowed);
   }
-  return listQuery(ctx, jobModel, base, (rows: JobRow[], query) =>
+  return listQuery(ctx, jobModel, base, (rows: PresentedJobRow[], query) =>
     presentJobs(ctx, rows.map(presentJob), false, query.expand),
   );
 }

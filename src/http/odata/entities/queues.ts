@@ -1,5 +1,6 @@
-import { AppError, ConflictError, NotFoundError, ValidationError } from "../../../domain/errors.js";
-import type { NewItem } from "../../../services/queues/queue-item-service.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../../domain/errors.js";
+import { parseDate } from "../../../services/queues/queue-item-ops.js";
+import type { ItemChanges, NewItem } from "../../../services/queues/queue-item-service.js";
 import { presentItem, presentQueue, type QueueItem } from "../../../services/queues/queue-model.js";
 import type { QueueInput } from "../../../services/queues/queue-service.js";
 import { ProblemType } from "../../../shared/problem-types.js";
@@ -271,6 +272,51 @@ export async function deleteQueueItem(ctx: ODataContext, id: string): Promise<OD
 
 const priorities = new Set(["low", "normal", "high"]);
 
+/**
+ * `PUT|PATCH /odata/QueueItems({id})` (the original's QueueItemDataDto): changes the fields sent
+ * (`SpecificContent`, `Priority`, `Reference`, `DeferDate`, `DueDate`; null clears the last three)
+ * of a `New` item → 200 with the item; 409 for any other status. `Name` and the rest are ignored.
+ */
+export async function editQueueItem(ctx: ODataContext, id: string, body: unknown): Promise<ODataResult> {
+  const itemId = idOf(id);
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw ValidationError.field("body", "must be a JSON object");
+  const errors: { path: string; message: string }[] = [];
+  const changes: ItemChanges = {};
+  const content = prop(body, "SpecificContent");
+  if (content !== undefined) {
+    if (typeof content !== "object" || content === null || Array.isArray(content))
+      errors.push({ path: "SpecificContent", message: "must be an object" });
+    else changes.specificContent = withoutAnnotations(content) as Record<string, unknown>;
+  }
+  const priority = prop(body, "Priority");
+  if (priority !== undefined && priority !== null) {
+    const lower = typeof priority === "string" ? priority.toLowerCase() : "";
+    if (!priorities.has(lower)) errors.push({ path: "Priority", message: "must be Low, Normal or High" });
+    else changes.priority = lower as QueuePriority;
+  }
+  const reference = prop(body, "Reference");
+  if (reference !== undefined) {
+    if (reference !== null && typeof reference !== "string")
+      errors.push({ path: "Reference", message: "must be text" });
+    else changes.reference = reference === null || reference === "" ? null : reference;
+  }
+  for (const [name, key] of [
+    ["DeferDate", "deferDate"],
+    ["DueDate", "dueDate"],
+  ] as const) {
+    const value = prop(body, name);
+    if (value === undefined) continue;
+    const date = typeof value === "string" ? parseDate(value) : null;
+    if (value !== null && date === null) errors.push({ path: name, message: "is not a date" });
+    else changes[key] = date;
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+  const item = await ctx.services.queueItems.edit(ctx.caller(), ctx.access, itemId, changes);
+  const [dto] = await presentItems(ctx, [item]);
+  return single(ctx, "QueueItems", dto as Dto);
+}
+
 function newItem(data: Record<string, unknown>, path: string): NewItem {
   const content = prop(data, "SpecificContent");
   if (content !== undefined && content !== null && (typeof content !== "object" || Array.isArray(content)))
@@ -350,14 +396,18 @@ export async function startTransaction(ctx: ODataContext, body: unknown): Promis
   const robot = optionalString(data, "RobotIdentifier", 100);
   if (robot !== undefined && robot !== "" && !/^[0-9a-fA-F-]{36}$/.test(robot))
     throw ValidationError.field("transactionData.RobotIdentifier", "is not a GUID");
-  if (prop(data, "SpecificContent") !== undefined && prop(data, "SpecificContent") !== null)
-    throw new AppError(
-      501,
-      ProblemType.notImplemented,
-      "Not implemented",
-      "StartTransaction with SpecificContent (create and start one item) is not supported by Dirigent: add the item with AddQueueItem, then start a transaction.",
-    );
   const queue = await ctx.services.queues.findByName(ctx.access, folder.row.id, name);
+  if (prop(data, "SpecificContent") !== undefined && prop(data, "SpecificContent") !== null) {
+    // The original's other form: add an item with this content and start it, in one go.
+    const started = await ctx.services.queueItems.addStarted(
+      ctx.caller(),
+      ctx.access,
+      queue,
+      newItem(data, "transactionData."),
+    );
+    const [dto] = await presentItems(ctx, [started]);
+    return single(ctx, "QueueItems", dto as Dto);
+  }
   const reference = optionalString(data, "Reference", 10_000);
   const item = await ctx.services.queueTransactions.start(ctx.caller(), ctx.access, queue, {
     ...(reference !== undefined && { reference }),

@@ -1,19 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { administratorSchema } from "../../../shared/api/identity.js";
 import { actorOf } from "../../auth.js";
 import { accountStatus, email, idCursor, idParam, locale, pageQuery, password, problems, text } from "../../schemas.js";
 
-const administrator = z.object({
-  id: z.number(),
-  username: z.string(),
-  name: z.string(),
-  email: z.string().nullable(),
-  status: accountStatus,
-  locale,
-  createdAt: z.string(),
-  lastLoginAt: z.string().nullable(),
-});
+const administrator = administratorSchema;
 
 const username = z
   .string()

@@ -1,29 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { announcementInputSchema, announcementSchema } from "../../../shared/api/host.js";
 import { actorOf } from "../../auth.js";
-import { bodyId, idParam, locale, problems, text } from "../../schemas.js";
+import { idParam, locale, problems } from "../../schemas.js";
 
-const body = z.string().trim().min(1, "must not be empty").max(20_000, "must be at most 20000 characters");
-
-const input = z
-  .object({
-    kind: z.enum(["product-update", "planned-maintenance"]),
-    subjectEn: text(200),
-    bodyEn: body,
-    subjectDe: text(200),
-    bodyDe: body,
-    orgIds: z.array(bodyId).max(10_000).nullable(),
-  })
-  .strict();
-
-const announcement = input.extend({
-  id: z.number(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-  recipientCount: z.number().nullable(),
-});
+const input = announcementInputSchema;
+const announcement = announcementSchema;
 
 /** Host portal → Announcements: product updates and planned maintenance to organization administrators. */
 export const announcementRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {

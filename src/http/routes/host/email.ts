@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { emailSettingsInput } from "../../../services/email/email-settings-service.js";
 import type { Services } from "../../../services/index.js";
+import { emailStatusSchema } from "../../../shared/api/email.js";
 import { actorOf } from "../../auth.js";
 import { problems } from "../../schemas.js";
 import { flattenSettings, hostSettingsResponse, registerEmailRoutes, registerPresetRoute } from "../email.js";
@@ -42,16 +42,7 @@ export const hostEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = as
         tags: ["host"],
         summary: "Whether e-mail is configured and delivering, for the host portal's banner",
         response: {
-          200: z.object({
-            configured: z.boolean(),
-            queued: z.number(),
-            held: z.number(),
-            failed: z.number(),
-            sent: z.number(),
-            failing: z.boolean(),
-            lastError: z.string().nullable(),
-            lastErrorAt: z.string().nullable(),
-          }),
+          200: emailStatusSchema,
           ...problems(401, 403),
         },
       },

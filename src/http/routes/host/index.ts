@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
 import type { Services } from "../../../services/index.js";
-import { MaintenancePhase } from "../../../shared/maintenance.js";
+import { hostCountsSchema } from "../../../shared/api/host.js";
 import { requireAuth, requireSystemAdmin } from "../../auth.js";
 import { problems } from "../../schemas.js";
 import { registerAuditRoutes } from "../audit.js";
@@ -27,15 +26,7 @@ export const hostRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         tags: ["host"],
         summary: "Counts for the host portal's dashboard",
         response: {
-          200: z.object({
-            organizations: z.object({ total: z.number(), active: z.number(), disabled: z.number() }),
-            tenants: z.object({ total: z.number() }),
-            users: z.object({ total: z.number() }),
-            administrators: z.object({ total: z.number(), active: z.number() }),
-            maintenance: z.object({
-              phase: z.enum([MaintenancePhase.none, MaintenancePhase.draining, MaintenancePhase.suspended]),
-            }),
-          }),
+          200: hostCountsSchema,
           ...problems(401, 403),
         },
       },

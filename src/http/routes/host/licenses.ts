@@ -1,21 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { licenseSchema } from "../../../shared/api/host.js";
 import { actorOf } from "../../auth.js";
 import { positiveId, problems } from "../../schemas.js";
 
-export const licenseSchema = z.object({
-  tenantId: z.number(),
-  tenantName: z.string(),
-  tenantStatus: z.string(),
-  orgId: z.number(),
-  orgSlug: z.string(),
-  orgName: z.string(),
-  robotSlots: z.number().nullable(),
-  expiresAt: z.string().nullable(),
-  daysLeft: z.number().nullable(),
-  updatedAt: z.string().nullable(),
-});
+export { licenseSchema };
 
 /** Host portal → Licenses: robot slots and expiry per tenant. */
 export const licenseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {

@@ -1,38 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { maintenanceStateSchema } from "../../../shared/api/host.js";
 import { MaintenancePhase } from "../../../shared/maintenance.js";
 import { actorOf } from "../../auth.js";
 import { bodyId, problems } from "../../schemas.js";
 
-const phase = z.enum([MaintenancePhase.none, MaintenancePhase.draining, MaintenancePhase.suspended]);
-const window = z.object({
-  id: z.number(),
-  phase,
-  tenantId: z.number().nullable(),
-  killJobs: z.boolean(),
-  startedAt: z.string(),
-  startedBy: z.string(),
-  jobStopsAttempted: z.number(),
-  jobKillsAttempted: z.number(),
-  triggersSkipped: z.number(),
-});
-const state = z.object({
-  phase,
-  current: window.nullable(),
-  tenants: z.array(
-    z.object({
-      tenantId: z.number(),
-      tenantName: z.string(),
-      orgId: z.number(),
-      orgSlug: z.string(),
-      orgName: z.string(),
-      phase,
-      window,
-    }),
-  ),
-  log: z.array(z.object({ phase, actorName: z.string(), createdAt: z.string(), tenantId: z.number().nullable() })),
-});
+const state = maintenanceStateSchema;
 
 /** Maintenance mode of the installation or of one tenant (host portal → Maintenance). */
 export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -55,13 +29,20 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         tags: ["host"],
         summary: "Starts maintenance (draining) or moves it on (suspended)",
         description:
-          "Phases go none → draining → suspended → none. While the whole installation is under maintenance every request except health checks and those of system administrators gets 503 with Retry-After.",
+          "Phases go none → draining → suspended → none. While the whole installation is under maintenance every request except health checks and those of system administrators gets 503 with Retry-After (the seconds until `expectedEndAt` when one was announced and is ahead, else 120) and the problem's `expectedEndAt`.",
         body: z
           .object({
             phase: z.enum([MaintenancePhase.draining, MaintenancePhase.suspended]),
             killJobs: z.boolean().optional(),
             tenantId: bodyId.optional(),
             notify: z.boolean().optional().describe("E-mail the affected organizations' administrators"),
+            expectedEndAt: z.iso
+              .datetime({ offset: true })
+              .nullable()
+              .optional()
+              .describe(
+                "When maintenance is expected to end (ISO 8601). Users' 503 answers count Retry-After down to it and the maintenance page names it; null clears it; absent keeps the current one.",
+              ),
           })
           .strict(),
         response: { 200: state, ...problems(400, 401, 403, 404, 409) },

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
+import { hostDashboardSchema, rangeQuery } from "../../../shared/api/monitoring.js";
 import { problems } from "../../schemas.js";
-import { hostDashboardSchema, rangeQuery } from "../monitoring/schemas.js";
-import { streamSnapshots } from "../monitoring/snapshot-stream.js";
+import { endStreamsOnClose, streamSnapshots } from "../monitoring/snapshot-stream.js";
 
 /** The installation's monitoring dashboard for system administrators: JSON, or live as server-sent events. */
 export const hostMonitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  const open = endStreamsOnClose(app);
   app.get(
     "/monitoring",
     {
@@ -35,6 +36,7 @@ export const hostMonitoringRoutes: FastifyPluginAsyncZod<{ services: Services }>
         reply,
         () => services.monitoring.host(request.query.range),
         (wake) => services.monitoringHub.subscribe("host", wake),
+        open,
       );
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { organizationSchema, tenantBody, tenantChanges, tenantSchema } from "../../../shared/api/identity.js";
 import { actorOf } from "../../auth.js";
 import {
   accountStatus,
@@ -14,40 +15,8 @@ import {
   text,
 } from "../../schemas.js";
 
-export const organizationSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  slug: z.string(),
-  status: accountStatus,
-  tenantCount: z.number(),
-  userCount: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export { organizationSchema, tenantBody, tenantChanges, tenantSchema };
 
-export const tenantSchema = z.object({
-  id: z.number(),
-  orgId: z.number(),
-  name: z.string(),
-  status: accountStatus,
-  logRetentionDays: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-export const tenantName = text(64)
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, "may contain letters, digits, spaces and . _ - only")
-  // Paths accept a tenant's id or name; an all-digit name would read as an id.
-  .regex(/\D/, "must contain a letter or symbol, not only digits");
-export const tenantBody = z.object({ name: tenantName }).strict();
-export const tenantChanges = z
-  .object({
-    name: tenantName.optional(),
-    status: accountStatus.optional(),
-    /** Days job logs are kept (1–3650). */
-    logRetentionDays: z.number().int().min(1).max(3650).optional(),
-  })
-  .strict();
 export const tenantParams = z.object({ org: z.string().min(1).max(100), tenant: z.string().min(1).max(64) }).strict();
 
 /** Organizations and their tenants (host portal → Organizations). */

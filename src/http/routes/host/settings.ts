@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { securitySettingsSchema } from "../../../domain/password-policy.js";
 import type { Services } from "../../../services/index.js";
+import { securitySettingsSchema } from "../../../shared/api/auth.js";
+import { webhookHostSettingsSchema } from "../../../shared/api/webhooks.js";
 import { actorOf } from "../../auth.js";
 import { problems } from "../../schemas.js";
 
@@ -32,10 +33,7 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     async (request) => services.security.update(actorOf(request), request.body),
   );
 
-  const webhookSettings = z.object({
-    allowedHosts: z.array(z.string()),
-    environmentAllowedHosts: z.array(z.string()),
-  });
+  const webhookSettings = webhookHostSettingsSchema;
   app.get(
     "/settings/webhooks",
     {

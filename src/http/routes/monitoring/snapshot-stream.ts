@@ -1,9 +1,22 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** A live dashboard re-reads its numbers at least this often (changes on other nodes, the sampler). */
 export const streamRoundMs = 5000;
 /** Streams end after this long; EventSource reconnects, and permissions are then computed afresh. */
 const streamLifetimeMs = 15 * 60_000;
+
+/**
+ * The server-sent-event streams open on a plugin's routes, each as the function that ends it:
+ * they end when the server stops (preClose), since an open connection would keep it from
+ * closing until the stream's lifetime ran out.
+ */
+export function endStreamsOnClose(app: FastifyInstance): Set<() => void> {
+  const open = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const end of [...open]) end();
+  });
+  return open;
+}
 
 /**
  * Serves a dashboard as server-sent events: a `snapshot` event with the whole dashboard at once,
@@ -15,6 +28,8 @@ export async function streamSnapshots(
   reply: FastifyReply,
   compute: () => Promise<{ generatedAt: string }>,
   subscribe: (wake: () => void) => () => void,
+  /** Where the stream registers itself to be ended when the server stops (endStreamsOnClose). */
+  open?: Set<() => void>,
 ): Promise<void> {
   // The first snapshot before the stream opens, so an error is still an ordinary problem answer.
   let snapshot = await compute();
@@ -29,10 +44,12 @@ export async function streamSnapshots(
   let closed = false;
   let wake: (() => void) | null = null;
   const unsubscribe = subscribe(() => wake?.());
-  request.raw.on("close", () => {
+  const stop = () => {
     closed = true;
     wake?.();
-  });
+  };
+  request.raw.on("close", stop);
+  open?.add(stop);
   const ends = Date.now() + streamLifetimeMs;
   let last = "";
   try {
@@ -61,6 +78,7 @@ export async function streamSnapshots(
   } catch (error) {
     request.log.warn({ err: error }, "monitoring stream ended by an error");
   } finally {
+    open?.delete(stop);
     unsubscribe();
     res.end();
   }

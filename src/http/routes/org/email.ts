@@ -2,10 +2,15 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { emailSettingsInput } from "../../../services/email/email-settings-service.js";
 import type { Services } from "../../../services/index.js";
-import { actorOf, orgForRequest } from "../../auth.js";
+import { actorOf, orgForRequest, principalOf } from "../../auth.js";
 import { orgParam, positiveId, problems } from "../../schemas.js";
 import { flattenSettings, orgSettingsResponse, registerEmailRoutes, registerPresetRoute } from "../email.js";
 import { licenseSchema } from "../host/licenses.js";
+
+/** Only system administrators see the installation's SMTP server behind an organization that inherits it. */
+export function revealHost(request: Parameters<typeof principalOf>[0]): { revealHost: boolean } {
+  return { revealHost: principalOf(request).kind === "admin" };
+}
 
 /** Org admin → Settings → E-mail (inherit or custom), the org's outbox, its licenses and invitations. */
 export const orgEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -25,7 +30,7 @@ export const orgEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
     async (request) => {
       const org = await admin(request, request.params.org);
-      return flattenSettings(await services.emailSettings.getOrg(org.id));
+      return flattenSettings(await services.emailSettings.getOrg(org.id, revealHost(request)));
     },
   );
 
@@ -45,7 +50,9 @@ export const orgEmailRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     async (request) => {
       const org = await admin(request, request.params.org);
       const { mode, ...input } = request.body;
-      return flattenSettings(await services.emailSettings.putOrg(actorOf(request), org.id, mode, input));
+      return flattenSettings(
+        await services.emailSettings.putOrg(actorOf(request), org.id, mode, input, revealHost(request)),
+      );
     },
   );
 

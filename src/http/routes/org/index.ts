@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { userSortColumns } from "../../../services/org/user-service.js";
+import { sortNames } from "../../../services/sorted-page.js";
+import { orgUserSchema } from "../../../shared/api/identity.js";
 import { actorOf, orgForRequest, principalOf, requireAuth } from "../../auth.js";
 import {
   accountStatus,
   email,
-  idCursor,
   locale,
   orgParam,
   orgRole,
@@ -13,24 +15,14 @@ import {
   password,
   positiveId,
   problems,
+  sortedCursor,
   text,
 } from "../../schemas.js";
 import { registerAuditRoutes } from "../audit.js";
 import { tenantBody, tenantChanges, tenantParams, tenantSchema } from "../host/organizations.js";
 import { orgEmailRoutes } from "./email.js";
 
-const orgUser = z.object({
-  id: z.number(),
-  email: z.string(),
-  name: z.string(),
-  role: orgRole,
-  status: accountStatus,
-  locale,
-  hasPassword: z.boolean(),
-  createdAt: z.string(),
-  lastLoginAt: z.string().nullable(),
-  lockedUntil: z.string().nullable().describe("Set while the account is locked after failed sign-ins"),
-});
+const orgUser = orgUserSchema;
 
 const userParams = z.object({ org: z.string().min(1).max(100), id: positiveId }).strict();
 
@@ -78,16 +70,31 @@ export const orgRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         tags: ["organization"],
         summary: "Lists the organization's users",
         params: orgParam,
-        querystring: z.object({ limit: pageQuery.limit, cursor: idCursor }).strict(),
+        querystring: z
+          .object({
+            q: z.string().max(200).optional().describe("The name or e-mail address contains this text"),
+            sort: z
+              .enum(sortNames(userSortColumns))
+              .optional()
+              .describe("A column, descending with a leading `-`; absent = oldest first"),
+            limit: pageQuery.limit,
+            cursor: sortedCursor,
+          })
+          .strict(),
         response: {
-          200: z.object({ items: z.array(orgUser), nextCursor: z.string().nullable() }),
-          ...problems(401, 403, 404),
+          200: z.object({
+            items: z.array(orgUser),
+            nextCursor: z.string().nullable(),
+            total: z.number().describe("How many users match, over all pages"),
+          }),
+          ...problems(400, 401, 403, 404),
         },
       },
     },
     async (request) => {
       const org = await admin(request, request.params.org);
-      return services.users.list(org.id, request.query.limit, request.query.cursor);
+      const { limit, cursor, q, sort } = request.query;
+      return services.users.list(org.id, limit, cursor, { q, sort });
     },
   );
 

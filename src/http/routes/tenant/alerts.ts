@@ -8,8 +8,8 @@ import {
   alertChannels,
   alertComponents,
   alertSeverities,
-  digestSeverities,
 } from "../../../shared/alerts.js";
+import { alertPreferenceSchema, alertPreferencesSchema, listedAlertSchema } from "../../../shared/api/alerts.js";
 import { actorOf, principalOf } from "../../auth.js";
 import { bodyId, positiveId, problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
@@ -17,36 +17,8 @@ import { tenantParams } from "./folders.js";
 
 const severity = z.enum(alertSeverities);
 
-const alertItem = z.object({
-  id: z.number(),
-  folderId: z.number().nullable(),
-  severity,
-  component: z.enum(alertComponents),
-  kind: z.string(),
-  message: z.string(),
-  details: z
-    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
-    .nullable()
-    .describe("The values of the message, to tell it in another language (per kind)"),
-  link: z.string().nullable(),
-  createdAt: z.string(),
-  read: z.boolean().describe("Whether the caller marked it read (always false for callers that are not users)"),
-});
-
-const preference = z
-  .object({
-    component: z.enum(alertComponents),
-    inApp: severity.nullable().describe("Minimum severity shown in the bell and on the alerts page, null = none"),
-    email: severity.nullable().describe("Minimum severity mailed at once, one mail per alert, null = none"),
-    digest: z
-      .enum(digestSeverities)
-      .nullable()
-      .describe("Error and Fatal alerts batched in one mail every 10 minutes (minimum error or fatal), null = none"),
-    summary: severity
-      .nullable()
-      .describe("Counted in the daily summary at 07:00 tenant time (minimum severity), null = not included"),
-  })
-  .strict();
+const alertItem = listedAlertSchema;
+const preference = alertPreferenceSchema;
 
 const preferenceList = z
   .array(preference)
@@ -58,10 +30,7 @@ const preferenceList = z
     });
   });
 
-const preferencesResponse = z.object({
-  source: z.enum(["own", "defaults"]).describe("own = the user saved them; defaults = the tenant's defaults apply"),
-  items: z.array(preference),
-});
+const preferencesResponse = alertPreferencesSchema;
 
 /** The user behind a request: alert preferences and read marks belong to organization users. */
 function userOf(request: Parameters<typeof principalOf>[0]) {

@@ -1,56 +1,26 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
-import { assetLimits, assetTypes } from "../../../shared/assets.js";
+import {
+  assetChangeSchema,
+  assetCreateSchema,
+  assetSchema,
+  assetValueBodySchema,
+  assetValueViewSchema,
+} from "../../../shared/api/assets.js";
+import { limited } from "../../../shared/api/fields.js";
+import { assetLimits } from "../../../shared/assets.js";
 import { actorOf } from "../../auth.js";
-import { pageQuery, positiveId, problems, text } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { folderRef, pageQuery, positiveId, problems } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
-
-/** Length-limited text; NUL is refused for every field by the input guard (http/input-guard.ts). */
-const limited = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 
 /** Asset values are up to 1,000,000 characters of text, which can be several MB of JSON. */
 export const assetBodyLimit = 8 * 1024 * 1024;
 
-export const assetValueView = z
-  .union([z.string(), z.boolean(), z.number(), z.object({ username: z.string(), hasPassword: z.boolean() })])
-  .describe(
-    "text: a string, bool: a boolean, integer: a number, credential: {username, hasPassword} (never the password)",
-  );
-const valueInput = z
-  .unknown()
-  .describe(
-    "By the asset's type: text a string (≤ 1,000,000 characters), bool true/false, integer a safe integer " +
-      "(±9007199254740991), credential {username, password} (password optional on a change: absent keeps it)",
-  );
+export const assetValueView = assetValueViewSchema;
 
-const assetSchema = z.object({
-  id: z.number(),
-  key: z.string(),
-  folderId: z.number(),
-  name: z.string(),
-  description: z.string().nullable(),
-  type: z.enum(assetTypes),
-  value: assetValueView.nullable(),
-  machineValues: z.array(
-    z.object({
-      machineId: z.number(),
-      machineName: z.string(),
-      value: assetValueView,
-      updatedBy: z.string(),
-      updatedAt: z.string(),
-    }),
-  ),
-  createdBy: z.string(),
-  updatedBy: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const name = text(assetLimits.name);
-const description = limited(assetLimits.description).trim().nullable().optional();
-const folderParams = tenantParams.extend({ folder: positiveId });
+const folderParams = tenantParams.extend({ folder: folderRef });
 const assetParams = tenantParams.extend({ id: positiveId });
 const machineValueParams = assetParams.extend({ machineId: positiveId });
 
@@ -65,7 +35,7 @@ export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         summary: "Creates an asset in a folder (its type is fixed from now on)",
         description: "A credential's password is write-only: no answer ever contains it (`hasPassword` instead).",
         params: folderParams,
-        body: z.object({ name, description, type: z.enum(assetTypes), value: valueInput.optional() }).strict(),
+        body: assetCreateSchema,
         response: { 201: assetSchema, ...problems(400, 401, 403, 404, 409, 413, 503) },
       },
     },
@@ -73,7 +43,7 @@ export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       const { org, access } = tenantOf(request);
       return reply
         .status(201)
-        .send(await services.assets.create(actorOf(request), org.id, access, request.params.folder, request.body));
+        .send(await services.assets.create(actorOf(request), org.id, access, folderOf(request), request.body));
     },
   );
 
@@ -93,7 +63,7 @@ export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         },
       },
     },
-    async (request) => services.assets.list(tenantOf(request).access, request.params.folder, request.query),
+    async (request) => services.assets.list(tenantOf(request).access, folderOf(request), request.query),
   );
 
   app.get(
@@ -118,14 +88,7 @@ export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         summary: "Renames an asset, changes its description or its global value (null removes it)",
         description: "`type` may be sent but not changed: another type is a 409 `asset-type-immutable`.",
         params: assetParams,
-        body: z
-          .object({
-            name: name.optional(),
-            description,
-            type: z.enum(assetTypes).optional(),
-            value: valueInput.optional(),
-          })
-          .strict(),
+        body: assetChangeSchema,
         response: { 200: assetSchema, ...problems(400, 401, 403, 404, 409, 413, 503) },
       },
     },
@@ -160,7 +123,7 @@ export const assetRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         tags: ["assets"],
         summary: "Sets the value a machine's jobs get (it wins over the global value)",
         params: machineValueParams,
-        body: z.object({ value: valueInput }).strict(),
+        body: assetValueBodySchema,
         response: { 200: assetSchema, ...problems(400, 401, 403, 404, 413, 503) },
       },
     },

@@ -1,71 +1,19 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
-import { BucketProviderKind, maxBucketPathLength, maxLinkMinutes } from "../../../shared/buckets.js";
+import { bucketChangeSchema, bucketCreateSchema, bucketSchema, signedLinkSchema } from "../../../shared/api/buckets.js";
+import { maxBucketPathLength, maxLinkMinutes } from "../../../shared/buckets.js";
 import { actorOf } from "../../auth.js";
 import { bucketFileSchema } from "../../bucket-transfer.js";
-import { problems, text } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { folderRef, problems, text } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
 /** Database ids are 32-bit integers in both dialects: larger ones are refused as invalid, not looked up. */
 const dbId = z.coerce.number().int().positive().max(2147483647);
 export const bucketParams = tenantParams.extend({ id: dbId });
-const folderParams = tenantParams.extend({ folder: dbId });
+const folderParams = tenantParams.extend({ folder: folderRef });
 
-const noControl = (s: string) => !/\p{Cc}/u.test(s);
-const bucketName = text(128).refine((s) => !/[/\\]/.test(s), "must not contain `/` or `\\`");
-const description = z
-  .string()
-  .trim()
-  .max(512)
-  .refine(noControl, "must not contain control characters")
-  .nullable()
-  .optional();
-const s3Fields = {
-  endpoint: z
-    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-    .max(500)
-    .nullable()
-    .optional(),
-  region: text(64).optional(),
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3–63 of a-z, 0-9, `.`, `-`)")
-    .optional(),
-  accessKeyId: text(128).optional(),
-  secretKey: z.string().min(1).max(256).refine(noControl, "must not contain control characters").optional(),
-  pathStyle: z.boolean().optional(),
-};
-
-const bucketSchema = z.object({
-  id: z.number(),
-  key: z.string(),
-  folderId: z.number(),
-  name: z.string(),
-  description: z.string().nullable(),
-  provider: z.enum([BucketProviderKind.local, BucketProviderKind.s3]),
-  readOnly: z.boolean(),
-  s3: z
-    .object({
-      endpoint: z.string().nullable(),
-      region: z.string(),
-      bucket: z.string(),
-      accessKeyId: z.string(),
-      pathStyle: z.boolean(),
-      hasSecretKey: z.boolean(),
-    })
-    .nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const linkSchema = z.object({
-  uri: z.string(),
-  verb: z.enum(["GET", "PUT"]),
-  headers: z.record(z.string(), z.string()),
-  expiresAt: z.string(),
-});
 const pathQuery = z.string().min(1).max(maxBucketPathLength);
 const linkQuery = z
   .object({
@@ -84,15 +32,7 @@ export const bucketRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         summary: "Creates a storage bucket in a folder (provider local, the default, or s3)",
         description: "The S3 secret key is write-only: reads answer `s3.hasSecretKey`.",
         params: folderParams,
-        body: z
-          .object({
-            name: bucketName,
-            description,
-            provider: z.enum([BucketProviderKind.local, BucketProviderKind.s3]).optional(),
-            readOnly: z.boolean().optional(),
-            s3: z.object(s3Fields).strict().optional(),
-          })
-          .strict(),
+        body: bucketCreateSchema,
         response: { 201: bucketSchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
@@ -100,7 +40,7 @@ export const bucketRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       const { org, access } = tenantOf(request);
       return reply
         .status(201)
-        .send(await services.buckets.create(actorOf(request), org.id, access, request.params.folder, request.body));
+        .send(await services.buckets.create(actorOf(request), org.id, access, folderOf(request), request.body));
     },
   );
 
@@ -114,7 +54,7 @@ export const bucketRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         response: { 200: z.object({ items: z.array(bucketSchema) }), ...problems(400, 401, 403, 404, 503) },
       },
     },
-    async (request) => ({ items: await services.buckets.list(tenantOf(request).access, request.params.folder) }),
+    async (request) => ({ items: await services.buckets.list(tenantOf(request).access, folderOf(request)) }),
   );
 
   app.get(
@@ -137,14 +77,7 @@ export const bucketRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         tags: ["buckets"],
         summary: "Edits a storage bucket (the provider is fixed; an absent s3.secretKey keeps the stored one)",
         params: bucketParams,
-        body: z
-          .object({
-            name: bucketName.optional(),
-            description,
-            readOnly: z.boolean().optional(),
-            s3: z.object(s3Fields).strict().optional(),
-          })
-          .strict(),
+        body: bucketChangeSchema,
         response: { 200: bucketSchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
@@ -202,7 +135,7 @@ export const bucketRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
             "Local buckets get an HMAC-signed Dirigent URL; S3 buckets a pre-signed URL of the store. Send `verb` to `uri` with `headers`.",
           params: bucketParams,
           querystring: verb === "GET" ? linkQuery : linkQuery.extend({ contentType: text(200).optional() }).strict(),
-          response: { 200: linkSchema, ...problems(400, 401, 403, 404, 409, 502, 503) },
+          response: { 200: signedLinkSchema, ...problems(400, 401, 403, 404, 409, 502, 503) },
         },
       },
       async (request) => {

@@ -1,26 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { calendarFields, calendarSchema } from "../../../shared/api/triggers.js";
 import { actorOf } from "../../auth.js";
-import { problems, text } from "../../schemas.js";
+import { problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 import { dbId } from "./triggers.js";
 
-const calendarSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  timeZone: z.string(),
-  excludedDates: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const fields = {
-  name: text(128),
-  timeZone: text(64),
-  // Checked as real dates by the service (no 2026-02-30); the format here.
-  excludedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be written YYYY-MM-DD")).max(3660),
-};
+const fields = calendarFields;
 const calendarParams = tenantParams.extend({ id: dbId });
 
 /** Non-working-day calendars of a tenant: `T/calendars`. Changing them needs `settings.edit`. */

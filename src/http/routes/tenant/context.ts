@@ -13,6 +13,8 @@ export interface TenantContext {
   org: OrganizationRow;
   tenant: Tenant;
   access: TenantAccess;
+  /** The folder the path names (`{folder}` by id, key or path), resolved to its id. */
+  folderId?: number;
 }
 
 declare module "fastify" {
@@ -29,27 +31,56 @@ declare module "fastify" {
  */
 export function resolveTenant(services: Services) {
   return async (request: FastifyRequest): Promise<void> => {
-    const params = request.params as { org: string; tenant: string };
+    const params = request.params as { org: string; tenant: string; folder?: string };
     if (request.jobAuth) {
       const { org, tenant } = await assertJobTenant(services, request.jobAuth, params.org, params.tenant);
       request.tenantContext = { org, tenant, access: jobAccess(request.jobAuth) };
+      await resolveFolder(services, request.tenantContext, params.folder);
       return;
     }
-    const org = await orgForRequest(services, request, params.org, { adminOnly: false });
-    const tenant = await services.requestCache.get("tenancy", `tenant:${org.id}:${params.tenant}`, () =>
-      services.organizations.getTenant(org.id, params.tenant),
-    );
-    const principal = principalOf(request);
-    if (principal.kind === "user") await services.maintenance.assertUserMayProceed(tenant.id);
-    if (tenant.status !== AccountStatus.active) {
-      throw new AppError(409, ProblemType.tenantDisabled, "Tenant disabled", "This tenant is disabled.");
-    }
-    // Cached (RequestCache): role, assignment, folder and user changes make every node forget it.
-    const access = await services.requestCache.get("access", `${principal.kind}:${principal.id}:${tenant.id}`, () =>
-      services.access.forPrincipal(principal, tenant.id),
-    );
-    request.tenantContext = { org, tenant, access };
+    request.tenantContext = await signedInTenant(services, request, params.org, params.tenant);
+    await resolveFolder(services, request.tenantContext, params.folder);
   };
+}
+
+/**
+ * The organization and tenant a signed-in caller names, and the caller's access in it, read
+ * through the request caches: the caller must belong to the organization (else 404), the tenant
+ * must be active, and its users are stopped while it is under maintenance. Shared by the
+ * `/api/v1` tenant routes and the OData layer.
+ */
+export async function signedInTenant(
+  services: Services,
+  request: FastifyRequest,
+  orgRef: string,
+  tenantRef: string,
+): Promise<TenantContext> {
+  const org = await orgForRequest(services, request, orgRef, { adminOnly: false });
+  const tenant = await services.requestCache.get("tenancy", `tenant:${org.id}:${tenantRef}`, () =>
+    services.organizations.getTenant(org.id, tenantRef),
+  );
+  const principal = principalOf(request);
+  if (principal.kind === "user") await services.maintenance.assertUserMayProceed(tenant.id);
+  if (tenant.status !== AccountStatus.active) {
+    throw new AppError(409, ProblemType.tenantDisabled, "Tenant disabled", "This tenant is disabled.");
+  }
+  // Cached (RequestCache): role, assignment, folder and user changes make every node forget it.
+  const access = await services.requestCache.get("access", `${principal.kind}:${principal.id}:${tenant.id}`, () =>
+    services.access.forPrincipal(principal, tenant.id),
+  );
+  return { org, tenant, access };
+}
+
+/** One resolver for every `{folder}` in a tenant path: id, key or path → id (FolderService.resolveRef). */
+async function resolveFolder(services: Services, context: TenantContext, ref: string | undefined): Promise<void> {
+  if (ref !== undefined) context.folderId = await services.folders.resolveRef(context.tenant.id, ref);
+}
+
+/** The id of the folder in the request's path (routes with a `{folder}` parameter). */
+export function folderOf(request: FastifyRequest): number {
+  const id = tenantOf(request).folderId;
+  if (id === undefined) throw new Error("this route has no {folder} parameter");
+  return id;
 }
 
 export function tenantOf(request: FastifyRequest): TenantContext {

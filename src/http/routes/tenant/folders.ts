@@ -1,24 +1,16 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { folderSchema } from "../../../shared/api/folders.js";
 import { actorOf } from "../../auth.js";
-import { bodyId, positiveId, problems, text } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { bodyId, folderRef, problems, text } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 
 export const tenantParams = z.object({ org: z.string().min(1).max(100), tenant: z.string().min(1).max(64) }).strict();
-const folderParams = tenantParams.extend({ id: positiveId });
+const folderParams = tenantParams.extend({ folder: folderRef });
 
 const folderName = text(115).regex(/^[^/\\]*$/, "must not contain / or \\");
-const folder = z.object({
-  id: z.number(),
-  name: z.string(),
-  description: z.string().nullable(),
-  parentId: z.number().nullable(),
-  path: z.string(),
-  depth: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+const folder = folderSchema;
 
 /** The tenant's folder tree: `T/folders`. */
 export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -59,7 +51,7 @@ export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
   );
 
   app.get(
-    "/folders/:id",
+    "/folders/:folder",
     {
       schema: {
         tags: ["folders"],
@@ -68,11 +60,11 @@ export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         response: { 200: folder, ...problems(401, 404, 503) },
       },
     },
-    async (request) => services.folders.get(tenantOf(request).access, request.params.id),
+    async (request) => services.folders.get(tenantOf(request).access, folderOf(request)),
   );
 
   app.patch(
-    "/folders/:id",
+    "/folders/:folder",
     {
       schema: {
         tags: ["folders"],
@@ -90,12 +82,12 @@ export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
     },
     async (request) => {
       const { org, access } = tenantOf(request);
-      return services.folders.update(actorOf(request), org.id, access, request.params.id, request.body);
+      return services.folders.update(actorOf(request), org.id, access, folderOf(request), request.body);
     },
   );
 
   app.delete(
-    "/folders/:id",
+    "/folders/:folder",
     {
       schema: {
         tags: ["folders"],
@@ -106,7 +98,7 @@ export const folderRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
     },
     async (request, reply) => {
       const { org, access } = tenantOf(request);
-      await services.folders.delete(actorOf(request), org.id, access, request.params.id);
+      await services.folders.delete(actorOf(request), org.id, access, folderOf(request));
       return reply.status(204).send(null);
     },
   );

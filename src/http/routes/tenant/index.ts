@@ -7,6 +7,7 @@ import { assetRoutes } from "./assets.js";
 import { bucketFileRoutes } from "./bucket-files.js";
 import { bucketRoutes } from "./buckets.js";
 import { calendarRoutes } from "./calendars.js";
+import { changeRoutes } from "./changes.js";
 import { resolveTenant } from "./context.js";
 import { folderRoutes } from "./folders.js";
 import { httpTriggerRoutes } from "./http-triggers.js";
@@ -45,4 +46,5 @@ export const tenantRoutes: FastifyPluginAsyncZod<{ services: Services; config: C
   await app.register(tenantSettingsRoutes, { services });
   await app.register(webhookRoutes, { services });
   await app.register(monitoringRoutes, { services });
+  await app.register(changeRoutes, { services });
 };

@@ -1,41 +1,21 @@
+import { Readable } from "node:stream";
 import { stringify } from "csv-stringify/sync";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { neutraliseFormula } from "../../../domain/csv.js";
 import type { Services } from "../../../services/index.js";
+import { jobSortColumns } from "../../../services/jobs/job-model.js";
+import { sortNames } from "../../../services/sorted-page.js";
+import { jobDetailSchema, jobSchema, jobStartSchema, logLineSchema } from "../../../shared/api/jobs.js";
 import { isFinalJobState, jobStates, logLevels } from "../../../shared/jobs.js";
 import { actorOf } from "../../auth.js";
-import { bodyId, maxId, pageQuery, positiveId, problems } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { booleanQuery, folderRef, maxId, pageQuery, positiveId, problems, sortedCursor } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
 const jobState = z.enum(jobStates);
-const job = z.object({
-  id: z.number(),
-  key: z.string(),
-  state: jobState,
-  folderId: z.number(),
-  processId: z.number().nullable(),
-  processName: z.string(),
-  entryPoint: z.string(),
-  priority: z.number(),
-  targetMachineId: z.number().nullable(),
-  machineId: z.number().nullable(),
-  inputArguments: z.record(z.string(), z.unknown()),
-  outputArguments: z.record(z.string(), z.unknown()).nullable(),
-  error: z.string().optional(),
-  source: z.string(),
-  createdBy: z.string(),
-  stopAfterSeconds: z.number().nullable(),
-  killAfterSeconds: z.number().nullable(),
-  triggerId: z.number().nullable(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-});
-/** The job as the API shows it (also in trigger routes). */
-export const jobSchema = job;
+const job = jobSchema;
 const jobParams = tenantParams.extend({ id: z.string().min(1).max(64) });
-const logEntry = z.object({ id: z.number(), timestamp: z.string(), level: z.enum(logLevels), message: z.string() });
 const logQuery = z
   .object({
     level: z.enum(logLevels).optional(),
@@ -45,6 +25,10 @@ const logQuery = z
   })
   .strict();
 
+/** Lines read per query while a log export streams, and the most an export holds (as before it streamed). */
+const csvPageLines = 5000;
+const maxCsvLines = 1_000_000;
+
 /** Jobs: start in a folder, inspect, stop or kill, restart, and read their logs (also live). */
 export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
@@ -53,18 +37,8 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       schema: {
         tags: ["jobs"],
         summary: "Starts jobs of a process (count times; optionally on one machine, with a priority and time limits)",
-        params: tenantParams.extend({ folder: positiveId }),
-        body: z
-          .object({
-            processId: bodyId,
-            inputArguments: z.record(z.string(), z.unknown()).optional(),
-            count: z.number().int().min(1).max(100).optional(),
-            machineId: bodyId.optional(),
-            priority: z.number().int().min(1).max(100).optional(),
-            stopAfterSeconds: z.number().int().min(1).max(604_800).optional(),
-            killAfterSeconds: z.number().int().min(1).max(604_800).optional(),
-          })
-          .strict(),
+        params: tenantParams.extend({ folder: folderRef }),
+        body: jobStartSchema,
         response: { 201: z.object({ items: z.array(job) }), ...problems(400, 401, 403, 404, 503) },
       },
     },
@@ -76,7 +50,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         actorOf(request),
         org.id,
         access,
-        request.params.folder,
+        folderOf(request),
         request.body,
         source,
       );
@@ -99,19 +73,29 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
             folderId: positiveId.optional(),
             from: z.iso.datetime({ offset: true }).optional(),
             to: z.iso.datetime({ offset: true }).optional(),
+            q: z
+              .string()
+              .max(200)
+              .optional()
+              .describe("The process name contains this text, or the job id is this number"),
+            sort: z
+              .enum(sortNames(jobSortColumns))
+              .optional()
+              .describe("A column, descending with a leading `-`; absent = newest first"),
+            total: booleanQuery.optional().describe("`true`: also count all matching jobs (`total`)"),
             limit: pageQuery.limit,
-            cursor: pageQuery.cursor,
+            cursor: sortedCursor,
           })
           .strict(),
         response: {
-          200: z.object({ items: z.array(job), nextCursor: z.string().nullable() }),
+          200: z.object({ items: z.array(job), nextCursor: z.string().nullable(), total: z.number().optional() }),
           ...problems(400, 401, 404, 503),
         },
       },
     },
     async (request) => {
-      const { limit, cursor, ...filter } = request.query;
-      return services.jobs.list(tenantOf(request).access, filter, limit, cursor);
+      const { limit, cursor, total, ...filter } = request.query;
+      return services.jobs.list(tenantOf(request).access, { ...filter, total: total === "true" }, limit, cursor);
     },
   );
 
@@ -123,34 +107,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         summary: "One job (by id or key) with its timeline",
         params: jobParams,
         response: {
-          200: job.extend({
-            timeline: z.array(
-              z.object({
-                state: z.string(),
-                actor: z.string().describe('Who made the transition as stored: a user, "system", or "machine <id>"'),
-                actorName: z.string().describe("The actor for display: a machine's current name, otherwise `actor`"),
-                reason: z.string().nullable().describe("Why, in English (raw text for a robot's error)"),
-                reasonCode: z
-                  .string()
-                  .nullable()
-                  .describe("The reason as a stable code (docs/job-reasons.md), for text in the reader's language"),
-                reasonParams: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).nullable(),
-                at: z.string(),
-              }),
-            ),
-            waitingFor: z
-              .object({
-                code: z
-                  .string()
-                  .describe(
-                    "maintenance | licenseExpired | licenseSlots | noMachine | targetMachineNotServing | disconnected | slotsBusy | queued",
-                  ),
-                params: z.record(z.string(), z.union([z.string(), z.number()])),
-                message: z.string(),
-              })
-              .nullable()
-              .describe("Why a pending job has not started, from the dispatcher's own rules (null otherwise)"),
-          }),
+          200: jobDetailSchema,
           ...problems(401, 404, 503),
         },
       },
@@ -203,7 +160,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         summary: "The job's log lines (filter by minimum level and text; `after` = last id seen)",
         params: jobParams,
         querystring: logQuery,
-        response: { 200: z.object({ items: z.array(logEntry) }), ...problems(400, 401, 403, 404, 503) },
+        response: { 200: z.object({ items: z.array(logLineSchema) }), ...problems(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
@@ -224,15 +181,28 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       },
     },
     async (request, reply) => {
-      const items = await services.jobs.logs(tenantOf(request).access, request.params.id, request.query, 1_000_000);
-      const csv = stringify([
-        ["Time", "Level", "Message"],
-        ...items.map((l) => [l.timestamp, l.level, /^[=+\-@]/.test(l.message) ? `'${l.message}` : l.message]),
-      ]);
+      const { access } = tenantOf(request);
+      const { id } = request.params;
+      // The first page is read before anything is sent, so a missing job or permission is still a problem answer.
+      const first = await services.jobs.logs(access, id, request.query, csvPageLines);
+      // One CSV chunk per page; an error of a later page ends the response (Readable.from passes it on).
+      async function* chunks() {
+        yield stringify([["Time", "Level", "Message"]]);
+        let page = first;
+        let sent = 0;
+        for (;;) {
+          if (page.length > 0) yield stringify(page.map((l) => [l.timestamp, l.level, neutraliseFormula(l.message)]));
+          sent += page.length;
+          const last = page.at(-1);
+          if (page.length < csvPageLines || !last || sent >= maxCsvLines) return;
+          page = await services.jobs.logs(access, id, { ...request.query, after: last.id }, csvPageLines);
+        }
+      }
+      // Streamed page by page (chunked): an export of a million lines never sits in memory at once.
       return reply
         .type("text/csv; charset=utf-8")
-        .header("Content-Disposition", `attachment; filename="job-${request.params.id}-logs.csv"`)
-        .send(csv);
+        .header("Content-Disposition", `attachment; filename="job-${id}-logs.csv"`)
+        .send(Readable.from(chunks()));
     },
   );
 

@@ -2,40 +2,15 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Config } from "../../../platform/config.js";
 import type { Services } from "../../../services/index.js";
-import { RobotState } from "../../../shared/robot.js";
+import { machineSchema, machineWithKeySchema } from "../../../shared/api/machines.js";
 import { agentBundle, agentCommand } from "../../agent-download.js";
 import { actorOf } from "../../auth.js";
 import { bodyId, positiveId, problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
-const robotState = z.enum([RobotState.available, RobotState.busy, RobotState.unresponsive, RobotState.disconnected]);
-const machine = z.object({
-  id: z.number(),
-  name: z.string(),
-  description: z.string().nullable(),
-  slots: z.number(),
-  folderIds: z.array(z.number()),
-  keyHint: z.string(),
-  state: robotState,
-  sessions: z.array(
-    z.object({
-      id: z.number(),
-      state: robotState,
-      hostName: z.string(),
-      os: z.string(),
-      agentVersion: z.string(),
-      connectedAt: z.string(),
-      lastHeartbeatAt: z.string(),
-      disconnectedAt: z.string().nullable(),
-      disconnectReason: z.string().nullable(),
-    }),
-  ),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-/** A machine with its key (shown once) and the command that starts an agent with it. */
-const machineWithKey = machine.extend({ key: z.string(), connectCommand: z.string() });
+const machine = machineSchema;
+const machineWithKey = machineWithKeySchema;
 const machineParams = tenantParams.extend({ id: positiveId });
 const fields = {
   name: text(100),

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Services } from "../../../services/index.js";
+import { rangeQuery, tenantDashboardSchema } from "../../../shared/api/monitoring.js";
 import { problems } from "../../schemas.js";
-import { rangeQuery, tenantDashboardSchema } from "../monitoring/schemas.js";
-import { streamSnapshots } from "../monitoring/snapshot-stream.js";
+import { endStreamsOnClose, streamSnapshots } from "../monitoring/snapshot-stream.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
@@ -11,6 +11,7 @@ import { tenantParams } from "./folders.js";
  * the caller may see: once as JSON, or live as server-sent events.
  */
 export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  const open = endStreamsOnClose(app);
   app.get(
     "/monitoring",
     {
@@ -44,6 +45,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         reply,
         () => services.monitoring.tenant(access, request.query.range),
         (wake) => services.monitoringHub.subscribe(access.tenantId, wake),
+        open,
       );
     },
   );

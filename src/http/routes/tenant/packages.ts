@@ -3,54 +3,21 @@ import { z } from "zod";
 import { AppError } from "../../../domain/errors.js";
 import type { Services } from "../../../services/index.js";
 import { maxPackageBytes } from "../../../services/packages/package-service.js";
+import {
+  packageSummarySchema,
+  packageVersionSchema,
+  processCreateSchema,
+  processInputSchema,
+  processSchema,
+} from "../../../shared/api/packages.js";
 import { ProblemType } from "../../../shared/problem-types.js";
 import { actorOf } from "../../auth.js";
-import { positiveId, problems, text } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { folderRef, positiveId, problems } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
-const entryPoint = z.object({
-  name: z.string(),
-  command: z.array(z.string()),
-  inputSchema: z.record(z.string(), z.unknown()).optional(),
-  outputSchema: z.record(z.string(), z.unknown()).optional(),
-});
-const packageVersion = z.object({
-  id: z.number(),
-  name: z.string(),
-  version: z.string(),
-  description: z.string().nullable(),
-  entryPoints: z.array(entryPoint),
-  format: z.enum(["zip", "tgz"]),
-  size: z.number(),
-  sha256: z.string(),
-  uploadedBy: z.string(),
-  createdAt: z.string(),
-});
+const packageVersion = packageVersionSchema;
 const versionParams = tenantParams.extend({ name: z.string().min(1).max(100), version: z.string().min(1).max(64) });
-
-const processSchema = z.object({
-  id: z.number(),
-  folderId: z.number(),
-  name: z.string(),
-  description: z.string().nullable(),
-  packageName: z.string(),
-  packageVersion: z.string().nullable(),
-  entryPoint: z.string(),
-  inputArguments: z.record(z.string(), z.unknown()),
-  priority: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const processFields = {
-  name: text(100),
-  description: z.string().trim().max(500).nullable().optional(),
-  packageName: text(100),
-  packageVersion: z.string().max(64).nullable().optional(),
-  entryPoint: z.string().max(100).optional(),
-  inputArguments: z.record(z.string(), z.unknown()).optional(),
-  priority: z.number().int().min(1).max(100).optional(),
-};
 
 /** Packages (`T/packages`) and processes (`T/folders/{folder}/processes`, `T/processes/{id}`). */
 export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -112,14 +79,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         params: tenantParams,
         response: {
           200: z.object({
-            items: z.array(
-              z.object({
-                name: z.string(),
-                latestVersion: z.string(),
-                description: z.string().nullable(),
-                versions: z.array(packageVersion),
-              }),
-            ),
+            items: z.array(packageSummarySchema),
           }),
           ...problems(401, 403, 404, 503),
         },
@@ -154,11 +114,12 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     async (request, reply) => {
       const { access } = tenantOf(request);
       const meta = await services.packages.version(access, request.params.name, request.params.version);
-      const { row, content } = await services.packages.content(access.tenantId, meta.id);
+      const { row, size, body } = await services.packages.content(access.tenantId, meta.id);
       return reply
         .type(row.format === "zip" ? "application/zip" : "application/gzip")
         .header("Content-Disposition", `attachment; filename="${row.name}-${row.version}.${row.format}"`)
-        .send(content);
+        .header("Content-Length", size)
+        .send(body);
     },
   );
 
@@ -179,7 +140,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     },
   );
 
-  const folderParams = tenantParams.extend({ folder: positiveId });
+  const folderParams = tenantParams.extend({ folder: folderRef });
   const processParams = tenantParams.extend({ id: positiveId });
 
   app.post(
@@ -190,7 +151,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         summary: "Creates a process in a folder (packageVersion absent = always the latest)",
         description: "inputArguments are checked against the entry point's inputSchema when it has one.",
         params: folderParams,
-        body: z.object(processFields).strict(),
+        body: processCreateSchema,
         response: { 201: processSchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
@@ -198,7 +159,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       const { org, access } = tenantOf(request);
       return reply
         .status(201)
-        .send(await services.processes.create(actorOf(request), org.id, access, request.params.folder, request.body));
+        .send(await services.processes.create(actorOf(request), org.id, access, folderOf(request), request.body));
     },
   );
 
@@ -212,7 +173,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         response: { 200: z.object({ items: z.array(processSchema) }), ...problems(401, 403, 404, 503) },
       },
     },
-    async (request) => ({ items: await services.processes.list(tenantOf(request).access, request.params.folder) }),
+    async (request) => ({ items: await services.processes.list(tenantOf(request).access, folderOf(request)) }),
   );
 
   app.get(
@@ -248,17 +209,7 @@ export const packageRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         tags: ["processes"],
         summary: "Edits a process",
         params: processParams,
-        body: z
-          .object({
-            name: processFields.name.optional(),
-            description: processFields.description,
-            packageName: processFields.packageName.optional(),
-            packageVersion: processFields.packageVersion,
-            entryPoint: processFields.entryPoint,
-            inputArguments: processFields.inputArguments,
-            priority: processFields.priority,
-          })
-          .strict(),
+        body: processInputSchema,
         response: { 200: processSchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },

@@ -5,8 +5,8 @@ import type { Services } from "../../../services/index.js";
 import { parseDate } from "../../../services/queues/queue-item-ops.js";
 import { ProblemType } from "../../../shared/problem-types.js";
 import { commitTypes } from "../../../shared/queues.js";
-import { problems } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { folderRef, problems } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 import { queueItemRoutes } from "./queue-items.js";
 import {
@@ -25,7 +25,7 @@ import {
   updateQueueBody,
 } from "./queue-schemas.js";
 
-const folderParams = tenantParams.extend({ folder: dbId });
+const folderParams = tenantParams.extend({ folder: folderRef });
 const idParams = tenantParams.extend({ id: dbId });
 /** Routes a running job may call with its token (a robot's rights in its folder). */
 const robot = { jobToken: true } as const;
@@ -52,12 +52,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
     },
     async (request, reply) => {
       const { org, access } = tenantOf(request);
-      const queue = await services.queues.create(
-        callerOf(request, org.id),
-        access,
-        request.params.folder,
-        request.body,
-      );
+      const queue = await services.queues.create(callerOf(request, org.id), access, folderOf(request), request.body);
       return reply.status(201).send(queue);
     },
   );
@@ -73,7 +68,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         response: { 200: z.object({ items: z.array(queueStatsSchema) }), ...problems(400, 401, 403, 404, 503) },
       },
     },
-    async (request) => ({ items: await services.queues.list(tenantOf(request).access, request.params.folder) }),
+    async (request) => ({ items: await services.queues.list(tenantOf(request).access, folderOf(request)) }),
   );
 
   app.get(

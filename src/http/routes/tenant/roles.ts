@@ -2,24 +2,22 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { actions, folderResources, tenantResources } from "../../../domain/permissions.js";
 import type { Services } from "../../../services/index.js";
+import {
+  folderAssignmentSchema,
+  roleCatalogueSchema,
+  roleKinds,
+  roleSchema,
+  tenantAssignmentSchema,
+  tenantPermissionsSchema,
+} from "../../../shared/api/roles.js";
 import { actorOf } from "../../auth.js";
-import { bodyId, positiveId, problems, text } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { bodyId, folderRef, positiveId, problems, text } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
-const role = z.object({
-  id: z.number(),
-  name: z.string(),
-  kind: z.enum(["tenant", "folder"]),
-  predefined: z.boolean(),
-  permissions: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+const role = roleSchema;
 const permissionList = z.array(z.string().max(64)).max(200);
 const roleParams = tenantParams.extend({ id: positiveId });
-const userRef = z.object({ id: z.number(), email: z.string(), name: z.string() });
-const roleRef = z.object({ id: z.number(), name: z.string() });
 const roleIds = z.object({ roleIds: z.array(bodyId).max(50) }).strict();
 
 /** Tenant and folder roles, their assignments, and the caller's own permissions. */
@@ -34,11 +32,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         response: {
           200: z.object({
             items: z.array(role),
-            catalogue: z.object({
-              actions: z.array(z.string()),
-              tenantResources: z.array(z.string()),
-              folderResources: z.array(z.string()),
-            }),
+            catalogue: roleCatalogueSchema,
           }),
           ...problems(401, 404, 503),
         },
@@ -61,7 +55,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         tags: ["roles"],
         summary: "Creates a custom role; permissions are `resource.action` of the role's kind",
         params: tenantParams,
-        body: z.object({ name: text(64), kind: z.enum(["tenant", "folder"]), permissions: permissionList }).strict(),
+        body: z.object({ name: text(64), kind: z.enum(roleKinds), permissions: permissionList }).strict(),
         response: { 201: role, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
@@ -113,7 +107,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         summary: "Users holding tenant roles",
         params: tenantParams,
         response: {
-          200: z.object({ items: z.array(z.object({ user: userRef, role: roleRef })) }),
+          200: z.object({ items: z.array(tenantAssignmentSchema) }),
           ...problems(401, 403, 404, 503),
         },
       },
@@ -150,22 +144,15 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   );
 
   app.get(
-    "/folders/:id/assignments",
+    "/folders/:folder/assignments",
     {
       schema: {
         tags: ["roles"],
         summary: "Who has which roles in a folder: assigned here, or inherited from an ancestor folder",
-        params: tenantParams.extend({ id: positiveId }),
+        params: tenantParams.extend({ folder: folderRef }),
         response: {
           200: z.object({
-            items: z.array(
-              z.object({
-                user: userRef,
-                role: roleRef,
-                origin: z.enum(["assigned", "inherited"]),
-                fromFolderId: z.number(),
-              }),
-            ),
+            items: z.array(folderAssignmentSchema),
           }),
           ...problems(401, 403, 404, 503),
         },
@@ -173,19 +160,20 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     },
     async (request) => {
       const { tenant, access } = tenantOf(request);
-      access.assertFolder(request.params.id, "subfolders.view");
-      return { items: await services.roles.folderAssignments(tenant.id, request.params.id) };
+      const folderId = folderOf(request);
+      access.assertFolder(folderId, "subfolders.view");
+      return { items: await services.roles.folderAssignments(tenant.id, folderId) };
     },
   );
 
   app.put(
-    "/folders/:id/assignments/:userId",
+    "/folders/:folder/assignments/:userId",
     {
       schema: {
         tags: ["roles"],
         summary: "Replaces the folder roles a user holds in this folder (inherited by its subfolders)",
         params: tenantParams.extend({
-          id: positiveId,
+          folder: folderRef,
           userId: positiveId,
         }),
         body: roleIds,
@@ -198,7 +186,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         actorOf(request),
         org.id,
         access,
-        { userId: request.params.userId, folderId: request.params.id },
+        { userId: request.params.userId, folderId: folderOf(request) },
         request.body.roleIds,
       );
       return reply.status(204).send(null);
@@ -213,11 +201,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         summary: "The caller's own permissions in the tenant and per folder (for the UI)",
         params: tenantParams,
         response: {
-          200: z.object({
-            everything: z.boolean(),
-            tenant: z.array(z.string()),
-            folders: z.array(z.object({ folderId: z.number(), permissions: z.array(z.string()) })),
-          }),
+          200: tenantPermissionsSchema,
           ...problems(401, 404, 503),
         },
       },

@@ -1,19 +1,13 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
+import { tenantSettingsSchema } from "../../../shared/api/triggers.js";
 import { actorOf } from "../../auth.js";
 import { problems, text } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 
-const settingsSchema = z.object({
-  timeZone: z.string(),
-  triggerCatchUpSeconds: z.number(),
-  triggerDisableFailedCount: z.number(),
-  triggerDisableFailingDays: z.number(),
-  logRetentionDays: z.number(),
-  queueAbandonHours: z.number(),
-});
+const settingsSchema = tenantSettingsSchema;
 
 /** The tenant's settings: `GET|PUT T/settings` (time zone, trigger catch-up grace, log retention). */
 export const tenantSettingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {

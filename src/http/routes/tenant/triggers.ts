@@ -1,23 +1,25 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
-import { callModes, httpMethods } from "../../../services/triggers/http-triggers.js";
-import { queueTriggerLimits } from "../../../services/triggers/queue-triggers.js";
+import { jobSchema } from "../../../shared/api/jobs.js";
+import {
+  createTriggerSchema,
+  firingSchema,
+  previewRequestSchema,
+  previewSchema,
+  triggerChangeSchema,
+  triggerSchema,
+} from "../../../shared/api/triggers.js";
 import { Locale } from "../../../shared/identity.js";
-import { firingOutcomes, maxJobLimitSeconds, maxJobsPerFiring, minJobLimitSeconds } from "../../../shared/triggers.js";
 import { actorOf, principalOf } from "../../auth.js";
-import { problems, text } from "../../schemas.js";
-import { tenantOf } from "./context.js";
+import { folderRef, problems } from "../../schemas.js";
+import { folderOf, tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
-import { jobSchema } from "./jobs.js";
 
 /** Ids are database integers: PostgreSQL refuses anything above 2^31 - 1, so the edge does too. */
 export const dbId = z.coerce.number().int().positive().max(2_147_483_647);
 /** The same in a JSON body (no coercion: "5" is not an id). */
 export const bodyId = z.number().int().positive().max(2_147_483_647);
-const zone = text(64);
-const cron = text(200);
-const limit = z.number().int().min(minJobLimitSeconds).max(maxJobLimitSeconds);
 /** The language of schedule summaries: the UI's (Accept-Language), else the caller's profile language. */
 const summaryLocale = (request: Parameters<typeof principalOf>[0]): "en" | "de" => {
   const header = request.headers["accept-language"];
@@ -25,127 +27,7 @@ const summaryLocale = (request: Parameters<typeof principalOf>[0]): "en" | "de" 
   return principalOf(request).locale === Locale.de ? "de" : "en";
 };
 
-const triggerSchema = z.object({
-  id: z.number(),
-  key: z.string(),
-  type: z.string(),
-  folderId: z.number(),
-  name: z.string(),
-  description: z.string().nullable(),
-  slug: z.string().nullable(),
-  method: z.string().nullable(),
-  callMode: z.string().nullable(),
-  queueId: z.number().nullable(),
-  minItems: z.number().nullable(),
-  maxConcurrentJobs: z.number().nullable(),
-  itemsPerJob: z.number().nullable(),
-  processId: z.number(),
-  inputArguments: z.record(z.string(), z.unknown()),
-  priority: z.number().nullable(),
-  machineId: z.number().nullable(),
-  jobCount: z.number(),
-  cron: z.string().nullable(),
-  timeZone: z.string().nullable(),
-  calendarId: z.number().nullable(),
-  stopAfterSeconds: z.number().nullable(),
-  killAfterSeconds: z.number().nullable(),
-  alertPendingSeconds: z.number().nullable(),
-  alertRunningSeconds: z.number().nullable(),
-  endDate: z.string().nullable(),
-  enabled: z.boolean(),
-  disabledReason: z.string().nullable(),
-  nextFireTime: z.string().nullable(),
-  summary: z.string().nullable(),
-  lastFiredAt: z.string().nullable(),
-  lastResult: z.string().nullable(),
-  createdBy: z.string(),
-  updatedBy: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const timeFields = {
-  name: text(128),
-  description: text(512).nullable().optional(),
-  processId: bodyId,
-  cron,
-  timeZone: zone.optional(),
-  calendarId: bodyId.nullable().optional(),
-  inputArguments: z.record(z.string(), z.unknown()).optional(),
-  priority: z.number().int().min(1).max(100).nullable().optional(),
-  machineId: bodyId.nullable().optional(),
-  jobCount: z.number().int().min(1).max(maxJobsPerFiring).optional(),
-  stopAfterSeconds: limit.nullable().optional(),
-  killAfterSeconds: limit.nullable().optional(),
-  alertPendingSeconds: limit.nullable().optional(),
-  alertRunningSeconds: limit.nullable().optional(),
-  endDate: z.iso.datetime({ offset: true }).nullable().optional(),
-  enabled: z.boolean().optional(),
-};
-const timeBody = z.object({ type: z.literal("time"), ...timeFields }).strict();
-const slug = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be letters, digits, '-', '_' or '.' (at most 100)")
-  .refine((s) => s.toLowerCase() !== "jobs", 'must not be "jobs"');
-const httpBody = z
-  .object({
-    type: z.literal("http"),
-    name: text(128),
-    description: text(512).nullable().optional(),
-    processId: bodyId,
-    slug,
-    method: z.enum(httpMethods),
-    callMode: z.enum(callModes),
-    inputArguments: z.record(z.string(), z.unknown()).optional(),
-    priority: z.number().int().min(1).max(100).nullable().optional(),
-    machineId: bodyId.nullable().optional(),
-    stopAfterSeconds: limit.nullable().optional(),
-    killAfterSeconds: limit.nullable().optional(),
-    enabled: z.boolean().optional(),
-  })
-  .strict();
-const queueNumbers = {
-  minItems: z.number().int().min(queueTriggerLimits.minItems.min).max(queueTriggerLimits.minItems.max),
-  maxConcurrentJobs: z
-    .number()
-    .int()
-    .min(queueTriggerLimits.maxConcurrentJobs.min)
-    .max(queueTriggerLimits.maxConcurrentJobs.max),
-  itemsPerJob: z.number().int().min(queueTriggerLimits.itemsPerJob.min).max(queueTriggerLimits.itemsPerJob.max),
-};
-const queueBody = z
-  .object({
-    type: z.literal("queue"),
-    name: text(128),
-    description: text(512).nullable().optional(),
-    processId: bodyId,
-    queueId: bodyId,
-    minItems: queueNumbers.minItems.optional(),
-    maxConcurrentJobs: queueNumbers.maxConcurrentJobs.optional(),
-    itemsPerJob: queueNumbers.itemsPerJob.optional(),
-    inputArguments: z.record(z.string(), z.unknown()).optional(),
-    priority: z.number().int().min(1).max(100).nullable().optional(),
-    machineId: bodyId.nullable().optional(),
-    stopAfterSeconds: limit.nullable().optional(),
-    killAfterSeconds: limit.nullable().optional(),
-    enabled: z.boolean().optional(),
-  })
-  .strict();
-const createBody = z.discriminatedUnion("type", [timeBody, httpBody, queueBody]);
-const patchBody = z
-  .object({
-    ...timeFields,
-    minItems: queueNumbers.minItems,
-    maxConcurrentJobs: queueNumbers.maxConcurrentJobs,
-    itemsPerJob: queueNumbers.itemsPerJob,
-    slug,
-    method: z.enum(httpMethods),
-    callMode: z.enum(callModes),
-  })
-  .partial()
-  .strict();
-
-const folderParams = tenantParams.extend({ folder: dbId });
+const folderParams = tenantParams.extend({ folder: folderRef });
 const triggerParams = tenantParams.extend({ id: dbId });
 const pageQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: dbId.optional() })
@@ -163,7 +45,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         description:
           "timeZone defaults to the tenant's; priority null = the process's. inputArguments are checked against the entry point's inputSchema. A queue trigger (one per queue) starts the process when at least minItems (default 1) new, not deferred items wait, keeps at most maxConcurrentJobs (1–100, default 1) pending + running, one job per itemsPerJob (default 1) items.",
         params: folderParams,
-        body: createBody,
+        body: createTriggerSchema,
         response: { 201: triggerSchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
@@ -171,13 +53,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       const { org, access } = tenantOf(request);
       if (request.body.type === "queue") {
         const { type: _queue, ...queue } = request.body;
-        const created = await services.queueTriggers.create(
-          actorOf(request),
-          org.id,
-          access,
-          request.params.folder,
-          queue,
-        );
+        const created = await services.queueTriggers.create(actorOf(request), org.id, access, folderOf(request), queue);
         // The local scheduler evaluates it at once (items may already wait).
         services.triggers.notifyChanged();
         return reply.status(201).send(created);
@@ -186,14 +62,14 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         const { type: _http, ...http } = request.body;
         return reply
           .status(201)
-          .send(await services.httpTriggers.create(actorOf(request), org.id, access, request.params.folder, http));
+          .send(await services.httpTriggers.create(actorOf(request), org.id, access, folderOf(request), http));
       }
       const { type: _type, ...input } = request.body;
       const created = await services.triggers.create(
         actorOf(request),
         org.id,
         access,
-        request.params.folder,
+        folderOf(request),
         input,
         summaryLocale(request),
       );
@@ -212,7 +88,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       },
     },
     async (request) => ({
-      items: await services.triggers.list(tenantOf(request).access, request.params.folder, summaryLocale(request)),
+      items: await services.triggers.list(tenantOf(request).access, folderOf(request), summaryLocale(request)),
     }),
   );
 
@@ -223,16 +99,9 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         tags: ["triggers"],
         summary: "The summary and next fire times of a cron expression (nothing saved)",
         params: tenantParams,
-        body: z
-          .object({
-            cron,
-            timeZone: zone.optional(),
-            calendarId: bodyId.optional(),
-            count: z.number().int().min(1).max(50).optional(),
-          })
-          .strict(),
+        body: previewRequestSchema,
         response: {
-          200: z.object({ times: z.array(z.string()), summary: z.string(), timeZone: z.string() }),
+          200: previewSchema,
           ...problems(400, 401, 404, 503),
         },
       },
@@ -287,7 +156,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         description:
           "Fields left out stay. All kinds: name, description, processId, inputArguments, priority, machineId, stopAfterSeconds, killAfterSeconds, enabled. Time triggers also their schedule fields; HTTP triggers slug, method, callMode; queue triggers minItems, maxConcurrentJobs, itemsPerJob (their queue stays). A field of another kind is a 400 naming it.",
         params: triggerParams,
-        body: patchBody,
+        body: triggerChangeSchema,
         response: { 200: triggerSchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
@@ -390,16 +259,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         querystring: pageQuery,
         response: {
           200: z.object({
-            items: z.array(
-              z.object({
-                id: z.number(),
-                fireTime: z.string(),
-                outcome: z.enum(firingOutcomes),
-                reason: z.string().nullable(),
-                jobIds: z.array(z.number()),
-                createdAt: z.string(),
-              }),
-            ),
+            items: z.array(firingSchema),
             nextCursor: z.string().nullable(),
           }),
           ...problems(400, 401, 404, 503),

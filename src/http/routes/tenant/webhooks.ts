@@ -1,77 +1,20 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../../services/index.js";
-import { WebhookDeliveryStatus, webhookEvents } from "../../../shared/webhooks.js";
+import { deliverySchema, deliveryStatus, webhookFields, webhookSchema } from "../../../shared/api/webhooks.js";
 import { actorOf } from "../../auth.js";
-import { idCursor, problems, text } from "../../schemas.js";
+import { idCursor, problems } from "../../schemas.js";
 import { tenantOf } from "./context.js";
 import { tenantParams } from "./folders.js";
 import { dbId } from "./triggers.js";
 
-const webhookSchema = z.object({
-  id: z.number(),
-  url: z.string(),
-  description: z.string().nullable(),
-  events: z.array(z.enum(webhookEvents)),
-  enabled: z.boolean(),
-  hasSecret: z.boolean(),
-  pausedUntil: z.string().nullable(),
-  pausedReason: z.string().nullable(),
-  consecutiveFailures: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const attemptSchema = z.object({
-  id: z.number(),
-  attemptedAt: z.string(),
-  status: z.enum(["succeeded", "failed"]),
-  responseCode: z.number().nullable(),
-  responseBody: z.string().nullable(),
-  durationMs: z.number(),
-  reason: z.string().nullable(),
-});
-const deliveryStatus = z.enum([
-  WebhookDeliveryStatus.pending,
-  WebhookDeliveryStatus.succeeded,
-  WebhookDeliveryStatus.failed,
-]);
-const deliverySchema = z.object({
-  id: z.number(),
-  key: z.string(),
-  webhookId: z.number(),
-  event: z.string(),
-  status: deliveryStatus,
-  attempts: z.number(),
-  nextAttemptAt: z.string().nullable(),
-  lastResponseCode: z.number().nullable(),
-  lastReason: z.string().nullable(),
-  createdAt: z.string(),
-  completedAt: z.string().nullable(),
-  payload: z.unknown(),
-  attemptLog: z.array(attemptSchema),
-});
-const fields = {
-  url: z.string().trim().min(1, "must not be empty").max(2000, "must be at most 2000 characters"),
-  events: z
-    .array(z.enum(webhookEvents))
-    .min(1, "must name at least one event")
-    .max(webhookEvents.length * 2),
-  description: text(256).nullable().optional(),
-  // Write-only; null removes it. No control characters (it is a key, not text to show).
-  secret: z
-    .string()
-    .min(8, "must be at least 8 characters")
-    .max(200, "must be at most 200 characters")
-    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
-    .nullable()
-    .optional(),
-  enabled: z.boolean().optional(),
-};
+const fields = webhookFields;
 const webhookParams = tenantParams.extend({ id: dbId });
 
 /**
  * Outgoing webhooks of a tenant (fixed contract of issue 13): `T/webhooks`, their deliveries,
- * ping and redeliver. Reading needs `settings.view`, the rest `settings.edit`.
+ * ping and redeliver. Reading needs `webhooks.view`; creating, changing (ping and redeliver too) and
+ * deleting need `webhooks.create`, `webhooks.edit` and `webhooks.delete`.
  */
 export const webhookRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.get(

@@ -5,13 +5,10 @@ import type {
   AlertPreference,
   AlertSeverity,
 } from "../../../../src/shared/alerts";
+import type { AlertPreferences, ListedAlert } from "../../../../src/shared/api/alerts";
 import { api, withQuery } from "../../api/client";
-import type { Alert } from "../../api/types";
 
 /** The API's shapes of the alerts page and alert preferences (see src/http/routes/tenant/alerts.ts). */
-export interface ListedAlert extends Alert {
-  read: boolean;
-}
 
 export interface AlertFilters {
   severity?: AlertSeverity;
@@ -23,10 +20,8 @@ export interface AlertFilters {
   limit?: number;
 }
 
-export interface Preferences {
-  source: "own" | "defaults";
-  items: AlertPreference[];
-}
+export type { ListedAlert };
+export type Preferences = AlertPreferences;
 
 const seg = encodeURIComponent;
 

@@ -5,8 +5,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { FormError } from "../../components/feedback";
+import { Time } from "../../components/Time";
 import { useFormErrors } from "../../lib/errors";
-import { useFormat } from "../../lib/format";
 import { useFormSubmit } from "../../lib/useFormSubmit";
 import { tenantKey, useTenant } from "../automation/tenant";
 import { type Asset, assetsApi } from "./api";
@@ -20,7 +20,6 @@ const FIELDS = ["machineId", "value", "value.username", "value.password"] as con
  */
 export function MachineValues({ asset, onChange }: { asset: Asset; onChange: (asset: Asset) => void }) {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const api = assetsApi(ctx.org, ctx.tenantId);
@@ -103,7 +102,7 @@ export function MachineValues({ asset, onChange }: { asset: Asset; onChange: (as
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs" c="dimmed">
-                    {format.dateTime(v.updatedAt)}
+                    <Time value={v.updatedAt} />
                   </Text>
                 </Table.Td>
                 <Table.Td>

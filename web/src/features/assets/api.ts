@@ -1,33 +1,10 @@
+import type { Asset } from "../../../../src/shared/api/assets";
 import type { AssetType } from "../../../../src/shared/assets";
 import { api, withQuery } from "../../api/client";
 import { tenantBase } from "../../api/endpoints";
 import type { Page } from "../../api/types";
 
-/** A value as users see it: a credential shows its user name, never its password. */
-export type AssetValueView = string | boolean | number | { username: string; hasPassword: boolean };
-
-export interface AssetMachineValue {
-  machineId: number;
-  machineName: string;
-  value: AssetValueView;
-  updatedBy: string;
-  updatedAt: string;
-}
-
-export interface Asset {
-  id: number;
-  key: string;
-  folderId: number;
-  name: string;
-  description: string | null;
-  type: AssetType;
-  value: AssetValueView | null;
-  machineValues: AssetMachineValue[];
-  createdBy: string;
-  updatedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Asset, AssetMachineValue, AssetValueView } from "../../../../src/shared/api/assets";
 
 /** What a form sends: a credential's password may be left out on a change (it is kept). */
 export type AssetValueInput = string | boolean | number | { username: string; password?: string };

@@ -4,14 +4,16 @@ import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
 import { API_BASE, withQuery } from "../../api/client";
-import type { AuditFilters } from "../../api/endpoints";
+import type { AuditFilters, AuditPaging } from "../../api/endpoints";
 import type { AuditEntry, Page } from "../../api/types";
+import { SortableTh, TableToolbar } from "../../components/DataTable";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { LoadMore } from "../../components/LoadMore";
-import { useFormat } from "../../lib/format";
+import { Time } from "../../components/Time";
 import { useServerText } from "../../lib/serverText";
 import { useCursorList } from "../../lib/useCursorList";
+import { type ListControls, useListControls } from "../../lib/useListControls";
 import { ActorCell, TargetCell } from "./AuditCells";
 import { AuditDetails } from "./AuditDetails";
 import { FILTER_KEYS, FilterForm } from "./AuditFilterForm";
@@ -25,10 +27,29 @@ function filtersFrom(params: URLSearchParams): AuditFilters {
   return filters;
 }
 
+/** The filters as the URL's query, keeping the table's sort and page size. */
+function withTableParams(current: URLSearchParams, filters: [string, string | undefined][]): URLSearchParams {
+  const next = new URLSearchParams(filters.filter(([, v]) => !!v) as [string, string][]);
+  for (const key of ["sort", "size"]) {
+    const value = current.get(key);
+    if (value) next.set(key, value);
+  }
+  return next;
+}
+
+/** The log is newest first by default: its time column shows that, and toggles oldest first / newest first. */
+function audited(controls: ListControls): Pick<ListControls, "sort" | "toggleSort"> {
+  const oldestFirst = controls.sortParam === "time";
+  return {
+    sort: { field: "time", desc: !oldestFirst },
+    toggleSort: () => controls.toggleSort("time"),
+  };
+}
+
 interface AuditLogViewProps {
   /** Query-cache key prefix, e.g. `["host", "audit"]`. */
   queryKey: readonly unknown[];
-  fetchPage: (filters: AuditFilters & { cursor?: string }) => Promise<Page<AuditEntry>>;
+  fetchPage: (filters: AuditFilters & AuditPaging) => Promise<Page<AuditEntry>>;
   /** Path of the CSV export below /api/v1, e.g. `/host/audit-logs.csv`. */
   csvPath: string;
 }
@@ -40,14 +61,18 @@ interface AuditLogViewProps {
  */
 export function AuditLogView({ queryKey, fetchPage, csvPath }: AuditLogViewProps) {
   const { t } = useTranslation();
-  const format = useFormat();
   const serverText = useServerText();
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFrom(params), [params]);
   const [selected, setSelected] = useState<AuditEntry | null>(null);
   const [drawerOpened, setDrawerOpened] = useState(false);
 
-  const list = useCursorList([...queryKey, filters], (cursor) => fetchPage({ ...filters, cursor }));
+  const controls = useListControls({ search: false });
+  const paging = { sort: controls.sortParam === "time" ? "time" : undefined, limit: controls.pageSize };
+  const list = useCursorList([...queryKey, filters, paging], (cursor) =>
+    fetchPage({ ...filters, ...paging, cursor, total: true }),
+  );
+  const total = list.data?.pages[0]?.total ?? null;
   const active = Object.keys(filters).length > 0;
   const csvHref = withQuery(`${API_BASE}${csvPath}`, { ...filters });
 
@@ -69,14 +94,13 @@ export function AuditLogView({ queryKey, fetchPage, csvPath }: AuditLogViewProps
         filters={filters}
         components={components}
         actions={actions}
-        onApply={(next) =>
-          setParams(new URLSearchParams(Object.entries(next).filter(([, v]) => !!v) as [string, string][]))
-        }
-        onReset={() => setParams(new URLSearchParams())}
+        onApply={(next) => setParams(withTableParams(params, Object.entries(next)))}
+        onReset={() => setParams(withTableParams(params, []))}
         active={active}
         csvHref={csvHref}
       />
       <Panel>
+        <TableToolbar controls={controls} shown={list.items.length} total={total} searchable={false} />
         {list.isPending ? <PageLoader /> : null}
         {list.isError ? <QueryError error={list.error} onRetry={() => void list.refetch()} /> : null}
         {list.isSuccess && list.items.length === 0 ? (
@@ -92,7 +116,9 @@ export function AuditLogView({ queryKey, fetchPage, csvPath }: AuditLogViewProps
             <Table highlightOnHover className="dirigent-table" data-testid="audit-table">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>{t("audit.time")}</Table.Th>
+                  <SortableTh field="time" controls={audited(controls)}>
+                    {t("audit.time")}
+                  </SortableTh>
                   <Table.Th>{t("audit.actor")}</Table.Th>
                   <Table.Th>{t("audit.component")}</Table.Th>
                   <Table.Th>{t("audit.action")}</Table.Th>
@@ -115,7 +141,7 @@ export function AuditLogView({ queryKey, fetchPage, csvPath }: AuditLogViewProps
                   >
                     <Table.Td>
                       <Text size="sm" style={{ whiteSpace: "nowrap" }}>
-                        {format.dateTimeSeconds(entry.time)}
+                        <Time value={entry.time} seconds />
                       </Text>
                     </Table.Td>
                     <Table.Td>

@@ -8,6 +8,7 @@ import {
   Popover,
   ScrollArea,
   Select,
+  Skeleton,
   Stack,
   Text,
   ThemeIcon,
@@ -68,7 +69,9 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
     routeTenant ??
     (active.some((x) => String(x.id) === remembered) ? remembered : null) ??
     (active[0] ? String(active[0].id) : null);
-  if (tenants.isPending || active.length === 0 || !current) return null;
+  // While the tenants load, the section keeps its place (placeholders), so the navigation does not jump.
+  if (tenants.isPending) return <AutomationNavSkeleton title={t("nav.automation")} />;
+  if (active.length === 0 || !current) return null;
 
   const icon = (Icon: typeof IconBell) => <Icon size={18} stroke={1.7} />;
   const items = [
@@ -130,6 +133,22 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
           />
         );
       })}
+    </Stack>
+  );
+}
+
+function AutomationNavSkeleton({ title }: { title: string }) {
+  return (
+    <Stack gap={6} mt="sm" aria-busy="true" data-testid="automation-nav-loading">
+      <Divider mb={6} />
+      <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" style={{ letterSpacing: "0.06em" }}>
+        {title}
+      </Text>
+      <Skeleton height={34} mx={4} radius="sm" />
+      {Array.from({ length: 8 }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity.
+        <Skeleton key={i} height={26} mx="sm" radius="sm" />
+      ))}
     </Stack>
   );
 }

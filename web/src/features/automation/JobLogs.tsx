@@ -3,17 +3,34 @@ import { IconDownload, IconSearch } from "@tabler/icons-react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { LogLevel, LogLine } from "../../api/types";
+import { useFormat } from "../../lib/format";
 import { logLevelColor, logLevels } from "./badges";
 import { useTenant } from "./tenant";
 
-const MAX_RENDERED = 5000;
+/** Lines kept in memory (and rendered) per job; older ones are dropped from view (the CSV has them all). */
+export const MAX_LINES = 5000;
+/** Lines dropped at once when the view is full: trimming in blocks keeps appends cheap. */
+const TRIM_BLOCK = 1000;
+
+interface LogStream {
+  /** The kept lines, oldest first: one array appended to in place (never copied per batch). */
+  lines: readonly LogLine[];
+  /** Bumped on every change, for React to render the same array again. */
+  version: number;
+  /** Lines received but no longer kept. */
+  dropped: number;
+  status: "connecting" | "live" | "ended";
+}
 
 /**
  * Live log lines of one job over server-sent events (`T/jobs/{id}/logs/stream`): `log` events
  * append, `end` closes the stream. A dropped connection is reopened after the last line seen.
+ * Memory stays bounded: at most MAX_LINES + TRIM_BLOCK lines are kept, and the count of those
+ * dropped is shown.
  */
-function useLogStream(url: string, onEnd: () => void): { lines: LogLine[]; status: "connecting" | "live" | "ended" } {
-  const [lines, setLines] = useState<LogLine[]>([]);
+function useLogStream(url: string, onEnd: () => void): LogStream {
+  const store = useRef<{ lines: LogLine[]; dropped: number }>({ lines: [], dropped: 0 });
+  const [version, setVersion] = useState(0);
   const [status, setStatus] = useState<"connecting" | "live" | "ended">("connecting");
   const endRef = useRef(onEnd);
   endRef.current = onEnd;
@@ -25,15 +42,22 @@ function useLogStream(url: string, onEnd: () => void): { lines: LogLine[]; statu
     let stopped = false;
     let buffer: LogLine[] = [];
     let flush: ReturnType<typeof setTimeout> | null = null;
-    setLines([]);
+    store.current = { lines: [], dropped: 0 };
+    setVersion((v) => v + 1);
     setStatus("connecting");
 
     const flushNow = () => {
       flush = null;
       if (buffer.length === 0) return;
-      const batch = buffer;
+      const kept = store.current.lines;
+      for (const line of buffer) kept.push(line);
       buffer = [];
-      setLines((current) => current.concat(batch));
+      if (kept.length > MAX_LINES + TRIM_BLOCK) {
+        const excess = kept.length - MAX_LINES;
+        kept.splice(0, excess);
+        store.current.dropped += excess;
+      }
+      setVersion((v) => v + 1);
     };
     const open = () => {
       source = new EventSource(lastId ? `${url}?after=${lastId}` : url, { withCredentials: true });
@@ -73,24 +97,48 @@ function useLogStream(url: string, onEnd: () => void): { lines: LogLine[]; statu
     };
   }, [url]);
 
-  return { lines, status };
+  return { lines: store.current.lines, version, dropped: store.current.dropped, status };
 }
 
 export function JobLogs({ jobId, onEnd }: { jobId: number; onEnd: () => void }) {
   const { t } = useTranslation();
   const ctx = useTenant();
-  const { lines, status } = useLogStream(ctx.api.jobLogStreamUrl(jobId), onEnd);
+  const { lines, version, dropped, status } = useLogStream(ctx.api.jobLogStreamUrl(jobId), onEnd);
+  const format = useFormat();
+  const { i18n } = useTranslation();
   const [level, setLevel] = useState<LogLevel>("trace");
   const [query, setQuery] = useState("");
   const [follow, setFollow] = useState(true);
   const viewport = useRef<HTMLDivElement>(null);
 
-  const filtered = useMemo(() => {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` marks appends to the same array.
+  const shown = useMemo(() => {
     const min = logLevels.indexOf(level);
     const q = query.trim().toLowerCase();
     return lines.filter((l) => logLevels.indexOf(l.level) >= min && (!q || l.message.toLowerCase().includes(q)));
-  }, [lines, level, query]);
-  const shown = filtered.length > MAX_RENDERED ? filtered.slice(-MAX_RENDERED) : filtered;
+  }, [lines, version, level, query]);
+  const filtered = shown;
+  // Times in the tenant's zone; with the date once the kept lines span more than one day there.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` marks appends to the same array.
+  const stamp = useMemo(() => {
+    const zone = format.zone ?? undefined;
+    const language = i18n.resolvedLanguage === "de" ? "de-DE" : "en-US";
+    const day = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone });
+    const first = lines[0];
+    const last = lines.at(-1);
+    const spansDays =
+      !!first && !!last && day.format(new Date(first.timestamp)) !== day.format(new Date(last.timestamp));
+    const clock = new Intl.DateTimeFormat(language, {
+      ...(spansDays && { year: "numeric", month: "2-digit", day: "2-digit" }),
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      fractionalSecondDigits: 3,
+      hourCycle: "h23",
+      timeZone: zone,
+    });
+    return (iso: string) => clock.format(new Date(iso));
+  }, [lines, version, format.zone, i18n.resolvedLanguage]);
 
   useEffect(() => {
     if (follow && viewport.current && shown.length >= 0) viewport.current.scrollTop = viewport.current.scrollHeight;
@@ -142,7 +190,10 @@ export function JobLogs({ jobId, onEnd }: { jobId: number; onEnd: () => void }) 
             {t(`logs.status.${status}`)}
           </Badge>
           <Text size="xs" c="dimmed" data-testid="log-count">
-            {t("logs.count", { shown: filtered.length, total: lines.length })}
+            {t("logs.count", { shown: filtered.length, count: lines.length })}
+          </Text>
+          <Text size="xs" c="dimmed" data-testid="log-zone">
+            {t("logs.zone", { zone: format.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone })}
           </Text>
           <Button
             component="a"
@@ -176,7 +227,16 @@ export function JobLogs({ jobId, onEnd }: { jobId: number; onEnd: () => void }) 
           lineHeight: 1.55,
         }}
         data-testid="log-lines"
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label={t("logs.title")}
       >
+        {dropped > 0 ? (
+          <Text size="xs" c="dimmed" ta="center" pb={4} data-testid="logs-dropped">
+            {t("logs.dropped", { count: dropped, kept: MAX_LINES })}
+          </Text>
+        ) : null}
         {shown.length === 0 ? (
           <Text size="sm" c="dimmed" ta="center" py="xl" data-testid="logs-empty">
             {lines.length === 0 ? (status === "ended" ? t("logs.none") : t("logs.waiting")) : t("logs.noMatch")}
@@ -189,7 +249,9 @@ export function JobLogs({ jobId, onEnd }: { jobId: number; onEnd: () => void }) 
               data-level={line.level}
               style={{ display: "flex", gap: 12, padding: "0 12px", whiteSpace: "pre-wrap", wordBreak: "break-word" }}
             >
-              <span style={{ color: "#868e96", flex: "none" }}>{line.timestamp.slice(11, 23)}</span>
+              <span style={{ color: "#868e96", flex: "none" }} data-testid="log-time">
+                {stamp(line.timestamp)}
+              </span>
               <span
                 style={{
                   color: `var(--mantine-color-${logLevelColor[line.level]}-4)`,

@@ -69,6 +69,15 @@ function StartJobForm({
     enabled: ctx.canTenant("machines.view"),
   });
   const process = processes.data?.items.find((p) => String(p.id) === processId);
+  // The entry point's inputSchema, for the typed arguments form.
+  const packages = useQuery({
+    queryKey: tenantKey(ctx, "packages"),
+    queryFn: ctx.api.packages,
+    enabled: !!process && ctx.canTenant("packages.view"),
+  });
+  const pkg = packages.data?.items.find((p) => p.name === process?.packageName);
+  const version = pkg?.versions.find((v) => v.version === (process?.packageVersion ?? pkg.latestVersion));
+  const inputSchema = version?.entryPoints.find((e) => e.name === process?.entryPoint)?.inputSchema;
 
   // A newly chosen process brings its defaults.
   const lastProcess = useRef<string | null>(processId);
@@ -165,6 +174,7 @@ function StartJobForm({
           }}
           error={errors.fieldErrors.inputArguments}
           testId="start-input"
+          schema={inputSchema}
         />
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <NumberInput

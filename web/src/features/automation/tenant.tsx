@@ -8,6 +8,9 @@ import { orgApi, type TenantApi, tenantApi } from "../../api/endpoints";
 import type { Folder, Tenant, TenantPermissions } from "../../api/types";
 import { useUserPrincipal } from "../../app/session";
 import { PageLoader, QueryError } from "../../components/feedback";
+import { TimeZoneContext } from "../../lib/timeZone";
+import { triggersApi } from "../triggers/api";
+import { useTenantChanges } from "./useTenantChanges";
 
 const LAST_TENANT_KEY = "dirigent.tenant";
 const lastFolderKey = (tenant: string) => `dirigent.folder.${tenant}`;
@@ -37,6 +40,11 @@ export interface TenantContextValue {
   canTenant: (permission: string) => boolean;
   /** A folder permission (`jobs.create`) in one folder, or — without a folder — in any folder. */
   canFolder: (permission: string, folderId?: number | null) => boolean;
+  /**
+   * The caller sees no folder and may not create one: whether the tenant has folders or not, its
+   * folder pages are not for this user until an administrator assigns a role (issue #12, defect 5).
+   */
+  noFolderAccess: boolean;
   folderById: Map<number, Folder>;
   /** Folder ids as their full paths (`Finance / Invoices`). */
   folderPath: (id: number | null | undefined) => string;
@@ -69,6 +77,14 @@ export function TenantLayout() {
     queryFn: api.permissions,
   });
   const folders = useQuery({ queryKey: ["orgs", org, "tenant", tenantId, "folders"], queryFn: api.folders });
+  // Times on the tenant's pages are shown in its zone (the viewer's own on hover, see <Time>).
+  const settings = useQuery({
+    queryKey: ["orgs", org, "tenant", tenantId, "settings"],
+    queryFn: () => triggersApi(org, tenantId).settings(),
+    staleTime: 60_000,
+  });
+  // One change feed for all the tenant's pages: they read again when the server says what changed.
+  useTenantChanges(api);
 
   useEffect(() => {
     try {
@@ -98,6 +114,7 @@ export function TenantLayout() {
         if (folderId == null) return [...folderPerms.values()].some((set) => set.has(p));
         return folderPerms.get(folderId)?.has(p) ?? false;
       },
+      noFolderAccess: !perms.everything && items.length === 0 && !perms.tenant.includes("folders.create"),
       folderById: byId,
       folderPath: (id) => (id == null ? "—" : (byId.get(id)?.path ?? `#${id}`)),
       path: (sub) => tenantPath(tenantId, sub),
@@ -109,7 +126,9 @@ export function TenantLayout() {
   if (!value) return <PageLoader />;
   return (
     <TenantContext.Provider value={value}>
-      <Outlet />
+      <TimeZoneContext.Provider value={settings.data?.timeZone ?? null}>
+        <Outlet />
+      </TimeZoneContext.Provider>
     </TenantContext.Provider>
   );
 }
@@ -193,9 +212,14 @@ export function FolderPicker({
   );
 }
 
-/** Shown instead of a page's content when the tenant has no folder yet. */
+/**
+ * Shown instead of a page's content when the user sees no folder: the tenant has none yet (with
+ * the action to create one), or the user has no role in any (then no empty state that is not true).
+ */
 export function NoFolders({ action }: { action?: ReactNode }) {
   const { t } = useTranslation();
+  const { noFolderAccess } = useTenant();
+  if (noFolderAccess) return <NoFolderAccess />;
   return (
     <Alert
       color="gray"
@@ -208,6 +232,22 @@ export function NoFolders({ action }: { action?: ReactNode }) {
         <Text size="sm">{t("automation.noFoldersHint")}</Text>
         {action}
       </Group>
+    </Alert>
+  );
+}
+
+/** The user has no role in any folder of this tenant: say so, instead of "nothing here yet". */
+export function NoFolderAccess() {
+  const { t } = useTranslation();
+  return (
+    <Alert
+      color="gray"
+      variant="light"
+      icon={<IconLock />}
+      title={t("automation.noFolderAccess")}
+      data-testid="no-folder-access"
+    >
+      {t("automation.noFolderAccessHint")}
     </Alert>
   );
 }

@@ -31,8 +31,8 @@ import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { ListTable, RowActions } from "../../components/ListTable";
 import { LoadMore } from "../../components/LoadMore";
+import { Time } from "../../components/Time";
 import { useErrorText } from "../../lib/errors";
-import { useFormat } from "../../lib/format";
 import { tenantKey, useTenant } from "../automation/tenant";
 import { type Bucket, type BucketFile, bucketsApi, formatSize, uploadFile } from "./api";
 
@@ -56,7 +56,6 @@ export function FileBrowser({
   onPrefix: (prefix: string) => void;
 }) {
   const { t, i18n } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const errorText = useErrorText();
   const api = bucketsApi(ctx.org, ctx.tenantId);
@@ -267,7 +266,7 @@ export function FileBrowser({
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" c="dimmed">
-                      {format.dateTime(file.modifiedAt)}
+                      <Time value={file.modifiedAt} />
                     </Text>
                   </Table.Td>
                   <Table.Td>

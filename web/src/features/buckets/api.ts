@@ -1,64 +1,12 @@
+import type { Bucket, BucketFile, BucketInput, FileListing, SignedLink } from "../../../../src/shared/api/buckets";
 import { API_BASE, ApiError, api, getApiLanguage, getCsrfToken, withQuery } from "../../api/client";
 import { tenantBase } from "../../api/endpoints";
 
-/** The storage bucket API as the UI uses it (shapes of src/http/routes/tenant/buckets.ts). */
+/** The storage bucket API as the UI uses it (shapes of src/shared/api/buckets.ts). */
 
-export type BucketProvider = "local" | "s3";
+export type { Bucket, BucketFile, BucketInput, FileListing, SignedLink } from "../../../../src/shared/api/buckets";
 
-export interface Bucket {
-  id: number;
-  key: string;
-  folderId: number;
-  name: string;
-  description: string | null;
-  provider: BucketProvider;
-  readOnly: boolean;
-  s3: {
-    endpoint: string | null;
-    region: string;
-    bucket: string;
-    accessKeyId: string;
-    pathStyle: boolean;
-    hasSecretKey: boolean;
-  } | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface BucketInput {
-  name?: string;
-  description?: string | null;
-  provider?: BucketProvider;
-  readOnly?: boolean;
-  s3?: {
-    endpoint?: string | null;
-    region?: string;
-    bucket?: string;
-    accessKeyId?: string;
-    secretKey?: string;
-    pathStyle?: boolean;
-  };
-}
-
-export interface BucketFile {
-  path: string;
-  size: number;
-  modifiedAt: string;
-  contentType: string;
-}
-
-export interface FileListing {
-  items: BucketFile[];
-  directories: string[];
-  nextCursor: string | null;
-}
-
-export interface SignedLink {
-  uri: string;
-  verb: "GET" | "PUT";
-  headers: Record<string, string>;
-  expiresAt: string;
-}
+export type BucketProvider = Bucket["provider"];
 
 /** A file path as URL segments (each encoded, the slashes kept). */
 export const encodePath = (path: string) => path.split("/").map(encodeURIComponent).join("/");

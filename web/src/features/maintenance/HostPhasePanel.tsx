@@ -23,8 +23,14 @@ function WindowStats({ window }: { window: MaintenanceWindow }) {
     </div>
   );
   return (
-    <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="md">
+    <SimpleGrid cols={{ base: 2, sm: 5 }} spacing="md">
       {stat(t("maintenance.since"), format.dateTime(window.startedAt))}
+      {stat(
+        t("maintenance.expectedEnd"),
+        <span data-testid="maintenance-expected-end">
+          {window.expectedEndAt ? format.dateTime(window.expectedEndAt) : t("maintenance.noExpectedEnd")}
+        </span>,
+      )}
       {stat(t("maintenance.jobStops"), format.number(window.jobStopsAttempted))}
       {stat(t("maintenance.jobKills"), format.number(window.jobKillsAttempted))}
       {stat(t("maintenance.triggersSkipped"), format.number(window.triggersSkipped))}

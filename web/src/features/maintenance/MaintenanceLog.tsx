@@ -6,12 +6,11 @@ import type { MaintenanceState } from "../../api/types";
 import { PhaseBadge } from "../../components/badges";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { Panel } from "../../components/feedback";
-import { useFormat } from "../../lib/format";
+import { Time } from "../../components/Time";
 
 /** The phase changes of the installation and of tenants, newest first. */
 export function MaintenanceLog({ state }: { state: MaintenanceState }) {
   const { t } = useTranslation();
-  const format = useFormat();
   const tenantNames = useMemo(
     () => new Map(state.tenants.map((tenant) => [tenant.tenantId, `${tenant.orgName} / ${tenant.tenantName}`])),
     [state.tenants],
@@ -36,7 +35,9 @@ export function MaintenanceLog({ state }: { state: MaintenanceState }) {
               {entries.map((entry) => (
                 <Table.Tr key={`${entry.createdAt}|${entry.phase}|${entry.tenantId ?? "host"}`}>
                   <Table.Td>
-                    <Text size="sm">{format.dateTimeSeconds(entry.createdAt)}</Text>
+                    <Text size="sm">
+                      <Time value={entry.createdAt} seconds />
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <PhaseBadge phase={entry.phase} size="sm" />

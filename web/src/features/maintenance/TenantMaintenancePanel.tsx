@@ -8,8 +8,8 @@ import type { MaintenanceState } from "../../api/types";
 import { PhaseBadge } from "../../components/badges";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { Panel } from "../../components/feedback";
+import { Time } from "../../components/Time";
 import { useFormat } from "../../lib/format";
-
 import { type Actions, PhaseButtons } from "./actions";
 
 /** Maintenance of single tenants: pick organization and tenant, plus the tenants currently in maintenance. */
@@ -89,6 +89,8 @@ export function TenantMaintenancePanel({ state, actions }: { state: MaintenanceS
                 <Table.Th>{t("maintenance.tenant")}</Table.Th>
                 <Table.Th>{t("maintenance.phaseLabel")}</Table.Th>
                 <Table.Th>{t("maintenance.since")}</Table.Th>
+                <Table.Th>{t("maintenance.expectedEnd")}</Table.Th>
+                <Table.Th>{t("maintenance.triggersSkipped")}</Table.Th>
                 <Table.Th />
               </Table.Tr>
             </Table.Thead>
@@ -102,9 +104,17 @@ export function TenantMaintenancePanel({ state, actions }: { state: MaintenanceS
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" c="dimmed">
-                      {format.dateTime(tenant.window?.startedAt)}
+                      <Time value={tenant.window?.startedAt} />
                     </Text>
                   </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c="dimmed">
+                      {tenant.window?.expectedEndAt
+                        ? format.dateTime(tenant.window.expectedEndAt)
+                        : t("maintenance.noExpectedEnd")}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{format.number(tenant.window?.triggersSkipped ?? 0)}</Table.Td>
                   <Table.Td>
                     <Group justify="flex-end">
                       <PhaseButtons

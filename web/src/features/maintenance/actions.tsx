@@ -6,6 +6,8 @@ import { useTranslation } from "react-i18next";
 import { hostApi } from "../../api/endpoints";
 import type { MaintenancePhase, MaintenanceState } from "../../api/types";
 import type { ConfirmRequest } from "../../components/ConfirmModal";
+import { DateTimeInput } from "../../components/DateTimeInput";
+import { localInputToIso } from "../../lib/format";
 
 function KillJobsOption({ onChange }: { onChange: (value: boolean) => void }) {
   const { t } = useTranslation();
@@ -20,6 +22,26 @@ function KillJobsOption({ onChange }: { onChange: (value: boolean) => void }) {
         onChange(e.currentTarget.checked);
       }}
       data-testid="kill-jobs"
+    />
+  );
+}
+
+/** The end to announce (optional): users' maintenance page and Retry-After count down to it. */
+function ExpectedEndOption({ onChange }: { onChange: (value: string | null) => void }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState("");
+  return (
+    <DateTimeInput
+      kind="datetime-local"
+      name="expectedEndAt"
+      label={t("maintenance.expectedEnd")}
+      description={t("maintenance.expectedEndHint")}
+      value={value}
+      onChange={(next) => {
+        setValue(next);
+        onChange(next ? localInputToIso(next) || null : null);
+      }}
+      data-testid="expected-end"
     />
   );
 }
@@ -51,7 +73,9 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
   const queryClient = useQueryClient();
   const killJobs = useRef(false);
   const notify = useRef(false);
+  const expectedEnd = useRef<string | null>(null);
   const notifyOption = <NotifyOption onChange={(value) => (notify.current = value)} />;
+  const expectedEndOption = <ExpectedEndOption onChange={(value) => (expectedEnd.current = value)} />;
 
   const apply = async (call: Promise<MaintenanceState>) => {
     const state = await call;
@@ -64,10 +88,16 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
   return {
     startDraining(scope: { tenantId?: number; label: string }) {
       notify.current = false;
+      expectedEnd.current = null;
       confirm({
         title: t("maintenance.confirmDrainTitle", { scope: scope.label }),
         message: t("maintenance.confirmDrainBody"),
-        extra: notifyOption,
+        extra: (
+          <Stack gap="sm">
+            {expectedEndOption}
+            {notifyOption}
+          </Stack>
+        ),
         confirmLabel: t("maintenance.startDraining"),
         color: "orange",
         action: () =>
@@ -76,6 +106,7 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
               phase: "draining",
               tenantId: scope.tenantId,
               ...(notify.current && { notify: true }),
+              ...(expectedEnd.current && { expectedEndAt: expectedEnd.current }),
             }),
           ),
         successMessage: t("maintenance.drainingStarted"),
@@ -84,12 +115,14 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
     suspend(scope: { tenantId?: number; label: string }) {
       killJobs.current = false;
       notify.current = false;
+      expectedEnd.current = null;
       confirm({
         title: t("maintenance.confirmSuspendTitle", { scope: scope.label }),
         message: t("maintenance.confirmSuspendBody"),
         extra: (
           <Stack gap="sm">
             <KillJobsOption onChange={(value) => (killJobs.current = value)} />
+            {expectedEndOption}
             {notifyOption}
           </Stack>
         ),
@@ -102,6 +135,8 @@ export function useMaintenanceActions(confirm: (request: ConfirmRequest) => void
               killJobs: killJobs.current,
               tenantId: scope.tenantId,
               ...(notify.current && { notify: true }),
+              // Empty keeps the end announced when draining started.
+              ...(expectedEnd.current && { expectedEndAt: expectedEnd.current }),
             }),
           ),
         successMessage: t("maintenance.suspended"),

@@ -16,7 +16,7 @@ import { useOpenKey } from "../../lib/useOpenKey";
 
 const FIELDS = ["name", "slug", "admin.email", "admin.name", "admin.password", "admin.locale"] as const;
 
-function CreateOrganizationForm({ onDone }: { onDone: (org: Organization) => void }) {
+function CreateOrganizationForm({ onDone, onCancel }: { onDone: (org: Organization) => void; onCancel: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
@@ -148,6 +148,14 @@ function CreateOrganizationForm({ onDone }: { onDone: (org: Organization) => voi
         />
         <FormError message={errors.formError} type={errors.formErrorType} />
         <Group justify="flex-end" mt="xs">
+          <Button
+            variant="default"
+            onClick={onCancel}
+            disabled={mutation.isPending}
+            data-testid="create-organization-cancel"
+          >
+            {t("common.cancel")}
+          </Button>
           <Button type="submit" loading={mutation.isPending} data-testid="create-organization-submit">
             {t("organizations.create")}
           </Button>
@@ -172,6 +180,7 @@ export function CreateOrganizationModal({
     <Modal opened={opened} onClose={onClose} title={t("organizations.new")} size="lg" centered>
       <CreateOrganizationForm
         key={formKey}
+        onCancel={onClose}
         onDone={(org) => {
           onClose();
           onCreated?.(org);

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { meApi } from "../../api/endpoints";
 import { FormError } from "../../components/feedback";
 import { PasswordField } from "../../components/PasswordField";
+import { PasswordRules } from "../../components/PasswordRules";
 import { type FieldErrors, focusFirstInvalid, useFormErrors } from "../../lib/errors";
 import { Section } from "./Section";
 
@@ -65,6 +66,7 @@ export function PasswordForm() {
         <Stack gap="md">
           {field("currentPassword", t("fields.currentPassword"), "current-password")}
           {field("newPassword", t("fields.newPassword"), "new-password")}
+          <PasswordRules password={values.newPassword} />
           {field("confirmPassword", t("fields.passwordConfirm"), "new-password")}
           <FormError message={errors.formError} type={errors.formErrorType} />
           <Group justify="flex-end">

@@ -23,6 +23,7 @@ import type { CreatedAccessToken } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmModal";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { FormError, PageLoader, Panel, QueryError } from "../../components/feedback";
+import { Time } from "../../components/Time";
 import { type FieldErrors, useFormErrors } from "../../lib/errors";
 import { useFormat } from "../../lib/format";
 import { useOpenKey } from "../../lib/useOpenKey";
@@ -226,7 +227,7 @@ export function TokensPanel() {
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" c="dimmed">
-                        {format.dateTime(token.lastUsedAt, format.never)}
+                        <Time value={token.lastUsedAt} fallback={format.never} />
                       </Text>
                     </Table.Td>
                     <Table.Td>

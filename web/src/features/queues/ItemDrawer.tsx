@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PageLoader, QueryError } from "../../components/feedback";
+import { Time } from "../../components/Time";
 import { useErrorText } from "../../lib/errors";
 import { useFormat } from "../../lib/format";
 import { tenantKey, useTenant } from "../automation/tenant";
@@ -162,7 +163,7 @@ export function ItemDrawer({
               {item.history.map((h) => (
                 <Timeline.Item key={h.id} title={t(`queues.action.${h.action}`, { defaultValue: h.action })}>
                   <Text size="xs" c="dimmed">
-                    {format.dateTimeSeconds(h.at)} · {h.actor.name}
+                    <Time value={h.at} seconds /> · {h.actor.name}
                   </Text>
                   {h.detail ? <Text size="xs">{h.detail}</Text> : null}
                 </Timeline.Item>
@@ -188,7 +189,7 @@ export function ItemDrawer({
                       </Table.Td>
                       <Table.Td>
                         <Text size="xs" c="dimmed">
-                          {format.dateTimeSeconds(c.createdAt)}
+                          <Time value={c.createdAt} seconds />
                         </Text>
                       </Table.Td>
                     </Table.Tr>

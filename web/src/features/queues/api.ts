@@ -1,101 +1,18 @@
-import type {
-  CommitType,
-  QueueItemStatus,
-  QueuePriority,
-  ReviewStatus,
-  SlaColour,
-} from "../../../../src/shared/queues";
+import type { NewQueueItem, Queue, QueueInput, QueueItem, QueueItemDetail } from "../../../../src/shared/api/queues";
+import type { CommitType, QueueItemStatus, QueuePriority } from "../../../../src/shared/queues";
 import { API_BASE, api, type QueryValue, withQuery } from "../../api/client";
 import type { Page } from "../../api/types";
 
+export type {
+  BulkResult,
+  NewQueueItem,
+  Queue,
+  QueueInput,
+  QueueItem,
+  QueueItemDetail,
+} from "../../../../src/shared/api/queues";
+
 /** Queue endpoints of one tenant (`T = /orgs/{org}/tenants/{tenant}`), kept beside the queue pages. */
-
-export interface QueueInput {
-  name: string;
-  description?: string;
-  uniqueReference?: boolean;
-  autoRetry?: boolean;
-  maxRetries?: number;
-  retryAbandoned?: boolean;
-  slaMinutes?: number | null;
-  riskSlaMinutes?: number | null;
-  specificDataSchema?: Record<string, unknown> | null;
-  outputDataSchema?: Record<string, unknown> | null;
-  analyticsDataSchema?: Record<string, unknown> | null;
-  processId?: number | null;
-}
-
-export interface Queue extends Required<Omit<QueueInput, "description">> {
-  id: number;
-  key: string;
-  folderId: number;
-  description: string;
-  createdAt: string;
-  updatedAt: string;
-  counts: Record<QueueItemStatus, number>;
-  averageProcessingSeconds: number | null;
-  slaColour: SlaColour;
-}
-
-export interface QueueItem {
-  id: number;
-  key: string;
-  queueId: number;
-  status: QueueItemStatus;
-  reviewStatus: ReviewStatus;
-  reviewerUserId: number | null;
-  priority: QueuePriority;
-  reference: string | null;
-  specificContent: Record<string, unknown>;
-  output: Record<string, unknown> | null;
-  analytics: Record<string, unknown> | null;
-  progress: string | null;
-  deferDate: string | null;
-  dueDate: string | null;
-  riskSlaDate: string | null;
-  exception: { type: "business" | "application"; reason: string | null; details: string | null } | null;
-  retryNumber: number;
-  ancestorId: number | null;
-  manualRetryNumber: number;
-  creatorJobId: number | null;
-  executorJobId: number | null;
-  machineId: number | null;
-  createdBy: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  createdAt: string;
-}
-
-export interface QueueItemDetail extends QueueItem {
-  history: {
-    id: number;
-    action: string;
-    status: QueueItemStatus;
-    actor: { kind: string; name: string };
-    detail: string | null;
-    at: string;
-  }[];
-  retryChain: {
-    id: number;
-    status: QueueItemStatus;
-    retryNumber: number;
-    manualRetryNumber: number;
-    createdAt: string;
-  }[];
-}
-
-export interface NewQueueItem {
-  specificContent: Record<string, unknown>;
-  reference?: string;
-  priority?: QueuePriority;
-  deferDate?: string;
-  dueDate?: string;
-}
-
-export interface BulkResult {
-  added: number;
-  failedItems: { ordinal: number; row?: number; type: string; detail: string }[];
-}
 
 export interface ItemFilters {
   status?: QueueItemStatus | null;

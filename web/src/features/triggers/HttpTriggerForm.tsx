@@ -9,7 +9,7 @@ import { useFormErrors } from "../../lib/errors";
 import { useFormSubmit } from "../../lib/useFormSubmit";
 import { showNestedErrors } from "../automation/json";
 import { tenantKey, useTenant } from "../automation/tenant";
-import { type CallMode, callModes, httpMethods, type Trigger, triggersApi } from "./api";
+import { type CallMode, callModes, type HttpMethod, httpMethods, type Trigger, triggersApi } from "./api";
 import { JobSettingsFields, jobSettingsBody, NameAndProcess, sharedFields, useJobSettings } from "./TriggerFormParts";
 
 const FIELDS = [...sharedFields, "slug", "method", "callMode"] as const;
@@ -35,7 +35,7 @@ export function HttpTriggerForm({
   const errors = useFormErrors(FIELDS);
   const state = useJobSettings(trigger);
   const [slug, setSlug] = useState(trigger?.slug ?? "");
-  const [method, setMethod] = useState<string>(trigger?.method ?? "POST");
+  const [method, setMethod] = useState<HttpMethod>((trigger?.method as HttpMethod | null) ?? "POST");
   const [callMode, setCallMode] = useState<CallMode>((trigger?.callMode as CallMode | null) ?? "asyncRequestReply");
   const { pending, invalid, run } = useFormSubmit(errors, formRef, (error) =>
     showNestedErrors(errors, error, "inputArguments"),
@@ -84,7 +84,7 @@ export function HttpTriggerForm({
             label={t("triggers.method")}
             data={httpMethods.map((m) => ({ value: m, label: m }))}
             value={method}
-            onChange={(v) => setMethod(v ?? "POST")}
+            onChange={(v) => setMethod((v as HttpMethod | null) ?? "POST")}
             allowDeselect={false}
             error={errors.fieldErrors.method}
             data-testid="trigger-method"

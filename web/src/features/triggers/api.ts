@@ -1,131 +1,33 @@
+import type {
+  Calendar,
+  CalendarInput,
+  Firing,
+  HttpTriggerInput,
+  Preview,
+  QueueTriggerInput,
+  TenantSettings,
+  Trigger,
+  TriggerInput,
+} from "../../../../src/shared/api/triggers";
 import { api, withQuery } from "../../api/client";
 import type { Job, Page } from "../../api/types";
 
-/** The API's shapes of triggers, calendars and tenant settings (see src/http/routes/tenant/triggers.ts). */
-export interface Trigger {
-  id: number;
-  key: string;
-  type: string;
-  folderId: number;
-  name: string;
-  description: string | null;
-  slug: string | null;
-  method: string | null;
-  callMode: string | null;
-  /** Queue triggers (null for other kinds). */
-  queueId: number | null;
-  minItems: number | null;
-  maxConcurrentJobs: number | null;
-  itemsPerJob: number | null;
-  processId: number;
-  inputArguments: Record<string, unknown>;
-  priority: number | null;
-  machineId: number | null;
-  jobCount: number;
-  cron: string | null;
-  timeZone: string | null;
-  calendarId: number | null;
-  stopAfterSeconds: number | null;
-  killAfterSeconds: number | null;
-  alertPendingSeconds: number | null;
-  alertRunningSeconds: number | null;
-  endDate: string | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  nextFireTime: string | null;
-  summary: string | null;
-  lastFiredAt: string | null;
-  lastResult: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TriggerInput {
-  name: string;
-  processId: number;
-  cron: string;
-  timeZone?: string;
-  calendarId?: number | null;
-  inputArguments?: Record<string, unknown>;
-  priority?: number | null;
-  machineId?: number | null;
-  jobCount?: number;
-  stopAfterSeconds?: number | null;
-  killAfterSeconds?: number | null;
-  alertPendingSeconds?: number | null;
-  alertRunningSeconds?: number | null;
-  endDate?: string | null;
-  enabled?: boolean;
-}
-
-/** A queue trigger as created (`type: "queue"`); an existing one changes only the three numbers and enabled. */
-export interface QueueTriggerInput {
-  name: string;
-  processId: number;
-  queueId: number;
-  minItems: number;
-  maxConcurrentJobs: number;
-  itemsPerJob: number;
-  inputArguments?: Record<string, unknown>;
-  priority?: number | null;
-  machineId?: number | null;
-  stopAfterSeconds?: number | null;
-  killAfterSeconds?: number | null;
-  enabled?: boolean;
-}
+export type {
+  Calendar,
+  CalendarInput,
+  Firing,
+  HttpTriggerInput,
+  Preview,
+  QueueTriggerInput,
+  TenantSettings,
+  Trigger,
+  TriggerInput,
+} from "../../../../src/shared/api/triggers";
 
 /** An existing queue trigger changes everything but its queue. */
 export type QueueTriggerChanges = Omit<QueueTriggerInput, "queueId">;
 
-export const httpMethods = ["GET", "POST", "PUT", "DELETE"] as const;
-export const callModes = ["fireAndForget", "asyncRequestReply", "longPolling"] as const;
-export type CallMode = (typeof callModes)[number];
-
-/** An HTTP trigger as created (`type: "http"`) or changed. */
-export interface HttpTriggerInput {
-  name: string;
-  processId: number;
-  slug: string;
-  method: string;
-  callMode: CallMode;
-  inputArguments?: Record<string, unknown>;
-  priority?: number | null;
-  machineId?: number | null;
-  stopAfterSeconds?: number | null;
-  killAfterSeconds?: number | null;
-  enabled?: boolean;
-}
-
-export interface Firing {
-  id: number;
-  fireTime: string;
-  outcome: "fired" | "skipped" | "failed";
-  reason: string | null;
-  jobIds: number[];
-  createdAt: string;
-}
-
-export interface Calendar {
-  id: number;
-  name: string;
-  timeZone: string;
-  excludedDates: string[];
-}
-
-export interface TenantSettings {
-  timeZone: string;
-  triggerCatchUpSeconds: number;
-  triggerDisableFailedCount: number;
-  triggerDisableFailingDays: number;
-  logRetentionDays: number;
-  queueAbandonHours: number;
-}
-
-export interface Preview {
-  times: string[];
-  summary: string;
-  timeZone: string;
-}
+export { type CallMode, callModes, type HttpMethod, httpMethods } from "../../../../src/shared/triggers";
 
 const seg = encodeURIComponent;
 
@@ -153,8 +55,8 @@ export function triggersApi(org: string, tenant: string) {
     preview: (body: { cron: string; timeZone?: string; calendarId?: number }, signal?: AbortSignal) =>
       api.post<Preview>(`${T}/triggers/preview`, body, { signal }),
     calendars: () => api.get<{ items: Calendar[] }>(`${T}/calendars`),
-    createCalendar: (body: Omit<Calendar, "id">) => api.post<Calendar>(`${T}/calendars`, body),
-    updateCalendar: (id: number, body: Omit<Calendar, "id">) => api.put<Calendar>(`${T}/calendars/${id}`, body),
+    createCalendar: (body: CalendarInput) => api.post<Calendar>(`${T}/calendars`, body),
+    updateCalendar: (id: number, body: CalendarInput) => api.put<Calendar>(`${T}/calendars/${id}`, body),
     removeCalendar: (id: number) => api.delete(`${T}/calendars/${id}`),
     settings: () => api.get<TenantSettings>(`${T}/settings`),
     saveSettings: (body: Partial<TenantSettings>) => api.put<TenantSettings>(`${T}/settings`, body),

@@ -1,7 +1,7 @@
 import { Alert, Modal, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconMailForward } from "@tabler/icons-react";
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { orgApi } from "../../api/endpoints";
@@ -11,6 +11,7 @@ import { FormError } from "../../components/feedback";
 import { LocaleSelect } from "../../components/LocaleSelect";
 import { NewPasswordFields, newPasswordErrors } from "../../components/NewPasswordFields";
 import { PasswordField } from "../../components/PasswordField";
+import { PasswordRules } from "../../components/PasswordRules";
 import { SegmentedField } from "../../components/SegmentedField";
 import { currentLocale } from "../../i18n";
 import { type FieldErrors, useFormErrors } from "../../lib/errors";
@@ -136,6 +137,7 @@ function CreateUserForm({ org, onClose }: { org: string; onClose: () => void }) 
           }}
           error={errors.fieldErrors.password}
         />
+        {password ? <PasswordRules password={password} /> : null}
         {password ? null : (
           <Alert color="blue" variant="light" icon={<IconMailForward />} p="sm" data-testid="invitation-notice">
             <Text size="sm">
@@ -168,6 +170,14 @@ function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onCl
   const [role, setRole] = useState<OrgRole>(user.role);
   const [status, setStatus] = useState<OrgUser["status"]>(user.status);
   const [locale, setLocale] = useState<Locale>(user.locale);
+  // The organization's administrators come first when sorted by role: the last active one cannot be disabled.
+  const admins = useQuery({
+    queryKey: ["orgs", org, "users", "by-role"],
+    queryFn: () => orgApi.users(org, { sort: "role", limit: 200 }),
+  });
+  const activeAdmins = (admins.data?.items ?? []).filter((u) => u.role === "org_admin" && u.status === "active");
+  const lastAdmin =
+    admins.isSuccess && user.role === "org_admin" && user.status === "active" && activeAdmins.length <= 1;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -200,7 +210,13 @@ function EditUserForm({ org, user, onClose }: { org: string; user: OrgUser; onCl
           data-autofocus
         />
         <RoleField value={role} onChange={setRole} error={errors.fieldErrors.role} />
-        <StatusField value={status} onChange={setStatus} error={errors.fieldErrors.status} />
+        {lastAdmin ? (
+          <Text size="sm" c="dimmed" data-testid="last-admin-hint">
+            {t("users.lastAdminStaysActive")}
+          </Text>
+        ) : (
+          <StatusField value={status} onChange={setStatus} error={errors.fieldErrors.status} />
+        )}
         <LocaleSelect value={locale} onChange={setLocale} error={errors.fieldErrors.locale} />
         <FormError message={errors.formError} type={errors.formErrorType} />
         <FormButtons onCancel={onClose} pending={pending} testId="edit-user-submit" />

@@ -1,61 +1,15 @@
-import type { WebhookEvent } from "../../../../src/shared/webhooks";
+import type { Webhook, WebhookDelivery, WebhookHostSettings, WebhookInput } from "../../../../src/shared/api/webhooks";
 import { api, withQuery } from "../../api/client";
 
+/** The API's shapes of webhooks: src/shared/api/webhooks.ts. */
+export type {
+  Webhook,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookHostSettings,
+  WebhookInput,
+} from "../../../../src/shared/api/webhooks";
 export { webhookEvents } from "../../../../src/shared/webhooks";
-
-/** The API's shapes of webhooks (see src/http/routes/tenant/webhooks.ts). */
-export interface Webhook {
-  id: number;
-  url: string;
-  description: string | null;
-  events: WebhookEvent[];
-  enabled: boolean;
-  hasSecret: boolean;
-  pausedUntil: string | null;
-  pausedReason: string | null;
-  consecutiveFailures: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookInput {
-  url: string;
-  events: WebhookEvent[];
-  description?: string | null;
-  secret?: string | null;
-  enabled?: boolean;
-}
-
-export interface WebhookAttempt {
-  id: number;
-  attemptedAt: string;
-  status: "succeeded" | "failed";
-  responseCode: number | null;
-  responseBody: string | null;
-  durationMs: number;
-  reason: string | null;
-}
-
-export interface WebhookDelivery {
-  id: number;
-  key: string;
-  webhookId: number;
-  event: string;
-  status: "pending" | "succeeded" | "failed";
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastResponseCode: number | null;
-  lastReason: string | null;
-  createdAt: string;
-  completedAt: string | null;
-  payload: unknown;
-  attemptLog: WebhookAttempt[];
-}
-
-export interface WebhookHostSettings {
-  allowedHosts: string[];
-  environmentAllowedHosts: string[];
-}
 
 const seg = encodeURIComponent;
 

@@ -22,6 +22,7 @@ import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { ListTable, RowActions } from "../../components/ListTable";
 import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
+import { Time } from "../../components/Time";
 import { type AdministratorDialog, AdministratorModal } from "../../features/administrators/AdministratorModals";
 import { useErrorText } from "../../lib/errors";
 import { useFormat } from "../../lib/format";
@@ -38,6 +39,9 @@ export default function AdministratorsPage() {
   const list = useCursorList(["host", "administrators"], (cursor) => hostApi.administrators(cursor));
 
   const isMe = (admin: Administrator) => me.kind === "admin" && admin.id === me.id;
+  // The installation keeps one active administrator: "Disable" is not offered for the last one.
+  const activeCount = list.items.filter((a) => a.status === "active").length;
+  const isLastActive = (admin: Administrator) => admin.status === "active" && activeCount <= 1 && !list.hasNextPage;
   const open = (value: AdministratorDialog) => setDialog({ value, opened: true });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["host"] });
 
@@ -138,7 +142,7 @@ export default function AdministratorsPage() {
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" c="dimmed">
-                    {format.dateTime(admin.lastLoginAt, format.never)}
+                    <Time value={admin.lastLoginAt} fallback={format.never} />
                   </Text>
                 </Table.Td>
                 <Table.Td>
@@ -163,15 +167,17 @@ export default function AdministratorsPage() {
                       >
                         {t("administrators.resetPassword")}
                       </Menu.Item>
-                      <Menu.Item
-                        leftSection={
-                          admin.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />
-                        }
-                        onClick={() => toggle(admin)}
-                        data-testid="toggle-status"
-                      >
-                        {admin.status === "active" ? t("common.disable") : t("common.enable")}
-                      </Menu.Item>
+                      {isLastActive(admin) ? null : (
+                        <Menu.Item
+                          leftSection={
+                            admin.status === "active" ? <IconCircleOff size={16} /> : <IconCircleCheck size={16} />
+                          }
+                          onClick={() => toggle(admin)}
+                          data-testid="toggle-status"
+                        >
+                          {admin.status === "active" ? t("common.disable") : t("common.enable")}
+                        </Menu.Item>
+                      )}
                       <Menu.Divider />
                       <Menu.Item
                         color="red"

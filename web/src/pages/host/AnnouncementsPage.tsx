@@ -10,15 +10,14 @@ import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { ListTable, RowActions } from "../../components/ListTable";
 import { PageHeader } from "../../components/PageHeader";
+import { Time } from "../../components/Time";
 import { AnnouncementModal } from "../../features/announcements/AnnouncementModal";
 import { AnnouncementPreviewModal } from "../../features/announcements/AnnouncementPreviewModal";
-import { useFormat } from "../../lib/format";
 
 type Dialog = { kind: "edit"; announcement: Announcement | null } | { kind: "preview"; announcement: Announcement };
 
 export default function AnnouncementsPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
   const [dialog, setDialog] = useState<{ value: Dialog; opened: boolean } | null>(null);
@@ -151,13 +150,15 @@ export default function AnnouncementsPage() {
                     </Badge>
                     {a.sentAt ? (
                       <Text size="xs" c="dimmed">
-                        {format.dateTime(a.sentAt)}
+                        <Time value={a.sentAt} />
                       </Text>
                     ) : null}
                   </Stack>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{format.dateTime(a.createdAt)}</Text>
+                  <Text size="sm">
+                    <Time value={a.createdAt} />
+                  </Text>
                   <Text size="xs" c="dimmed">
                     {a.createdBy}
                   </Text>

@@ -1,8 +1,8 @@
 import { Badge, Group, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import type { HostDashboard } from "../../../../src/shared/api/monitoring";
 import type { MonitoringRange } from "../../../../src/shared/monitoring";
-import type { HostDashboard } from "../../../../src/shared/monitoring-dashboards";
 import { PageLoader, Panel } from "../../components/feedback";
 import { PageHeader } from "../../components/PageHeader";
 import { RangeBar, Stat, StatGrid, TimeBars, useTimeFormat } from "../../features/monitoring/charts";

@@ -19,7 +19,7 @@ function HeldBanner({ org }: { org: string }) {
   const reason =
     data.mode === "custom" && !data.enabled
       ? t("email.org.heldShort")
-      : data.mode === "inherit" && !data.effective?.enabled
+      : data.mode === "inherit" && !data.installation.enabled
         ? t("email.org.heldHost")
         : null;
   if (!reason) return null;

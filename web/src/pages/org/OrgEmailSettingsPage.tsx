@@ -133,7 +133,7 @@ function OrgEmailSettingsPanel({ data }: { data: OrgEmailSettings }) {
                 variant="light"
                 leftSection={<IconSend size={18} />}
                 onClick={() => setTestOpened(true)}
-                disabled={!data.effective}
+                disabled={!data.effective && !data.installation.configured}
                 data-testid="email-test-open"
               >
                 {t("email.test.button")}
@@ -141,6 +141,16 @@ function OrgEmailSettingsPanel({ data }: { data: OrgEmailSettings }) {
             </Group>
             {data.effective ? (
               <EffectiveSettingsView settings={data.effective} />
+            ) : data.installation.configured ? (
+              // Organization administrators see that the installation's server is used, not its details.
+              <Alert
+                color={data.installation.enabled ? "blue" : "yellow"}
+                variant="light"
+                icon={data.installation.enabled ? <IconInfoCircle /> : <IconMailOff />}
+                data-testid="email-installation"
+              >
+                {t(data.installation.enabled ? "email.org.installationServer" : "email.org.installationOff")}
+              </Alert>
             ) : (
               <Alert color="yellow" variant="light" icon={<IconMailOff />} data-testid="email-host-unconfigured">
                 {t("email.org.hostUnconfigured")}

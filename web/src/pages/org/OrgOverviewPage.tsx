@@ -18,6 +18,7 @@ import { useUserPrincipal } from "../../app/session";
 import { RoleBadge, StatusBadge } from "../../components/badges";
 import { QueryError } from "../../components/feedback";
 import { PageHeader } from "../../components/PageHeader";
+import { FirstRunChecklist } from "../../features/onboarding/FirstRunChecklist";
 import { TenantsPanel } from "../../features/tenants/TenantsPanel";
 import { useFormat } from "../../lib/format";
 
@@ -89,6 +90,7 @@ export default function OrgOverviewPage() {
         description={t("orgOverview.welcome", { name: principal.name || principal.email })}
       />
       {org.isError ? <QueryError error={org.error} onRetry={() => void org.refetch()} /> : null}
+      {isAdmin ? <FirstRunChecklist org={slug} /> : null}
       <SimpleGrid cols={{ base: 1, sm: 3 }} mb="lg">
         <InfoCard label={t("orgOverview.organization")} icon={<IconBuilding size={22} />}>
           <Group gap="xs">

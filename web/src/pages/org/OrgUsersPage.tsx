@@ -1,4 +1,5 @@
 import { Badge, Button, Group, Menu, Stack, Table, Text, Tooltip } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
 import {
   IconKey,
   IconLockOpen,
@@ -9,7 +10,7 @@ import {
   IconTrash,
   IconUsers,
 } from "@tabler/icons-react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { orgApi } from "../../api/endpoints";
@@ -17,12 +18,18 @@ import type { OrgUser } from "../../api/types";
 import { useUserPrincipal } from "../../app/session";
 import { RoleBadge, StatusBadge } from "../../components/badges";
 import { useConfirm } from "../../components/ConfirmModal";
+import { SelectAllTh, SelectTd, SortableTh, TableToolbar } from "../../components/DataTable";
 import { EmptyPanel } from "../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../components/feedback";
 import { ListTable, RowActions } from "../../components/ListTable";
+import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
+import { Time } from "../../components/Time";
 import { type UserDialog, UserModal } from "../../features/users/UserModals";
+import { useErrorText } from "../../lib/errors";
 import { useFormat } from "../../lib/format";
+import { useCursorList } from "../../lib/useCursorList";
+import { useListControls, useSelection } from "../../lib/useListControls";
 
 export default function OrgUsersPage() {
   const { t } = useTranslation();
@@ -31,9 +38,62 @@ export default function OrgUsersPage() {
   const org = me.organization.slug;
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
+  const errorText = useErrorText();
   const [dialog, setDialog] = useState<{ value: UserDialog; opened: boolean } | null>(null);
-  const query = useQuery({ queryKey: ["orgs", org, "users"], queryFn: () => orgApi.users(org) });
-  const users = query.data?.items ?? [];
+  const controls = useListControls();
+  const listParams = { q: controls.query, sort: controls.sortParam, limit: controls.pageSize };
+  const query = useCursorList(["orgs", org, "users", listParams], (cursor) =>
+    orgApi.users(org, { ...listParams, cursor }),
+  );
+  const users = query.items;
+  const total = query.data?.pages[0]?.total ?? null;
+  // Everyone but the signed-in user can be picked (nobody disables or removes themselves here).
+  const selectable = users.filter((u) => u.id !== me.id).map((u) => u.id);
+  const selection = useSelection(selectable);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["orgs", org, "users"] });
+
+  /** Runs `action` on every selected user and says how it went; the server refuses what it must (the last administrator). */
+  const bulk = async (action: (id: number) => Promise<unknown>, doneMessage: (count: number) => string) => {
+    const ids = [...selection.selected];
+    const results = await Promise.allSettled(ids.map(action));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    selection.clear();
+    await refresh();
+    notifications.show(
+      failed.length === 0
+        ? { color: "teal", message: doneMessage(ids.length) }
+        : {
+            color: "red",
+            message: t("table.bulkPartly", {
+              done: ids.length - failed.length,
+              failed: failed.length,
+              reason: errorText(failed[0]?.reason),
+            }),
+          },
+    );
+  };
+  const disableSelected = () =>
+    confirm({
+      title: t("users.bulkDisableTitle", { count: selection.selected.size }),
+      message: t("users.bulkDisableBody"),
+      confirmLabel: t("common.disable"),
+      action: () =>
+        bulk(
+          (id) => orgApi.updateUser(org, id, { status: "disabled" }),
+          (count) => t("users.bulkDisabled", { count }),
+        ),
+    });
+  const deleteSelected = () =>
+    confirm({
+      title: t("users.bulkDeleteTitle", { count: selection.selected.size }),
+      message: t("users.deleteBody"),
+      confirmLabel: t("common.delete"),
+      action: () =>
+        bulk(
+          (id) => orgApi.deleteUser(org, id),
+          (count) => t("users.bulkDeleted", { count }),
+        ),
+    });
 
   const remove = (user: OrgUser) =>
     confirm({
@@ -90,21 +150,51 @@ export default function OrgUsersPage() {
     <>
       <PageHeader title={t("users.title")} description={t("users.description")} actions={newButton} />
       <Panel>
+        <TableToolbar
+          controls={controls}
+          shown={users.length}
+          total={total}
+          selected={selection.selected.size}
+          onClearSelection={selection.clear}
+          searchPlaceholder={t("users.searchPlaceholder")}
+          bulkActions={
+            <>
+              <Button size="xs" variant="light" onClick={disableSelected} data-testid="disable-selected">
+                {t("common.disable")}
+              </Button>
+              <Button size="xs" variant="light" color="red" onClick={deleteSelected} data-testid="delete-selected">
+                {t("common.delete")}
+              </Button>
+            </>
+          }
+        />
         {query.isPending ? <PageLoader /> : null}
         {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
         {query.isSuccess && users.length === 0 ? (
-          <EmptyPanel icon={<IconUsers size={32} />} title={t("users.empty")} action={newButton} />
+          controls.query ? (
+            <EmptyPanel icon={<IconUsers size={32} />} title={t("common.nothingFound")} />
+          ) : (
+            <EmptyPanel icon={<IconUsers size={32} />} title={t("users.empty")} action={newButton} />
+          )
         ) : null}
         {users.length > 0 ? (
           <ListTable
             minWidth={820}
             testId="users-table"
             actionsColumn
+            busy={query.isPlaceholderData}
             head={
               <>
-                <Table.Th>{t("fields.user")}</Table.Th>
-                <Table.Th>{t("fields.role")}</Table.Th>
-                <Table.Th>{t("fields.status")}</Table.Th>
+                <SelectAllTh ids={selectable} selection={selection} />
+                <SortableTh field="name" controls={controls}>
+                  {t("fields.user")}
+                </SortableTh>
+                <SortableTh field="role" controls={controls}>
+                  {t("fields.role")}
+                </SortableTh>
+                <SortableTh field="status" controls={controls}>
+                  {t("fields.status")}
+                </SortableTh>
                 <Table.Th>{t("fields.language")}</Table.Th>
                 <Table.Th>{t("fields.lastLogin")}</Table.Th>
               </>
@@ -112,6 +202,7 @@ export default function OrgUsersPage() {
           >
             {users.map((user) => (
               <Table.Tr key={user.id} data-testid={`user-row-${user.email}`}>
+                <SelectTd id={user.id} label={user.email} selection={selection} disabled={user.id === me.id} />
                 <Table.Td>
                   <Stack gap={0}>
                     <Group gap={6}>
@@ -160,7 +251,7 @@ export default function OrgUsersPage() {
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" c="dimmed">
-                    {format.dateTime(user.lastLoginAt, format.never)}
+                    <Time value={user.lastLoginAt} fallback={format.never} />
                   </Text>
                 </Table.Td>
                 <Table.Td>
@@ -227,6 +318,11 @@ export default function OrgUsersPage() {
             ))}
           </ListTable>
         ) : null}
+        <LoadMore
+          hasMore={!!query.hasNextPage}
+          loading={query.isFetchingNextPage}
+          onLoad={() => void query.fetchNextPage()}
+        />
       </Panel>
       <UserModal
         org={org}

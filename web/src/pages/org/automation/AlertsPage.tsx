@@ -15,16 +15,16 @@ import {
 } from "../../../../../src/shared/alerts";
 import { Panel, QueryError } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
+import { Time } from "../../../components/Time";
 import { type AlertFilters, alertsApi } from "../../../features/alerts/api";
 import { severityColor } from "../../../features/automation/badges";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
-import { localInputToIso, useFormat } from "../../../lib/format";
+import { localInputToIso } from "../../../lib/format";
 
 /** The full alerts page of a tenant: filters, read state, mark read and mark all read. */
 export default function AlertsPage() {
   const { t, i18n } = useTranslation();
   const ctx = useTenant();
-  const format = useFormat();
   const api = useMemo(() => alertsApi(ctx.org, ctx.tenantId), [ctx.org, ctx.tenantId]);
   const queryClient = useQueryClient();
   const [severity, setSeverity] = useState<AlertSeverity | null>(null);
@@ -176,7 +176,7 @@ export default function AlertsPage() {
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm" c="dimmed">
-                          {format.dateTime(alert.createdAt)}
+                          <Time value={alert.createdAt} />
                         </Text>
                       </Table.Td>
                       <Table.Td>

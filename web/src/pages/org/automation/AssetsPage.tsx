@@ -1,21 +1,20 @@
-import { Badge, Button, Divider, Menu, Modal, Table, Text, TextInput, VisuallyHidden } from "@mantine/core";
+import { Badge, Button, Divider, Modal, Table, Text, TextInput, VisuallyHidden } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { IconKey, IconPencil, IconPlus, IconSearch, IconTrash } from "@tabler/icons-react";
+import { IconKey, IconPlus, IconSearch } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
-import { PageLoader, Panel, QueryError } from "../../../components/feedback";
-import { ListTable, RowActions } from "../../../components/ListTable";
+import { EditDeleteActions, ListTable } from "../../../components/ListTable";
 import { LoadMore } from "../../../components/LoadMore";
-import { PageHeader } from "../../../components/PageHeader";
+import { Time } from "../../../components/Time";
 import { AssetForm } from "../../../features/assets/AssetForm";
 import { type Asset, assetsApi } from "../../../features/assets/api";
 import { MachineValues } from "../../../features/assets/MachineValues";
 import { ValueText } from "../../../features/assets/ValueInput";
-import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
-import { useFormat } from "../../../lib/format";
+import { FolderResourcePage, NoFolderPage } from "../../../features/automation/FolderResourcePage";
+import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { useCursorList } from "../../../lib/useCursorList";
 
 const typeColor = { text: "blue", bool: "grape", integer: "teal", credential: "orange" } as const;
@@ -23,7 +22,6 @@ const typeColor = { text: "blue", bool: "grape", integer: "teal", credential: "o
 /** A folder's assets: search, create, edit (global and per-machine values), delete. */
 export default function AssetsPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
@@ -36,13 +34,7 @@ export default function AssetsPage() {
   const list = useCursorList(tenantKey(ctx, "assets", folder?.id ?? 0, q), (cursor) =>
     canView && folder ? api.list(folder.id, { q, cursor }) : Promise.resolve({ items: [], nextCursor: null }),
   );
-  if (!folder)
-    return (
-      <>
-        <PageHeader title={t("assets.title")} description={t("assets.description")} />
-        <NoFolders />
-      </>
-    );
+  if (!folder) return <NoFolderPage title={t("assets.title")} description={t("assets.description")} />;
   const canCreate = ctx.canFolder("assets.create", folder.id);
   const canEdit = ctx.canFolder("assets.edit", folder.id);
   const canDelete = ctx.canFolder("assets.delete", folder.id);
@@ -68,22 +60,15 @@ export default function AssetsPage() {
 
   return (
     <>
-      <PageHeader
+      <FolderResourcePage
         title={t("assets.title")}
         description={t("assets.description")}
-        actions={
-          <>
-            <FolderPicker value={folder} onChange={selectFolder} />
-            {newButton}
-          </>
-        }
-      />
-      <Panel>
-        {!canView ? (
-          <Text p="md" size="sm" c="dimmed">
-            {t("automation.noPermissionHint")}
-          </Text>
-        ) : (
+        folder={folder}
+        onFolderChange={selectFolder}
+        actions={newButton}
+        query={list}
+        canView={canView}
+        toolbar={
           <TextInput
             m="md"
             maw={360}
@@ -94,10 +79,9 @@ export default function AssetsPage() {
             onChange={(e) => setSearch(e.currentTarget.value)}
             data-testid="assets-search"
           />
-        )}
-        {list.isLoading ? <PageLoader /> : null}
-        {list.isError ? <QueryError error={list.error} onRetry={() => void list.refetch()} /> : null}
-        {canView && list.isSuccess && assets.length === 0 ? (
+        }
+        isEmpty={assets.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconKey size={32} />}
             title={q ? t("assets.noMatch", { q }) : t("assets.empty", { folder: folder.path })}
@@ -105,89 +89,72 @@ export default function AssetsPage() {
             action={q ? null : newButton}
             testId="assets-empty"
           />
-        ) : null}
-        {assets.length > 0 ? (
-          <ListTable
-            minWidth={820}
-            testId="assets-table"
-            head={
-              <>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                <Table.Th>{t("assets.type")}</Table.Th>
-                <Table.Th>{t("assets.globalValue")}</Table.Th>
-                <Table.Th>{t("assets.machineValues")}</Table.Th>
-                <Table.Th>{t("assets.updated")}</Table.Th>
-                <Table.Th w={60}>
-                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                </Table.Th>
-              </>
-            }
-          >
-            {assets.map((a) => (
-              <Table.Tr key={a.id} data-testid={`asset-row-${a.name}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {a.name}
+        }
+        footer={
+          <LoadMore
+            hasMore={!!list.hasNextPage}
+            loading={list.isFetchingNextPage}
+            onLoad={() => void list.fetchNextPage()}
+          />
+        }
+      >
+        <ListTable
+          minWidth={820}
+          testId="assets-table"
+          head={
+            <>
+              <Table.Th>{t("fields.name")}</Table.Th>
+              <Table.Th>{t("assets.type")}</Table.Th>
+              <Table.Th>{t("assets.globalValue")}</Table.Th>
+              <Table.Th>{t("assets.machineValues")}</Table.Th>
+              <Table.Th>{t("assets.updated")}</Table.Th>
+              <Table.Th w={60}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            </>
+          }
+        >
+          {assets.map((a) => (
+            <Table.Tr key={a.id} data-testid={`asset-row-${a.name}`}>
+              <Table.Td>
+                <Text size="sm" fw={600}>
+                  {a.name}
+                </Text>
+                {a.description ? (
+                  <Text size="xs" c="dimmed">
+                    {a.description}
                   </Text>
-                  {a.description ? (
-                    <Text size="xs" c="dimmed">
-                      {a.description}
-                    </Text>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={typeColor[a.type]} tt="none">
-                    {t(`assets.types.${a.type}`)}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  <ValueText value={a.value} />
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" c={a.machineValues.length ? undefined : "dimmed"}>
-                    {t("assets.machineCount", { count: a.machineValues.length })}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" c="dimmed">
-                    {format.dateTime(a.updatedAt)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  {canEdit || canDelete ? (
-                    <RowActions name={a.name}>
-                      {canEdit ? (
-                        <Menu.Item
-                          leftSection={<IconPencil size={16} />}
-                          onClick={() => setDialog({ asset: a })}
-                          data-testid="edit"
-                        >
-                          {t("common.edit")}
-                        </Menu.Item>
-                      ) : null}
-                      {canDelete ? (
-                        <Menu.Item
-                          color="red"
-                          leftSection={<IconTrash size={16} />}
-                          onClick={() => remove(a)}
-                          data-testid="delete"
-                        >
-                          {t("common.delete")}
-                        </Menu.Item>
-                      ) : null}
-                    </RowActions>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-        <LoadMore
-          hasMore={!!list.hasNextPage}
-          loading={list.isFetchingNextPage}
-          onLoad={() => void list.fetchNextPage()}
-        />
-      </Panel>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Badge variant="light" color={typeColor[a.type]} tt="none">
+                  {t(`assets.types.${a.type}`)}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                <ValueText value={a.value} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" c={a.machineValues.length ? undefined : "dimmed"}>
+                  {t("assets.machineCount", { count: a.machineValues.length })}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" c="dimmed">
+                  <Time value={a.updatedAt} />
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <EditDeleteActions
+                  name={a.name}
+                  onEdit={canEdit ? () => setDialog({ asset: a }) : undefined}
+                  onDelete={canDelete ? () => remove(a) : undefined}
+                />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </FolderResourcePage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

@@ -1,23 +1,21 @@
-import { Badge, Button, Group, Menu, Modal, Table, Text } from "@mantine/core";
-import { IconBucket, IconPencil, IconPlus, IconTrash } from "@tabler/icons-react";
+import { Badge, Button, Group, Modal, Table, Text } from "@mantine/core";
+import { IconBucket, IconPlus } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
-import { PageLoader, Panel, QueryError } from "../../../components/feedback";
-import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
-import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { EditDeleteActions, ListTable } from "../../../components/ListTable";
+import { Time } from "../../../components/Time";
+import { FolderResourcePage, NoFolderPage } from "../../../features/automation/FolderResourcePage";
+import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { type Bucket, bucketsApi } from "../../../features/buckets/api";
 import { BucketForm } from "../../../features/buckets/BucketForm";
-import { useFormat } from "../../../lib/format";
 
 /** The storage buckets of one folder. */
 export default function BucketsPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const api = bucketsApi(ctx.org, ctx.tenantId);
   const queryClient = useQueryClient();
@@ -29,13 +27,7 @@ export default function BucketsPage() {
     queryFn: () => api.list(folder?.id ?? 0),
     enabled: !!folder && ctx.canFolder("buckets.view", folder.id),
   });
-  if (!folder)
-    return (
-      <>
-        <PageHeader title={t("buckets.title")} description={t("buckets.description")} />
-        <NoFolders />
-      </>
-    );
+  if (!folder) return <NoFolderPage title={t("buckets.title")} description={t("buckets.description")} />;
   const buckets = query.data?.items ?? [];
   const canCreate = ctx.canFolder("buckets.create", folder.id);
   const canEdit = ctx.canFolder("buckets.edit", folder.id);
@@ -61,25 +53,16 @@ export default function BucketsPage() {
 
   return (
     <>
-      <PageHeader
+      <FolderResourcePage
         title={t("buckets.title")}
         description={t("buckets.description")}
-        actions={
-          <>
-            <FolderPicker value={folder} onChange={selectFolder} />
-            {newButton}
-          </>
-        }
-      />
-      <Panel>
-        {!ctx.canFolder("buckets.view", folder.id) ? (
-          <Text p="md" size="sm" c="dimmed">
-            {t("automation.noPermissionHint")}
-          </Text>
-        ) : null}
-        {query.isLoading ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && buckets.length === 0 ? (
+        folder={folder}
+        onFolderChange={selectFolder}
+        actions={newButton}
+        query={query}
+        canView={ctx.canFolder("buckets.view", folder.id)}
+        isEmpty={buckets.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconBucket size={32} />}
             title={t("buckets.empty", { folder: folder.path })}
@@ -87,86 +70,67 @@ export default function BucketsPage() {
             action={newButton}
             testId="buckets-empty"
           />
-        ) : null}
-        {buckets.length > 0 ? (
-          <ListTable
-            minWidth={720}
-            testId="buckets-table"
-            actionsColumn
-            head={
-              <>
-                <Table.Th>{t("buckets.name")}</Table.Th>
-                <Table.Th>{t("buckets.provider")}</Table.Th>
-                <Table.Th>{t("buckets.updated")}</Table.Th>
-              </>
-            }
-          >
-            {buckets.map((b) => (
-              <Table.Tr key={b.id} data-testid={`bucket-row-${b.name}`}>
-                <Table.Td>
-                  <Text
-                    component={Link}
-                    to={ctx.path(`buckets/${b.id}`)}
-                    size="sm"
-                    fw={600}
-                    c="indigo"
-                    data-testid="open-bucket"
-                  >
-                    {b.name}
+        }
+      >
+        <ListTable
+          minWidth={720}
+          testId="buckets-table"
+          actionsColumn
+          head={
+            <>
+              <Table.Th>{t("buckets.name")}</Table.Th>
+              <Table.Th>{t("buckets.provider")}</Table.Th>
+              <Table.Th>{t("buckets.updated")}</Table.Th>
+            </>
+          }
+        >
+          {buckets.map((b) => (
+            <Table.Tr key={b.id} data-testid={`bucket-row-${b.name}`}>
+              <Table.Td>
+                <Text
+                  component={Link}
+                  to={ctx.path(`buckets/${b.id}`)}
+                  size="sm"
+                  fw={600}
+                  c="indigo"
+                  data-testid="open-bucket"
+                >
+                  {b.name}
+                </Text>
+                {b.description ? (
+                  <Text size="xs" c="dimmed">
+                    {b.description}
                   </Text>
-                  {b.description ? (
-                    <Text size="xs" c="dimmed">
-                      {b.description}
-                    </Text>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={6}>
-                    <Badge variant="light" color={b.provider === "s3" ? "orange" : "gray"} tt="none">
-                      {b.provider === "s3" ? t("buckets.providerS3") : t("buckets.providerLocal")}
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={6}>
+                  <Badge variant="light" color={b.provider === "s3" ? "orange" : "gray"} tt="none">
+                    {b.provider === "s3" ? t("buckets.providerS3") : t("buckets.providerLocal")}
+                  </Badge>
+                  {b.readOnly ? (
+                    <Badge variant="light" color="yellow" tt="none">
+                      {t("buckets.readOnlyBadge")}
                     </Badge>
-                    {b.readOnly ? (
-                      <Badge variant="light" color="yellow" tt="none">
-                        {t("buckets.readOnlyBadge")}
-                      </Badge>
-                    ) : null}
-                  </Group>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" c="dimmed">
-                    {format.dateTime(b.updatedAt)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  {canEdit || canDelete ? (
-                    <RowActions name={b.name}>
-                      {canEdit ? (
-                        <Menu.Item
-                          leftSection={<IconPencil size={16} />}
-                          onClick={() => setDialog({ bucket: b })}
-                          data-testid="edit"
-                        >
-                          {t("common.edit")}
-                        </Menu.Item>
-                      ) : null}
-                      {canDelete ? (
-                        <Menu.Item
-                          color="red"
-                          leftSection={<IconTrash size={16} />}
-                          onClick={() => remove(b)}
-                          data-testid="delete"
-                        >
-                          {t("common.delete")}
-                        </Menu.Item>
-                      ) : null}
-                    </RowActions>
                   ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-      </Panel>
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" c="dimmed">
+                  <Time value={b.updatedAt} />
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <EditDeleteActions
+                  name={b.name}
+                  onEdit={canEdit ? () => setDialog({ bucket: b }) : undefined}
+                  onDelete={canDelete ? () => remove(b) : undefined}
+                />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </FolderResourcePage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

@@ -2,7 +2,6 @@ import {
   Badge,
   Button,
   Group,
-  Menu,
   Modal,
   Select,
   SimpleGrid,
@@ -13,16 +12,16 @@ import {
   VisuallyHidden,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconCalendarOff, IconPencil, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconCalendarOff, IconPlus } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { FormButtons } from "../../../components/FormButtons";
-import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
-import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
+import { FormError } from "../../../components/feedback";
+import { EditDeleteActions, ListTable } from "../../../components/ListTable";
+import { ResourceListPage } from "../../../features/automation/FolderResourcePage";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
 import { type Calendar, timeZones, triggersApi } from "../../../features/triggers/api";
 import { MonthGrid } from "../../../features/triggers/MonthGrid";
@@ -142,15 +141,13 @@ export default function CalendarsPage() {
     });
   return (
     <>
-      <PageHeader
+      <ResourceListPage
         title={t("triggers.calendarsTitle")}
         description={t("triggers.calendarsDescription")}
         actions={newButton}
-      />
-      <Panel>
-        {query.isLoading ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && items.length === 0 ? (
+        query={query}
+        isEmpty={items.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconCalendarOff size={32} />}
             title={t("triggers.noCalendars")}
@@ -158,54 +155,48 @@ export default function CalendarsPage() {
             action={newButton}
             testId="calendars-empty"
           />
-        ) : null}
-        {items.length > 0 ? (
-          <ListTable
-            minWidth={600}
-            testId="calendars-table"
-            head={
-              <>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                <Table.Th>{t("triggers.timeZone")}</Table.Th>
-                <Table.Th>{t("triggers.excludedDates")}</Table.Th>
-                <Table.Th w={60}>
-                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                </Table.Th>
-              </>
-            }
-          >
-            {items.map((c) => (
-              <Table.Tr key={c.id} data-testid={`calendar-row-${c.name}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {c.name}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{c.timeZone}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" lineClamp={2}>
-                    {c.excludedDates.length ? c.excludedDates.join(", ") : "—"}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  {canEdit ? (
-                    <RowActions name={c.name}>
-                      <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setDialog({ calendar: c })}>
-                        {t("common.edit")}
-                      </Menu.Item>
-                      <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => remove(c)}>
-                        {t("common.delete")}
-                      </Menu.Item>
-                    </RowActions>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-      </Panel>
+        }
+      >
+        <ListTable
+          minWidth={600}
+          testId="calendars-table"
+          head={
+            <>
+              <Table.Th>{t("fields.name")}</Table.Th>
+              <Table.Th>{t("triggers.timeZone")}</Table.Th>
+              <Table.Th>{t("triggers.excludedDates")}</Table.Th>
+              <Table.Th w={60}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            </>
+          }
+        >
+          {items.map((c) => (
+            <Table.Tr key={c.id} data-testid={`calendar-row-${c.name}`}>
+              <Table.Td>
+                <Text size="sm" fw={600}>
+                  {c.name}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{c.timeZone}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" lineClamp={2}>
+                  {c.excludedDates.length ? c.excludedDates.join(", ") : "—"}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <EditDeleteActions
+                  name={c.name}
+                  onEdit={canEdit ? () => setDialog({ calendar: c }) : undefined}
+                  onDelete={canEdit ? () => remove(c) : undefined}
+                />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </ResourceListPage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

@@ -29,7 +29,7 @@ import {
   AssignRolesModal,
   UserCell,
 } from "../../../features/automation/RoleAssignments";
-import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { NoFolderAccess, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { focusFirstInvalid, useFormErrors } from "../../../lib/errors";
 import { useServerText } from "../../../lib/serverText";
 
@@ -244,7 +244,9 @@ export default function FoldersPage() {
   return (
     <>
       <PageHeader title={t("folders.title")} description={t("folders.description")} actions={newButton} />
-      {ctx.folders.length === 0 ? (
+      {ctx.noFolderAccess ? (
+        <NoFolderAccess />
+      ) : ctx.folders.length === 0 ? (
         <Panel>
           <EmptyPanel
             icon={<IconFolder size={32} />}

@@ -23,11 +23,12 @@ import { useConfirm } from "../../../components/ConfirmModal";
 import { PageLoader, QueryError } from "../../../components/feedback";
 import { InvalidLink } from "../../../components/InvalidLink";
 import { PageHeader } from "../../../components/PageHeader";
+import { Time } from "../../../components/Time";
 import { isActiveJob, JobStateBadge, jobStateColor } from "../../../features/automation/badges";
 import { JobLogs } from "../../../features/automation/JobLogs";
 import { prettyJson } from "../../../features/automation/json";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
-import { useFormat } from "../../../lib/format";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
 import { useServerText } from "../../../lib/serverText";
 import { duration } from "./JobsPage";
 
@@ -47,7 +48,6 @@ function Fact({ label, children, testId }: { label: string; children: ReactNode;
 export default function JobDetailPage() {
   const { t } = useTranslation();
   const serverText = useServerText();
-  const format = useFormat();
   const ctx = useTenant();
   const { id = "" } = useParams();
   const navigate = useNavigate();
@@ -57,7 +57,8 @@ export default function JobDetailPage() {
   const query = useQuery({
     queryKey: key,
     queryFn: () => ctx.api.job(id),
-    refetchInterval: (q) => (q.state.data && isActiveJob(q.state.data.state) ? 2000 : false),
+    // Fresh through the tenant's change feed (useTenantChanges); this is only the safety net.
+    refetchInterval: (q) => (q.state.data && isActiveJob(q.state.data.state) ? liveSafetyRefetchMs : false),
   });
   const machines = useQuery({
     queryKey: tenantKey(ctx, "machines"),
@@ -232,9 +233,15 @@ export default function JobDetailPage() {
                 <Fact label={t("jobs.duration")}>
                   <LiveDuration startedAt={job.startedAt} endedAt={job.endedAt} />
                 </Fact>
-                <Fact label={t("jobs.createdAt")}>{format.dateTimeSeconds(job.createdAt)}</Fact>
-                <Fact label={t("jobs.startedAt")}>{format.dateTimeSeconds(job.startedAt)}</Fact>
-                <Fact label={t("jobs.endedAt")}>{format.dateTimeSeconds(job.endedAt)}</Fact>
+                <Fact label={t("jobs.createdAt")}>
+                  <Time value={job.createdAt} seconds />
+                </Fact>
+                <Fact label={t("jobs.startedAt")}>
+                  <Time value={job.startedAt} seconds />
+                </Fact>
+                <Fact label={t("jobs.endedAt")}>
+                  <Time value={job.endedAt} seconds />
+                </Fact>
                 <Fact label={t("jobs.limits")} testId="job-limits">
                   {[
                     job.stopAfterSeconds ? t("jobs.limitsStop", { stop: job.stopAfterSeconds }) : null,
@@ -278,7 +285,7 @@ export default function JobDetailPage() {
                     }
                   >
                     <Text size="xs" c="dimmed">
-                      {format.dateTimeSeconds(entry.at)} · {entry.actorName}
+                      <Time value={entry.at} seconds /> · {entry.actorName}
                     </Text>
                     {entry.reason ? <Text size="xs">{serverText.jobReason(entry)}</Text> : null}
                   </Timeline.Item>

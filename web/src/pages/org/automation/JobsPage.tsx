@@ -1,31 +1,37 @@
 import { Anchor, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text } from "@mantine/core";
-import { IconFilterOff, IconPlayerPlay, IconRefresh } from "@tabler/icons-react";
+import { notifications } from "@mantine/notifications";
+import { IconFilterOff, IconPlayerPlay, IconPlayerStop, IconRefresh } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { JobFilters, JobState } from "../../../api/types";
+import { SelectAllTh, SelectTd, SortableTh, TableToolbar } from "../../../components/DataTable";
 import { DateTimeInput } from "../../../components/DateTimeInput";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { LoadMore } from "../../../components/LoadMore";
 import { PageHeader } from "../../../components/PageHeader";
-import { isActiveJob, JobStateBadge } from "../../../features/automation/badges";
+import { Time } from "../../../components/Time";
+import { JobStateBadge } from "../../../features/automation/badges";
 import { StartJobModal } from "../../../features/automation/StartJobModal";
-import { tenantKey, useFolderOptions, useTenant } from "../../../features/automation/tenant";
-import { localInputToIso, useFormat } from "../../../lib/format";
+import { NoFolderAccess, tenantKey, useFolderOptions, useTenant } from "../../../features/automation/tenant";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
+import { useErrorText } from "../../../lib/errors";
+import { localInputToIso } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
+import { useListControls, useSelection } from "../../../lib/useListControls";
 
 const states: JobState[] = ["pending", "running", "stopping", "terminating", "successful", "faulted", "stopped"];
 
 export default function JobsPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [startOpen, setStartOpen] = useState(false);
   const folderOptions = useFolderOptions();
+  const errorText = useErrorText();
 
   const filters: JobFilters = {
     state: (params.get("state") as JobState | null) ?? null,
@@ -60,14 +66,42 @@ export default function JobsPage() {
     from: filters.from ? localInputToIso(filters.from) : undefined,
     to: filters.to ? localInputToIso(filters.to) : undefined,
   };
-  const [anyActive, setAnyActive] = useState(false);
+  const controls = useListControls();
+  const listParams = { ...apiFilters, q: controls.query, sort: controls.sortParam, limit: controls.pageSize };
   const list = useCursorList(
-    tenantKey(ctx, "jobs", apiFilters),
-    (cursor) => ctx.api.jobs({ ...apiFilters, cursor, limit: 50 }),
-    { refetchInterval: anyActive ? 3000 : false },
+    tenantKey(ctx, "jobs", listParams),
+    (cursor) => ctx.api.jobs({ ...listParams, cursor, total: true }),
+    // Fresh through the tenant's change feed (useTenantChanges); this is only the safety net.
+    { refetchInterval: liveSafetyRefetchMs },
   );
-  const active = list.items.some((job) => isActiveJob(job.state));
-  if (active !== anyActive) setAnyActive(active);
+  const total = list.data?.pages[0]?.total ?? null;
+  // Only jobs that can still be stopped, in folders where the user may stop jobs, can be picked.
+  const stoppable = list.items
+    .filter((job) => (job.state === "pending" || job.state === "running") && ctx.canFolder("jobs.edit", job.folderId))
+    .map((job) => job.id);
+  const selection = useSelection(stoppable);
+  const [stopping, setStopping] = useState(false);
+  const stopSelected = async () => {
+    setStopping(true);
+    const ids = [...selection.selected];
+    const results = await Promise.allSettled(ids.map((id) => ctx.api.stopJob(id, "stop")));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    setStopping(false);
+    selection.clear();
+    notifications.show(
+      failed.length === 0
+        ? { color: "teal", message: t("jobs.bulkStopped", { count: ids.length }) }
+        : {
+            color: "red",
+            message: t("table.bulkPartly", {
+              done: ids.length - failed.length,
+              failed: failed.length,
+              reason: errorText(failed[0]?.reason),
+            }),
+          },
+    );
+    void list.refetch();
+  };
 
   const canStart = ctx.canFolder("jobs.create");
   const startButton = canStart ? (
@@ -75,6 +109,16 @@ export default function JobsPage() {
       {t("jobs.start")}
     </Button>
   ) : null;
+
+  // No role in any folder: not "No jobs yet" (there may be many), and nothing to filter.
+  if (ctx.noFolderAccess) {
+    return (
+      <>
+        <PageHeader title={t("jobs.title")} description={t("jobs.description")} />
+        <NoFolderAccess />
+      </>
+    );
+  }
 
   return (
     <>
@@ -170,28 +214,63 @@ export default function JobsPage() {
         ) : null}
       </Paper>
       <Panel>
+        <TableToolbar
+          controls={controls}
+          shown={list.items.length}
+          total={total}
+          selected={selection.selected.size}
+          onClearSelection={selection.clear}
+          searchPlaceholder={t("jobs.searchPlaceholder")}
+          bulkActions={
+            <Button
+              size="xs"
+              color="red"
+              variant="light"
+              leftSection={<IconPlayerStop size={14} />}
+              loading={stopping}
+              onClick={() => void stopSelected()}
+              data-testid="stop-selected"
+            >
+              {t("jobs.stopSelected")}
+            </Button>
+          }
+        />
         {list.isPending ? <PageLoader /> : null}
         {list.isError ? <QueryError error={list.error} onRetry={() => void list.refetch()} /> : null}
         {list.isSuccess && list.items.length === 0 ? (
           <EmptyPanel
             icon={<IconPlayerPlay size={32} />}
-            title={hasFilters ? t("jobs.emptyFiltered") : t("jobs.empty")}
-            description={hasFilters ? undefined : t("jobs.emptyHint")}
-            action={hasFilters ? undefined : startButton}
+            title={hasFilters || controls.query ? t("jobs.emptyFiltered") : t("jobs.empty")}
+            description={hasFilters || controls.query ? undefined : t("jobs.emptyHint")}
+            action={hasFilters || controls.query ? undefined : startButton}
             testId="jobs-empty"
           />
         ) : null}
         {list.items.length > 0 ? (
           <Table.ScrollContainer minWidth={900}>
-            <Table highlightOnHover className="dirigent-table" data-testid="jobs-table">
+            <Table
+              highlightOnHover
+              className="dirigent-table"
+              aria-busy={list.isPlaceholderData}
+              data-testid="jobs-table"
+            >
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>{t("jobs.job")}</Table.Th>
-                  <Table.Th>{t("fields.state")}</Table.Th>
+                  <SelectAllTh ids={stoppable} selection={selection} />
+                  <SortableTh field="processName" controls={controls}>
+                    {t("jobs.job")}
+                  </SortableTh>
+                  <SortableTh field="state" controls={controls}>
+                    {t("fields.state")}
+                  </SortableTh>
                   <Table.Th>{t("automation.folder")}</Table.Th>
                   <Table.Th>{t("jobs.machine")}</Table.Th>
-                  <Table.Th>{t("fields.priority")}</Table.Th>
-                  <Table.Th>{t("jobs.createdAt")}</Table.Th>
+                  <SortableTh field="priority" controls={controls}>
+                    {t("fields.priority")}
+                  </SortableTh>
+                  <SortableTh field="createdAt" controls={controls}>
+                    {t("jobs.createdAt")}
+                  </SortableTh>
                   <Table.Th>{t("jobs.duration")}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -203,6 +282,12 @@ export default function JobsPage() {
                     style={{ cursor: "pointer" }}
                     onClick={() => void navigate(ctx.path(`jobs/${job.id}`))}
                   >
+                    <SelectTd
+                      id={job.id}
+                      label={`#${job.id}`}
+                      selection={selection}
+                      disabled={!stoppable.includes(job.id)}
+                    />
                     <Table.Td>
                       <Stack gap={0}>
                         <Anchor
@@ -246,7 +331,7 @@ export default function JobsPage() {
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" c="dimmed">
-                        {format.dateTimeSeconds(job.createdAt)}
+                        <Time value={job.createdAt} seconds />
                       </Text>
                     </Table.Td>
                     <Table.Td>

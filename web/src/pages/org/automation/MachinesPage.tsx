@@ -33,16 +33,21 @@ import { useTranslation } from "react-i18next";
 import { publicApi } from "../../../api/endpoints";
 import type { Machine, MachineWithKey } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
+import { SortableTh, TableToolbar } from "../../../components/DataTable";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { FormButtons } from "../../../components/FormButtons";
-import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { FormError } from "../../../components/feedback";
 import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
+import { LoadMore } from "../../../components/LoadMore";
+import { Time } from "../../../components/Time";
 import { RobotStateBadge } from "../../../features/automation/badges";
+import { ResourceListPage } from "../../../features/automation/FolderResourcePage";
 import { NoPermission, tenantKey, useFolderOptions, useTenant } from "../../../features/automation/tenant";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
 import { useFormErrors } from "../../../lib/errors";
 import { useFormat } from "../../../lib/format";
 import { useFormSubmit } from "../../../lib/useFormSubmit";
+import { useClientRows, useListControls } from "../../../lib/useListControls";
 
 const FIELDS = ["name", "description", "slots", "folderIds"] as const;
 
@@ -243,10 +248,20 @@ export default function MachinesPage() {
     queryKey: tenantKey(ctx, "machines"),
     queryFn: ctx.api.machines,
     enabled: canView,
-    refetchInterval: 5000,
+    refetchInterval: liveSafetyRefetchMs,
+  });
+  const controls = useListControls();
+  const table = useClientRows(query.data?.items ?? [], controls, {
+    text: (m) => `${m.name} ${m.description ?? ""}`,
+    sortValues: {
+      name: (m) => m.name,
+      state: (m) => m.state,
+      slots: (m) => m.slots,
+      lastHeartbeat: (m) => m.sessions.find((s) => !s.disconnectedAt)?.lastHeartbeatAt ?? null,
+    },
   });
   if (!canView) return <NoPermission />;
-  const machines = query.data?.items ?? [];
+  const machines = table.rows;
   const invalidate = () => queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "machines") });
 
   const regenerate = (machine: Machine) =>
@@ -291,11 +306,25 @@ export default function MachinesPage() {
 
   return (
     <>
-      <PageHeader title={t("machines.title")} description={t("machines.description")} actions={newButton} />
-      <Panel>
-        {query.isPending ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && machines.length === 0 ? (
+      <ResourceListPage
+        title={t("machines.title")}
+        description={t("machines.description")}
+        actions={newButton}
+        query={query}
+        loading={query.isPending}
+        isEmpty={(query.data?.items.length ?? 0) === 0}
+        toolbar={
+          (query.data?.items.length ?? 0) > 0 ? (
+            <TableToolbar
+              controls={controls}
+              shown={machines.length}
+              total={table.total}
+              searchPlaceholder={t("machines.searchPlaceholder")}
+            />
+          ) : null
+        }
+        footer={<LoadMore hasMore={table.hasMore} loading={false} onLoad={table.loadMore} />}
+        empty={
           <EmptyPanel
             icon={<IconRobot size={32} />}
             title={t("machines.empty")}
@@ -303,120 +332,127 @@ export default function MachinesPage() {
             action={newButton}
             testId="machines-empty"
           />
-        ) : null}
-        {machines.length > 0 ? (
-          <ListTable
-            minWidth={960}
-            testId="machines-table"
-            actionsColumn
-            head={
-              <>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                <Table.Th miw={140}>{t("fields.state")}</Table.Th>
-                <Table.Th>{t("machines.slots")}</Table.Th>
-                <Table.Th>{t("machines.folders")}</Table.Th>
-                <Table.Th>{t("machines.robot")}</Table.Th>
-                <Table.Th>{t("machines.lastHeartbeat")}</Table.Th>
-              </>
-            }
-          >
-            {machines.map((machine) => {
-              const live = machine.sessions.find((s) => !s.disconnectedAt) ?? machine.sessions[0];
-              return (
-                <Table.Tr key={machine.id} data-testid={`machine-row-${machine.name}`}>
-                  <Table.Td>
-                    <Text size="sm" fw={600}>
-                      {machine.name}
-                    </Text>
-                    <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
-                      {machine.description || t("machines.keyHint", { hint: machine.keyHint })}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <RobotStateBadge state={machine.state} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{machine.slots}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {machine.folderIds.length === 0 ? (
-                        <Text size="sm" c="dimmed">
-                          {t("machines.noFolders")}
-                        </Text>
-                      ) : (
-                        machine.folderIds.map((id) => (
-                          <Badge key={id} variant="light" color="gray" tt="none">
-                            {ctx.folderPath(id)}
-                          </Badge>
-                        ))
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    {live && !live.disconnectedAt ? (
-                      <Stack gap={0}>
-                        <Text size="sm">{live.hostName}</Text>
-                        <Text size="xs" c="dimmed">
-                          {live.os} · {t("machines.agentVersion", { version: live.agentVersion })}
-                        </Text>
-                      </Stack>
-                    ) : (
+        }
+      >
+        <ListTable
+          minWidth={960}
+          testId="machines-table"
+          actionsColumn
+          head={
+            <>
+              <SortableTh field="name" controls={controls}>
+                {t("fields.name")}
+              </SortableTh>
+              <SortableTh field="state" controls={controls}>
+                {t("fields.state")}
+              </SortableTh>
+              <SortableTh field="slots" controls={controls}>
+                {t("machines.slots")}
+              </SortableTh>
+              <Table.Th>{t("machines.folders")}</Table.Th>
+              <Table.Th>{t("machines.robot")}</Table.Th>
+              <SortableTh field="lastHeartbeat" controls={controls}>
+                {t("machines.lastHeartbeat")}
+              </SortableTh>
+            </>
+          }
+        >
+          {machines.map((machine) => {
+            const live = machine.sessions.find((s) => !s.disconnectedAt) ?? machine.sessions[0];
+            return (
+              <Table.Tr key={machine.id} data-testid={`machine-row-${machine.name}`}>
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {machine.name}
+                  </Text>
+                  <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+                    {machine.description || t("machines.keyHint", { hint: machine.keyHint })}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <RobotStateBadge state={machine.state} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{machine.slots}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {machine.folderIds.length === 0 ? (
                       <Text size="sm" c="dimmed">
-                        {t("machines.notConnected")}
+                        {t("machines.noFolders")}
                       </Text>
+                    ) : (
+                      machine.folderIds.map((id) => (
+                        <Badge key={id} variant="light" color="gray" tt="none">
+                          {ctx.folderPath(id)}
+                        </Badge>
+                      ))
                     )}
-                  </Table.Td>
-                  <Table.Td>
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  {live && !live.disconnectedAt ? (
+                    <Stack gap={0}>
+                      <Text size="sm">{live.hostName}</Text>
+                      <Text size="xs" c="dimmed">
+                        {live.os} · {t("machines.agentVersion", { version: live.agentVersion })}
+                      </Text>
+                    </Stack>
+                  ) : (
                     <Text size="sm" c="dimmed">
-                      {format.dateTimeSeconds(live?.lastHeartbeatAt, format.never)}
+                      {t("machines.notConnected")}
                     </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {ctx.canTenant("machines.edit") || ctx.canTenant("machines.delete") ? (
-                      <Group justify="flex-end">
-                        <RowActions name={machine.name}>
-                          {ctx.canTenant("machines.edit") ? (
-                            <>
-                              <Menu.Item
-                                leftSection={<IconPencil size={16} />}
-                                onClick={() => setDialog({ kind: "edit", machine })}
-                                data-testid="edit"
-                              >
-                                {t("common.edit")}
-                              </Menu.Item>
-                              <Menu.Item
-                                leftSection={<IconKey size={16} />}
-                                onClick={() => regenerate(machine)}
-                                data-testid="regenerate-key"
-                              >
-                                {t("machines.regenerate")}
-                              </Menu.Item>
-                            </>
-                          ) : null}
-                          {ctx.canTenant("machines.delete") ? (
-                            <>
-                              <Menu.Divider />
-                              <Menu.Item
-                                color="red"
-                                leftSection={<IconTrash size={16} />}
-                                onClick={() => remove(machine)}
-                                data-testid="delete"
-                              >
-                                {t("common.delete")}
-                              </Menu.Item>
-                            </>
-                          ) : null}
-                        </RowActions>
-                      </Group>
-                    ) : null}
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </ListTable>
-        ) : null}
-      </Panel>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    <Time value={live?.lastHeartbeatAt} seconds fallback={format.never} />
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {ctx.canTenant("machines.edit") || ctx.canTenant("machines.delete") ? (
+                    <Group justify="flex-end">
+                      <RowActions name={machine.name}>
+                        {ctx.canTenant("machines.edit") ? (
+                          <>
+                            <Menu.Item
+                              leftSection={<IconPencil size={16} />}
+                              onClick={() => setDialog({ kind: "edit", machine })}
+                              data-testid="edit"
+                            >
+                              {t("common.edit")}
+                            </Menu.Item>
+                            <Menu.Item
+                              leftSection={<IconKey size={16} />}
+                              onClick={() => regenerate(machine)}
+                              data-testid="regenerate-key"
+                            >
+                              {t("machines.regenerate")}
+                            </Menu.Item>
+                          </>
+                        ) : null}
+                        {ctx.canTenant("machines.delete") ? (
+                          <>
+                            <Menu.Divider />
+                            <Menu.Item
+                              color="red"
+                              leftSection={<IconTrash size={16} />}
+                              onClick={() => remove(machine)}
+                              data-testid="delete"
+                            >
+                              {t("common.delete")}
+                            </Menu.Item>
+                          </>
+                        ) : null}
+                      </RowActions>
+                    </Group>
+                  ) : null}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </ListTable>
+      </ResourceListPage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

@@ -2,8 +2,8 @@ import { Anchor, Badge, Select, SimpleGrid, Stack, Table, Tabs, Text } from "@ma
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import type { TenantDashboard } from "../../../../../src/shared/api/monitoring";
 import type { MonitoringRange } from "../../../../../src/shared/monitoring";
-import type { TenantDashboard } from "../../../../../src/shared/monitoring-dashboards";
 import { PageLoader, Panel } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
 import { RobotStateBadge } from "../../../features/automation/badges";

@@ -2,7 +2,9 @@ import {
   ActionIcon,
   Alert,
   Badge,
+  Box,
   Button,
+  Center,
   FileButton,
   Group,
   Paper,
@@ -14,17 +16,20 @@ import {
 import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconDownload, IconPackage, IconTrash, IconUpload } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Fragment, useRef, useState } from "react";
+import { type DragEvent, Fragment, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, getApiLanguage, getCsrfToken } from "../../../api/client";
 import type { PackageVersion } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
+import { SortableTh, TableToolbar } from "../../../components/DataTable";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { LoadMore } from "../../../components/LoadMore";
 import { PageHeader } from "../../../components/PageHeader";
+import { Time } from "../../../components/Time";
 import { NoPermission, tenantKey, useTenant } from "../../../features/automation/tenant";
 import { useErrorText } from "../../../lib/errors";
-import { useFormat } from "../../../lib/format";
+import { useClientRows, useListControls } from "../../../lib/useListControls";
 
 /** Uploads one file as multipart `file`, reporting progress (fetch cannot report upload progress). */
 function uploadWithProgress(
@@ -81,18 +86,24 @@ function formatSize(bytes: number): string {
 
 export default function PackagesPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const errorText = useErrorText();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
   const [upload, setUpload] = useState<{ name: string; progress: number; abort: () => void } | null>(null);
   const [uploadError, setUploadError] = useState<ApiError | null>(null);
+  const [dragging, setDragging] = useState(false);
   const resetRef = useRef<() => void>(null);
   const canView = ctx.canTenant("packages.view");
   const query = useQuery({ queryKey: tenantKey(ctx, "packages"), queryFn: ctx.api.packages, enabled: canView });
+  const controls = useListControls();
+  const table = useClientRows(query.data?.items ?? [], controls, {
+    text: (p) => `${p.name} ${p.description ?? ""} ${p.versions.map((v) => v.version).join(" ")}`,
+    sortValues: { name: (p) => p.name },
+  });
   if (!canView) return <NoPermission />;
-  const packages = query.data?.items ?? [];
+  const packages = table.rows;
+  const anyPackages = (query.data?.items.length ?? 0) > 0;
 
   const start = async (file: File | null) => {
     resetRef.current?.();
@@ -140,9 +151,50 @@ export default function PackagesPage() {
     </FileButton>
   ) : null;
 
+  // The whole page takes a dropped archive (while no upload runs and the user may upload).
+  const canDrop = ctx.canTenant("packages.create") && !upload;
+  const dropHandlers = canDrop
+    ? {
+        onDragOver: (e: DragEvent<HTMLDivElement>) => {
+          if (!e.dataTransfer.types.includes("Files")) return;
+          e.preventDefault();
+          setDragging(true);
+        },
+        onDragLeave: (e: DragEvent<HTMLDivElement>) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        },
+        onDrop: (e: DragEvent<HTMLDivElement>) => {
+          e.preventDefault();
+          setDragging(false);
+          const file = e.dataTransfer.files[0];
+          if (file) void start(file);
+        },
+      }
+    : {};
+
   return (
-    <>
-      <PageHeader title={t("packages.title")} description={t("packages.description")} actions={uploadButton} />
+    <Box {...dropHandlers} pos="relative" data-testid="package-drop-zone" data-dragging={dragging}>
+      {dragging ? (
+        <Paper
+          pos="absolute"
+          inset={0}
+          withBorder
+          radius="md"
+          style={{ zIndex: 5, borderStyle: "dashed", borderWidth: 2, background: "rgba(76,110,245,0.08)" }}
+        >
+          <Center h="100%">
+            <Group gap="sm">
+              <IconUpload size={28} />
+              <Text fw={600}>{t("packages.dropHere")}</Text>
+            </Group>
+          </Center>
+        </Paper>
+      ) : null}
+      <PageHeader
+        title={t("packages.title")}
+        description={canDrop ? `${t("packages.description")} ${t("packages.dropHint")}` : t("packages.description")}
+        actions={uploadButton}
+      />
       {upload ? (
         <Paper withBorder radius="md" p="md" mb="md" data-testid="upload-progress">
           <Group justify="space-between" mb={6}>
@@ -192,9 +244,17 @@ export default function PackagesPage() {
         </Alert>
       ) : null}
       <Panel>
+        {anyPackages ? (
+          <TableToolbar
+            controls={controls}
+            shown={packages.length}
+            total={table.total}
+            searchPlaceholder={t("packages.searchPlaceholder")}
+          />
+        ) : null}
         {query.isPending ? <PageLoader /> : null}
         {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && packages.length === 0 ? (
+        {query.isSuccess && !anyPackages ? (
           <EmptyPanel
             icon={<IconPackage size={32} />}
             title={t("packages.empty")}
@@ -208,7 +268,9 @@ export default function PackagesPage() {
             <Table className="dirigent-table" data-testid="packages-table">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>{t("packages.version")}</Table.Th>
+                  <SortableTh field="name" controls={controls}>
+                    {t("packages.packageVersion")}
+                  </SortableTh>
                   <Table.Th>{t("packages.entryPoints")}</Table.Th>
                   <Table.Th>{t("packages.size")}</Table.Th>
                   <Table.Th>{t("packages.uploadedBy")}</Table.Th>
@@ -239,7 +301,7 @@ export default function PackagesPage() {
                             {v.version}
                           </Text>
                           <Text size="xs" c="dimmed">
-                            {v.format} · {format.dateTime(v.createdAt)}
+                            {v.format} · <Time value={v.createdAt} />
                           </Text>
                         </Table.Td>
                         <Table.Td>
@@ -299,8 +361,9 @@ export default function PackagesPage() {
             </Table>
           </Table.ScrollContainer>
         ) : null}
+        <LoadMore hasMore={table.hasMore} loading={false} onLoad={table.loadMore} />
       </Panel>
       {confirmModal}
-    </>
+    </Box>
   );
 }

@@ -2,7 +2,6 @@ import {
   Badge,
   Button,
   Group,
-  Menu,
   Modal,
   NumberInput,
   Select,
@@ -14,7 +13,7 @@ import {
   VisuallyHidden,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconBriefcase, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconBriefcase, IconPlayerPlay, IconPlus } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -22,15 +21,15 @@ import type { Process } from "../../../api/types";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { FormButtons } from "../../../components/FormButtons";
-import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
-import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
+import { FormError } from "../../../components/feedback";
+import { EditDeleteActions, ListTable } from "../../../components/ListTable";
+import { Time } from "../../../components/Time";
 import { ArgumentsInput } from "../../../features/automation/ArgumentsInput";
+import { FolderResourcePage, NoFolderPage } from "../../../features/automation/FolderResourcePage";
 import { parseJsonObject, prettyJson, showNestedErrors } from "../../../features/automation/json";
 import { StartJobModal } from "../../../features/automation/StartJobModal";
-import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { useFormErrors } from "../../../lib/errors";
-import { useFormat } from "../../../lib/format";
 import { useFormSubmit } from "../../../lib/useFormSubmit";
 
 const FIELDS = [
@@ -143,7 +142,7 @@ function ProcessForm({
           onChange={(e) => setDescription(e.currentTarget.value)}
           error={errors.fieldErrors.description}
         />
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <Select
             name="packageName"
             label={t("processes.package")}
@@ -162,26 +161,6 @@ function ProcessForm({
             data-testid="process-package"
           />
           <Select
-            name="packageVersion"
-            label={t("processes.version")}
-            data={[
-              {
-                value: LATEST,
-                // Before a package is picked there is no version to name ("Always the latest ()").
-                label: pkg
-                  ? t("processes.latestVersion", { version: pkg.latestVersion })
-                  : t("processes.latestVersionAny"),
-              },
-              ...(pkg?.versions ?? []).map((v) => ({ value: v.version, label: v.version })),
-            ]}
-            value={version}
-            onChange={(v) => setVersion(v ?? LATEST)}
-            allowDeselect={false}
-            disabled={!pkg}
-            error={errors.fieldErrors.packageVersion}
-            data-testid="process-version"
-          />
-          <Select
             name="entryPoint"
             label={t("processes.entryPoint")}
             data={entryPoints}
@@ -194,6 +173,30 @@ function ProcessForm({
             data-testid="process-entry-point"
           />
         </SimpleGrid>
+        <Select
+          name="packageVersion"
+          label={t("processes.version")}
+          data={[
+            {
+              value: LATEST,
+              // Before a package is picked there is no version to name ("Always the latest ()").
+              label: pkg
+                ? t("processes.latestVersion", { version: pkg.latestVersion })
+                : t("processes.latestVersionAny"),
+            },
+            ...(pkg?.versions ?? []).map((v) => ({ value: v.version, label: v.version })),
+          ]}
+          value={version}
+          onChange={(v) => setVersion(v ?? LATEST)}
+          allowDeselect={false}
+          disabled={!pkg}
+          error={errors.fieldErrors.packageVersion}
+          // A version may be 64 characters ("1.2.3-release-candidate.…"): the whole row, and the
+          // list as wide as its longest entry, so no version is cut off.
+          comboboxProps={{ width: "max-content", position: "bottom-start" }}
+          styles={{ option: { whiteSpace: "nowrap" } }}
+          data-testid="process-version"
+        />
         <ArgumentsInput
           label={t("processes.defaultArguments")}
           description={t("processes.defaultArgumentsHint")}
@@ -220,7 +223,6 @@ function ProcessForm({
 
 export default function ProcessesPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const queryClient = useQueryClient();
   const [confirm, confirmModal] = useConfirm();
@@ -232,13 +234,7 @@ export default function ProcessesPage() {
     queryFn: () => ctx.api.processes(folder?.id),
     enabled: !!folder && ctx.canFolder("processes.view", folder.id),
   });
-  if (!folder)
-    return (
-      <>
-        <PageHeader title={t("processes.title")} description={t("processes.description")} />
-        <NoFolders />
-      </>
-    );
+  if (!folder) return <NoFolderPage title={t("processes.title")} description={t("processes.description")} />;
   const processes = query.data?.items ?? [];
   const canCreate = ctx.canFolder("processes.create", folder.id);
   const canEdit = ctx.canFolder("processes.edit", folder.id);
@@ -265,25 +261,16 @@ export default function ProcessesPage() {
 
   return (
     <>
-      <PageHeader
+      <FolderResourcePage
         title={t("processes.title")}
         description={t("processes.description")}
-        actions={
-          <>
-            <FolderPicker value={folder} onChange={selectFolder} />
-            {newButton}
-          </>
-        }
-      />
-      <Panel>
-        {!ctx.canFolder("processes.view", folder.id) ? (
-          <Text p="md" size="sm" c="dimmed">
-            {t("automation.noPermissionHint")}
-          </Text>
-        ) : null}
-        {query.isLoading ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && processes.length === 0 ? (
+        folder={folder}
+        onFolderChange={selectFolder}
+        actions={newButton}
+        query={query}
+        canView={ctx.canFolder("processes.view", folder.id)}
+        isEmpty={processes.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconBriefcase size={32} />}
             title={t("processes.empty", { folder: folder.path })}
@@ -291,100 +278,81 @@ export default function ProcessesPage() {
             action={newButton}
             testId="processes-empty"
           />
-        ) : null}
-        {processes.length > 0 ? (
-          <ListTable
-            minWidth={820}
-            testId="processes-table"
-            head={
-              <>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                <Table.Th>{t("processes.package")}</Table.Th>
-                <Table.Th>{t("processes.entryPoint")}</Table.Th>
-                <Table.Th>{t("fields.priority")}</Table.Th>
-                <Table.Th>{t("processes.updated")}</Table.Th>
-                <Table.Th w={140}>
-                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                </Table.Th>
-              </>
-            }
-          >
-            {processes.map((p) => (
-              <Table.Tr key={p.id} data-testid={`process-row-${p.name}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {p.name}
+        }
+      >
+        <ListTable
+          minWidth={820}
+          testId="processes-table"
+          head={
+            <>
+              <Table.Th>{t("fields.name")}</Table.Th>
+              <Table.Th>{t("processes.package")}</Table.Th>
+              <Table.Th>{t("processes.entryPoint")}</Table.Th>
+              <Table.Th>{t("fields.priority")}</Table.Th>
+              <Table.Th>{t("processes.updated")}</Table.Th>
+              <Table.Th w={140}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            </>
+          }
+        >
+          {processes.map((p) => (
+            <Table.Tr key={p.id} data-testid={`process-row-${p.name}`}>
+              <Table.Td>
+                <Text size="sm" fw={600}>
+                  {p.name}
+                </Text>
+                {p.description ? (
+                  <Text size="xs" c="dimmed">
+                    {p.description}
                   </Text>
-                  {p.description ? (
-                    <Text size="xs" c="dimmed">
-                      {p.description}
-                    </Text>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={6}>
+                  <Text size="sm">{p.packageName}</Text>
+                  <Badge variant="light" color={p.packageVersion ? "gray" : "indigo"} tt="none">
+                    {p.packageVersion ?? t("processes.latest")}
+                  </Badge>
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" ff="monospace">
+                  {p.entryPoint}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{p.priority}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" c="dimmed">
+                  <Time value={p.updatedAt} />
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4} justify="flex-end" wrap="nowrap">
+                  {canStart ? (
+                    <Button
+                      size="xs"
+                      variant="light"
+                      leftSection={<IconPlayerPlay size={14} />}
+                      onClick={() => setStart(p)}
+                      data-testid="start-process"
+                    >
+                      {t("processes.start")}
+                    </Button>
                   ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={6}>
-                    <Text size="sm">{p.packageName}</Text>
-                    <Badge variant="light" color={p.packageVersion ? "gray" : "indigo"} tt="none">
-                      {p.packageVersion ?? t("processes.latest")}
-                    </Badge>
-                  </Group>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" ff="monospace">
-                    {p.entryPoint}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{p.priority}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" c="dimmed">
-                    {format.dateTime(p.updatedAt)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4} justify="flex-end" wrap="nowrap">
-                    {canStart ? (
-                      <Button
-                        size="xs"
-                        variant="light"
-                        leftSection={<IconPlayerPlay size={14} />}
-                        onClick={() => setStart(p)}
-                        data-testid="start-process"
-                      >
-                        {t("processes.start")}
-                      </Button>
-                    ) : null}
-                    {canEdit || canDelete ? (
-                      <RowActions name={p.name}>
-                        {canEdit ? (
-                          <Menu.Item
-                            leftSection={<IconPencil size={16} />}
-                            onClick={() => setDialog({ process: p })}
-                            data-testid="edit"
-                          >
-                            {t("common.edit")}
-                          </Menu.Item>
-                        ) : null}
-                        {canDelete ? (
-                          <Menu.Item
-                            color="red"
-                            leftSection={<IconTrash size={16} />}
-                            onClick={() => remove(p)}
-                            data-testid="delete"
-                          >
-                            {t("common.delete")}
-                          </Menu.Item>
-                        ) : null}
-                      </RowActions>
-                    ) : null}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-      </Panel>
+                  <EditDeleteActions
+                    name={p.name}
+                    onEdit={canEdit ? () => setDialog({ process: p }) : undefined}
+                    onDelete={canDelete ? () => remove(p) : undefined}
+                  />
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </FolderResourcePage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}
@@ -393,7 +361,8 @@ export default function ProcessesPage() {
             ? t("processes.editTitle", { name: dialog.process.name })
             : t("processes.newIn", { folder: folder.path })
         }
-        size="lg"
+        // Wide enough for "Always the latest (…)" around the longest version a manifest allows (64).
+        size="xl"
         centered
         data-testid="process-modal"
       >

@@ -15,19 +15,19 @@ import { PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { ListTable } from "../../../components/ListTable";
 import { LoadMore } from "../../../components/LoadMore";
 import { PageHeader } from "../../../components/PageHeader";
+import { Time } from "../../../components/Time";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
 import { AddItemModal } from "../../../features/queues/AddItemModal";
 import { type ItemFilters, queueApi } from "../../../features/queues/api";
 import { ItemStatusBadge, SlaBadge } from "../../../features/queues/badges";
 import { ItemDrawer } from "../../../features/queues/ItemDrawer";
 import { UploadItemsModal } from "../../../features/queues/UploadItemsModal";
-import { useFormat } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 
 /** One queue's items: filters, paging, status chips, the detail drawer, add, CSV upload and export. */
 export default function QueueItemsPage() {
   const { t } = useTranslation();
-  const format = useFormat();
   const ctx = useTenant();
   const { id = "0" } = useParams();
   const queueId = Number(id);
@@ -55,12 +55,12 @@ export default function QueueItemsPage() {
   const queue = useQuery({
     queryKey: tenantKey(ctx, "queues", "one", queueId),
     queryFn: () => queues.get(queueId),
-    refetchInterval: 5000,
+    refetchInterval: liveSafetyRefetchMs,
   });
   const list = useCursorList(
     [...tenantKey(ctx, "queue-items", queueId), filters],
     (cursor) => queues.items(queueId, filters, cursor),
-    { refetchInterval: 5000 },
+    { refetchInterval: liveSafetyRefetchMs },
   );
   if (queue.isLoading) return <PageLoader />;
   if (queue.isError || !queue.data) return <QueryError error={queue.error} onRetry={() => void queue.refetch()} />;
@@ -206,11 +206,13 @@ export default function QueueItemsPage() {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{format.dateTime(item.dueDate)}</Text>
+                  <Text size="sm">
+                    <Time value={item.dueDate} />
+                  </Text>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" c="dimmed">
-                    {format.dateTime(item.createdAt)}
+                    <Time value={item.createdAt} />
                   </Text>
                 </Table.Td>
               </Table.Tr>

@@ -1,5 +1,5 @@
-import { Badge, Button, Group, Menu, Modal, Table, Text, VisuallyHidden } from "@mantine/core";
-import { IconList, IconPencil, IconPlus, IconStack2, IconTrash } from "@tabler/icons-react";
+import { Badge, Button, Group, Modal, Table, Text, VisuallyHidden } from "@mantine/core";
+import { IconList, IconPlus, IconStack2 } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,10 +7,10 @@ import { Link } from "react-router";
 import type { QueueItemStatus } from "../../../../../src/shared/queues";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
-import { PageLoader, Panel, QueryError } from "../../../components/feedback";
-import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
-import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { EditDeleteActions, ListTable } from "../../../components/ListTable";
+import { FolderResourcePage, NoFolderPage } from "../../../features/automation/FolderResourcePage";
+import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
 import { type Queue, queueApi } from "../../../features/queues/api";
 import { itemStatusColor, SlaBadge } from "../../../features/queues/badges";
 import { QueueForm } from "../../../features/queues/QueueForm";
@@ -30,15 +30,9 @@ export default function QueuesPage() {
     queryKey: tenantKey(ctx, "queues", folder?.id ?? 0),
     queryFn: () => queues.list(folder?.id ?? 0),
     enabled: !!folder && ctx.canFolder("queues.view", folder.id),
-    refetchInterval: 5000,
+    refetchInterval: liveSafetyRefetchMs,
   });
-  if (!folder)
-    return (
-      <>
-        <PageHeader title={t("queues.title")} description={t("queues.description")} />
-        <NoFolders />
-      </>
-    );
+  if (!folder) return <NoFolderPage title={t("queues.title")} description={t("queues.description")} />;
   const items = query.data?.items ?? [];
   const canCreate = ctx.canFolder("queues.create", folder.id);
   const canEdit = ctx.canFolder("queues.edit", folder.id);
@@ -64,25 +58,16 @@ export default function QueuesPage() {
 
   return (
     <>
-      <PageHeader
+      <FolderResourcePage
         title={t("queues.title")}
         description={t("queues.description")}
-        actions={
-          <>
-            <FolderPicker value={folder} onChange={selectFolder} />
-            {newButton}
-          </>
-        }
-      />
-      <Panel>
-        {!ctx.canFolder("queues.view", folder.id) ? (
-          <Text p="md" size="sm" c="dimmed">
-            {t("automation.noPermissionHint")}
-          </Text>
-        ) : null}
-        {query.isLoading ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && items.length === 0 ? (
+        folder={folder}
+        onFolderChange={selectFolder}
+        actions={newButton}
+        query={query}
+        canView={ctx.canFolder("queues.view", folder.id)}
+        isEmpty={items.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconStack2 size={32} />}
             title={t("queues.empty", { folder: folder.path })}
@@ -90,99 +75,80 @@ export default function QueuesPage() {
             action={newButton}
             testId="queues-empty"
           />
-        ) : null}
-        {items.length > 0 ? (
-          <ListTable
-            minWidth={900}
-            testId="queues-table"
-            head={
-              <>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                {shownCounts.map((s) => (
-                  <Table.Th key={s} ta="right">
-                    {t(`queues.status.${s}`)}
-                  </Table.Th>
-                ))}
-                <Table.Th ta="right">{t("queues.averageTime")}</Table.Th>
-                <Table.Th>{t("queues.slaColumn")}</Table.Th>
-                <Table.Th w={140}>
-                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+        }
+      >
+        <ListTable
+          minWidth={900}
+          testId="queues-table"
+          head={
+            <>
+              <Table.Th>{t("fields.name")}</Table.Th>
+              {shownCounts.map((s) => (
+                <Table.Th key={s} ta="right">
+                  {t(`queues.status.${s}`)}
                 </Table.Th>
-              </>
-            }
-          >
-            {items.map((q) => (
-              <Table.Tr key={q.id} data-testid={`queue-row-${q.name}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600} component={Link} to={ctx.path(`queues/${q.id}`)} data-testid="queue-link">
-                    {q.name}
+              ))}
+              <Table.Th ta="right">{t("queues.averageTime")}</Table.Th>
+              <Table.Th>{t("queues.slaColumn")}</Table.Th>
+              <Table.Th w={140}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            </>
+          }
+        >
+          {items.map((q) => (
+            <Table.Tr key={q.id} data-testid={`queue-row-${q.name}`}>
+              <Table.Td>
+                <Text size="sm" fw={600} component={Link} to={ctx.path(`queues/${q.id}`)} data-testid="queue-link">
+                  {q.name}
+                </Text>
+                {q.description ? (
+                  <Text size="xs" c="dimmed">
+                    {q.description}
                   </Text>
-                  {q.description ? (
-                    <Text size="xs" c="dimmed">
-                      {q.description}
+                ) : null}
+              </Table.Td>
+              {shownCounts.map((s) => (
+                <Table.Td key={s} ta="right" data-testid={`count-${s}`}>
+                  {q.counts[s] > 0 ? (
+                    <Badge variant="light" color={itemStatusColor[s]}>
+                      {q.counts[s]}
+                    </Badge>
+                  ) : (
+                    <Text size="sm" c="dimmed">
+                      0
                     </Text>
-                  ) : null}
+                  )}
                 </Table.Td>
-                {shownCounts.map((s) => (
-                  <Table.Td key={s} ta="right" data-testid={`count-${s}`}>
-                    {q.counts[s] > 0 ? (
-                      <Badge variant="light" color={itemStatusColor[s]}>
-                        {q.counts[s]}
-                      </Badge>
-                    ) : (
-                      <Text size="sm" c="dimmed">
-                        0
-                      </Text>
-                    )}
-                  </Table.Td>
-                ))}
-                <Table.Td ta="right">
-                  <Text size="sm">{q.averageProcessingSeconds === null ? "—" : `${q.averageProcessingSeconds} s`}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <SlaBadge colour={q.slaColour} />
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4} justify="flex-end" wrap="nowrap">
-                    <Button
-                      size="xs"
-                      variant="light"
-                      component={Link}
-                      to={ctx.path(`queues/${q.id}`)}
-                      leftSection={<IconList size={14} />}
-                    >
-                      {t("queues.items")}
-                    </Button>
-                    {canEdit || canDelete ? (
-                      <RowActions name={q.name}>
-                        {canEdit ? (
-                          <Menu.Item
-                            leftSection={<IconPencil size={16} />}
-                            onClick={() => setDialog({ queue: q })}
-                            data-testid="edit"
-                          >
-                            {t("common.edit")}
-                          </Menu.Item>
-                        ) : null}
-                        {canDelete ? (
-                          <Menu.Item
-                            color="red"
-                            leftSection={<IconTrash size={16} />}
-                            onClick={() => remove(q)}
-                            data-testid="delete"
-                          >
-                            {t("common.delete")}
-                          </Menu.Item>
-                        ) : null}
-                      </RowActions>
-                    ) : null}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-      </Panel>
+              ))}
+              <Table.Td ta="right">
+                <Text size="sm">{q.averageProcessingSeconds === null ? "—" : `${q.averageProcessingSeconds} s`}</Text>
+              </Table.Td>
+              <Table.Td>
+                <SlaBadge colour={q.slaColour} />
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4} justify="flex-end" wrap="nowrap">
+                  <Button
+                    size="xs"
+                    variant="light"
+                    component={Link}
+                    to={ctx.path(`queues/${q.id}`)}
+                    leftSection={<IconList size={14} />}
+                  >
+                    {t("queues.items")}
+                  </Button>
+                  <EditDeleteActions
+                    name={q.name}
+                    onEdit={canEdit ? () => setDialog({ queue: q }) : undefined}
+                    onDelete={canDelete ? () => remove(q) : undefined}
+                  />
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </FolderResourcePage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

@@ -7,18 +7,20 @@ import { Link, useParams } from "react-router";
 import { PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { ListTable } from "../../../components/ListTable";
 import { PageHeader } from "../../../components/PageHeader";
+import { Time } from "../../../components/Time";
 import { JobStateBadge } from "../../../features/automation/badges";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
 import { queueApi } from "../../../features/queues/api";
 import { formatInZone, triggersApi } from "../../../features/triggers/api";
-import { useFormat } from "../../../lib/format";
+import { useServerText } from "../../../lib/serverText";
 
 const outcomeColor = { fired: "teal", skipped: "gray", failed: "orange" } as const;
 
 /** One trigger: its schedule, the jobs it started and what became of each fire time. */
 export default function TriggerDetailPage() {
   const { t, i18n } = useTranslation();
-  const format = useFormat();
+  const serverText = useServerText();
   const ctx = useTenant();
   const { id = "" } = useParams();
   const api = useMemo(() => triggersApi(ctx.org, ctx.tenantId), [ctx.org, ctx.tenantId]);
@@ -26,12 +28,12 @@ export default function TriggerDetailPage() {
   const history = useQuery({
     queryKey: tenantKey(ctx, "triggers", "history", id),
     queryFn: () => api.history(Number(id)),
-    refetchInterval: 10_000,
+    refetchInterval: liveSafetyRefetchMs,
   });
   const jobs = useQuery({
     queryKey: tenantKey(ctx, "triggers", "jobs", id),
     queryFn: () => api.jobs(Number(id)),
-    refetchInterval: 10_000,
+    refetchInterval: liveSafetyRefetchMs,
   });
   const queueId = trigger.data?.queueId ?? null;
   const queue = useQuery({
@@ -80,7 +82,7 @@ export default function TriggerDetailPage() {
           </Group>
           {tr.disabledReason ? (
             <Text size="sm" c="dimmed">
-              {tr.disabledReason}
+              {serverText.triggerDisabledReason(tr)}
             </Text>
           ) : null}
         </Stack>
@@ -163,7 +165,9 @@ export default function TriggerDetailPage() {
                       <JobStateBadge state={j.state} size="sm" />
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm">{format.dateTimeSeconds(j.createdAt)}</Text>
+                      <Text size="sm">
+                        <Time value={j.createdAt} seconds />
+                      </Text>
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -12,31 +12,23 @@ import {
   VisuallyHidden,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import {
-  IconClock,
-  IconHistory,
-  IconPencil,
-  IconPlayerPause,
-  IconPlayerPlay,
-  IconPlus,
-  IconTrash,
-} from "@tabler/icons-react";
+import { IconClock, IconHistory, IconPlayerPause, IconPlayerPlay, IconPlus } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
-import { PageLoader, Panel, QueryError } from "../../../components/feedback";
-import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
-import { FolderPicker, NoFolders, tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
+import { EditDeleteActions, ListTable } from "../../../components/ListTable";
+import { FolderResourcePage, NoFolderPage } from "../../../features/automation/FolderResourcePage";
+import { tenantKey, useSelectedFolder, useTenant } from "../../../features/automation/tenant";
 import { queueApi } from "../../../features/queues/api";
 import { formatInZone, type Trigger, triggersApi } from "../../../features/triggers/api";
 import { HttpTriggerForm } from "../../../features/triggers/HttpTriggerForm";
 import { QueueTriggerForm } from "../../../features/triggers/QueueTriggerForm";
 import { TriggerForm } from "../../../features/triggers/TriggerForm";
 import { useErrorText } from "../../../lib/errors";
+import { useServerText } from "../../../lib/serverText";
 
 type TriggerKind = "time" | "queue" | "http";
 
@@ -47,6 +39,7 @@ type TriggerKind = "time" | "queue" | "http";
  */
 export default function TriggersPage() {
   const { t, i18n } = useTranslation();
+  const serverText = useServerText();
   const ctx = useTenant();
   const api = useMemo(() => triggersApi(ctx.org, ctx.tenantId), [ctx.org, ctx.tenantId]);
   const queryClient = useQueryClient();
@@ -66,13 +59,7 @@ export default function TriggersPage() {
     enabled: !!folder && ctx.canFolder("queues.view", folder.id),
   });
   const queueNames = new Map((queues.data?.items ?? []).map((q) => [q.id, q.name]));
-  if (!folder)
-    return (
-      <>
-        <PageHeader title={t("triggers.title")} description={t("triggers.description")} />
-        <NoFolders />
-      </>
-    );
+  if (!folder) return <NoFolderPage title={t("triggers.title")} description={t("triggers.description")} />;
   const lang = i18n.resolvedLanguage ?? "en";
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const tenantZone = settings.data?.timeZone ?? "UTC";
@@ -134,12 +121,13 @@ export default function TriggersPage() {
 
   return (
     <>
-      <PageHeader
+      <FolderResourcePage
         title={t("triggers.title")}
         description={t("triggers.description")}
+        folder={folder}
+        onFolderChange={selectFolder}
         actions={
           <>
-            <FolderPicker value={folder} onChange={selectFolder} />
             {canEdit && triggers.length > 0 ? (
               <>
                 <Button
@@ -163,16 +151,10 @@ export default function TriggersPage() {
             {newButton}
           </>
         }
-      />
-      <Panel>
-        {!ctx.canFolder("triggers.view", folder.id) ? (
-          <Text p="md" size="sm" c="dimmed">
-            {t("automation.noPermissionHint")}
-          </Text>
-        ) : null}
-        {query.isLoading ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && triggers.length === 0 ? (
+        query={query}
+        canView={ctx.canFolder("triggers.view", folder.id)}
+        isEmpty={triggers.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconClock size={32} />}
             title={t("triggers.empty", { folder: folder.path })}
@@ -180,160 +162,142 @@ export default function TriggersPage() {
             action={newButton}
             testId="triggers-empty"
           />
-        ) : null}
-        {triggers.length > 0 ? (
-          <ListTable
-            minWidth={900}
-            testId="triggers-table"
-            head={
-              <>
-                <Table.Th>{t("fields.name")}</Table.Th>
-                <Table.Th>{t("triggers.schedule")}</Table.Th>
-                <Table.Th>{t("triggers.nextRun")}</Table.Th>
-                <Table.Th>{t("triggers.lastResult")}</Table.Th>
-                <Table.Th>{t("triggers.enabled")}</Table.Th>
-                <Table.Th w={150}>
-                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                </Table.Th>
-              </>
-            }
-          >
-            {triggers.map((tr) => (
-              <Table.Tr key={tr.id} data-testid={`trigger-row-${tr.name}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600} component={Link} to={ctx.path(`triggers/${tr.id}`)}>
-                    {tr.name}
+        }
+      >
+        <ListTable
+          minWidth={900}
+          testId="triggers-table"
+          head={
+            <>
+              <Table.Th>{t("fields.name")}</Table.Th>
+              <Table.Th>{t("triggers.schedule")}</Table.Th>
+              <Table.Th>{t("triggers.nextRun")}</Table.Th>
+              <Table.Th>{t("triggers.lastResult")}</Table.Th>
+              <Table.Th>{t("triggers.enabled")}</Table.Th>
+              <Table.Th w={150}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            </>
+          }
+        >
+          {triggers.map((tr) => (
+            <Table.Tr key={tr.id} data-testid={`trigger-row-${tr.name}`}>
+              <Table.Td>
+                <Text size="sm" fw={600} component={Link} to={ctx.path(`triggers/${tr.id}`)}>
+                  {tr.name}
+                </Text>
+                <Badge
+                  ml={6}
+                  size="xs"
+                  variant="light"
+                  color={tr.type === "http" ? "grape" : tr.type === "queue" ? "teal" : undefined}
+                >
+                  {tr.type === "http"
+                    ? t("triggers.typeHttp")
+                    : tr.type === "queue"
+                      ? t("triggers.typeQueue")
+                      : t("triggers.typeTime")}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                {tr.type === "queue" ? (
+                  <>
+                    <Text size="sm" data-testid="trigger-queue-name">
+                      {t("triggers.queueLabel", {
+                        name: (tr.queueId && queueNames.get(tr.queueId)) ?? `#${tr.queueId}`,
+                      })}
+                    </Text>
+                    <Text size="xs" c="dimmed" data-testid="trigger-queue-rule">
+                      {t("triggers.queueRule", {
+                        min: tr.minItems,
+                        max: tr.maxConcurrentJobs,
+                        per: tr.itemsPerJob,
+                      })}
+                    </Text>
+                  </>
+                ) : tr.type === "http" ? (
+                  <Text size="sm" ff="monospace">
+                    {tr.method} …/triggers/http/{tr.slug}
                   </Text>
-                  <Badge
-                    ml={6}
+                ) : (
+                  <>
+                    <Text size="sm" data-testid="trigger-summary">
+                      {tr.summary}
+                    </Text>
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {tr.cron} · {tr.timeZone}
+                    </Text>
+                  </>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" data-testid="trigger-next">
+                  {formatInZone(tr.nextFireTime, tr.timeZone ?? tenantZone, lang)}
+                </Text>
+                {tr.nextFireTime ? (
+                  <Text size="xs" c="dimmed">
+                    {[
+                      tr.timeZone !== tenantZone
+                        ? `${t("triggers.tenantTime")}: ${formatInZone(tr.nextFireTime, tenantZone, lang)}`
+                        : null,
+                      viewerZone !== tr.timeZone && viewerZone !== tenantZone
+                        ? `${t("triggers.yourTime")}: ${formatInZone(tr.nextFireTime, viewerZone, lang)}`
+                        : null,
+                    ]
+                      .filter(Boolean)
+                      .join(" · ")}
+                  </Text>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Tooltip label={tr.lastResult ?? ""} disabled={!tr.lastResult} multiline w={320}>
+                  <Text size="sm" c={tr.lastResult && tr.lastResult !== "fired" ? "orange" : undefined} lineClamp={2}>
+                    {tr.lastResult ? (tr.lastResult === "fired" ? t("triggers.outcome.fired") : tr.lastResult) : "—"}
+                  </Text>
+                </Tooltip>
+                {tr.disabledReason ? (
+                  <Text size="xs" c="dimmed">
+                    {serverText.triggerDisabledReason(tr)}
+                  </Text>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Switch
+                  checked={tr.enabled}
+                  disabled={!canEdit}
+                  onChange={(e) => void toggle(tr, e.currentTarget.checked)}
+                  aria-label={t("triggers.enabledFor", { name: tr.name })}
+                  data-testid="trigger-enabled"
+                />
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4} justify="flex-end" wrap="nowrap">
+                  <Button
                     size="xs"
-                    variant="light"
-                    color={tr.type === "http" ? "grape" : tr.type === "queue" ? "teal" : undefined}
+                    variant="subtle"
+                    component={Link}
+                    to={ctx.path(`triggers/${tr.id}`)}
+                    leftSection={<IconHistory size={14} />}
                   >
-                    {tr.type === "http"
-                      ? t("triggers.typeHttp")
-                      : tr.type === "queue"
-                        ? t("triggers.typeQueue")
-                        : t("triggers.typeTime")}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  {tr.type === "queue" ? (
-                    <>
-                      <Text size="sm" data-testid="trigger-queue-name">
-                        {t("triggers.queueLabel", {
-                          name: (tr.queueId && queueNames.get(tr.queueId)) ?? `#${tr.queueId}`,
-                        })}
-                      </Text>
-                      <Text size="xs" c="dimmed" data-testid="trigger-queue-rule">
-                        {t("triggers.queueRule", {
-                          min: tr.minItems,
-                          max: tr.maxConcurrentJobs,
-                          per: tr.itemsPerJob,
-                        })}
-                      </Text>
-                    </>
-                  ) : tr.type === "http" ? (
-                    <Text size="sm" ff="monospace">
-                      {tr.method} …/triggers/http/{tr.slug}
-                    </Text>
-                  ) : (
-                    <>
-                      <Text size="sm" data-testid="trigger-summary">
-                        {tr.summary}
-                      </Text>
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        {tr.cron} · {tr.timeZone}
-                      </Text>
-                    </>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" data-testid="trigger-next">
-                    {formatInZone(tr.nextFireTime, tr.timeZone ?? tenantZone, lang)}
-                  </Text>
-                  {tr.nextFireTime ? (
-                    <Text size="xs" c="dimmed">
-                      {[
-                        tr.timeZone !== tenantZone
-                          ? `${t("triggers.tenantTime")}: ${formatInZone(tr.nextFireTime, tenantZone, lang)}`
-                          : null,
-                        viewerZone !== tr.timeZone && viewerZone !== tenantZone
-                          ? `${t("triggers.yourTime")}: ${formatInZone(tr.nextFireTime, viewerZone, lang)}`
-                          : null,
-                      ]
-                        .filter(Boolean)
-                        .join(" · ")}
-                    </Text>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Tooltip label={tr.lastResult ?? ""} disabled={!tr.lastResult} multiline w={320}>
-                    <Text size="sm" c={tr.lastResult && tr.lastResult !== "fired" ? "orange" : undefined} lineClamp={2}>
-                      {tr.lastResult ? (tr.lastResult === "fired" ? t("triggers.outcome.fired") : tr.lastResult) : "—"}
-                    </Text>
-                  </Tooltip>
-                  {tr.disabledReason ? (
-                    <Text size="xs" c="dimmed">
-                      {tr.disabledReason}
-                    </Text>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Switch
-                    checked={tr.enabled}
-                    disabled={!canEdit}
-                    onChange={(e) => void toggle(tr, e.currentTarget.checked)}
-                    aria-label={t("triggers.enabledFor", { name: tr.name })}
-                    data-testid="trigger-enabled"
-                  />
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4} justify="flex-end" wrap="nowrap">
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      component={Link}
-                      to={ctx.path(`triggers/${tr.id}`)}
-                      leftSection={<IconHistory size={14} />}
-                    >
-                      {t("triggers.history")}
-                    </Button>
-                    {canEdit || canDelete ? (
-                      <RowActions name={tr.name}>
-                        {ctx.canFolder("jobs.create", folder.id) ? (
-                          <Menu.Item leftSection={<IconPlayerPlay size={16} />} onClick={() => void runNow(tr)}>
-                            {t("triggers.runNow")}
-                          </Menu.Item>
-                        ) : null}
-                        {canEdit ? (
-                          <Menu.Item
-                            leftSection={<IconPencil size={16} />}
-                            onClick={() => setDialog({ trigger: tr, kind: tr.type as TriggerKind })}
-                            data-testid="edit"
-                          >
-                            {t("common.edit")}
-                          </Menu.Item>
-                        ) : null}
-                        {canDelete ? (
-                          <Menu.Item
-                            color="red"
-                            leftSection={<IconTrash size={16} />}
-                            onClick={() => remove(tr)}
-                            data-testid="delete"
-                          >
-                            {t("common.delete")}
-                          </Menu.Item>
-                        ) : null}
-                      </RowActions>
+                    {t("triggers.history")}
+                  </Button>
+                  <EditDeleteActions
+                    name={tr.name}
+                    onEdit={canEdit ? () => setDialog({ trigger: tr, kind: tr.type as TriggerKind }) : undefined}
+                    onDelete={canDelete ? () => remove(tr) : undefined}
+                  >
+                    {ctx.canFolder("jobs.create", folder.id) ? (
+                      <Menu.Item leftSection={<IconPlayerPlay size={16} />} onClick={() => void runNow(tr)}>
+                        {t("triggers.runNow")}
+                      </Menu.Item>
                     ) : null}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-      </Panel>
+                  </EditDeleteActions>
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </FolderResourcePage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

@@ -9,6 +9,7 @@ import { EmptyPanel } from "../../../components/EmptyPanel";
 import { PageLoader, Panel, QueryError } from "../../../components/feedback";
 import { PageHeader } from "../../../components/PageHeader";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
+import { liveSafetyRefetchMs } from "../../../features/automation/useTenantChanges";
 import { type WebhookDelivery, webhooksApi } from "../../../features/webhooks/api";
 import { useErrorText } from "../../../lib/errors";
 import { useFormat } from "../../../lib/format";
@@ -29,9 +30,9 @@ export default function WebhookDeliveriesPage() {
   const deliveries = useQuery({
     queryKey: tenantKey(ctx, "webhooks", id, "deliveries"),
     queryFn: () => api.deliveries(id),
-    refetchInterval: 5000,
+    refetchInterval: liveSafetyRefetchMs,
   });
-  const canEdit = ctx.canTenant("settings.edit");
+  const canEdit = ctx.canTenant("webhooks.edit");
   const refresh = () => queryClient.invalidateQueries({ queryKey: tenantKey(ctx, "webhooks") });
   const act = async (work: () => Promise<WebhookDelivery>, ok: (d: WebhookDelivery) => string) => {
     try {

@@ -23,9 +23,9 @@ import { Link } from "react-router";
 import { useConfirm } from "../../../components/ConfirmModal";
 import { EmptyPanel } from "../../../components/EmptyPanel";
 import { FormButtons } from "../../../components/FormButtons";
-import { FormError, PageLoader, Panel, QueryError } from "../../../components/feedback";
+import { FormError } from "../../../components/feedback";
 import { ListTable, RowActions } from "../../../components/ListTable";
-import { PageHeader } from "../../../components/PageHeader";
+import { ResourceListPage } from "../../../features/automation/FolderResourcePage";
 import { tenantKey, useTenant } from "../../../features/automation/tenant";
 import { type Webhook, webhookEvents, webhooksApi } from "../../../features/webhooks/api";
 import { useErrorText, useFormErrors } from "../../../lib/errors";
@@ -186,9 +186,11 @@ export default function WebhooksPage() {
   const [confirm, confirmModal] = useConfirm();
   const [dialog, setDialog] = useState<{ webhook: Webhook | null } | null>(null);
   const query = useQuery({ queryKey: tenantKey(ctx, "webhooks"), queryFn: api.list });
-  const canEdit = ctx.canTenant("settings.edit");
+  const canCreate = ctx.canTenant("webhooks.create");
+  const canEdit = ctx.canTenant("webhooks.edit");
+  const canDelete = ctx.canTenant("webhooks.delete");
   const items = query.data?.items ?? [];
-  const newButton = canEdit ? (
+  const newButton = canCreate ? (
     <Button leftSection={<IconPlus size={18} />} onClick={() => setDialog({ webhook: null })} data-testid="new-webhook">
       {t("webhooks.new")}
     </Button>
@@ -221,11 +223,13 @@ export default function WebhooksPage() {
     });
   return (
     <>
-      <PageHeader title={t("webhooks.title")} description={t("webhooks.pageDescription")} actions={newButton} />
-      <Panel>
-        {query.isLoading ? <PageLoader /> : null}
-        {query.isError ? <QueryError error={query.error} onRetry={() => void query.refetch()} /> : null}
-        {query.isSuccess && items.length === 0 ? (
+      <ResourceListPage
+        title={t("webhooks.title")}
+        description={t("webhooks.pageDescription")}
+        actions={newButton}
+        query={query}
+        isEmpty={items.length === 0}
+        empty={
           <EmptyPanel
             icon={<IconWebhook size={32} />}
             title={t("webhooks.none")}
@@ -233,71 +237,72 @@ export default function WebhooksPage() {
             action={newButton}
             testId="webhooks-empty"
           />
-        ) : null}
-        {items.length > 0 ? (
-          <ListTable
-            minWidth={700}
-            testId="webhooks-table"
-            head={
-              <>
-                <Table.Th>{t("webhooks.url")}</Table.Th>
-                <Table.Th>{t("webhooks.events")}</Table.Th>
-                <Table.Th>{t("fields.status")}</Table.Th>
-                <Table.Th w={60}>
-                  <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
-                </Table.Th>
-              </>
-            }
-          >
-            {items.map((w) => (
-              <Table.Tr key={w.id} data-testid={`webhook-row-${w.id}`}>
-                <Table.Td>
-                  <Text size="sm" fw={600} component={Link} to={String(w.id)} style={{ wordBreak: "break-all" }}>
-                    {w.url}
+        }
+      >
+        <ListTable
+          minWidth={700}
+          testId="webhooks-table"
+          head={
+            <>
+              <Table.Th>{t("webhooks.url")}</Table.Th>
+              <Table.Th>{t("webhooks.events")}</Table.Th>
+              <Table.Th>{t("fields.status")}</Table.Th>
+              <Table.Th w={60}>
+                <VisuallyHidden>{t("common.actions")}</VisuallyHidden>
+              </Table.Th>
+            </>
+          }
+        >
+          {items.map((w) => (
+            <Table.Tr key={w.id} data-testid={`webhook-row-${w.id}`}>
+              <Table.Td>
+                <Text size="sm" fw={600} component={Link} to={String(w.id)} style={{ wordBreak: "break-all" }}>
+                  {w.url}
+                </Text>
+                {w.description ? (
+                  <Text size="xs" c="dimmed">
+                    {w.description}
                   </Text>
-                  {w.description ? (
-                    <Text size="xs" c="dimmed">
-                      {w.description}
-                    </Text>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  {w.events.map((e) => (
+                    <Badge key={e} variant="light" tt="none" size="sm">
+                      {e}
+                    </Badge>
+                  ))}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <WebhookStatus webhook={w} />
+              </Table.Td>
+              <Table.Td>
+                <RowActions name={w.url}>
+                  <Menu.Item leftSection={<IconList size={16} />} component={Link} to={String(w.id)}>
+                    {t("webhooks.deliveries")}
+                  </Menu.Item>
+                  {canEdit ? (
+                    <>
+                      <Menu.Item leftSection={<IconSend size={16} />} onClick={() => void ping(w)}>
+                        {t("webhooks.ping")}
+                      </Menu.Item>
+                      <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setDialog({ webhook: w })}>
+                        {t("common.edit")}
+                      </Menu.Item>
+                    </>
                   ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    {w.events.map((e) => (
-                      <Badge key={e} variant="light" tt="none" size="sm">
-                        {e}
-                      </Badge>
-                    ))}
-                  </Group>
-                </Table.Td>
-                <Table.Td>
-                  <WebhookStatus webhook={w} />
-                </Table.Td>
-                <Table.Td>
-                  <RowActions name={w.url}>
-                    <Menu.Item leftSection={<IconList size={16} />} component={Link} to={String(w.id)}>
-                      {t("webhooks.deliveries")}
+                  {canDelete ? (
+                    <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => remove(w)}>
+                      {t("common.delete")}
                     </Menu.Item>
-                    {canEdit ? (
-                      <>
-                        <Menu.Item leftSection={<IconSend size={16} />} onClick={() => void ping(w)}>
-                          {t("webhooks.ping")}
-                        </Menu.Item>
-                        <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setDialog({ webhook: w })}>
-                          {t("common.edit")}
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => remove(w)}>
-                          {t("common.delete")}
-                        </Menu.Item>
-                      </>
-                    ) : null}
-                  </RowActions>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ListTable>
-        ) : null}
-      </Panel>
+                  ) : null}
+                </RowActions>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
+      </ResourceListPage>
       <Modal
         opened={!!dialog}
         onClose={() => setDialog(null)}

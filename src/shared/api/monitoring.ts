@@ -1,12 +1,15 @@
 import { z } from "zod";
-import { monitoringRanges } from "../../../shared/monitoring.js";
+import { monitoringRanges } from "../monitoring.js";
+import { robotSessionSchema } from "./machines.js";
+
+/** The API's shapes of the tenant and host dashboards (src/services/monitoring/monitoring-service.ts). */
 
 /** `?range=1h|24h|7d` (default 24h). */
 export const rangeQuery = z.object({ range: z.enum(monitoringRanges).default("24h") }).strict();
 
 const robotState = z.enum(["available", "busy", "unresponsive", "disconnected"]);
 
-const jobsDashboard = z.object({
+export const jobsDashboard = z.object({
   now: z.object({ pending: z.number(), running: z.number(), stopping: z.number(), terminating: z.number() }),
   totals: z.object({
     created: z.number(),
@@ -59,7 +62,7 @@ const jobsDashboard = z.object({
   ),
 });
 
-const machinesDashboard = z.object({
+export const machinesDashboard = z.object({
   now: z.object({ available: z.number(), busy: z.number(), unresponsive: z.number(), disconnected: z.number() }),
   utilisation: z.array(
     z.object({ t: z.string(), busySlots: z.number(), totalSlots: z.number(), percent: z.number().nullable() }),
@@ -71,24 +74,12 @@ const machinesDashboard = z.object({
       state: robotState,
       slots: z.number(),
       busySlots: z.number(),
-      sessions: z.array(
-        z.object({
-          id: z.number(),
-          state: robotState,
-          hostName: z.string(),
-          os: z.string(),
-          agentVersion: z.string(),
-          connectedAt: z.string(),
-          lastHeartbeatAt: z.string(),
-          disconnectedAt: z.string().nullable(),
-          disconnectReason: z.string().nullable(),
-        }),
-      ),
+      sessions: z.array(robotSessionSchema),
     }),
   ),
 });
 
-const queuesDashboard = z.object({
+export const queuesDashboard = z.object({
   queues: z.array(
     z.object({
       id: z.number(),
@@ -158,3 +149,12 @@ export const hostDashboardSchema = z.object({
     ),
   }),
 });
+
+export type JobsDashboard = z.infer<typeof jobsDashboard>;
+export type JobSeriesPoint = JobsDashboard["series"][number];
+export type ProcessHealth = JobsDashboard["processes"][number];
+export type MachinesDashboard = z.infer<typeof machinesDashboard>;
+export type MonitoredSession = MachinesDashboard["machines"][number]["sessions"][number];
+export type QueuesDashboard = z.infer<typeof queuesDashboard>;
+export type TenantDashboard = z.infer<typeof tenantDashboardSchema>;
+export type HostDashboard = z.infer<typeof hostDashboardSchema>;
