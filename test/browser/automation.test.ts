@@ -187,7 +187,9 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
       expect(await permissionsOf()).toContain("machines.create");
       await shot(page, "roles-en");
 
-      // Remove.
+      // Remove, once the edit dialog has finished closing (its exit animation and scroll lock end
+      // 200 ms after it hides; a click into that moment was lost once under CI load).
+      await expect.poll(() => page.locator(".mantine-Modal-content").count()).toBe(0);
       await row.getByTestId("remove-assignment").click();
       await page.getByTestId("confirm-button").click();
       await page.getByTestId("tenant-assignments-empty").waitFor();
