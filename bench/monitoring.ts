@@ -147,7 +147,11 @@ async function writeCost(storage: StorageHandle, postgres: boolean) {
         .returningAll()
         .executeTakeFirstOrThrow();
       if (withRollups)
-        await recordJobEvent(tx, { type: "job.stateChanged", job: { ...row, ended_at: now }, from: "running" });
+        await recordJobEvent(
+          tx,
+          { type: "job.stateChanged", job: { ...row, ended_at: now }, from: "running" },
+          postgres ? "postgres" : "sqlite",
+        );
     });
   const without = await timed(() => finish(false));
   const withRollups = await timed(() => finish(true));

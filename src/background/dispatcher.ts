@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../services/context.js";
-import { licenseAllowance, phaseStartsJobs } from "../services/jobs/dispatch-rules.js";
+import { phaseStartsJobs } from "../services/jobs/dispatch-rules.js";
+import type { DispatchHint } from "../services/jobs/job-model.js";
 import type { JobService } from "../services/jobs/job-service.js";
 import type { MaintenanceService } from "../services/maintenance/maintenance-service.js";
 import type { RobotConnection, RobotHub } from "../services/robots/robot-hub.js";
@@ -10,12 +11,20 @@ import { FailureStreak } from "./failure-streak.js";
  * connection, claim the best job that machine may run (JobService.claim is one conditional
  * statement, so nodes and robots never share a job) and send it. Woken when jobs are created or
  * finish and when robots connect; otherwise it polls, which also covers jobs created on other nodes.
+ *
+ * A wake-up by jobs created on this node names their tenant and count (DispatchHint): the next
+ * round goes straight to that tenant's robots without counting its pending jobs first. Any other
+ * wake-up, and every poll, makes the next round a full one over all tenants.
  */
 export class Dispatcher {
   private running = false;
   private done: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private kicked = false;
+  /** The next round looks at every tenant (set by the poll and by wake-ups without a hint). */
+  private full = true;
+  /** New jobs per tenant told since the last round began. */
+  private hints = new Map<number, number>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -37,7 +46,9 @@ export class Dispatcher {
     await this.done;
   }
 
-  wake(): void {
+  wake(created?: DispatchHint): void {
+    if (created) this.hints.set(created.tenantId, (this.hints.get(created.tenantId) ?? 0) + created.count);
+    else this.full = true;
     this.kicked = true;
     this.wakeUp?.();
   }
@@ -48,8 +59,10 @@ export class Dispatcher {
    * tenant, and only for tenants that have some, the license, one grouped count of the sessions'
    * running jobs, and a claim per job to hand out (a machine whose claim found nothing is not
    * asked again in the same pass, and no claim is tried once the tenant's pending jobs are out).
+   * With `hints` (new jobs per tenant) only those tenants are filled, with their hinted counts in
+   * place of the pending count.
    */
-  async round(): Promise<number> {
+  async round(hints: ReadonlyMap<number, number> | null = null): Promise<number> {
     const byTenant = new Map<number, RobotConnection[]>();
     for (const connection of this.hub.all()) {
       if (connection.draining) continue;
@@ -59,7 +72,13 @@ export class Dispatcher {
     }
     if (byTenant.size === 0) return 0;
     const caps = new Map([...byTenant].map(([tenantId, list]) => [tenantId, list.reduce((n, c) => n + c.slots, 0)]));
-    const pending = await this.jobs.pendingCounts(caps);
+    const pending = hints
+      ? new Map(
+          [...hints]
+            .filter(([tenantId]) => caps.has(tenantId))
+            .map(([tenantId, count]) => [tenantId, Math.min(count, caps.get(tenantId) as number)]),
+        )
+      : await this.jobs.pendingCounts(caps);
     let assigned = 0;
     for (const [tenantId, count] of pending) {
       assigned += await this.fillTenant(tenantId, byTenant.get(tenantId) as RobotConnection[], count);
@@ -76,7 +95,7 @@ export class Dispatcher {
     if (!phaseStartsJobs(await this.maintenance.phaseFor(tenantId))) return 0;
     // The tenant's license caps its running jobs (dispatch-rules.ts, which a pending job's
     // "waiting for" reads too). Two nodes filling at the same instant may each start one more.
-    const license = await licenseAllowance(this.ctx.db, this.ctx.clock, tenantId);
+    const license = await this.jobs.licenseAllowance(tenantId);
     let allowed = Math.min(license.remaining, pending);
     if (allowed <= 0) return 0;
     const active = await this.jobs.activeCounts(connections.map((c) => c.sessionId));
@@ -145,17 +164,25 @@ export class Dispatcher {
     const streak = new FailureStreak("dispatcher", this.ctx.logger);
     while (this.running) {
       this.kicked = false;
+      const hints = this.full ? null : this.hints;
+      this.full = false;
+      this.hints = new Map();
       let pause = this.pollMs;
       try {
-        await this.round();
+        await this.round(hints);
         streak.succeeded();
       } catch (error) {
         pause = streak.failed(error, this.pollMs);
+        // What the failed round was told is looked for again in full.
+        this.full = true;
       }
       if (!this.running) break;
       if (!this.kicked) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, pause);
+          const timer = setTimeout(() => {
+            this.full = true;
+            done();
+          }, pause);
           function done() {
             clearTimeout(timer);
             resolve();

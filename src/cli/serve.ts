@@ -119,7 +119,7 @@ function startBackground(config: Config, services: Services, logger: Logger) {
     services.robotHub,
     config.dispatchPollMs,
   );
-  services.robotEvents.onWake(() => dispatcher.wake());
+  services.robotEvents.onWake((created) => dispatcher.wake(created));
   dispatcher.start();
   // Every node writes its robots' heartbeats in one statement every few seconds (HeartbeatBatch):
   // at most 5 s, far below the 120 s "unresponsive" alert and the 600 s stale-session sweep below,

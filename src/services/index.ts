@@ -79,7 +79,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
   const packages = new PackageService(ctx, audit);
   const processes = new ProcessService(ctx, audit, packages);
   const robotEvents = new RobotEvents(robotHub);
-  const jobs = new JobService(ctx, audit, processes, alerts, events);
+  const jobs = new JobService(ctx, audit, processes, alerts, events, requestCache);
   jobs.connectRobots(robotEvents);
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, jobReason("maintenance-started")));
   const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);

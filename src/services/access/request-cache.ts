@@ -9,7 +9,8 @@ import type { WriteWatch, WrittenTables } from "../../storage/write-watch.js";
  * - `tenancy`: organization and tenant by reference;
  * - `folders`: a tenant's folders with their paths (the OData layer names folders by path and key);
  * - `settings`: host settings read on every login and by the login page (the password policy);
- * - `maintenance`: the open maintenance windows.
+ * - `maintenance`: the open maintenance windows;
+ * - `licenses`: a tenant's license allocation (the dispatcher reads it before every claim).
  */
 export const cacheTables = {
   tokens: ["auth_tokens", "users", "system_admins", "organizations"],
@@ -18,6 +19,7 @@ export const cacheTables = {
   folders: ["folders"],
   settings: ["host_settings"],
   maintenance: ["maintenance_windows"],
+  licenses: ["tenant_licenses"],
 } as const;
 
 export type CacheName = keyof typeof cacheTables;

@@ -4,6 +4,7 @@ import { isoNow } from "../../platform/clock.js";
 import { activeJobStates, JobState } from "../../shared/jobs.js";
 import { MaintenancePhase } from "../../shared/maintenance.js";
 import type { Db } from "../../storage/database.js";
+import type { RequestCache } from "../access/request-cache.js";
 
 /**
  * The rules that decide whether a pending job may start, in one place: the dispatcher applies
@@ -34,13 +35,23 @@ export interface LicenseAllowance {
   slots: number | null;
 }
 
-/** How many more jobs the tenant's license lets start now: licensed slots minus running jobs. */
-export async function licenseAllowance(db: Db, clock: Clock, tenantId: number): Promise<LicenseAllowance> {
-  const license = await db
-    .selectFrom("tenant_licenses")
-    .select(["robot_slots", "expires_at"])
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+/**
+ * How many more jobs the tenant's license lets start now: licensed slots minus running jobs.
+ * With `cache` the allocation is read through it (`db` must then not be a transaction).
+ */
+export async function licenseAllowance(
+  db: Db,
+  clock: Clock,
+  tenantId: number,
+  cache?: RequestCache,
+): Promise<LicenseAllowance> {
+  const read = async () =>
+    (await db
+      .selectFrom("tenant_licenses")
+      .select(["robot_slots", "expires_at"])
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirst()) ?? null;
+  const license = cache ? await cache.get("licenses", String(tenantId), read) : await read();
   if (!license) return { remaining: Number.POSITIVE_INFINITY, expired: false, slots: null };
   if (license.expires_at && license.expires_at <= isoNow(clock))
     return { remaining: 0, expired: true, slots: license.robot_slots };

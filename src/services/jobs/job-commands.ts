@@ -15,6 +15,7 @@ import type { ProcessService } from "../processes/process-service.js";
 import { sortedPage, sortedPageOf, sortSpec } from "../sorted-page.js";
 import type { JobCore } from "./job-core.js";
 import {
+  type DispatchHint,
   type Job,
   type JobFilter,
   jobSortColumns,
@@ -74,7 +75,7 @@ export class JobCommands {
       });
       return created;
     });
-    this.core.robots.wakeDispatcher();
+    this.core.robots.wakeDispatcher({ tenantId: access.tenantId, count: rows.length });
     return rows.map(present);
   }
 
@@ -162,9 +163,12 @@ export class JobCommands {
     return created;
   }
 
-  /** Wakes the dispatchers after jobs were created in a committed transaction. */
-  jobsCreated(): void {
-    this.core.robots.wakeDispatcher();
+  /**
+   * Wakes the dispatchers after jobs were created in a committed transaction; `created` names
+   * the tenant when they all belong to one (this node's dispatcher then goes straight to it).
+   */
+  jobsCreated(created?: DispatchHint): void {
+    this.core.robots.wakeDispatcher(created);
   }
 
   /** Presents job rows as the API shows them. */

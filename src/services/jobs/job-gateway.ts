@@ -4,8 +4,10 @@ import { jobReason, jobReasonText } from "../../shared/job-reasons.js";
 import { activeJobStates, isFinalJobState, JobState } from "../../shared/jobs.js";
 import type { JobRow } from "../../storage/schema.js";
 import { claimJob } from "../../storage/sql/claim-job.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { ServiceContext } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
+import { type LicenseAllowance, licenseAllowance } from "./dispatch-rules.js";
 import type { JobCore } from "./job-core.js";
 import { exitReason, ignoreConflict, type JobOutcome } from "./job-model.js";
 
@@ -16,8 +18,16 @@ import { exitReason, ignoreConflict, type JobOutcome } from "./job-model.js";
 export class JobGateway {
   private readonly ctx: ServiceContext;
 
-  constructor(private readonly core: JobCore) {
+  constructor(
+    private readonly core: JobCore,
+    private readonly cache?: RequestCache,
+  ) {
     this.ctx = core.ctx;
+  }
+
+  /** How many more jobs a tenant's license lets start now (dispatch-rules.ts; the allocation cached). */
+  licenseAllowance(tenantId: number): Promise<LicenseAllowance> {
+    return licenseAllowance(this.ctx.db, this.ctx.clock, tenantId, this.cache);
   }
 
   /**

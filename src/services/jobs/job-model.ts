@@ -56,7 +56,14 @@ export interface JobOutcome {
 /** Commands to robots that a service cannot send itself (the robot gateway delivers them). */
 export interface RobotCommands {
   stop(sessionId: number, jobKey: string, mode: "stop" | "kill"): void;
-  wakeDispatcher(): void;
+  /** `created`: the jobs that woke it, when new jobs did (the dispatcher goes straight to their tenant). */
+  wakeDispatcher(created?: DispatchHint): void;
+}
+
+/** New pending work of a tenant, told to this node's dispatcher right after the commit that made it. */
+export interface DispatchHint {
+  tenantId: number;
+  count: number;
 }
 
 const levelOrder = ["trace", "debug", "info", "warn", "error", "fatal"] as const;

@@ -1,3 +1,4 @@
+import type { RequestCache } from "../access/request-cache.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { ServiceContext } from "../context.js";
@@ -43,10 +44,11 @@ export class JobService {
     processes: ProcessService,
     alerts: AlertService,
     events: DomainEvents,
+    cache?: RequestCache,
   ) {
     this.core = new JobCore(ctx, alerts, events);
     this.commands = new JobCommands(this.core, audit, processes);
-    this.gateway = new JobGateway(this.core);
+    this.gateway = new JobGateway(this.core, cache);
     this.logLines = new JobLogs(ctx);
     this.sweeper = new JobSweeper(this.core);
   }
@@ -66,8 +68,8 @@ export class JobService {
   insertJobs(...a: Args<JobCommands["insertJobs"]>) {
     return this.commands.insertJobs(...a);
   }
-  jobsCreated(): void {
-    this.commands.jobsCreated();
+  jobsCreated(...a: Args<JobCommands["jobsCreated"]>) {
+    this.commands.jobsCreated(...a);
   }
   presentAll(...a: Args<JobCommands["presentAll"]>) {
     return this.commands.presentAll(...a);
@@ -112,6 +114,9 @@ export class JobService {
   }
   activeCounts(...a: Args<JobGateway["activeCounts"]>) {
     return this.gateway.activeCounts(...a);
+  }
+  licenseAllowance(...a: Args<JobGateway["licenseAllowance"]>) {
+    return this.gateway.licenseAllowance(...a);
   }
   pendingCounts(...a: Args<JobGateway["pendingCounts"]>) {
     return this.gateway.pendingCounts(...a);

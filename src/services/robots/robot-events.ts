@@ -1,5 +1,5 @@
 import type { ClusterBus } from "../../storage/cluster-bus.js";
-import type { RobotCommands } from "../jobs/job-service.js";
+import type { DispatchHint, RobotCommands } from "../jobs/job-model.js";
 import type { RobotHub } from "./robot-hub.js";
 
 /**
@@ -8,7 +8,7 @@ import type { RobotHub } from "./robot-hub.js";
  * and the dispatchers of all nodes are woken when work appears.
  */
 export class RobotEvents implements RobotCommands {
-  private waker: () => void = () => {};
+  private waker: (created?: DispatchHint) => void = () => {};
   private bus: ClusterBus | null = null;
   private wakeWindow: NodeJS.Timeout | null = null;
   private wakeAgain = false;
@@ -16,7 +16,7 @@ export class RobotEvents implements RobotCommands {
   constructor(private readonly hub: RobotHub) {}
 
   /** Set by the node that runs a dispatcher. */
-  onWake(waker: () => void): void {
+  onWake(waker: (created?: DispatchHint) => void): void {
     this.waker = waker;
   }
 
@@ -30,8 +30,8 @@ export class RobotEvents implements RobotCommands {
     });
   }
 
-  wakeDispatcher(): void {
-    this.waker();
+  wakeDispatcher(created?: DispatchHint): void {
+    this.waker(created);
     if (!this.bus) return;
     // Other nodes' robots may take the work. The first wake-up is published at once (a job
     // created on one node starts without delay on another's robot); a burst after it costs one

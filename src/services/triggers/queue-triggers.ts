@@ -206,6 +206,7 @@ export class QueueTriggers {
    * too few items wait, or the maximum of open jobs is reached).
    */
   async evaluate(id: number): Promise<number> {
+    let tenantId = 0;
     const created = await this.ctx.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom("triggers")
@@ -215,6 +216,7 @@ export class QueueTriggers {
         .executeTakeFirst();
       const config = row ? queueConfigOf(row) : null;
       if (!row || !config || row.enabled !== 1) return 0;
+      tenantId = row.tenant_id;
       const tenant = await tx.selectFrom("tenants").select("status").where("id", "=", row.tenant_id).executeTakeFirst();
       if (!tenant || tenant.status !== AccountStatus.active) return 0;
       if ((await this.maintenancePhase(tx, row.tenant_id)) !== MaintenancePhase.none) return 0;
@@ -273,7 +275,7 @@ export class QueueTriggers {
         .execute();
       return jobIds.length;
     });
-    if (created > 0) this.jobs.jobsCreated();
+    if (created > 0) this.jobs.jobsCreated({ tenantId, count: created });
     return created;
   }
 

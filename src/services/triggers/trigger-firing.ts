@@ -360,7 +360,7 @@ export class TriggerFiring {
       });
       return jobs;
     });
-    this.jobs.jobsCreated();
+    this.jobs.jobsCreated({ tenantId: row.tenant_id, count: created.length });
     return this.jobs.presentAll(created);
   }
 
