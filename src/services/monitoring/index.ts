@@ -16,7 +16,8 @@ export function createMonitoring(
 ) {
   const monitoringHub = new MonitoringHub();
   events.on(async (db, event) => {
-    if ((await recordJobEvent(db, event, ctx.dialect.name)) && "job" in event) monitoringHub.changed(event.job.tenant_id);
+    if ((await recordJobEvent(db, event, ctx.dialect.name)) && "job" in event)
+      monitoringHub.changed(event.job.tenant_id);
   });
   return {
     monitoringHub,
