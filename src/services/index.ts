@@ -90,7 +90,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
   const triggers = new TriggerService(ctx, audit, jobs, calendars, tenantSettings);
   const queueServices = createQueueServices(ctx, audit, alerts);
   const webhooks = new WebhookService(ctx, audit, alerts, masterKey);
-  events.on(new WebhookOutbox(ctx, () => webhooks.wake()).listener);
+  events.on(new WebhookOutbox(ctx, () => webhooks.wake(), requestCache).listener);
   const alertDigests = new AlertDigests(ctx, alerts, access, notifications);
   alertDigests.listen(events);
   const monitoring = createMonitoring(ctx, events, machines, maintenance);

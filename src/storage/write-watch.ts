@@ -104,6 +104,8 @@ export class WriteWatch implements KyselyPlugin {
  * The table an INSERT, UPDATE or DELETE writes, or null for reads. `auth_tokens` does not count
  * for an insert (a new token is in no cache) nor for noting a token's use (the update that sets
  * `last_used_at`, at most once a minute per token: the node that notes it updates its own copy).
+ * An update of `webhooks` counts only when it changes what the cache holds (enabled, events): the
+ * senders' leases and the circuit breaker write other columns of it many times a second.
  */
 function writtenTable(node: RootOperationNode): string | null {
   switch (node.kind) {
@@ -113,9 +115,10 @@ function writtenTable(node: RootOperationNode): string | null {
     }
     case "UpdateQueryNode": {
       const table = tableName(node.table);
-      if (table !== "auth_tokens") return table;
+      if (table !== "auth_tokens" && table !== "webhooks") return table;
       const columns = (node.updates ?? []).map((u) => tableOrColumnName(u.column));
-      return columns.includes("last_used_at") ? null : table;
+      if (table === "auth_tokens") return columns.includes("last_used_at") ? null : table;
+      return columns.some((c) => c === "enabled" || c === "events_json" || c === "tenant_id") ? table : null;
     }
     case "DeleteQueryNode":
       return tableName(node.from.froms[0]);

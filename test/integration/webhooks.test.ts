@@ -76,6 +76,37 @@ describe.each(testDatabases())("webhooks on %s", (database) => {
     expectProblem(await api.get(`${t}/webhooks/${id}`), 404, "not-found");
   });
 
+  it("follows a new, changed, disabled or deleted subscription with the very next event (the list is cached)", async () => {
+    const { api, t, folderId, processId } = await setup();
+    const r = await receiver();
+    const deliveries = async (id: number) =>
+      ((await api.get(`${t}/webhooks/${id}/deliveries`)).body.items as { event: string }[]).length;
+    const created = async () => {
+      await startJobs(api, t, folderId, { processId });
+    };
+    const a = (await api.post(`${t}/webhooks`, { url: r.url, events: ["job.created"], secret })).body.id as number;
+    await created();
+    expect(await deliveries(a)).toBe(1);
+    // Other events: the next job.created is not for it.
+    expect((await api.patch(`${t}/webhooks/${a}`, { events: ["job.finished"] })).status).toBe(200);
+    await created();
+    expect(await deliveries(a)).toBe(1);
+    // Back to job.created but disabled: still nothing; enabled: the next one is.
+    expect((await api.patch(`${t}/webhooks/${a}`, { events: ["job.created"], enabled: false })).status).toBe(200);
+    await created();
+    expect(await deliveries(a)).toBe(1);
+    expect((await api.patch(`${t}/webhooks/${a}`, { enabled: true })).status).toBe(200);
+    await created();
+    expect(await deliveries(a)).toBe(2);
+    // A second subscription gets the next event too; once deleted, only the first does.
+    const b = (await api.post(`${t}/webhooks`, { url: r.url, events: ["job.created"] })).body.id as number;
+    await created();
+    expect([await deliveries(a), await deliveries(b)]).toEqual([3, 1]);
+    expect((await api.delete(`${t}/webhooks/${b}`)).status).toBe(204);
+    await created();
+    expect(await deliveries(a)).toBe(4);
+  });
+
   it("needs the webhooks permissions on every route: settings permissions alone get 403", async () => {
     const { org, api, t } = await setup();
     const r = await receiver();

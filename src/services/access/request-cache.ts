@@ -10,7 +10,9 @@ import type { WriteWatch, WrittenTables } from "../../storage/write-watch.js";
  * - `folders`: a tenant's folders with their paths (the OData layer names folders by path and key);
  * - `settings`: host settings read on every login and by the login page (the password policy);
  * - `maintenance`: the open maintenance windows;
- * - `licenses`: a tenant's license allocation (the dispatcher reads it before every claim).
+ * - `licenses`: a tenant's license allocation (the dispatcher reads it before every claim);
+ * - `webhooks`: a tenant's enabled webhooks and their events (read with every job and queue item
+ *   change; only writes of those columns count, see WriteWatch).
  */
 export const cacheTables = {
   tokens: ["auth_tokens", "users", "system_admins", "organizations"],
@@ -20,6 +22,7 @@ export const cacheTables = {
   settings: ["host_settings"],
   maintenance: ["maintenance_windows"],
   licenses: ["tenant_licenses"],
+  webhooks: ["webhooks"],
 } as const;
 
 export type CacheName = keyof typeof cacheTables;

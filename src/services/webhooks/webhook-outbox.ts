@@ -5,6 +5,7 @@ import { QueueItemStatus } from "../../shared/queues.js";
 import { WebhookDeliveryStatus, type WebhookEvent, webhookRetryWindowSeconds } from "../../shared/webhooks.js";
 import type { Db } from "../../storage/database.js";
 import type { JobRow, QueueItemRow, QueueRow } from "../../storage/schema.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { ServiceContext } from "../context.js";
 import type { DomainEvent } from "../events/domain-events.js";
 
@@ -25,18 +26,25 @@ export class WebhookOutbox {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly wake: () => void,
+    private readonly cache?: RequestCache,
   ) {}
 
   readonly listener = async (db: Db, event: DomainEvent): Promise<void> => {
     const outgoing = await this.translate(db, event);
     if (outgoing.length === 0) return;
     const tenantId = (outgoing[0] as Outgoing).tenantId;
-    const hooks = await db
-      .selectFrom("webhooks")
-      .select(["id", "events_json"])
-      .where("tenant_id", "=", tenantId)
-      .where("enabled", "=", 1)
-      .execute();
+    // Read inside the event's transaction; no transaction that writes webhooks emits such events,
+    // so what is cached was committed.
+    const read = async () =>
+      (
+        await db
+          .selectFrom("webhooks")
+          .select(["id", "events_json"])
+          .where("tenant_id", "=", tenantId)
+          .where("enabled", "=", 1)
+          .execute()
+      ).map((h) => ({ id: h.id, events: JSON.parse(h.events_json) as string[] }));
+    const hooks = this.cache ? await this.cache.get("webhooks", String(tenantId), read) : await read();
     if (hooks.length === 0) return;
     const now = this.ctx.clock.now();
     const nowIso = now.toISOString();
@@ -45,7 +53,7 @@ export class WebhookOutbox {
     for (const o of outgoing) {
       const payload = JSON.stringify({ timestamp: nowIso, tenantId: o.tenantId, ...o.payload });
       for (const h of hooks) {
-        if (!(JSON.parse(h.events_json) as string[]).includes(o.event)) continue;
+        if (!h.events.includes(o.event)) continue;
         rows.push({
           key: randomUUID(),
           webhook_id: h.id,
