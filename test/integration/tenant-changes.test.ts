@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRobotSocket } from "../helpers/agent.js";
 import { Api, unique } from "../helpers/api.js";
 import { createPostgresDatabase, testDatabases } from "../helpers/database.js";
 import { adminApi, createOrg, createUser, type TestOrg, type TestUser } from "../helpers/fixtures.js";
@@ -195,6 +196,36 @@ describe.each(testDatabases())("the tenant change feed on %s", (database) => {
       await admin.waitFor(isChange("machines", null));
     } finally {
       admin.close();
+    }
+  });
+
+  it("tells of a machine whose robot went silent (unresponsive) when the sweep notices it", async () => {
+    // An organization of its own: the robot's connection and disconnection are told to no other test.
+    const own = await createOrg(await adminApi(server));
+    const ownT = `/orgs/${own.slug}/tenants/${own.defaultTenantId}`;
+    const machine = await own.admin.api.post(`${ownT}/machines`, { name: unique("silent"), slots: 1, folderIds: [] });
+    expect(machine.status, machine.text).toBe(201);
+    const stream = await openEventStream(`${server.url}/api/v1${ownT}/changes`, own.admin.api.token);
+    const robot = await openRobotSocket(server.url, machine.body.key);
+    try {
+      await stream.waitFor((e) => e.event === "ready");
+      expect((await robot.hello()).type).toBe("welcome");
+      // The connection is told first; after the merge window nothing more comes of it.
+      await stream.waitFor(isChange("machines", null));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const seen = stream.events.length;
+      // Its last heartbeat three minutes ago: the sweep finds it silent.
+      await server.server.services.ctx.db
+        .updateTable("robot_sessions")
+        .set({ last_heartbeat_at: new Date(Date.now() - 180_000).toISOString() })
+        .where("machine_id", "=", machine.body.id)
+        .where("disconnected_at", "is", null)
+        .execute();
+      expect(await server.server.services.machines.alertUnresponsive()).toBe(1);
+      await stream.waitFor((e) => stream.events.indexOf(e) >= seen && isChange("machines", null, machine.body.id)(e));
+    } finally {
+      robot.ws.terminate();
+      stream.close();
     }
   });
 

@@ -159,7 +159,10 @@ export class MachineSessions {
     }
   }
 
-  /** Raises one "unresponsive" alert per session that stopped heartbeating for 120 s. */
+  /**
+   * Raises one "unresponsive" alert per session that stopped heartbeating for 120 s, and tells
+   * the live pages (a machine's state is read from its last heartbeat; nothing else changes then).
+   */
   async alertUnresponsive(): Promise<number> {
     const cutoff = new Date(this.ctx.clock.now().getTime() - unresponsiveAfterSeconds * 1000).toISOString();
     const silent = await this.ctx.db
@@ -170,7 +173,10 @@ export class MachineSessions {
       .where("last_heartbeat_at", "<", cutoff)
       .returning(["tenant_id", "machine_id", "host_name"])
       .execute();
-    for (const s of silent) await this.alertRobot(this.ctx.db, s, "robot-unresponsive", "error", null);
+    for (const s of silent) {
+      await this.alertRobot(this.ctx.db, s, "robot-unresponsive", "error", null);
+      this.ctx.changes?.note(s.tenant_id, { kind: "machines", folderId: null, ids: [s.machine_id] });
+    }
     return silent.length;
   }
 
