@@ -82,7 +82,7 @@ export function createServices(base: ServiceContext, masterKey: MasterKey) {
   const jobs = new JobService(ctx, audit, processes, alerts, events, requestCache);
   jobs.connectRobots(robotEvents);
   maintenance.connectJobs((tenantId, mode) => jobs.stopAllActive(tenantId, mode, jobReason("maintenance-started")));
-  const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts);
+  const machines = new MachineService(ctx, audit, maintenance, robotHub, alerts, requestCache);
   const logStream = new LogStream();
   const buckets = new BucketService(ctx, audit, masterKey);
   const tenantSettings = new TenantSettingsService(ctx, audit);

@@ -449,6 +449,22 @@ describe.each(testDatabases())("robot agent on %s", agentTimeout, (database) => 
       await second.kill("SIGKILL");
     });
 
+    it("applies a license given while the tenant's robots connect to the very next connection", async () => {
+      const { org, api, t } = await setup();
+      const a = await newMachine(api, t, 2);
+      // Without a license any machine connects (and the server remembers there is none)…
+      expect((await tryUpgrade(server.url, a.key)).status).toBe(101);
+      // …until one is given: the next connection is measured against it at once.
+      const url = `/host/licenses/${org.defaultTenantId}`;
+      expect((await host.put(url, { robotSlots: 1, expiresAt: null })).status).toBe(200);
+      expect(await tryUpgrade(server.url, a.key)).toMatchObject({
+        status: 403,
+        body: { type: "license-exceeded", title: "Not enough licensed slots" },
+      });
+      expect((await host.put(url, { robotSlots: 2, expiresAt: null })).status).toBe(200);
+      expect((await tryUpgrade(server.url, a.key)).status).toBe(101);
+    });
+
     it("refuses every robot of a tenant whose license has expired", async () => {
       const { org, api, t } = await setup();
       const m = await newMachine(api, t, 1);

@@ -36,22 +36,32 @@ export interface LicenseAllowance {
 }
 
 /**
- * How many more jobs the tenant's license lets start now: licensed slots minus running jobs.
- * With `cache` the allocation is read through it (`db` must then not be a transaction).
+ * A tenant's license allocation (null: none, no limit). With `cache` it is read through the
+ * request cache (`db` must then not be a transaction): the dispatcher and every robot's
+ * connection ask for it.
  */
-export async function licenseAllowance(
+export async function tenantLicense(
   db: Db,
-  clock: Clock,
   tenantId: number,
   cache?: RequestCache,
-): Promise<LicenseAllowance> {
+): Promise<{ robot_slots: number; expires_at: string | null } | null> {
   const read = async () =>
     (await db
       .selectFrom("tenant_licenses")
       .select(["robot_slots", "expires_at"])
       .where("tenant_id", "=", tenantId)
       .executeTakeFirst()) ?? null;
-  const license = cache ? await cache.get("licenses", String(tenantId), read) : await read();
+  return cache ? cache.get("licenses", String(tenantId), read) : read();
+}
+
+/** How many more jobs the tenant's license lets start now: licensed slots minus running jobs. */
+export async function licenseAllowance(
+  db: Db,
+  clock: Clock,
+  tenantId: number,
+  cache?: RequestCache,
+): Promise<LicenseAllowance> {
+  const license = await tenantLicense(db, tenantId, cache);
   if (!license) return { remaining: Number.POSITIVE_INFINITY, expired: false, slots: null };
   if (license.expires_at && license.expires_at <= isoNow(clock))
     return { remaining: 0, expired: true, slots: license.robot_slots };

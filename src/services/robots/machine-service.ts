@@ -7,6 +7,7 @@ import { type RobotState, RobotState as State } from "../../shared/robot.js";
 import type { Db } from "../../storage/database.js";
 import type { MachineRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import { type Actor, type ServiceContext, uniqueOrConflict } from "../context.js";
@@ -34,8 +35,9 @@ export class MachineService {
     maintenance: MaintenanceService,
     private readonly hub: RobotHub,
     alerts: AlertService,
+    cache?: RequestCache,
   ) {
-    this.sessions = new MachineSessions(ctx, maintenance, alerts);
+    this.sessions = new MachineSessions(ctx, maintenance, alerts, cache);
   }
 
   async list(access: TenantAccess): Promise<Machine[]> {

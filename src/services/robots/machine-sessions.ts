@@ -12,9 +12,11 @@ import {
   forgetNode,
   touchNode,
 } from "../../storage/sql/dead-node-sessions.js";
+import type { RequestCache } from "../access/request-cache.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { ServiceContext } from "../context.js";
 import { hashToken } from "../identity/secrets.js";
+import { tenantLicense } from "../jobs/dispatch-rules.js";
 import type { MaintenanceService } from "../maintenance/maintenance-service.js";
 import { HeartbeatBatch } from "./heartbeat-batch.js";
 import type { AuthenticatedMachine } from "./machine-model.js";
@@ -32,6 +34,7 @@ export class MachineSessions {
     private readonly ctx: ServiceContext,
     private readonly maintenance: MaintenanceService,
     private readonly alerts: AlertService,
+    private readonly cache?: RequestCache,
   ) {
     this.heartbeats = new HeartbeatBatch(ctx);
   }
@@ -284,11 +287,7 @@ export class MachineSessions {
 
   /** A tenant with a license allocation may not connect more machines' slots than it was given. */
   private async assertLicensedSlots(machine: MachineRow): Promise<void> {
-    const license = await this.ctx.db
-      .selectFrom("tenant_licenses")
-      .selectAll()
-      .where("tenant_id", "=", machine.tenant_id)
-      .executeTakeFirst();
+    const license = await tenantLicense(this.ctx.db, machine.tenant_id, this.cache);
     if (!license) return;
     if (license.expires_at && license.expires_at <= isoNow(this.ctx.clock)) {
       throw new AppError(
