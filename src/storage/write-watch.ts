@@ -101,11 +101,19 @@ export class WriteWatch implements KyselyPlugin {
 }
 
 /**
- * The table an INSERT, UPDATE or DELETE writes, or null for reads. `auth_tokens` does not count
- * for an insert (a new token is in no cache) nor for noting a token's use (the update that sets
- * `last_used_at`, at most once a minute per token: the node that notes it updates its own copy).
- * An update of `webhooks` counts only when it changes what the cache holds (enabled, events): the
- * senders' leases and the circuit breaker write other columns of it many times a second.
+ * Updates that change nothing a cache holds, by table: they do not count as writes of it.
+ * `auth_tokens`: noting a token's use (`last_used_at`, at most once a minute per token; the node
+ * that notes it updates its own copy). `webhooks`: anything but its enabled flag, events and
+ * tenant (the senders' leases and the circuit breaker write it many times a second).
+ */
+const unseenUpdates: Record<string, (columns: (string | null)[]) => boolean> = {
+  auth_tokens: (columns) => columns.includes("last_used_at"),
+  webhooks: (columns) => !columns.some((c) => c === "enabled" || c === "events_json" || c === "tenant_id"),
+};
+
+/**
+ * The table an INSERT, UPDATE or DELETE writes, or null for reads and for the updates above.
+ * An insert into `auth_tokens` does not count either: a new token is in no cache.
  */
 function writtenTable(node: RootOperationNode): string | null {
   switch (node.kind) {
@@ -115,10 +123,9 @@ function writtenTable(node: RootOperationNode): string | null {
     }
     case "UpdateQueryNode": {
       const table = tableName(node.table);
-      if (table !== "auth_tokens" && table !== "webhooks") return table;
-      const columns = (node.updates ?? []).map((u) => tableOrColumnName(u.column));
-      if (table === "auth_tokens") return columns.includes("last_used_at") ? null : table;
-      return columns.some((c) => c === "enabled" || c === "events_json" || c === "tenant_id") ? table : null;
+      const unseen = table === null ? undefined : unseenUpdates[table];
+      if (!unseen) return table;
+      return unseen((node.updates ?? []).map((u) => tableOrColumnName(u.column))) ? null : table;
     }
     case "DeleteQueryNode":
       return tableName(node.from.froms[0]);
