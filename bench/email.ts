@@ -12,13 +12,15 @@ import { createLogger } from "../src/platform/logger.js";
 import { systemActor } from "../src/services/context.js";
 import { renderEmail } from "../src/services/email/templates.js";
 import { freshPostgres } from "./foundation.js";
+import { addSummary } from "./summary.js";
 
 /**
  * E-mail throughput: messages per second from the outbox (claimed, rendered per recipient,
  * sent, recorded) through a local SMTP sink, next to nodemailer sending the same messages
- * directly with a pooled transport (5 connections) in the same run. Target ratio ≥ 0.8.
+ * directly with a pooled transport (5 connections) in the same run. Target ratio ≥ 0.95 (#14).
  */
 const messages = Number(process.env.BENCH_EMAIL_MESSAGES ?? 2000);
+const roundCount = 3;
 
 async function startSink() {
   let received = 0;
@@ -76,12 +78,16 @@ async function direct(port: number): Promise<number> {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: messages }, (_, i) =>
+      // The same message the outbox sends: its Date, Message-ID and headers included.
       transport.sendMail({
         from: { name: "Dirigent", address: "noreply@bench.test" },
         to: `user${i}@bench.test`,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
+        date: new Date(),
+        messageId: `<outbox-${i}.20261205000000000@bench.test>`,
+        headers: { "Auto-Submitted": "auto-generated", "X-Dirigent-Template": "password-changed" },
       }),
     ),
   );
@@ -90,11 +96,15 @@ async function direct(port: number): Promise<number> {
   return messages / seconds;
 }
 
-async function viaOutbox(
+/**
+ * `rounds` rounds on one server: each queues `messages` rows, then times one mailer draining them,
+ * with the direct baseline run right before it. Returns each round's two rates.
+ */
+async function rounds(
   port: number,
   sink: Awaited<ReturnType<typeof startSink>>,
   databaseUrl: string | undefined,
-): Promise<number> {
+): Promise<{ outbox: number; direct: number }[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirigent-bench-mail-"));
   const quiet = new Writable({ write: (_c, _e, done) => done() });
   const config = parseConfig({
@@ -116,33 +126,38 @@ async function viaOutbox(
       fromAddress: "noreply@bench.test",
       fromDisplayName: "Dirigent",
     });
-    for (let i = 0; i < messages; i += 500) {
-      const batch = Array.from({ length: Math.min(500, messages - i) }, (_, j) => ({
-        address: `user${i + j}@bench.test`,
-        locale: "en" as const,
-      }));
-      await services.notifications.notify(
-        services.ctx.db,
-        batch,
-        "password-changed",
-        { name: "Bench", changedAt: new Date().toISOString() },
-        { orgId: null },
+    const results: { outbox: number; direct: number }[] = [];
+    for (let round = 0; round < roundCount; round++) {
+      for (let i = 0; i < messages; i += 500) {
+        const batch = Array.from({ length: Math.min(500, messages - i) }, (_, j) => ({
+          address: `user${i + j}@bench.test`,
+          locale: "en" as const,
+        }));
+        await services.notifications.notify(
+          services.ctx.db,
+          batch,
+          "password-changed",
+          { name: "Bench", changedAt: new Date().toISOString() },
+          { orgId: null },
+        );
+      }
+      const baseline = await direct(port);
+      sink.reset();
+      const mailer = new Mailer(
+        services.ctx,
+        services.emailSettings,
+        services.masterKey,
+        (l) => services.notifications.onWake(l),
+        { pollMs: 50 },
       );
+      const started = performance.now();
+      mailer.start();
+      await sink.until(messages);
+      const seconds = (performance.now() - started) / 1000;
+      await mailer.stop();
+      results.push({ outbox: messages / seconds, direct: baseline });
     }
-    sink.reset();
-    const mailer = new Mailer(
-      services.ctx,
-      services.emailSettings,
-      services.masterKey,
-      (l) => services.notifications.onWake(l),
-      { pollMs: 50 },
-    );
-    const started = performance.now();
-    mailer.start();
-    await sink.until(messages);
-    const seconds = (performance.now() - started) / 1000;
-    await mailer.stop();
-    return messages / seconds;
+    return results;
   } finally {
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -153,14 +168,14 @@ async function viaOutbox(
 export async function benchEmail(pgUrl: string | undefined): Promise<void> {
   const sink = await startSink();
   try {
-    const rows: [string, number, number][] = [];
-    // The baseline runs right before and right after each outbox run and is averaged, so load
-    // changes on the machine during the run affect both sides alike.
+    const rows: { label: string; outbox: number; direct: number; ratio: number; ratios: number[] }[] = [];
+    // Load on the machine moves both figures: the baseline runs right before each outbox round,
+    // and the round with the median ratio is reported (all ratios are listed too).
     const measure = async (label: string, databaseUrl: string | undefined) => {
-      const before = await direct(sink.port);
-      const outbox = await viaOutbox(sink.port, sink, databaseUrl);
-      const after = await direct(sink.port);
-      rows.push([label, outbox, (before + after) / 2]);
+      const results = await rounds(sink.port, sink, databaseUrl);
+      const byRatio = results.map((r) => ({ ...r, ratio: r.outbox / r.direct })).sort((a, b) => a.ratio - b.ratio);
+      const median = byRatio[Math.floor(byRatio.length / 2)] as (typeof byRatio)[number];
+      rows.push({ label, ...median, ratios: results.map((r) => r.outbox / r.direct) });
     };
     await measure("SQLite", undefined);
     if (pgUrl) {
@@ -171,13 +186,24 @@ export async function benchEmail(pgUrl: string | undefined): Promise<void> {
         await db.drop();
       }
     }
-    console.log(`\n## E-mail — ${messages} messages through a local SMTP sink, 5 pooled connections\n`);
     console.log(
-      "| database | outbox → SMTP msg/s | nodemailer direct, pooled (baseline) msg/s | ratio (target ≥ 0.8) |",
+      `\n## E-mail — ${messages} messages through a local SMTP sink, 5 pooled connections, median of ${roundCount} rounds\n`,
     );
-    console.log("|---|---|---|---|");
-    for (const [label, outbox, base] of rows) {
-      console.log(`| ${label} | ${outbox.toFixed(0)} | ${base.toFixed(0)} | ${(outbox / base).toFixed(2)} |`);
+    console.log(
+      "| database | outbox → SMTP msg/s | nodemailer direct, pooled (baseline) msg/s | ratio (target ≥ 0.95) | each round's ratio |",
+    );
+    console.log("|---|---|---|---|---|");
+    for (const r of rows) {
+      const each = r.ratios.map((x) => x.toFixed(2)).join(", ");
+      console.log(`| ${r.label} | ${r.outbox.toFixed(0)} | ${r.direct.toFixed(0)} | ${r.ratio.toFixed(2)} | ${each} |`);
+      addSummary({
+        figure: "e-mail: outbox → SMTP sink",
+        setup: r.label,
+        value: `${r.outbox.toFixed(0)} msg/s`,
+        baseline: `pooled nodemailer ${r.direct.toFixed(0)} msg/s`,
+        ratio: r.ratio.toFixed(2),
+        target: "≥ 0.95",
+      });
     }
   } finally {
     await sink.close();

@@ -10,7 +10,7 @@ import type { ServiceContext } from "../services/context.js";
 import type { EffectiveSettings, EmailSettingsService } from "../services/email/email-settings-service.js";
 import { secretContext } from "../services/email/notification-service.js";
 import { visibleLastError } from "../services/email/outbox-service.js";
-import { renderEmail, type TemplateName } from "../services/email/templates.js";
+import { type RenderedEmail, renderEmail, type TemplateName } from "../services/email/templates.js";
 import { classifySmtpError, createTransport, transportKey, transportOptions } from "../services/email/transport.js";
 import { isDatabaseUnavailable } from "../storage/db-errors.js";
 import type { Database, EmailOutboxRow } from "../storage/schema.js";
@@ -32,6 +32,9 @@ export interface MailerOptions {
 /** Outcomes are written together: at most this many in one statement per kind, at most this late. */
 const outcomeBatch = 50;
 const outcomeDelayMs = 20;
+
+/** Rendered messages kept for rows with the same template, language and data. */
+const renderCacheSize = 64;
 
 /** What a delivery attempt records on its row. */
 type Outcome = Partial<Omit<EmailOutboxRow, "id">>;
@@ -77,6 +80,8 @@ export class Mailer {
   }[] = [];
   private outcomeTimer: NodeJS.Timeout | null = null;
   private readonly transports = new Map<string, PooledTransport>();
+  private readonly renders = new Map<string, RenderedEmail>();
+  private readonly transportKeys = new WeakMap<EffectiveSettings, string>();
   private running = false;
   private loopDone: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -216,6 +221,8 @@ export class Mailer {
           .select("id")
           .where("status", "=", "queued")
           .where("next_attempt_at", "<=", now.toISOString())
+          // The order of the index email_outbox_due: the claim reads `limit` entries, never sorts.
+          .orderBy("next_attempt_at")
           .orderBy("id")
           .limit(limit)
           .$if(this.ctx.dialect.name === "postgres", (q) => q.forUpdate().skipLocked()),
@@ -268,12 +275,7 @@ export class Mailer {
       if (!eff) return { status: "held", last_error: "E-mail is not configured." };
       const token = await this.settings.accessToken(eff);
       const transport = this.transport(eff, token);
-      const data = JSON.parse(row.data_json) as Record<string, unknown>;
-      const secret = typeof data._secret === "string" ? this.masterKey.decrypt(data._secret, secretContext) : null;
-      const mail = renderEmail(row.template as TemplateName, row.locale, data, {
-        publicUrl: this.ctx.config.publicUrl,
-        secret,
-      });
+      const mail = this.render(row);
       const s = eff.settings;
       const info = await transport.sendMail({
         from: { name: s.fromDisplayName ?? "", address: s.fromAddress },
@@ -318,6 +320,28 @@ export class Mailer {
         settings_source: eff?.source ?? null,
       };
     }
+  }
+
+  /**
+   * The message of a row. A notification to many recipients stores the same data for each, so
+   * renders are kept per template, language and data (the last `renderCacheSize`); a row with a
+   * secret (a reset link) is rendered on its own and its text is not kept.
+   */
+  private render(row: EmailOutboxRow): RenderedEmail {
+    const key = `${row.template}\0${row.locale}\0${row.data_json}`;
+    const cached = this.renders.get(key);
+    if (cached) return cached;
+    const data = JSON.parse(row.data_json) as Record<string, unknown>;
+    const secret = typeof data._secret === "string" ? this.masterKey.decrypt(data._secret, secretContext) : null;
+    const mail = renderEmail(row.template as TemplateName, row.locale, data, {
+      publicUrl: this.ctx.config.publicUrl,
+      secret,
+    });
+    if (secret === null) {
+      if (this.renders.size >= renderCacheSize) this.renders.delete(this.renders.keys().next().value as string);
+      this.renders.set(key, mail);
+    }
+    return mail;
   }
 
   /** Records an outcome with others of the same moment (see writeOutcomes); resolves once committed. */
@@ -372,6 +396,12 @@ export class Mailer {
       const set: UpdateObject<Database, "email_outbox"> = { locked_by: null, locked_until: null, updated_at: now };
       for (const column of kind.split(",").filter(Boolean) as (keyof Outcome)[]) {
         const value = (o: (typeof group)[number]) => o.values[column] ?? null;
+        // Most columns carry one value for the whole group (status, subject, the SMTP code …).
+        const first = value(group[0] as (typeof group)[number]);
+        if (group.every((o) => value(o) === first)) {
+          Object.assign(set, { [column]: first });
+          continue;
+        }
         // PostgreSQL types an untyped parameter in a CASE as text: the integer columns say theirs.
         const cases = group.map((o) =>
           integerColumns.has(column)
@@ -427,10 +457,15 @@ export class Mailer {
   }
 
   private transport(eff: EffectiveSettings, accessToken: string | null) {
-    const key = transportKey(eff.settings, {
-      ...eff.secrets,
-      oauthClientSecret: accessToken ?? eff.secrets.oauthClientSecret,
-    });
+    // The settings of one claim are one object: their fingerprint is hashed once, not per message.
+    let key = accessToken === null ? this.transportKeys.get(eff) : undefined;
+    if (key === undefined) {
+      key = transportKey(eff.settings, {
+        ...eff.secrets,
+        oauthClientSecret: accessToken ?? eff.secrets.oauthClientSecret,
+      });
+      if (accessToken === null) this.transportKeys.set(eff, key);
+    }
     let pooled = this.transports.get(key);
     if (!pooled) {
       pooled = {

@@ -265,6 +265,46 @@ describe.each(testDatabases())("outbox and delivery (%s)", (database) => {
     expect(audit.body.items[0]).toMatchObject({ actor: { kind: "admin" }, target: { id: String(failed.id) } });
   });
 
+  it("sends each row of a many-recipient notification from its own data and language, and records each outcome", async () => {
+    // The mailer keeps renders per template, language and data and writes outcomes in batches:
+    // neither may give a row another row's text or message id.
+    const org = await createOrg(host);
+    const mailbox = await smtp();
+    await sendThrough(org, mailbox.port);
+    const { services } = server.server;
+    const recipients = (locales: ("en" | "de")[]) =>
+      locales.map((locale) => ({ address: `${unique("r")}@example.com`, locale }));
+    const first = recipients(["en", "de", "en"]);
+    const second = recipients(["en", "de"]);
+    const notify = (to: typeof first, name: string) =>
+      services.notifications.notify(
+        services.ctx.db,
+        to,
+        "password-changed",
+        { name, changedAt: "2026-03-04T05:06:07.000Z" },
+        { orgId: org.id },
+      );
+    await notify(first, "Ada Alpha");
+    await notify(second, "Bo Beta");
+    const expected = [
+      ...first.map((r) => ({ ...r, name: "Ada Alpha", other: "Bo Beta" })),
+      ...second.map((r) => ({ ...r, name: "Bo Beta", other: "Ada Alpha" })),
+    ];
+    const messageIds = new Set<string>();
+    for (const r of expected) {
+      const mail = await nextMailTo(mailbox, r.address);
+      expect(mail.parsed.text).toContain(r.name);
+      expect(mail.parsed.text).not.toContain(r.other);
+      expect(mail.parsed.subject).toBe(
+        r.locale === "de" ? "Dirigent: Ihr Passwort wurde geändert" : "Dirigent: your password was changed",
+      );
+      const row = await waitForOutbox(host, "/host/email/outbox", (i) => i.to === r.address && i.status === "sent");
+      expect(row.messageId).toBe(mail.parsed.messageId);
+      messageIds.add(row.messageId);
+    }
+    expect(messageIds.size).toBe(expected.length);
+  });
+
   it("shows the host every message and an organization only its own", async () => {
     const [orgA, orgB] = [await createOrg(host), await createOrg(host)];
     const [a, b] = [await addUser(orgA), await addUser(orgB)];
