@@ -2,25 +2,28 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { sql } from "kysely";
 import { create } from "tar";
-import WebSocket from "ws";
 import { Agent } from "../src/agent/agent.js";
 import { type RunningServer, startServer } from "../src/cli/serve.js";
 import { parseConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
-import { protocolVersion, robotPath } from "../src/shared/protocol.js";
+import { robotPath } from "../src/shared/protocol.js";
 import { appendJobLogs, type LogEntry } from "../src/storage/sql/append-job-logs.js";
 import { benchApi, onEachDatabase } from "./harness.js";
+import { type LogRobotData, logEntries } from "./log-robot.js";
 import { addSummary } from "./summary.js";
 
 /**
  * P5 (issue #14): log ingestion.
  * - The agent: an automation prints `burstLines` lines as fast as it can; lines per second from
  *   its start until every line is stored (target ≥ 20,000/s, and all of them stored).
- * - The server path: a simulated robot (the real protocol) sends the same number of lines in
- *   batches of 1,000, up to 8 unacknowledged, next to storing the same batches directly with the
- *   server's own statement (storage/sql/append-job-logs.ts) in the same run (target ≥ 0.7×).
+ * - The server path: a simulated robot (the real protocol, in a worker thread: see log-robot.ts)
+ *   sends the same number of lines in batches of 1,000, up to 8 unacknowledged, next to storing
+ *   the same batches directly with the server's own statement (storage/sql/append-job-logs.ts)
+ *   in the same run (target ≥ 0.7×). Neither side's clock includes making the lines.
  */
 const burstLines = Number(process.env.BENCH_LOG_LINES ?? 200_000);
 const batchLines = 1000;
@@ -39,13 +42,6 @@ async function packageOf(dir: string, name: string, main: string): Promise<Buffe
   await create({ gzip: true, cwd: src, file, portable: true }, ["dirigent.json", "main.js"]);
   return fs.readFileSync(file);
 }
-
-const entries = (from: number, count: number): LogEntry[] =>
-  Array.from({ length: count }, (_, i) => ({
-    timestamp: new Date().toISOString(),
-    level: "info",
-    message: `line ${from + i} of a log burst, about as long as a real automation's line`,
-  }));
 
 async function storedLines(server: RunningServer, jobId: number): Promise<number> {
   const row = await server.services.ctx.db
@@ -67,7 +63,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
   const quiet = new Writable({ write: (_c, _e, done) => done() });
   const server = await startServer(config, { logger: createLogger("error", quiet) });
   let agent: Agent | null = null;
-  let socket: WebSocket | null = null;
+  let robot: Worker | null = null;
   try {
     const api = benchApi(server.url);
     const { accessToken: token } = (await api("POST", "/auth/token", { username: "admin", password })) as {
@@ -127,69 +123,45 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
 
     // The server path: a simulated robot takes a job and sends batches over its WebSocket.
     const sim = await setup("Simulated", "quiet");
-    socket = new WebSocket(`${server.url.replace(/^http/, "ws")}${robotPath}`, {
-      headers: { authorization: `Bearer ${sim.key}` },
-    });
-    const ws = socket;
-    const inbox: { type: string; job?: { key: string }; seq?: number }[] = [];
-    let notify = () => {};
-    ws.on("message", (data) => {
-      inbox.push(JSON.parse(data.toString()));
-      notify();
-    });
-    const next = (type: string) =>
-      new Promise<(typeof inbox)[number]>((resolve) => {
-        const look = () => {
-          const i = inbox.findIndex((m) => m.type === type);
-          if (i < 0) return;
-          notify = () => {};
-          resolve(inbox.splice(i, 1)[0] as (typeof inbox)[number]);
-        };
-        notify = look;
-        look();
-      });
-    await new Promise((resolve) => ws.once("open", resolve));
-    ws.send(
-      JSON.stringify({
-        type: "hello",
-        protocolVersion,
-        agentVersion: "bench",
-        hostName: "sim",
-        os: "linux",
-        runningJobs: [],
-      }),
-    );
-    await next("welcome");
-    const simJob = await sim.start();
-    const jobKey = (await next("assign")).job?.key as string;
     const batches = Math.ceil(burstLines / batchLines);
-    const t0 = performance.now();
-    let sent = 0;
-    let acked = 0;
-    while (acked < batches) {
-      while (sent < batches && sent - acked < window) {
-        sent += 1;
-        ws.send(JSON.stringify({ type: "logs", jobKey, seq: sent, entries: entries(sent * batchLines, batchLines) }));
-      }
-      const ack = await next("ack");
-      acked = Math.max(acked, ack.seq ?? 0);
-    }
-    const serverRate = (batches * batchLines) / ((performance.now() - t0) / 1000);
+    const robotData: LogRobotData = {
+      module: fileURLToPath(new URL("./log-robot.ts", import.meta.url)),
+      url: `${server.url.replace(/^http/, "ws")}${robotPath}`,
+      key: sim.key,
+      batches,
+      batchLines,
+      window,
+    };
+    robot = new Worker(fileURLToPath(new URL("./ts-worker.js", import.meta.url)), { workerData: robotData });
+    const said = (type: string) =>
+      new Promise<{ seconds?: number }>((resolve, reject) => {
+        const listen = (m: { type: string; seconds?: number }) => {
+          if (m.type !== type) return;
+          robot?.off("message", listen);
+          resolve(m);
+        };
+        robot?.on("message", listen).once("error", reject);
+      });
+    await said("welcomed");
+    const done = said("done");
+    const simJob = await sim.start();
+    const { seconds } = await done;
+    const serverRate = (batches * batchLines) / (seconds as number);
     if ((await storedLines(server, simJob)) !== batches * batchLines) throw new Error("server path: lines missing");
 
     // The baseline: the same batches stored directly with the server's statement, one transaction each.
     const db = server.services.ctx.db;
     const job = await db.selectFrom("jobs").selectAll().where("id", "=", simJob).executeTakeFirstOrThrow();
     await db.updateTable("jobs").set({ log_seq: 0 }).where("id", "=", simJob).execute();
+    const lines = Array.from({ length: batches }, (_, b) => logEntries((b + 1) * batchLines, batchLines));
     const t1 = performance.now();
     for (let b = 1; b <= batches; b++) {
-      const lines = entries(b * batchLines, batchLines);
-      await db.transaction().execute((tx) => appendJobLogs(tx, job, lines, b));
+      await db.transaction().execute((tx) => appendJobLogs(tx, job, lines[b - 1] as LogEntry[], b));
     }
     const directRate = (batches * batchLines) / ((performance.now() - t1) / 1000);
     return { label, agentRate, serverRate, directRate };
   } finally {
-    socket?.terminate();
+    await robot?.terminate();
     agent?.stop();
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
