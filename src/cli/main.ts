@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import pino from "pino";
 import { robotCommand } from "../agent/cli.js";
 import { parsePassEnv } from "../agent/environment.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
@@ -76,7 +77,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: ReturnType<typeof parseConfig>): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  // The log lines are written asynchronously; the banner goes through the same stream so that it
+  // follows every start-up line (written beside it, it could overtake "Server listening").
+  const stdout = pino.destination({ dest: 1, sync: false });
+  const logger = createLogger(config.logLevel, stdout);
   const server = await startServer(config, { logger });
   const lines = [
     "",
@@ -93,7 +97,7 @@ async function serve(config: ReturnType<typeof parseConfig>): Promise<number> {
     lines.push("  with its password (DIRIGENT_ADMIN_PASSWORD, or the one printed at first start).");
   }
   lines.push(`  API documentation: ${server.url}/api/docs`, "");
-  process.stdout.write(`${lines.join("\n")}\n`);
+  stdout.write(`${lines.join("\n")}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

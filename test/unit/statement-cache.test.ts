@@ -70,12 +70,55 @@ describe("SQLite statement cache", () => {
     cache.prepare("select 3"); // evicts "select 2"
     expect(cache.size).toBe(2);
     expect(cache.prepare("select 1")).toBe(a);
-    const iterating = a.iterate();
+    const iterating = a.iterate([]);
     iterating.next();
     expect(a.busy).toBe(true);
     expect(cache.prepare("select 1")).not.toBe(a);
     iterating.return?.();
     expect(cache.prepare("select 1")).toBe(a);
+    cache.close();
+  });
+
+  it("reads rows as arrays and gives the same objects better-sqlite3 makes, for any column names", () => {
+    const raw = new SqliteDatabase(":memory:");
+    const cache = new StatementCache(raw);
+    raw.exec(`create table t (id integer primary key, v text, "a b" text, "it's" text, n real, b blob)`);
+    raw.exec(`insert into t values (1, 'one', 'ab1', 'q1', 1.5, x'00ff'), (2, null, null, null, null, null)`);
+    for (const query of [
+      "select * from t order by id",
+      "select id, v as id from t order by id", // equal names: the last wins
+      "select t.id, u.id, u.v from t join t as u on u.id = t.id order by t.id",
+      "select count(*), max(n) from t",
+      "select * from t where id = 99",
+    ]) {
+      const expected = raw.prepare(query).all();
+      expect(cache.prepare(query).all([])).toEqual(expected);
+      expect(cache.prepare(query).all([])).toEqual(expected); // cached
+      expect([...cache.prepare(query).iterate([])]).toEqual(expected);
+    }
+    expect(Object.keys(cache.prepare("select * from t").all([])[0] as object)).toEqual([
+      "id",
+      "v",
+      "a b",
+      "it's",
+      "n",
+      "b",
+    ]);
+    // better-sqlite3 would set the row's prototype from a column named __proto__; here it is a column.
+    const row = cache.prepare(`select 'p' as "__proto__", 1 as x`).all([])[0] as Record<string, unknown>;
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(row, "__proto__")?.value).toBe("p");
+    expect(row.x).toBe(1);
+    cache.close();
+  });
+
+  it("follows a cached `select *` when the table gains a column", () => {
+    const raw = new SqliteDatabase(":memory:");
+    const cache = new StatementCache(raw);
+    raw.exec("create table t (id integer primary key, v text); insert into t values (1, 'a')");
+    expect(cache.prepare("select * from t").all([])).toEqual([{ id: 1, v: "a" }]);
+    raw.exec("alter table t add column w text default 'w'");
+    expect(cache.prepare("select * from t").all([])).toEqual([{ id: 1, v: "a", w: "w" }]);
     cache.close();
   });
 });
