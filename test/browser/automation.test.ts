@@ -109,6 +109,16 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
     await server?.stop();
   });
 
+  it("shows the tenant of a URL that names it by name, in any case, in the switcher, with its page marked", async () => {
+    const { page } = browser;
+    for (const ref of ["Default", "default", String(org.defaultTenantId)]) {
+      await page.goto(`${server.url}/org/t/${ref}/machines`);
+      const switcher = page.getByTestId("tenant-switcher");
+      await expect.poll(() => switcher.inputValue()).toBe("Default");
+      expect(await page.getByTestId("nav-machines").getAttribute("aria-current")).toBe("page");
+    }
+  });
+
   it(
     "changes a tenant's log retention on the Tenants page; a value out of range shows next to the field",
     async () => {

@@ -5,6 +5,7 @@ import { activeJobStates, JobState } from "../../shared/jobs.js";
 import { MaintenancePhase } from "../../shared/maintenance.js";
 import type { Db } from "../../storage/database.js";
 import type { RequestCache } from "../access/request-cache.js";
+import { tenantLicense } from "../licenses/tenant-license.js";
 
 /**
  * The rules that decide whether a pending job may start, in one place: the dispatcher applies
@@ -33,25 +34,6 @@ export interface LicenseAllowance {
   remaining: number;
   expired: boolean;
   slots: number | null;
-}
-
-/**
- * A tenant's license allocation (null: none, no limit). With `cache` it is read through the
- * request cache (`db` must then not be a transaction): the dispatcher and every robot's
- * connection ask for it.
- */
-export async function tenantLicense(
-  db: Db,
-  tenantId: number,
-  cache?: RequestCache,
-): Promise<{ robot_slots: number; expires_at: string | null } | null> {
-  const read = async () =>
-    (await db
-      .selectFrom("tenant_licenses")
-      .select(["robot_slots", "expires_at"])
-      .where("tenant_id", "=", tenantId)
-      .executeTakeFirst()) ?? null;
-  return cache ? cache.get("licenses", String(tenantId), read) : read();
 }
 
 /** How many more jobs the tenant's license lets start now: licensed slots minus running jobs. */

@@ -16,7 +16,7 @@ import type { RequestCache } from "../access/request-cache.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { ServiceContext } from "../context.js";
 import { hashToken } from "../identity/secrets.js";
-import { tenantLicense } from "../jobs/dispatch-rules.js";
+import { tenantLicense } from "../licenses/tenant-license.js";
 import type { MaintenanceService } from "../maintenance/maintenance-service.js";
 import { HeartbeatBatch } from "./heartbeat-batch.js";
 import type { AuthenticatedMachine } from "./machine-model.js";

@@ -72,6 +72,8 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
   // While the tenants load, the section keeps its place (placeholders), so the navigation does not jump.
   if (tenants.isPending) return <AutomationNavSkeleton title={t("nav.automation")} />;
   if (active.length === 0 || !current) return null;
+  // A URL names its tenant by id or by name (any case, as the API takes it); the switcher shows it either way.
+  const shown = active.find((x) => String(x.id) === current || x.name.toLowerCase() === current.toLowerCase());
 
   const icon = (Icon: typeof IconBell) => <Icon size={18} stroke={1.7} />;
   const items = [
@@ -103,7 +105,7 @@ export function AutomationNav({ onNavigate }: { onNavigate: () => void }) {
         size="sm"
         aria-label={t("automation.tenant")}
         data={active.map((x) => ({ value: String(x.id), label: x.name }))}
-        value={active.some((x) => String(x.id) === current) ? current : null}
+        value={shown ? String(shown.id) : null}
         placeholder={t("automation.chooseTenant")}
         allowDeselect={false}
         onChange={(value) => {

@@ -240,15 +240,11 @@ export function NoFolders({ action }: { action?: ReactNode }) {
 export function NoFolderAccess() {
   const { t } = useTranslation();
   return (
-    <Alert
-      color="gray"
-      variant="light"
-      icon={<IconLock />}
+    <LockedNotice
       title={t("automation.noFolderAccess")}
-      data-testid="no-folder-access"
-    >
-      {t("automation.noFolderAccessHint")}
-    </Alert>
+      hint={t("automation.noFolderAccessHint")}
+      testId="no-folder-access"
+    />
   );
 }
 
@@ -256,14 +252,15 @@ export function NoFolderAccess() {
 export function NoPermission() {
   const { t } = useTranslation();
   return (
-    <Alert
-      color="gray"
-      variant="light"
-      icon={<IconLock />}
-      title={t("automation.noPermission")}
-      data-testid="no-permission"
-    >
-      {t("automation.noPermissionHint")}
+    <LockedNotice title={t("automation.noPermission")} hint={t("automation.noPermissionHint")} testId="no-permission" />
+  );
+}
+
+/** A quiet notice with a lock: what the user may not see here, and why. */
+function LockedNotice({ title, hint, testId }: { title: string; hint: string; testId: string }) {
+  return (
+    <Alert color="gray" variant="light" icon={<IconLock />} title={title} data-testid={testId}>
+      {hint}
     </Alert>
   );
 }

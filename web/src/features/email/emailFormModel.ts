@@ -9,6 +9,25 @@ import type {
 } from "../../api/types";
 import type { FieldErrors } from "../../lib/errors";
 
+/** Fields shown in the "Advanced" section, which opens by itself when one of them needs attention. */
+const advancedFields = [
+  "tlsMode",
+  "caCertificatePem",
+  "tlsServername",
+  "allowInvalidCertificates",
+  "replyTo",
+  "envelopeSender",
+  "connectionTimeoutMs",
+  "greetingTimeoutMs",
+  "socketTimeoutMs",
+  "rateLimitPerMinute",
+  "authMethod",
+  "oauthTokenUrl",
+  "oauthClientId",
+  "oauthClientSecret",
+  "oauthScope",
+] as const;
+
 /** Every field the form edits, named as the API names it (and its `errors[].path`). */
 export const EMAIL_FIELDS = [
   "enabled",
@@ -20,43 +39,12 @@ export const EMAIL_FIELDS = [
   "fromAddress",
   "fromDisplayName",
   "secureConnection",
-  "tlsMode",
-  "caCertificatePem",
-  "tlsServername",
-  "allowInvalidCertificates",
-  "replyTo",
-  "envelopeSender",
-  "connectionTimeoutMs",
-  "greetingTimeoutMs",
-  "socketTimeoutMs",
-  "rateLimitPerMinute",
-  "authMethod",
-  "oauthTokenUrl",
-  "oauthClientId",
-  "oauthClientSecret",
-  "oauthScope",
+  ...advancedFields,
   "provider",
   "mode",
 ] as const;
 
-/** Fields shown in the "Advanced" section, which opens by itself when one of them needs attention. */
-export const ADVANCED_FIELDS = new Set<string>([
-  "tlsMode",
-  "caCertificatePem",
-  "tlsServername",
-  "allowInvalidCertificates",
-  "replyTo",
-  "envelopeSender",
-  "connectionTimeoutMs",
-  "greetingTimeoutMs",
-  "socketTimeoutMs",
-  "rateLimitPerMinute",
-  "authMethod",
-  "oauthTokenUrl",
-  "oauthClientId",
-  "oauthClientSecret",
-  "oauthScope",
-]);
+const ADVANCED_FIELDS: ReadonlySet<string> = new Set(advancedFields);
 
 /** Whether any of these field names belongs to the "Advanced" section. */
 export const touchesAdvanced = (fields: Iterable<string>) => [...fields].some((field) => ADVANCED_FIELDS.has(field));
