@@ -12,7 +12,9 @@ import type { WriteWatch, WrittenTables } from "../../storage/write-watch.js";
  * - `maintenance`: the open maintenance windows;
  * - `licenses`: a tenant's license allocation (the dispatcher reads it before every claim);
  * - `webhooks`: a tenant's enabled webhooks and their events (read with every job and queue item
- *   change; only writes of those columns count, see WriteWatch).
+ *   change; only writes of those columns count, see WriteWatch);
+ * - `machineKeys`: a machine key's hash → the machine with its tenant's and organization's status
+ *   (every robot connection and package download presents its key).
  */
 export const cacheTables = {
   tokens: ["auth_tokens", "users", "system_admins", "organizations"],
@@ -23,6 +25,7 @@ export const cacheTables = {
   maintenance: ["maintenance_windows"],
   licenses: ["tenant_licenses"],
   webhooks: ["webhooks"],
+  machineKeys: ["machines", "tenants", "organizations"],
 } as const;
 
 export type CacheName = keyof typeof cacheTables;

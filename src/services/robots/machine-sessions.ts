@@ -47,21 +47,29 @@ export class MachineSessions {
     key: string,
     options: { checkSlots: boolean } = { checkSlots: true },
   ): Promise<AuthenticatedMachine> {
-    const row = await this.ctx.db
-      .selectFrom("machines as m")
-      .innerJoin("tenants as t", "t.id", "m.tenant_id")
-      .innerJoin("organizations as o", "o.id", "t.org_id")
-      .selectAll("m")
-      .select(["t.status as tenant_status", "o.status as org_status", "o.id as org_id"])
-      .where("m.key_hash", "=", hashToken(key))
-      .executeTakeFirst();
-    if (!row)
-      throw new AppError(
-        401,
-        ProblemType.authenticationRequired,
-        "Unknown machine key",
-        "The machine key is not valid (revoked or mistyped).",
-      );
+    const keyHash = hashToken(key);
+    const lookup = async () => {
+      const found = await this.ctx.db
+        .selectFrom("machines as m")
+        .innerJoin("tenants as t", "t.id", "m.tenant_id")
+        .innerJoin("organizations as o", "o.id", "t.org_id")
+        .selectAll("m")
+        .select(["t.status as tenant_status", "o.status as org_status", "o.id as org_id"])
+        .where("m.key_hash", "=", keyHash)
+        .executeTakeFirst();
+      // Thrown, so an unknown key is never cached.
+      if (!found)
+        throw new AppError(
+          401,
+          ProblemType.authenticationRequired,
+          "Unknown machine key",
+          "The machine key is not valid (revoked or mistyped).",
+        );
+      return found;
+    };
+    // A restart's reconnect storm presents every key at once; a new key, a deleted machine or a
+    // disabled tenant is a write of machines or tenants, which forgets the cache (RequestCache).
+    const row = this.cache ? await this.cache.get("machineKeys", keyHash, lookup) : await lookup();
     if (row.tenant_status !== AccountStatus.active || row.org_status !== AccountStatus.active) {
       throw new AppError(
         403,
