@@ -117,6 +117,7 @@ describeWithChromium("automation area in the browser", (chromiumPath) => {
       await expect.poll(() => switcher.inputValue()).toBe("Default");
       expect(await page.getByTestId("nav-machines").getAttribute("aria-current")).toBe("page");
     }
+    await shot(page, "tenant-by-name");
   });
 
   it(
