@@ -322,6 +322,9 @@ describe.each(testDatabases())("webhooks on %s", (database) => {
       expect(h.headers["x-dirigent-event"]).toBe(h.body.event);
       expect(Number(h.headers["x-dirigent-timestamp"])).toBeGreaterThan(1_700_000_000);
     }
+    expect(r.received[0]?.body).toMatchObject({
+      robot: { machineId: machine.body.id, machineName: machine.body.name, state: "connected" },
+    });
     const finished = r.received[3]?.body as unknown as { job: Record<string, unknown> };
     expect(finished.job).toMatchObject({ id, state: "successful", processId, outputArguments: { done: true } });
     await agent.kill();

@@ -30,9 +30,9 @@ export class WebhookOutbox {
   ) {}
 
   readonly listener = async (db: Db, event: DomainEvent): Promise<void> => {
-    const outgoing = await this.translate(db, event);
-    if (outgoing.length === 0) return;
-    const tenantId = (outgoing[0] as Outgoing).tenantId;
+    // The subscriptions come first (from the cache): an event no webhook listens to costs no
+    // query, not even the machine name of a robot's event (every robot's hello emits one).
+    const tenantId = tenantOf(event);
     // Read inside the event's transaction; no transaction that writes webhooks emits such events,
     // so what is cached was committed.
     const read = async () =>
@@ -46,6 +46,14 @@ export class WebhookOutbox {
       ).map((h) => ({ id: h.id, events: JSON.parse(h.events_json) as string[] }));
     const hooks = this.cache ? await this.cache.get("webhooks", String(tenantId), read) : await read();
     if (hooks.length === 0) return;
+    // A robot's event reads its machine's name: only when a webhook takes that event.
+    if (
+      (event.type === "robot.connected" || event.type === "robot.disconnected") &&
+      !hooks.some((h) => h.events.includes(event.type))
+    )
+      return;
+    const outgoing = await this.translate(db, event);
+    if (outgoing.length === 0) return;
     const now = this.ctx.clock.now();
     const nowIso = now.toISOString();
     const until = addSeconds(now, webhookRetryWindowSeconds).toISOString();
@@ -173,6 +181,25 @@ export class WebhookOutbox {
         ];
       }
     }
+  }
+}
+
+/** The tenant a domain event belongs to (its webhooks are the tenant's). */
+function tenantOf(event: DomainEvent): number {
+  switch (event.type) {
+    case "job.created":
+    case "job.stateChanged":
+      return event.job.tenant_id;
+    case "robot.connected":
+    case "robot.disconnected":
+      return event.session.tenant_id;
+    case "queueItem.added":
+    case "queueItem.ended":
+      return event.queue.tenant_id;
+    case "trigger.failed":
+      return event.trigger.tenant_id;
+    case "alert.raised":
+      return event.alert.tenant_id;
   }
 }
 
