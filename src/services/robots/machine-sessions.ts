@@ -20,6 +20,7 @@ import { tenantLicense } from "../licenses/tenant-license.js";
 import type { MaintenanceService } from "../maintenance/maintenance-service.js";
 import { HeartbeatBatch } from "./heartbeat-batch.js";
 import type { AuthenticatedMachine } from "./machine-model.js";
+import { type SessionInfo, SessionOpener } from "./session-opener.js";
 
 /**
  * The sessions of the agents that connect with machine keys: admission (key, tenant, maintenance,
@@ -28,6 +29,7 @@ import type { AuthenticatedMachine } from "./machine-model.js";
  */
 export class MachineSessions {
   private readonly heartbeats: HeartbeatBatch;
+  private readonly opener: SessionOpener;
   private nodeBeaten = false;
 
   constructor(
@@ -37,6 +39,7 @@ export class MachineSessions {
     private readonly cache?: RequestCache,
   ) {
     this.heartbeats = new HeartbeatBatch(ctx);
+    this.opener = new SessionOpener(ctx);
   }
 
   /**
@@ -104,33 +107,9 @@ export class MachineSessions {
     return row?.tenant_status === AccountStatus.active && row.org_status === AccountStatus.active;
   }
 
-  /** Records a new live session of the machine on this node. */
-  async openSession(
-    machine: MachineRow,
-    nodeId: string,
-    info: { hostName: string; os: string; agentVersion: string },
-  ): Promise<number> {
-    const now = isoNow(this.ctx.clock);
-    return this.ctx.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto("robot_sessions")
-        .values({
-          tenant_id: machine.tenant_id,
-          machine_id: machine.id,
-          node_id: nodeId,
-          host_name: info.hostName,
-          os: info.os,
-          agent_version: info.agentVersion,
-          state: State.available,
-          connected_at: now,
-          last_heartbeat_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const session = { id: row.id, tenant_id: machine.tenant_id, machine_id: machine.id, host_name: info.hostName };
-      await this.ctx.events?.emit(tx, { type: "robot.connected", session });
-      return row.id;
-    });
+  /** Records a new live session of the machine on this node (with the hellos of the same moment, see SessionOpener). */
+  openSession(machine: MachineRow, nodeId: string, info: SessionInfo): Promise<number> {
+    return this.opener.open(machine, nodeId, info);
   }
 
   /** Notes the heartbeat; `flushHeartbeats` writes it with every other session's (see HeartbeatBatch). */
