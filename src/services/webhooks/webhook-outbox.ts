@@ -46,13 +46,7 @@ export class WebhookOutbox {
       ).map((h) => ({ id: h.id, events: JSON.parse(h.events_json) as string[] }));
     const hooks = this.cache ? await this.cache.get("webhooks", String(tenantId), read) : await read();
     if (hooks.length === 0) return;
-    // A robot's event reads its machine's name: only when a webhook takes that event.
-    if (
-      (event.type === "robot.connected" || event.type === "robot.disconnected") &&
-      !hooks.some((h) => h.events.includes(event.type))
-    )
-      return;
-    const outgoing = await this.translate(db, event);
+    const outgoing = await this.translate(db, event, (name) => hooks.some((h) => h.events.includes(name)));
     if (outgoing.length === 0) return;
     const now = this.ctx.clock.now();
     const nowIso = now.toISOString();
@@ -85,8 +79,11 @@ export class WebhookOutbox {
     this.wake();
   };
 
-  /** The webhook events of a domain event (a faulted job is `job.finished` and `job.faulted`). */
-  private async translate(db: Db, event: DomainEvent): Promise<Outgoing[]> {
+  /**
+   * The webhook events of a domain event (a faulted job is `job.finished` and `job.faulted`).
+   * `taken` says whether any subscription takes an event: one that needs a query is skipped without.
+   */
+  private async translate(db: Db, event: DomainEvent, taken: (name: WebhookEvent) => boolean): Promise<Outgoing[]> {
     switch (event.type) {
       case "job.created":
         return [jobEvent("job.created", event.job)];
@@ -101,6 +98,8 @@ export class WebhookOutbox {
       }
       case "robot.connected":
       case "robot.disconnected": {
+        // Every robot's hello emits one: its machine's name is read only when a webhook wants it.
+        if (!taken(event.type)) return [];
         const s = event.session;
         const machine = await db
           .selectFrom("machines")
