@@ -125,9 +125,8 @@ export class Dispatcher {
       tenantId: connection.tenantId,
     });
     if (!claimed) return "none";
-    const { job, token } = claimed;
-    const details = await this.jobs.assignmentDetails(job, connection.machineId);
-    if (!details) {
+    const { job, details, token } = claimed;
+    if (details.sha256 === null || details.format === null || job.package_id === null) {
       await this.jobs.finish(connection.sessionId, job.key, {
         exitCode: null,
         outputArguments: null,
@@ -142,17 +141,17 @@ export class Dispatcher {
         key: job.key,
         id: job.id,
         processName: job.process_name,
-        package: { id: details.id, sha256: details.sha256, format: details.format },
+        package: { id: job.package_id, sha256: details.sha256, format: details.format },
         command: this.jobs.manifestCommand(job),
         inputArguments: JSON.parse(job.input_json) as Record<string, unknown>,
         token,
-        ...(details.folder_key !== null &&
-          details.machine_key !== null && {
+        ...(details.folderKey !== null &&
+          details.machineKey !== null && {
             compat: {
-              org: details.slug,
-              tenant: details.name,
-              folderKey: details.folder_key,
-              robotKey: details.machine_key,
+              org: details.orgSlug,
+              tenant: details.tenantName,
+              folderKey: details.folderKey,
+              robotKey: details.machineKey,
             },
           }),
       },

@@ -606,6 +606,35 @@ describe.each(testDatabases())("jobs on %s", (database) => {
       expect((await api.get(`${t}/jobs/${job?.id}`)).body.timeline[1].actorName).toBe(`${m.name}-renamed`);
     });
 
+    it("faults a pending job whose package version was deleted when a robot claims it, and hands the next job out", async () => {
+      const { api, t, folderId, processId } = await setup();
+      const [orphan] = await startJobs(api, t, folderId, { processId });
+      // A newer version becomes the process's latest, so the orphan's version may be deleted.
+      const newer = await uploadPackage(
+        api,
+        t,
+        await tgz(
+          packageFiles(
+            manifest({
+              name: "counter",
+              version: "1.0.1",
+              entryPoints: [{ name: "count", command: ["node", "main.js"], inputSchema: countSchema }],
+            }),
+          ),
+        ),
+      );
+      expect(newer.status, newer.text).toBe(201);
+      const deleted = await api.delete(`${t}/packages/counter/1.0.0`);
+      expect(deleted.status, deleted.text).toBe(204);
+      const [next] = await startJobs(api, t, folderId, { processId });
+      const m = await newMachine(api, t, [folderId], 1);
+      const { socket } = await robot(m.key);
+      const assigned = await nextAssign(socket);
+      expect(assigned).toMatchObject({ id: next?.id, package: { id: newer.body.id, sha256: newer.body.sha256 } });
+      const faulted = await waitForState(api, t, orphan?.id as number, "faulted");
+      expect(faulted.error).toBe("The job's package version was deleted.");
+    });
+
     it("faults a job whose automation exits non-zero, with the robot's error, and stops a running job on request", async () => {
       const { org, api, t, folderId, processId } = await setup();
       const m = await newMachine(api, t, [folderId], 2);

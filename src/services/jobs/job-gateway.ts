@@ -3,7 +3,7 @@ import { isoNow } from "../../platform/clock.js";
 import { jobReason, jobReasonText } from "../../shared/job-reasons.js";
 import { activeJobStates, isFinalJobState, JobState } from "../../shared/jobs.js";
 import type { JobRow } from "../../storage/schema.js";
-import { claimJob } from "../../storage/sql/claim-job.js";
+import { type AssignmentDetails, claimJob } from "../../storage/sql/claim-job.js";
 import type { RequestCache } from "../access/request-cache.js";
 import type { ServiceContext } from "../context.js";
 import { hashToken, newToken } from "../identity/secrets.js";
@@ -32,35 +32,36 @@ export class JobGateway {
 
   /**
    * Claims the best pending job a machine may run on a session (storage/sql/claim-job.ts: one
-   * conditional statement, so two nodes or two robots never get the same job) with its event.
+   * conditional statement, so two nodes or two robots never get the same job) with its event,
+   * and what the robot needs to run it.
    */
   async claim(session: {
     id: number;
     machineId: number;
     tenantId: number;
-  }): Promise<{ job: JobRow; token: string } | undefined> {
+  }): Promise<{ job: JobRow; details: AssignmentDetails; token: string } | undefined> {
     const now = isoNow(this.ctx.clock);
     const token = newToken("job");
-    const row = await this.ctx.db.transaction().execute(async (tx) => {
-      const claimed = await claimJob(tx, this.ctx.dialect.name, {
+    const claimed = await this.ctx.db.transaction().execute(async (tx) => {
+      const found = await claimJob(tx, this.ctx.dialect.name, {
         sessionId: session.id,
         machineId: session.machineId,
         tenantId: session.tenantId,
         now,
         tokenHash: hashToken(token),
       });
-      if (claimed)
+      if (found)
         await this.core.event(
           tx,
-          claimed,
+          found.job,
           JobState.pending,
           `machine ${session.machineId}`,
           jobReason("assigned-to-session", { session: session.id }),
         );
-      return claimed;
+      return found;
     });
     // The token goes to the robot once; only its hash is stored.
-    return row ? { job: row, token } : undefined;
+    return claimed && { ...claimed, token };
   }
 
   /** Records a robot's report that the job's process ended. */
@@ -219,24 +220,6 @@ export class JobGateway {
       if (row.c > 0) found.set(tenantId, row.c);
     }
     return found;
-  }
-
-  /**
-   * What the robot needs besides the job row, in one statement: the package's checksum and
-   * format (null when the version was deleted), and the names and keys the original's clients
-   * read inside a job (UIPATH_* variables).
-   */
-  async assignmentDetails(job: JobRow, machineId: number) {
-    if (job.package_id === null) return undefined;
-    return this.ctx.db
-      .selectFrom("packages as p")
-      .innerJoin("tenants as t", "t.id", "p.tenant_id")
-      .innerJoin("organizations as o", "o.id", "t.org_id")
-      .leftJoin("folders as f", (j) => j.on("f.tenant_id", "=", job.tenant_id).on("f.id", "=", job.folder_id))
-      .leftJoin("machines as m", (j) => j.on("m.tenant_id", "=", job.tenant_id).on("m.id", "=", machineId))
-      .select(["p.id", "p.sha256", "p.format", "o.slug", "t.name", "f.key as folder_key", "m.key as machine_key"])
-      .where("p.id", "=", job.package_id)
-      .executeTakeFirst();
   }
 
   /** Tells whether a job token belongs to a running job (for calls from automations). */

@@ -121,9 +121,6 @@ export class JobService {
   pendingCounts(...a: Args<JobGateway["pendingCounts"]>) {
     return this.gateway.pendingCounts(...a);
   }
-  assignmentDetails(...a: Args<JobGateway["assignmentDetails"]>) {
-    return this.gateway.assignmentDetails(...a);
-  }
   jobForToken(...a: Args<JobGateway["jobForToken"]>) {
     return this.gateway.jobForToken(...a);
   }

@@ -13,6 +13,20 @@ export interface ClaimJob {
 }
 
 /**
+ * What the robot needs besides the job row: the package's checksum and format (null when the
+ * version was deleted), and the names and keys the original's clients read inside a job
+ * (UIPATH_* variables).
+ */
+export interface AssignmentDetails {
+  sha256: string | null;
+  format: "zip" | "tgz" | null;
+  orgSlug: string;
+  tenantName: string;
+  folderKey: string | null;
+  machineKey: string | null;
+}
+
+/**
  * Hands the best pending job a machine may run to one of its sessions: its tenant, one of the
  * machine's folders, not targeted at another machine; highest priority, then oldest.
  *
@@ -24,9 +38,15 @@ export interface ClaimJob {
  *   clause is left out).
  * The folder filter is a sub-select over `machine_folders`, served by its primary key; the order
  * by (priority desc, id) with the tenant/state filter uses the `jobs_dispatch` index.
+ * The assignment's details come back with the row (sub-selects by primary key in RETURNING), so
+ * handing out a job takes no statement after its transaction.
  */
-export function claimJob(db: Db, dialect: DialectName, c: ClaimJob): Promise<JobRow | undefined> {
-  return db
+export async function claimJob(
+  db: Db,
+  dialect: DialectName,
+  c: ClaimJob,
+): Promise<{ job: JobRow; details: AssignmentDetails } | undefined> {
+  const row = await db
     .updateTable("jobs")
     .set({
       state: JobState.running,
@@ -53,5 +73,41 @@ export function claimJob(db: Db, dialect: DialectName, c: ClaimJob): Promise<Job
     )
     .where("state", "=", JobState.pending)
     .returningAll()
+    .returning((eb) => [
+      eb.selectFrom("packages as p").select("p.sha256").whereRef("p.id", "=", "jobs.package_id").as("d_sha256"),
+      eb.selectFrom("packages as p").select("p.format").whereRef("p.id", "=", "jobs.package_id").as("d_format"),
+      eb
+        .selectFrom("tenants as t")
+        .innerJoin("organizations as o", "o.id", "t.org_id")
+        .select("o.slug")
+        .whereRef("t.id", "=", "jobs.tenant_id")
+        .as("d_org_slug"),
+      eb.selectFrom("tenants as t").select("t.name").whereRef("t.id", "=", "jobs.tenant_id").as("d_tenant_name"),
+      eb
+        .selectFrom("folders as f")
+        .select("f.key")
+        .whereRef("f.id", "=", "jobs.folder_id")
+        .whereRef("f.tenant_id", "=", "jobs.tenant_id")
+        .as("d_folder_key"),
+      eb
+        .selectFrom("machines as m")
+        .select("m.key")
+        .where("m.id", "=", c.machineId)
+        .whereRef("m.tenant_id", "=", "jobs.tenant_id")
+        .as("d_machine_key"),
+    ])
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { d_sha256, d_format, d_org_slug, d_tenant_name, d_folder_key, d_machine_key, ...job } = row;
+  return {
+    job,
+    details: {
+      sha256: d_sha256,
+      format: d_format,
+      orgSlug: d_org_slug as string,
+      tenantName: d_tenant_name as string,
+      folderKey: d_folder_key,
+      machineKey: d_machine_key,
+    },
+  };
 }
