@@ -53,14 +53,17 @@ export class JobCommands {
     source: "manual" | "api",
   ) {
     access.assertFolder(folderId, "jobs.create");
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
-    const prepared = await this.prepare(this.ctx.db, access.tenantId, folderId, input);
+    // A missing folder has no process either: it is looked for only when preparing fails, so a
+    // start costs one statement fewer, and still answers 404 for an unknown folder.
+    const prepared = await this.prepare(this.ctx.db, access.tenantId, folderId, input).catch(async (error) => {
+      const folder = await this.ctx.db
+        .selectFrom("folders")
+        .select("id")
+        .where("id", "=", folderId)
+        .where("tenant_id", "=", access.tenantId)
+        .executeTakeFirst();
+      throw folder ? error : new NotFoundError("The folder");
+    });
     const rows = await this.ctx.db.transaction().execute(async (tx) => {
       const created = await this.insertJobs(tx, prepared, {
         actor: actor.name,
