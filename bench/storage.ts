@@ -8,13 +8,17 @@ import { createLogger } from "../src/platform/logger.js";
 import type { ServiceContext } from "../src/services/context.js";
 import { HeartbeatBatch } from "../src/services/robots/heartbeat-batch.js";
 import { openPostgres, openSqlite, type StorageHandle } from "../src/storage/database.js";
+import { claimJob } from "../src/storage/sql/claim-job.js";
 import { freshPostgres } from "./foundation.js";
+import { addSummary } from "./summary.js";
 
 /**
  * Storage benchmarks (issue #14, #11 item 12), each against a baseline in the same run:
  * - SQLite with the prepared-statement cache vs the same file preparing every statement anew;
  * - `GET T/jobs`'s query over 10,000 jobs with the 0014 indexes vs the same table without them;
- * - 1,000 robot heartbeats written in one batched statement vs one UPDATE each (as before).
+ * - 1,000 robot heartbeats written in one batched statement vs one UPDATE each (as before);
+ * - PostgreSQL: the same statements as prepared statements (pg-client.ts) vs unnamed ones, which
+ *   the server parses and plans on every run.
  * The queries are the services' own shapes run through Kysely, without HTTP around them.
  */
 const seconds = Math.min(Number(process.env.BENCH_SECONDS ?? 5), 3);
@@ -111,6 +115,53 @@ async function benchDatabase(label: string, open: () => StorageHandle, postgres:
   }
 }
 
+/**
+ * PostgreSQL's prepared statements against unnamed ones, on one seeded database, alternating (4
+ * rounds each) so that load from elsewhere hits both alike: a folder's job list, and the
+ * dispatcher's claim transaction for a machine without a matching job (its idle case).
+ */
+async function preparedStatements(url: string, logger: ReturnType<typeof createLogger>) {
+  const unnamed = openPostgres(url, { logger, preparedStatements: false });
+  const variants = [
+    { label: "unnamed (baseline)", storage: unnamed, list: 0, claim: 0 },
+    { label: "prepared", storage: openPostgres(url, { logger }), list: 0, claim: 0 },
+  ];
+  try {
+    await unnamed.migrate();
+    await seed(unnamed, true);
+    const list = (db: StorageHandle["db"]) =>
+      db
+        .selectFrom("jobs")
+        .selectAll()
+        .where("tenant_id", "=", 1)
+        .where("folder_id", "in", [1, 2, 3])
+        .orderBy("id", "desc")
+        .limit(51)
+        .execute();
+    const claim = (db: StorageHandle["db"]) =>
+      db
+        .transaction()
+        .execute((tx) =>
+          claimJob(tx, "postgres", {
+            sessionId: 1,
+            machineId: 1,
+            tenantId: 1,
+            now: new Date().toISOString(),
+            tokenHash: "-",
+          }),
+        );
+    for (let round = 0; round < 4; round++) {
+      for (const v of variants) {
+        v.list += (await timed(() => list(v.storage.db), 8)).perSecond / 4;
+        v.claim += (await timed(() => claim(v.storage.db), 8)).perSecond / 4;
+      }
+    }
+    return variants;
+  } finally {
+    for (const v of variants) await v.storage.close();
+  }
+}
+
 const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2);
 
 export async function benchStorage(pgUrl: string | undefined): Promise<void> {
@@ -156,12 +207,19 @@ export async function benchStorage(pgUrl: string | undefined): Promise<void> {
     }
     const cacheRuns = variants;
     const results = [await benchDatabase("SQLite", () => openSqlite(path.join(dir, "indexes.sqlite")), false)];
+    let prepared: Awaited<ReturnType<typeof preparedStatements>> = [];
     if (pgUrl) {
       const db = await freshPostgres(pgUrl);
       try {
         results.push(await benchDatabase("PostgreSQL", () => openPostgres(db.url, { logger }), true));
       } finally {
         await db.drop();
+      }
+      const other = await freshPostgres(pgUrl);
+      try {
+        prepared = await preparedStatements(other.url, logger);
+      } finally {
+        await other.drop();
       }
     }
     const off = cacheRuns[0];
@@ -181,6 +239,27 @@ export async function benchStorage(pgUrl: string | undefined): Promise<void> {
       console.log(
         `| ${r.label} | ${fmt(r.unindexed.perSecond)} (${fmt(r.unindexed.p50)} / ${fmt(r.unindexed.p99)}) | ${fmt(r.indexed.perSecond)} (${fmt(r.indexed.p50)} / ${fmt(r.indexed.p99)}) | ${fmt(r.indexed.perSecond / r.unindexed.perSecond)} | ${fmt(r.beats.one)} | ${fmt(r.beats.batched)} | ${fmt(r.beats.batched / r.beats.one)} |`,
       );
+    }
+    const unnamed = prepared[0];
+    if (unnamed) {
+      console.log(
+        "\n| PostgreSQL statements | folder's jobs list queries/s | ratio | claim transactions/s (none pending) | ratio |",
+      );
+      console.log("|---|---|---|---|---|");
+      for (const v of prepared) {
+        console.log(
+          `| ${v.label} | ${fmt(v.list)} | ${fmt(v.list / unnamed.list)} | ${fmt(v.claim)} | ${fmt(v.claim / unnamed.claim)} |`,
+        );
+      }
+      const on = prepared[1] as (typeof prepared)[number];
+      addSummary({
+        figure: "prepared statements: folder's jobs list / claim transaction",
+        setup: "PostgreSQL",
+        value: `${fmt(on.list)} / ${fmt(on.claim)} per s`,
+        baseline: `unnamed ${fmt(unnamed.list)} / ${fmt(unnamed.claim)} per s`,
+        ratio: `${fmt(on.list / unnamed.list)} / ${fmt(on.claim / unnamed.claim)}`,
+        target: "> 1",
+      });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -41,6 +41,7 @@ export async function startServer(
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     connectTimeoutMs: config.dbConnectTimeoutMs,
+    preparedStatements: config.dbPreparedStatements,
   });
   try {
     const applied = await storage.migrate();

@@ -66,6 +66,8 @@ const envSchema = z.object({
   DIRIGENT_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** PostgreSQL: connections per node. */
   DIRIGENT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** PostgreSQL: run repeated statements as prepared statements (turn off behind a pooler in transaction mode that cannot keep them). */
+  DIRIGENT_DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true"),
 });
 
 export type Config = Readonly<{
@@ -97,6 +99,7 @@ export type Config = Readonly<{
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
   dbPoolSize: number;
+  dbPreparedStatements: boolean;
   authCacheSeconds: number;
 }>;
 
@@ -163,6 +166,7 @@ export function parseConfig(
     dbConnectTimeoutMs: e.DIRIGENT_DB_CONNECT_TIMEOUT_MS,
     authCacheSeconds: e.DIRIGENT_AUTH_CACHE_SECONDS,
     dbPoolSize: e.DIRIGENT_DB_POOL_SIZE,
+    dbPreparedStatements: e.DIRIGENT_DB_PREPARED_STATEMENTS === "true",
     services: new Set(
       e.DIRIGENT_SERVICES.split(",")
         .map((s) => s.trim())

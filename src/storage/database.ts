@@ -7,6 +7,7 @@ import type { Logger } from "../platform/logger.js";
 import { type ClusterBus, localBus, PostgresClusterBus } from "./cluster-bus.js";
 import { type DialectHelpers, dialectHelpers } from "./dialect.js";
 import { migrateToLatest } from "./migrate.js";
+import { DirigentClient, StatementNames } from "./pg-client.js";
 import { RetryingKysely } from "./retrying-kysely.js";
 import type { Database } from "./schema.js";
 import { StatementCache } from "./statement-cache.js";
@@ -41,6 +42,8 @@ export interface StorageOptions {
   statementTimeoutMs?: number;
   /** PostgreSQL: how long to wait for a connection (a new one, or a free one in the pool). */
   connectTimeoutMs?: number;
+  /** PostgreSQL: run repeated statements as prepared statements (pg-client.ts); default on. */
+  preparedStatements?: boolean;
 }
 
 /** Transactions that fail transiently run again up to this often (see RetryingKysely). */
@@ -89,36 +92,14 @@ export function openSqlite(file: string, options: SqliteOptions = {}): StorageHa
 // int8 (bigint) comes back from pg as a string; our ids and counts fit in a JS number.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
-/**
- * A pg client whose statements that time out on the client side (`query_timeout`: the server
- * did not answer, e.g. a stalled network) also end the connection. pg leaves such a client
- * waiting for the lost answer, and the pool would hand it out again to queue every later
- * statement behind it; an ended client is dropped by the pool instead.
- */
-class TimeoutClosingClient extends pg.Client {
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has many overloads; this only observes the promise form.
-  override query(...args: any[]): any {
-    // biome-ignore lint/suspicious/noExplicitAny: see above.
-    const result = (super.query as (...a: any[]) => any)(...args);
-    if (result && typeof result.catch === "function") {
-      return result.catch((error: unknown) => {
-        if (error instanceof Error && error.message === "Query read timeout") {
-          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-        }
-        throw error;
-      });
-    }
-    return result;
-  }
-}
-
 export function openPostgres(url: string, options: Omit<StorageOptions, "databaseUrl" | "dataDir">): StorageHandle {
   const { logger } = options;
   const statementTimeout = options.statementTimeoutMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    Client: TimeoutClosingClient,
+    Client: DirigentClient,
+    ...(options.preparedStatements !== false && { statementNames: new StatementNames() }),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     // The server cancels what runs too long; the client gives up a little later when no answer comes at all.
     statement_timeout: statementTimeout,

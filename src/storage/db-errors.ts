@@ -50,7 +50,8 @@ const connectionMessages = [
  * answer 503 `database-unavailable` and background loops back off.
  * SQLSTATE class 08 (connection exception), 57P01–57P03 (admin shutdown, crash shutdown, cannot
  * connect now), 53300 (too many connections), 57014 (statement timeout: cancelled by our own
- * `statement_timeout`, i.e. the database did not answer in time).
+ * `statement_timeout`, i.e. the database did not answer in time); and a prepared statement that
+ * no longer fits, whose connection is replaced (pg-client.ts).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = codeOf(error);
@@ -59,8 +60,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (code.startsWith("08") && code.length === 5) return true;
     if (code === "57P01" || code === "57P02" || code === "57P03" || code === "53300" || code === "57014") return true;
   }
+  if (isStalePreparedStatement(error)) return true;
   const message = messageOf(error);
   return connectionMessages.some((m) => message.includes(m));
+}
+
+/**
+ * A prepared statement that no longer fits: "cached plan must not change result type" (0A000,
+ * the table changed under a `select *`) or "prepared statement … does not exist" (26000, dropped
+ * by DISCARD/DEALLOCATE, e.g. a pooler's reset).
+ */
+export function isStalePreparedStatement(error: unknown): boolean {
+  const code = codeOf(error);
+  const message = messageOf(error);
+  return (
+    (code === "0A000" && message.includes("cached plan")) ||
+    (code === "26000" && message.includes("prepared statement"))
+  );
 }
 
 /** A transaction the database rolled back because of other transactions: running it again may succeed. */
