@@ -139,17 +139,15 @@ async function preparedStatements(url: string, logger: ReturnType<typeof createL
         .limit(51)
         .execute();
     const claim = (db: StorageHandle["db"]) =>
-      db
-        .transaction()
-        .execute((tx) =>
-          claimJob(tx, "postgres", {
-            sessionId: 1,
-            machineId: 1,
-            tenantId: 1,
-            now: new Date().toISOString(),
-            tokenHash: "-",
-          }),
-        );
+      db.transaction().execute((tx) =>
+        claimJob(tx, "postgres", {
+          sessionId: 1,
+          machineId: 1,
+          tenantId: 1,
+          now: new Date().toISOString(),
+          tokenHash: "-",
+        }),
+      );
     for (let round = 0; round < 4; round++) {
       for (const v of variants) {
         v.list += (await timed(() => list(v.storage.db), 8)).perSecond / 4;
