@@ -76,7 +76,10 @@ describeWithChromium("host e-mail settings in the browser", (chromiumPath) => {
       await to.fill("ops@example.com");
       await page.getByTestId("email-test-send").click();
       const result = page.getByTestId("email-test-result");
-      await result.waitFor();
+      // A test send answers within the server's SMTP timeouts (10 s per stage), not the page's 30 s:
+      // under a loaded CI run the first one once took longer than that.
+      const sendTimeout = { timeout: 60_000 };
+      await result.waitFor(sendTimeout);
       expect(await result.getAttribute("data-ok")).toBe("true");
       expect(await result.getAttribute("data-stage")).toBe("data");
       expect(await page.getByTestId("email-test-response").textContent()).toMatch(/^250/);
@@ -89,7 +92,7 @@ describeWithChromium("host e-mail settings in the browser", (chromiumPath) => {
       await form.locator('input[name="smtpPort"]').fill(String(await closedPort()));
       await page.getByTestId("email-test-open").click();
       await page.getByTestId("email-test-send").click();
-      await result.waitFor();
+      await result.waitFor(sendTimeout);
       expect(await result.getAttribute("data-ok")).toBe("false");
       expect(await result.getAttribute("data-stage")).toBe("connect");
       expect(
@@ -124,7 +127,7 @@ describeWithChromium("host e-mail settings in the browser", (chromiumPath) => {
       await page.getByTestId("email-test-open").click();
       await page.getByTestId("email-test-form").locator('input[name="to"]').fill("again@example.com");
       await page.getByTestId("email-test-send").click();
-      await result.waitFor();
+      await result.waitFor(sendTimeout);
       expect(await result.getAttribute("data-ok")).toBe("true");
       await smtp.waitForMail((m) => m.envelope.to.includes("again@example.com"));
       await page.getByTestId("email-test-close").click();
