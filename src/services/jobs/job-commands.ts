@@ -11,6 +11,7 @@ import type { JobRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, Page, ServiceContext } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import type { ProcessService } from "../processes/process-service.js";
 import { sortedPage, sortedPageOf, sortSpec } from "../sorted-page.js";
 import type { JobCore } from "./job-core.js";
@@ -56,13 +57,8 @@ export class JobCommands {
     // A missing folder has no process either: it is looked for only when preparing fails, so a
     // start costs one statement fewer, and still answers 404 for an unknown folder.
     const prepared = await this.prepare(this.ctx.db, access.tenantId, folderId, input).catch(async (error) => {
-      const folder = await this.ctx.db
-        .selectFrom("folders")
-        .select("id")
-        .where("id", "=", folderId)
-        .where("tenant_id", "=", access.tenantId)
-        .executeTakeFirst();
-      throw folder ? error : new NotFoundError("The folder");
+      await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
+      throw error;
     });
     const rows = await this.ctx.db.transaction().execute(async (tx) => {
       const created = await this.insertJobs(tx, prepared, {

@@ -36,7 +36,7 @@ export class QueueService {
 
   async create(caller: QueueCaller, access: TenantAccess, folderId: number, input: QueueInput): Promise<Queue> {
     access.assertFolder(folderId, "queues.create");
-    await this.assertFolderOfTenant(access, folderId);
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     this.checkInput(input);
     if (input.processId != null) await this.assertProcess(access, folderId, input.processId);
     const now = isoNow(this.ctx.clock);
@@ -289,16 +289,6 @@ export class QueueService {
     if (input.riskSlaMinutes != null && input.slaMinutes != null && input.riskSlaMinutes >= input.slaMinutes)
       errors.push({ path: "riskSlaMinutes", message: "must be less than slaMinutes" });
     if (errors.length > 0) throw new ValidationError(errors);
-  }
-
-  private async assertFolderOfTenant(access: TenantAccess, folderId: number): Promise<void> {
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
   }
 
   private async assertProcess(access: TenantAccess, folderId: number, processId: number): Promise<void> {

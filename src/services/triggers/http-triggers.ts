@@ -12,6 +12,7 @@ import type { JobRow } from "../../storage/schema.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import type { JobService } from "../jobs/job-service.js";
 import { insertTrigger, noteTrigger, recordFiring, startTriggerJobs } from "./trigger-jobs.js";
 import { presentTrigger, type Trigger } from "./trigger-presenter.js";
@@ -47,13 +48,7 @@ export class HttpTriggers {
     input: HttpTriggerInput,
   ): Promise<Trigger> {
     access.assertFolder(folderId, "triggers.create");
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     await this.jobs.prepare(this.ctx.db, access.tenantId, folderId, {
       processId: input.processId,
       inputArguments: input.inputArguments,

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { AppError, ConflictError, ValidationError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import type { QueueTriggerInput } from "../../shared/api/triggers.js";
 import { AccountStatus } from "../../shared/identity.js";
@@ -14,6 +14,7 @@ import type { TenantAccess } from "../access/access-service.js";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { AuditService } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import type { JobService } from "../jobs/job-service.js";
 import type { QueueService } from "../queues/queue-service.js";
 import { raiseTriggerFailed } from "./trigger-alerts.js";
@@ -98,13 +99,7 @@ export class QueueTriggers {
     input: QueueTriggerInput,
   ): Promise<Trigger> {
     access.assertFolder(folderId, "triggers.create");
-    const folder = await this.ctx.db
-      .selectFrom("folders")
-      .select("id")
-      .where("id", "=", folderId)
-      .where("tenant_id", "=", access.tenantId)
-      .executeTakeFirst();
-    if (!folder) throw new NotFoundError("The folder");
+    await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     await this.jobs.prepare(this.ctx.db, access.tenantId, folderId, {
       processId: input.processId,
       inputArguments: input.inputArguments,

@@ -1,10 +1,10 @@
 import { AuditAction, AuditComponent } from "../../domain/audit.js";
-import { NotFoundError } from "../../domain/errors.js";
 import { isoNow } from "../../platform/clock.js";
 import { TriggerKind } from "../../shared/triggers.js";
 import type { TenantAccess } from "../access/access-service.js";
 import { type AuditService, orgAuditScope } from "../audit/audit-service.js";
 import type { Actor, ServiceContext } from "../context.js";
+import { assertFolderOfTenant } from "../folders/folder-service.js";
 import { noteTrigger } from "./trigger-jobs.js";
 import { compile } from "./trigger-schedule.js";
 
@@ -30,13 +30,7 @@ export class TriggerBulk {
   ): Promise<{ count: number }> {
     if (folderId !== undefined) {
       access.assertFolder(folderId, "triggers.edit");
-      const folder = await this.ctx.db
-        .selectFrom("folders")
-        .select("id")
-        .where("id", "=", folderId)
-        .where("tenant_id", "=", access.tenantId)
-        .executeTakeFirst();
-      if (!folder) throw new NotFoundError("The folder");
+      await assertFolderOfTenant(this.ctx.db, access.tenantId, folderId);
     } else {
       access.assertTenant("settings.edit");
     }
