@@ -74,8 +74,18 @@ export async function claimJob(
     .where("state", "=", JobState.pending)
     .returningAll()
     .returning((eb) => [
-      eb.selectFrom("packages as p").select("p.sha256").whereRef("p.id", "=", "jobs.package_id").as("d_sha256"),
-      eb.selectFrom("packages as p").select("p.format").whereRef("p.id", "=", "jobs.package_id").as("d_format"),
+      eb
+        .selectFrom("packages as p")
+        .select("p.sha256")
+        .whereRef("p.id", "=", "jobs.package_id")
+        .whereRef("p.tenant_id", "=", "jobs.tenant_id")
+        .as("d_sha256"),
+      eb
+        .selectFrom("packages as p")
+        .select("p.format")
+        .whereRef("p.id", "=", "jobs.package_id")
+        .whereRef("p.tenant_id", "=", "jobs.tenant_id")
+        .as("d_format"),
       eb
         .selectFrom("tenants as t")
         .innerJoin("organizations as o", "o.id", "t.org_id")
